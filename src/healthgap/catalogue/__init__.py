@@ -1,0 +1,1 @@
+"""Indicator and strategy definitions: declarative files validated by pydantic models."""

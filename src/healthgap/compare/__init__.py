@@ -1,0 +1,1 @@
+"""How every value is judged: benchmarks, quintiles, recent trends, targets and peers."""

@@ -1,0 +1,1 @@
+"""A deterministic synthetic London, used by the main job (``healthgap demo``)."""

@@ -1,0 +1,1 @@
+"""From record-level data to indicators, through Ibis (DuckDB by default, or PySpark)."""

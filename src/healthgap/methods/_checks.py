@@ -1,0 +1,172 @@
+"""Validation of arguments and data, run once at the public boundary of each method.
+
+Messages say what (argument or column), the rule, what was found and where (row positions or
+group keys, with a count when many), as in ``STYLE.md`` section 6.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import narwhals as nw
+import numpy as np
+
+from healthgap.errors import ColumnNotFoundError, InputError
+
+Confidence = float | Sequence[float] | None
+OnError = Literal["raise", "flag"]
+
+#: The only pair of confidence levels accepted together (Fingertips' 95% and 99.8% limits).
+CONFIDENCE_PAIR = (0.95, 0.998)
+_SHOW = 5  # how many offending rows a message lists
+
+
+def _fmt(values: Iterable[Any]) -> str:
+    return "[" + ", ".join(_fmt_one(v) for v in values) + "]"
+
+
+def _fmt_one(v: Any) -> str:
+    if isinstance(v, float | np.floating):
+        return "NaN" if math.isnan(v) else f"{float(v):g}"
+    if isinstance(v, np.integer):
+        return str(int(v))
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def where(mask: np.ndarray, values: np.ndarray | None = None, total: int | None = None) -> str:
+    """Describe the rows where ``mask`` is true: count, first positions and values."""
+    rows = np.flatnonzero(mask)
+    total = len(mask) if total is None else total
+    text = f"{len(rows):,} of {total:,} rows fail (rows {_fmt(rows[:_SHOW])}"
+    if values is not None:
+        text += f", values {_fmt(np.asarray(values)[rows[:_SHOW]])}"
+    if len(rows) > _SHOW:
+        text += ", ..."
+    return text + ")"
+
+
+def confidence(value: Confidence) -> tuple[float, ...]:
+    """Normalise a confidence argument to a tuple of proportions.
+
+    Accepts ``0.95``, ``95``, ``(0.95, 0.998)``, ``[95, 99.8]`` or ``None`` (no limits).
+    Single levels must lie in 0.9-1 (or 90-100); two levels must be 95% and 99.8%.
+    """
+    if value is None:
+        return ()
+    levels = [value] if isinstance(value, int | float) else list(value)
+    out = []
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(level, int | float | np.number):
+            raise InputError(f"confidence must be a number or a pair of numbers; got {value!r}")
+        level = float(level)
+        level = level / 100 if level >= 90 else level
+        if not 0.9 <= level <= 1:
+            raise InputError(
+                f"confidence must be between 0.9 and 1 (or 90 and 100); got {value!r}"
+            )
+        out.append(round(level, 10))
+    if len(out) > 1 and tuple(sorted(out)) != CONFIDENCE_PAIR:
+        raise InputError(
+            "two confidence levels must be 95% and 99.8% (0.95, 0.998); "
+            f"got {value!r}"
+        )
+    return tuple(sorted(out))
+
+
+def one_of(name: str, value: Any, allowed: Iterable[Any]) -> None:
+    """Raise unless ``value`` is one of ``allowed``."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise InputError(f"argument '{name}' must be one of {list(allowed)}; got {value!r}")
+
+
+def number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+           low_open: bool = False) -> float:
+    """Raise unless ``value`` is a finite number within the bounds; return it as float."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise InputError(f"argument '{name}' must be a number; got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise InputError(f"argument '{name}' must be finite; got {value!r}")
+    if low is not None and (v <= low if low_open else v < low):
+        op = ">" if low_open else ">="
+        raise InputError(f"argument '{name}' must be {op} {low:g}; got {value!r}")
+    if high is not None and v > high:
+        raise InputError(f"argument '{name}' must be <= {high:g}; got {value!r}")
+    return v
+
+
+def columns(frame: nw.DataFrame[Any], *names: str | None) -> None:
+    """Raise :class:`ColumnNotFoundError` naming every missing column and the available ones."""
+    wanted = [n for n in names if n is not None]
+    missing = [n for n in wanted if n not in frame.columns]
+    if missing:
+        raise ColumnNotFoundError(
+            f"columns {missing} not found; available: {list(frame.columns)}"
+        )
+
+
+def numeric(frame: nw.DataFrame[Any], *names: str | None) -> None:
+    """Raise unless each named column exists and is numeric (text is never cast to numbers)."""
+    columns(frame, *names)
+    schema = frame.schema
+    bad = [(n, str(schema[n])) for n in names if n is not None and not schema[n].is_numeric()]
+    if bad:
+        desc = ", ".join(f"'{n}' is {t}" for n, t in bad)
+        raise InputError(f"columns must be numeric: {desc}")
+
+
+class RowChecks:
+    """Collect row-level rule failures, then raise or flag the groups they belong to.
+
+    ``errors="raise"`` (the default in every method) raises one :class:`InputError` listing
+    every failed rule. ``errors="flag"`` instead returns, per row, the reason its group cannot
+    be computed, so the method can give results for the good groups and null values with the
+    reason in ``statistic`` for the bad ones.
+    """
+
+    def __init__(self, n_rows: int, group_ids: np.ndarray | None = None) -> None:
+        self.n_rows = n_rows
+        self.group_ids = group_ids
+        self.failures: list[tuple[np.ndarray, str]] = []
+
+    def rule(self, mask: np.ndarray, message: str, values: np.ndarray | None = None) -> None:
+        """Record that rows where ``mask`` is true break the rule described by ``message``."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.failures.append((mask, f"{message}: {where(mask, values, self.n_rows)}"))
+
+    def count_column(self, name: str, x: np.ndarray, *, integer: bool = False) -> None:
+        """Counts must be present, finite and >= 0 (and whole numbers if ``integer``)."""
+        self.rule(~np.isfinite(x), f"column '{name}' must not be missing or infinite", x)
+        self.rule(np.isfinite(x) & (x < 0), f"column '{name}' must be >= 0", x)
+        if integer:
+            frac = np.isfinite(x) & (x != np.floor(x))
+            self.rule(frac, f"column '{name}' must hold whole numbers", x)
+
+    def positive_column(self, name: str, n: np.ndarray) -> None:
+        """Denominators must be present, finite and > 0."""
+        self.rule(~np.isfinite(n), f"column '{name}' must not be missing or infinite", n)
+        self.rule(np.isfinite(n) & (n <= 0), f"column '{name}' must be > 0", n)
+
+    def at_most(self, x_name: str, x: np.ndarray, n_name: str, n: np.ndarray) -> None:
+        """Numerators must not exceed denominators (proportions)."""
+        self.rule(x > n, f"column '{x_name}' must be <= column '{n_name}'", x)
+
+    def resolve(self, errors: OnError = "raise") -> np.ndarray | None:
+        """Raise, or return a per-group reason array (``None`` entries for good groups)."""
+        one_of("errors", errors, ("raise", "flag"))
+        if not self.failures:
+            return None
+        if errors == "raise":
+            raise InputError("; ".join(msg for _, msg in self.failures))
+        ids = self.group_ids if self.group_ids is not None else np.zeros(self.n_rows, np.int64)
+        n_groups = int(ids.max()) + 1 if len(ids) else 0
+        reasons = np.full(n_groups, None, dtype=object)
+        for mask, msg in self.failures:
+            short = msg.split(":")[0]
+            for g in np.unique(ids[mask]):
+                reasons[g] = short if reasons[g] is None else f"{reasons[g]}; {short}"
+        return reasons

@@ -1,0 +1,1 @@
+"""Publications: the indicator report (HTML and PDF) and the web API and dashboard."""

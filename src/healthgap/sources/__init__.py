@@ -1,0 +1,1 @@
+"""Importers: official files (Fingertips, ONS, MHCLG, boundaries) to Arrow tables."""

@@ -1,0 +1,1 @@
+"""The embedded DuckDB store: areas, hierarchies, indicators, values and vintages."""

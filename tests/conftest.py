@@ -1,0 +1,81 @@
+"""Shared fixtures: frame constructors, the shared-data folder, one Spark session per run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("HEALTHGAP_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _to_pandas(d: dict) -> pd.DataFrame:
+    return pd.DataFrame(d)
+
+
+def _to_polars(d: dict) -> pl.DataFrame:
+    return pl.DataFrame(d)
+
+
+def _to_arrow(d: dict) -> pa.Table:
+    return pa.table(d)
+
+
+@pytest.fixture(params=[_to_pandas, _to_polars, _to_arrow], ids=["pandas", "polars", "arrow"])
+def constructor(request):
+    """Build a pandas, Polars or Arrow table from a dict of columns (each test runs on all)."""
+    return request.param
+
+
+def to_polars(native) -> pl.DataFrame:
+    """Any native frame as Polars, for comparing results across libraries."""
+    if isinstance(native, pl.DataFrame):
+        return native
+    if isinstance(native, pa.Table):
+        return pl.from_arrow(native)
+    return pl.from_pandas(native)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The open-data folder beside the repository (``realdata`` tests only)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared open data not found at {SHARED_DATA} (set HEALTHGAP_SHARED_DATA)")
+    return SHARED_DATA
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip ``realdata`` tests with a clear reason when ../shared/data is absent."""
+    if SHARED_DATA.is_dir():
+        return
+    skip = pytest.mark.skip(reason=f"shared open data folder {SHARED_DATA} is absent")
+    for item in items:
+        if "realdata" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark session per test process (starting one takes ~10 s).
+
+    The warehouse goes to a temporary folder so Ibis does not write ./spark-warehouse.
+    """
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[2]")
+        .appName("healthgap-tests")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
