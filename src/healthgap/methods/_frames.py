@@ -26,8 +26,11 @@ def to_frame(data: Any, name: str = "data") -> nw.DataFrame[Any]:
 
 
 def to_native(frame: nw.DataFrame[Any]) -> Any:
-    """Hand back the caller's own kind of table."""
-    return nw.to_native(frame)
+    """Hand back the caller's own kind of table (pandas with a fresh 0..n-1 index)."""
+    native = nw.to_native(frame)
+    if nw.dependencies.is_pandas_dataframe(native):
+        return native.reset_index(drop=True)
+    return native
 
 
 def as_names(value: str | Sequence[str] | None) -> tuple[str, ...]:
