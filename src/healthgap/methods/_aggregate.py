@@ -1,0 +1,187 @@
+"""Group-level plumbing shared by the count-based methods (proportion, rate, dsr, isr).
+
+One pass over the user's rows gives each row its group id; sums per group are
+``np.bincount`` calls; the frame of group keys carries the aggregated inputs into
+:func:`healthgap.methods._output.assemble`. Withheld groups (flagged bad input, small
+counts) are described once, in one aggregated :class:`SuppressedWarning`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import narwhals as nw
+import numpy as np
+
+from healthgap.errors import InputError, SuppressedWarning
+from healthgap.methods import _checks, _frames, _output
+
+
+class Groups(NamedTuple):
+    """Each row's group id, the number of groups and their keys (``None``: one group)."""
+
+    ids: np.ndarray
+    count: int
+    keys: nw.DataFrame[Any] | None
+
+
+def groups(frame: nw.DataFrame[Any], keys: Sequence[str]) -> Groups:
+    """Number the groups of ``frame`` by sorted key order (one group when no keys)."""
+    if len(frame) == 0:
+        raise InputError("argument 'data' has no rows")
+    ids, uniques = _frames.group_ids(frame, keys)
+    count = 1 if uniques is None else len(uniques)
+    return Groups(ids, count, uniques)
+
+
+def sums(g: Groups, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Per-group sums of each array (NaN propagates to its group)."""
+    return [np.bincount(g.ids, weights=a, minlength=g.count) for a in arrays]
+
+
+def key_frame(frame: nw.DataFrame[Any], g: Groups,
+              columns: Mapping[str, np.ndarray], like: Mapping[str, str] | None = None
+              ) -> nw.DataFrame[Any]:
+    """One row per group: the keys, then ``columns`` (aggregated inputs).
+
+    ``like`` maps an output column to a column of ``frame`` whose integer dtype it takes when
+    every value is a whole number (so summed integer counts stay integers).
+    """
+    base = g.keys if g.keys is not None else frame.select(nw.len().alias("__one__"))
+    out = _output.with_arrays(base, columns)
+    if g.keys is None:
+        out = out.drop("__one__")
+    casts = []
+    for name, source in (like or {}).items():
+        dtype = frame.schema[source]
+        values = np.asarray(columns[name], float)
+        if dtype.is_integer() and np.isfinite(values).all() and (values == np.round(values)).all():
+            casts.append(nw.col(name).cast(dtype))
+    return out.with_columns(*casts) if casts else out
+
+
+def describe_group(g: Groups, index: int) -> str:
+    """Human-readable keys of one group, e.g. ``E09000001, 2021`` (``all rows`` if ungrouped)."""
+    if g.keys is None:
+        return "all rows"
+    row = g.keys.row(index)
+    return ", ".join(v if isinstance(v, str) else _checks._fmt_one(v) for v in row)
+
+
+def format_number(value: float) -> str:
+    """``100000.0 -> '100000'``, ``2.5 -> '2.5'``: as R's ``format(x, scientific = FALSE)``."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def statistic_column(default: str, reasons: np.ndarray | None, n_groups: int,
+                     extra_reasons: np.ndarray | None = None) -> np.ndarray | str:
+    """``statistic`` per group: ``default``, or the reason a group was withheld."""
+    if reasons is None and extra_reasons is None:
+        return default
+    out = np.full(n_groups, default, dtype=object)
+    for r in (extra_reasons, reasons):
+        if r is not None:
+            mask = np.array([v is not None for v in r], dtype=bool)
+            out[mask] = r[mask]
+    return out
+
+
+def warn_withheld(what: str, mask: np.ndarray, g: Groups, why: str) -> None:
+    """One :class:`SuppressedWarning` for all withheld groups of a call."""
+    mask = np.asarray(mask, bool)
+    k = int(mask.sum())
+    if k == 0:
+        return
+    first = describe_group(g, int(np.flatnonzero(mask)[0]))
+    warnings.warn(
+        f"{what} withheld for {k:,} of {g.count:,} groups {why} (first: {first})",
+        SuppressedWarning,
+        stacklevel=3,
+    )
+
+
+def flagged(reasons: np.ndarray | None, n_groups: int) -> np.ndarray:
+    """Boolean mask of groups with a recorded reason."""
+    if reasons is None:
+        return np.zeros(n_groups, dtype=bool)
+    return np.array([r is not None for r in reasons], dtype=bool)
+
+
+def start(data: Any, *, group_by: str | Sequence[str] | None, confidence: _checks.Confidence,
+          type: str, errors: str, multiplier: float | None = None
+          ) -> tuple[nw.DataFrame[Any], tuple[str, ...], tuple[float, ...]]:
+    """Validate the arguments every count method shares; return frame, keys and levels."""
+    frame = _frames.to_frame(data)
+    keys = _frames.as_names(group_by)
+    levels = _checks.confidence(confidence)
+    _checks.one_of("type", type, _output.TYPES)
+    _checks.one_of("errors", errors, ("raise", "flag"))
+    if multiplier is not None:
+        _checks.number("multiplier", multiplier, low=0, low_open=True)
+    _checks.columns(frame, *keys)
+    return frame, keys, levels
+
+
+def positions(ids: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position within its group (in row order) and each group's row count."""
+    counts = np.bincount(ids, minlength=n_groups)
+    order = np.argsort(ids, kind="stable")
+    starts = np.cumsum(counts) - counts
+    pos = np.empty(len(ids), dtype=np.int64)
+    pos[order] = np.arange(len(ids)) - starts[ids[order]]
+    return pos, counts
+
+
+def band_count_reasons(g: Groups, counts: np.ndarray, expected: int, what: str,
+                       errors: str) -> np.ndarray | None:
+    """Raise (or return per-group reasons) when groups do not have ``expected`` age bands."""
+    wrong = counts != expected
+    if not wrong.any():
+        return None
+    idx = np.flatnonzero(wrong)
+    if errors == "raise":
+        shown = "; ".join(f"({describe_group(g, int(i))}) has {int(counts[i])}"
+                          for i in idx[:5])
+        more = ", ..." if len(idx) > 5 else ""
+        raise InputError(
+            f"each group must have {expected} age bands, as {what}: {len(idx):,} of "
+            f"{g.count:,} groups differ: {shown}{more}"
+        )
+    reasons = np.full(g.count, None, dtype=object)
+    reasons[idx] = [f"group has {int(counts[i])} age bands, expected {expected}" for i in idx]
+    return reasons
+
+
+def merge_reasons(*parts: np.ndarray | None) -> np.ndarray | None:
+    """Combine per-group reason arrays (``None`` entries are good groups)."""
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    out = np.full(len(present[0]), None, dtype=object)
+    for part in present:
+        for i in np.flatnonzero([r is not None for r in part]):
+            out[i] = part[i] if out[i] is None else f"{out[i]}; {part[i]}"
+    return out
+
+
+def group_rules(g: Groups, errors: str,
+                rules: Sequence[tuple[np.ndarray, str]]) -> np.ndarray | None:
+    """Group-level rules: raise naming the failing groups, or return per-group reasons."""
+    failed = [(np.asarray(mask, bool), msg) for mask, msg in rules if np.any(mask)]
+    if not failed:
+        return None
+    if errors == "raise":
+        parts = []
+        for mask, msg in failed:
+            idx = np.flatnonzero(mask)
+            shown = "; ".join(f"({describe_group(g, int(i))})" for i in idx[:5])
+            more = ", ..." if len(idx) > 5 else ""
+            parts.append(f"{msg}: {len(idx):,} of {g.count:,} groups fail: {shown}{more}")
+        raise InputError("; ".join(parts))
+    reasons = np.full(g.count, None, dtype=object)
+    for mask, msg in failed:
+        for i in np.flatnonzero(mask):
+            reasons[i] = msg if reasons[i] is None else f"{reasons[i]}; {msg}"
+    return reasons
