@@ -46,7 +46,11 @@ def with_arrays(frame: nw.DataFrame[Any], arrays: Mapping[str, Any]) -> nw.DataF
     n = len(frame)
     series = []
     for name, values in arrays.items():
-        if values is None or np.isscalar(values):
+        if values is None or isinstance(values, str):
+            # a text (or null) scalar: a String column, without checking n equal values
+            series.append(nw.new_series(name, [values] * n, dtype=nw.String(), backend=backend))
+            continue
+        if np.isscalar(values):
             arr = np.full(n, values, dtype=object if not isinstance(values, float) else float)
         else:
             arr = np.asarray(values)
