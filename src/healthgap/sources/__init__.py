@@ -1,1 +1,73 @@
-"""Importers: official files (Fingertips, ONS, MHCLG, boundaries) to Arrow tables."""
+"""Importers: official files (Fingertips, ONS, MHCLG, boundaries) to Arrow tables.
+
+Each importer reads one kind of file, validates every row (vectorised), and returns an
+:class:`Imported` holding the store tables it found (areas, hierarchy, classifications,
+geometry, population, values, indicator metadata, and the input files' hashes). Importers only
+read files: ``healthgap.store`` writes what they return, in one transaction.
+
+:data:`IMPORTERS` maps the kind names used by ``healthgap import <kind> <file>`` to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from healthgap.sources._tables import Imported
+from healthgap.sources._validate import ImportValidationError
+from healthgap.sources.boundaries import read_geojson, read_lsoa_shapefile, read_topojson
+from healthgap.sources.fingertips import (
+    read_fingertips_csv,
+    read_fingertips_table,
+    write_fingertips_csv,
+)
+from healthgap.sources.imd import read_imd2019, read_imd2019_london
+from healthgap.sources.lookups import read_lookup
+from healthgap.sources.ons import (
+    read_census_2021,
+    read_gla_ward_life_expectancy,
+    read_ons_els,
+    read_ons_life_expectancy,
+    read_ons_population,
+)
+from healthgap.sources.tidy import read_tidy
+from healthgap.store.schema import GEOMETRY
+
+__all__ = [
+    "GEOMETRY",
+    "IMPORTERS",
+    "ImportValidationError",
+    "Imported",
+    "read_census_2021",
+    "read_fingertips_csv",
+    "read_fingertips_table",
+    "read_geojson",
+    "read_gla_ward_life_expectancy",
+    "read_imd2019",
+    "read_imd2019_london",
+    "read_lookup",
+    "read_lsoa_shapefile",
+    "read_ons_els",
+    "read_ons_life_expectancy",
+    "read_ons_population",
+    "read_tidy",
+    "read_topojson",
+    "write_fingertips_csv",
+]
+
+#: Kind name (``healthgap import <kind> <file>``) -> importer ``function(path, **options)``.
+IMPORTERS: dict[str, Callable[..., Imported]] = {
+    "fingertips": read_fingertips_csv,
+    "ons-population": read_ons_population,
+    "census-2021": read_census_2021,
+    "ons-life-expectancy": read_ons_life_expectancy,
+    "gla-ward-life-expectancy": read_gla_ward_life_expectancy,
+    "ons-hle": read_ons_els,
+    "ons-els": read_ons_els,
+    "imd2019": read_imd2019,
+    "imd2019-london": read_imd2019_london,
+    "boundaries-geojson": read_geojson,
+    "boundaries-topojson": read_topojson,
+    "lsoa-shapefile": read_lsoa_shapefile,
+    "lookup": read_lookup,
+    "tidy": read_tidy,
+}

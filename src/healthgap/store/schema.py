@@ -65,3 +65,10 @@ POPULATION = pa.schema([
     pa.field("age_start", pa.int16(), nullable=False),
     pa.field("population", pa.float64(), nullable=False),
 ])
+
+#: Boundary of each area as GeoJSON geometry text in WGS84 (kept for maps).
+GEOMETRY = pa.schema([
+    pa.field("area_code", pa.string(), nullable=False),
+    pa.field("geometry", pa.string(), nullable=False),   # GeoJSON geometry object, WGS84
+    pa.field("source_crs", pa.string()),                 # e.g. "EPSG:27700", reprojected
+])

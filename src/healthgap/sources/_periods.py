@@ -1,0 +1,82 @@
+"""Time periods as official files write them -> first calendar year and number of years.
+
+Fingertips writes ``2015``, ``2015 - 17`` (pooled), ``2023/24`` (financial), ``2015/16 - 17/18``,
+``2015 Q1``, ``2019/20 Q3``, ``Jan 2020``; ONS writes ``2001-2003`` and ISO 8601 intervals
+``2011-01-01/P3Y``. All patterns are regular expressions over the whole column at once.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from healthgap.sources._validate import Problems
+
+_Y = r"((?:19|20)\d\d)"
+
+
+def _year(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.Int32, strict=False)
+
+
+def _end_year(start: pl.Expr, end_text: pl.Expr) -> pl.Expr:
+    """Two- or four-digit end year, resolved in the start year's century (``2015 - 17``)."""
+    end = end_text.cast(pl.Int32, strict=False)
+    same_century = start // 100 * 100 + end
+    return (pl.when(end >= 100).then(end)
+            .when(same_century < start).then(same_century + 100)  # 1999 - 01
+            .otherwise(same_century))
+
+
+def parse_periods(frame: pl.DataFrame, column: str, problems: Problems, *,
+                  label: str | None = None, relabel_iso: bool = True) -> pl.DataFrame:
+    """Add ``period_start`` (Int32) and ``period_years`` (Int16) parsed from ``column``.
+
+    Unparseable periods and pooled periods that end before they start are recorded as
+    problems. With ``relabel_iso`` an ISO interval is rewritten in Fingertips' style
+    (``2011-01-01/P3Y`` -> ``2011 - 13``; ``2021-04-01/P1Y`` -> ``2021/22``).
+    """
+    # Files hold few distinct periods: parse each once, then join back to the rows.
+    distinct = frame.select(pl.col(column).cast(pl.String).unique().alias("_period"))
+    parsed = _parse(distinct, relabel_iso)
+    out = frame.with_columns(pl.col(column).cast(pl.String).alias("_period")).join(
+        parsed, on="_period", how="left", nulls_equal=True, maintain_order="left")
+    problems.add(out, out["period_start"].is_null() | (out["period_years"] < 1),
+                 label or column, column,
+                 "a period such as 2021, 2019 - 21, 2021/22, 2021 Q1 or 2019-01-01/P3Y")
+    out = out.with_columns(pl.col("period_start").cast(pl.Int32),
+                           pl.col("period_years").cast(pl.Int16))
+    if relabel_iso:
+        out = out.with_columns(pl.col("_label").alias(column))
+    return out.drop("_period", "_label")
+
+
+def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
+    """``_period`` -> ``period_start``, ``period_years`` and the Fingertips-style ``_label``."""
+    p = pl.col("_period").str.strip_chars()
+    iso = p.str.extract_groups(rf"^{_Y}-(\d\d)-\d\d/P(\d+)Y$")
+    pooled = p.str.extract_groups(rf"^{_Y}\s*-\s*(\d{{2}}|\d{{4}})$")
+    fin = p.str.extract_groups(rf"^{_Y}/(\d\d)(?:\s+Q[1-4]|\s+\w+)?$")
+    fin_pooled = p.str.extract_groups(rf"^{_Y}/(\d\d)\s*-\s*(\d\d)/(\d\d)$")
+    single = p.str.extract(rf"^{_Y}(?:\s+Q[1-4]|\s+[A-Za-z]{{3,9}})?$", 1)
+    month_year = p.str.extract(rf"^[A-Za-z]{{3,9}}\s+{_Y}$", 1)
+
+    iso_start, iso_years = _year(iso.struct.field("1")), _year(iso.struct.field("3"))
+    pooled_start = _year(pooled.struct.field("1"))
+    pooled_end = _end_year(pooled_start, pooled.struct.field("2"))
+    fp_start = _year(fin_pooled.struct.field("1"))
+    fp_end = _end_year(fp_start, fin_pooled.struct.field("3"))
+    start = pl.coalesce(iso_start, pooled_start, _year(fin.struct.field("1")), fp_start,
+                        _year(single), _year(month_year))
+    years = pl.coalesce(iso_years, pooled_end - pooled_start + 1,
+                        pl.when(fin.struct.field("1").is_not_null()).then(1), fp_end - fp_start + 1,
+                        pl.when(single.is_not_null() | month_year.is_not_null()).then(1))
+    month = iso.struct.field("2")
+    yy = lambda e: (e % 100).cast(pl.String).str.zfill(2)  # noqa: E731
+    label = (
+        pl.when(month.is_null() | (not relabel_iso)).then(p)
+        .when(month != "01").then(pl.format("{}/{}", iso_start, yy(iso_start + 1)))
+        .when(iso_years == 1).then(iso_start.cast(pl.String))
+        .otherwise(pl.format("{} - {}", iso_start, yy(iso_start + iso_years - 1)))
+    )
+    return distinct.with_columns(start.alias("period_start"), years.alias("period_years"),
+                                 label.alias("_label"))

@@ -1,0 +1,222 @@
+"""Vectorised validation of imported rows; every problem names file, line, column and expectation.
+
+Readers build a Polars frame with a ``_line`` column (the 1-based line of the row in the file,
+or row in the sheet) and run the checks here before returning. Each check is one Polars
+expression over all rows; problems are collected as a frame, and the first
+:data:`MAX_REPORTED` (by line) are listed in one :class:`ImportValidationError` with the total.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from healthgap.errors import InputError
+
+MAX_REPORTED = 20
+
+#: GSS area codes (ONS): a letter for the country (E, W, S, N; K for UK/GB/E&W; L, M for the
+#: Channel Islands and Isle of Man) and eight digits, e.g. E09000001 (ONS Code History Database).
+GSS_CODE = r"^[EWSNKLM]\d{8}$"
+#: GSS codes or NHS organisation (ODS) codes, as Fingertips files carry both (e.g. A81001).
+GSS_OR_ODS_CODE = r"^(?:[EWSNKLM]\d{8}|[A-Z0-9]{3,8})$"
+
+#: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML).
+MISSING_MARKERS = ("", "-", "..", ".", ":", "x", "*", "~", "n/a", "N/A", "NA", "c", "z")
+
+_PROBLEM_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String}
+
+
+class ImportValidationError(InputError):
+    """An input file breaks the rules of its format; lists the first problems and the total.
+
+    Attributes
+    ----------
+    path : str
+        The file read.
+    problems : list of dict
+        Up to 20 problems, each with ``line`` (1-based, in the file), ``column``, ``value`` and
+        ``expected``.
+    total : int
+        How many problems were found in all.
+    """
+
+    def __init__(self, path: str | Path, problems: list[dict], total: int) -> None:
+        self.path = str(path)
+        self.problems = problems
+        self.total = total
+        lines = [
+            f"  line {p['line']}, column {p['column']!r}: got {p['value']!r}, "
+            f"expected {p['expected']}"
+            for p in problems
+        ]
+        shown = f"first {len(problems)} of {total}" if total > len(problems) else f"{total}"
+        super().__init__(
+            f"{self.path}: {total} problem(s) in the data ({shown} listed):\n" + "\n".join(lines)
+        )
+
+
+class Problems:
+    """Collects problem frames from vectorised checks; :meth:`raise_if_any` reports them."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self._frames: list[pl.DataFrame] = []
+
+    def add(self, frame: pl.DataFrame, bad: pl.Expr, column: str, value: pl.Expr | str,
+            expected: str) -> None:
+        """Record every row of ``frame`` where ``bad`` is true."""
+        value_expr = pl.col(value) if isinstance(value, str) else value
+        hits = frame.filter(bad.fill_null(False)).select(
+            pl.col("_line").cast(pl.Int64).alias("line"),
+            pl.lit(column).alias("column"),
+            value_expr.cast(pl.String).fill_null("<missing>").alias("value"),
+            pl.lit(expected).alias("expected"),
+        )
+        if hits.height:
+            self._frames.append(hits)
+
+    def add_file_problem(self, column: str, value: str, expected: str, line: int = 1) -> None:
+        """Record one problem with the file's layout (a missing column, no header row...)."""
+        self._frames.append(
+            pl.DataFrame(
+                {"line": [line], "column": [column], "value": [value], "expected": [expected]},
+                schema=_PROBLEM_SCHEMA,
+            )
+        )
+
+    def raise_if_any(self) -> None:
+        """Raise :class:`ImportValidationError` when any check failed."""
+        if not self._frames:
+            return
+        found = pl.concat(self._frames).sort("line", maintain_order=True)
+        first = found.head(MAX_REPORTED).to_dicts()
+        raise ImportValidationError(self.path, first, found.height)
+
+
+def clean_number(expr: pl.Expr) -> pl.Expr:
+    """Strip thousands separators, spaces and HTML from a text column; missing markers -> null."""
+    text = expr.cast(pl.String).str.replace_all(r"<[^>]*>", "").str.replace_all(r"[,\s]", "")
+    return pl.when(text.is_in(list(MISSING_MARKERS)) | text.is_null()).then(None).otherwise(text)
+
+
+def numbers(frame: pl.DataFrame, columns: Iterable[str], problems: Problems,
+            labels: dict[str, str] | None = None) -> pl.DataFrame:
+    """Parse text columns as float64; values that are not numbers are recorded as problems.
+
+    Plain numbers take one cast; only columns where that cast fails for some cell go through
+    the slower cleaning (thousands separators, HTML, missing-value markers).
+    """
+    labels = labels or {}
+    columns = [c for c in columns if c in frame.columns]
+    if not columns:
+        return frame
+    direct = frame.select(pl.col(c).cast(pl.String).cast(pl.Float64, strict=False).alias(c)
+                          for c in columns)
+    failed = direct.select(
+        (pl.col(c).is_null() & frame[c].is_not_null()).any().alias(c) for c in columns
+    ).row(0)
+    frame = frame.with_columns(direct[c] for c, bad in zip(columns, failed, strict=True)
+                               if not bad)
+    slow = [c for c, bad in zip(columns, failed, strict=True) if bad]
+    if not slow:
+        return frame
+    cleaned = frame.with_columns(clean_number(pl.col(c)).alias(f"_clean_{c}") for c in slow)
+    cleaned = cleaned.with_columns(
+        pl.col(f"_clean_{c}").cast(pl.Float64, strict=False).alias(f"_num_{c}") for c in slow
+    )
+    for c in slow:
+        problems.add(cleaned, pl.col(f"_clean_{c}").is_not_null() & pl.col(f"_num_{c}").is_null(),
+                     labels.get(c, c), c, "a number")
+    return cleaned.with_columns(pl.col(f"_num_{c}").alias(c) for c in slow).drop(
+        [f"_clean_{c}" for c in slow] + [f"_num_{c}" for c in slow]
+    )
+
+
+def area_codes(frame: pl.DataFrame, column: str, problems: Problems, *, pattern: str = GSS_CODE,
+               label: str | None = None) -> None:
+    """Record codes that are missing or do not match ``pattern`` (GSS codes by default)."""
+    code = pl.col(column)
+    problems.add(frame, code.is_null() | ~code.str.contains(pattern), label or column, column,
+                 f"an area code matching {pattern}")
+
+
+def values_table(frame: pl.DataFrame, problems: Problems, *, labels: dict[str, str] | None = None,
+                 proportion: pl.Expr | bool = False, keys: Sequence[str] | None = None) -> None:
+    """Check a frame of VALUES columns: duplicates, signs, x <= n, limits around the value.
+
+    ``labels`` maps our column names to the file's, so messages name the file's columns.
+    ``proportion`` (bool or boolean expression per row) turns on the count <= denominator check.
+    """
+    from healthgap.store.schema import VALUE_KEYS
+
+    label = (labels or {}).get
+    keys = list(keys or VALUE_KEYS)
+    numeric = ("value", "count", "denominator", "lower95_0cl", "upper95_0cl", "lower99_8cl",
+               "upper99_8cl")
+    frame = frame.with_columns(
+        *(pl.lit(None, pl.Float64).alias(c) for c in numeric if c not in frame.columns),
+        *(pl.lit("").alias(c) for c in VALUE_KEYS if c not in frame.columns),
+    )
+    # Duplicates: a 64-bit hash of the key finds candidates fast; exact keys decide.
+    key_hash = functools.reduce(operator.xor, (pl.col(k).hash(seed=i) for i, k in enumerate(keys)))
+    candidates = frame.select(key_hash.is_duplicated()).to_series()
+    if candidates.any():
+        suspects = frame.filter(candidates)
+        problems.add(suspects, ~pl.struct(keys).is_first_distinct(),
+                     "+".join(label(k, k) for k in keys),
+                     pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in keys],
+                                   separator=" | "),
+                     "one row per indicator, area, period, sex, age and category "
+                     "(duplicate key)")
+    for col in ("count", "denominator"):
+        problems.add(frame, pl.col(col) < 0, label(col, col), col, "a count >= 0")
+    prop = pl.lit(proportion) if isinstance(proportion, bool) else proportion
+    problems.add(frame, prop & (pl.col("count") > pl.col("denominator")), label("count", "count"),
+                 pl.format("{} > denominator {}", pl.col("count"), pl.col("denominator")),
+                 "a numerator no greater than the denominator (the indicator is a proportion)")
+    value = pl.col("value")
+    for low, high in (("lower95_0cl", "upper95_0cl"), ("lower99_8cl", "upper99_8cl")):
+        lo, hi = pl.col(low), pl.col(high)
+        # rounding slack is computed only on rows that break the strict rule
+        strict = frame.filter(((lo > value) | (hi < value) | (lo > hi)).fill_null(False))
+        if not strict.height:
+            continue
+        strict = strict.with_columns(rounding_tolerance(value).alias("_tol"))
+        tol = pl.col("_tol")
+        problems.add(strict, lo > value + tol, label(low, low),
+                     pl.format("{} above value {}", lo, value),
+                     "a lower limit at or below the value")
+        problems.add(strict, hi < value - tol, label(high, high),
+                     pl.format("{} below value {}", hi, value),
+                     "an upper limit at or above the value")
+        problems.add(strict, lo > hi + tol, label(low, low),
+                     pl.format("{} above upper limit {}", lo, hi),
+                     "a lower limit at or below the upper limit")
+
+
+def rounding_tolerance(value: pl.Expr) -> pl.Expr:
+    """Half a unit in the last decimal place a value was published with (plus 1e-9 relative).
+
+    Official files round values for display but not always their limits (Fingertips writes a
+    value of 17 with limits 17.025 to 17.072): a value shown with :math:`d` decimals stands for
+    a number within :math:`0.5 \\times 10^{-d}` of it, so limits are checked with that slack.
+    """
+    v = value.abs()
+    decimals = pl.min_horizontal(
+        pl.when((v.round(d) - v).abs() <= 1e-9 * (1 + v)).then(d).otherwise(16)
+        for d in range(13)
+    )
+    return 0.5 * pl.lit(10.0).pow(-decimals) + 1e-9 * (1 + v)
+
+
+def require_columns(present: Sequence[str], required: Sequence[str], problems: Problems) -> None:
+    """Record each required column the header lacks, then raise at once (nothing else works)."""
+    for name in required:
+        if name not in present:
+            problems.add_file_problem(name, "<absent>", f"a column named {name!r} in the header")
+    problems.raise_if_any()

@@ -1,0 +1,160 @@
+"""Any tidy table (CSV, Parquet, Excel) of indicator values, with a declared column mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from healthgap.catalogue.metadata import IndicatorMeta
+from healthgap.errors import InputError
+from healthgap.sources import _validate
+from healthgap.sources._excel import read_sheet
+from healthgap.sources._periods import parse_periods
+from healthgap.sources._tables import Imported, areas_arrow, inputs_of, values_arrow
+
+__all__ = ["read_tidy"]
+
+_TARGETS = ("indicator_id", "area_code", "area_name", "period", "sex", "age", "category_type",
+            "category", "value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl",
+            "count", "denominator", "value_note")
+_NUMERIC = ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl", "count",
+            "denominator")
+_DEFAULTS = {"sex": "Persons", "age": "All ages", "category_type": "", "category": ""}
+
+
+def _newlines(path: Path) -> int:
+    """Count the newline bytes in the file (read in 16 MiB chunks)."""
+    total = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            total += chunk.count(b"\n")
+    return total
+
+
+def _read_any(path: Path, columns: list[str], numeric: list[str], sheet: str | int | None,
+              problems: _validate.Problems) -> pl.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        frame = pl.read_parquet(path, columns=columns)
+        return frame.with_columns((pl.int_range(pl.len()) + 1).cast(pl.Int64).alias("_line"))
+    if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+        frame = read_sheet(path, 0 if sheet is None else sheet, problems)
+        _validate.require_columns(frame.columns, columns, problems)
+        return frame.select(*columns, "_line")
+    separator = "\t" if suffix == ".tsv" else ","
+    header = pl.read_csv(path, n_rows=0, infer_schema=False, separator=separator).columns
+    _validate.require_columns(header, columns, problems)
+    try:  # fast path: numeric columns parse as numbers straight away
+        frame = pl.read_csv(path, columns=columns, infer_schema=False, encoding="utf8",
+                            separator=separator,
+                            schema_overrides=dict.fromkeys(numeric, pl.Float64))
+    except pl.exceptions.PolarsError:  # some cell is not a plain number: read text, report it
+        frame = pl.read_csv(path, columns=columns, infer_schema=False, encoding="utf8",
+                            separator=separator)
+    if _newlines(path) - frame.height in (0, 1):  # one line per record, after the header
+        line = pl.int_range(pl.len()) + 2
+    else:  # records spanning lines: count the quoted newlines before each record
+        text = [c for c, t in frame.schema.items() if t == pl.String]
+        newlines = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0)
+                                     for c in text)
+        line = 2 + newlines.cum_sum() - newlines + pl.int_range(pl.len())
+    return frame.with_columns(line.cast(pl.Int64).alias("_line"))
+
+
+def read_tidy(path: str | Path, mapping: Mapping[str, str], *, indicator_id: str | None = None,
+              period: str | None = None, sex: str | None = None, age: str | None = None,
+              category_type: str | None = None, category: str | None = None,
+              sheet: str | int | None = None, proportion: bool = False,
+              code_pattern: str = _validate.GSS_CODE,
+              indicators: Sequence[IndicatorMeta] = ()) -> Imported:
+    r"""Read indicator values from a tidy CSV, TSV, Parquet or Excel file, by a column mapping.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; the format follows the suffix (``.csv``, ``.tsv``, ``.parquet``, ``.xlsx``,
+        ``.xls``, ``.ods``).
+    mapping : mapping of str to str
+        Our column -> the file's column, for any of ``indicator_id, area_code, area_name,
+        period, sex, age, category_type, category, value, lower95_0cl, upper95_0cl,
+        lower99_8cl, upper99_8cl, count, denominator, value_note``. ``area_code`` is required;
+        ``indicator_id`` and ``period`` unless given as constants below.
+    indicator_id, period, sex, age, category_type, category : str, optional
+        Constants for columns the file does not have (defaults: sex ``Persons``, age
+        ``All ages``, no breakdown).
+    sheet : str or int, optional
+        Sheet of an Excel file (default: the first).
+    proportion : bool, default False
+        The values are proportions: check that counts do not exceed denominators.
+    code_pattern : str, default GSS codes
+        Regular expression area codes must match.
+    indicators : sequence of IndicatorMeta, optional
+        Metadata to return with the values.
+
+    Returns
+    -------
+    Imported
+        ``values`` (schema VALUES), ``areas`` when ``area_name`` is mapped, ``indicators``.
+
+    Raises
+    ------
+    ImportValidationError
+        Missing columns, text in numeric columns, malformed codes, unparseable periods,
+        duplicate keys, negative counts, counts above denominators (``proportion``), limits
+        not bracketing the value: file line (CSV), row (Parquet) or sheet row (Excel), column
+        and expectation, first 20 and the total.
+    InputError
+        A mapping to an unknown target column, or no indicator or period at all.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "v.csv")
+    ...     _ = open(p, "w").write("code,year,rate\nE09000001,2021,5.5\nE09000002,2021,6\n")
+    ...     imp = read_tidy(p, {"area_code": "code", "period": "year", "value": "rate"},
+    ...                     indicator_id="demo")
+    >>> imp.values.column("value").to_pylist(), imp.values.column("period_years").to_pylist()
+    ([5.5, 6.0], [1, 1])
+    """
+    path = Path(path)
+    unknown = sorted(set(mapping) - set(_TARGETS))
+    if unknown:
+        raise InputError(f"mapping names unknown columns {unknown}; expected some of {_TARGETS}")
+    constants = {"indicator_id": indicator_id, "period": period, "sex": sex, "age": age,
+                 "category_type": category_type, "category": category}
+    for needed in ("area_code", "indicator_id", "period"):
+        if needed not in mapping and constants.get(needed) is None:
+            raise InputError(f"give a column for {needed!r} in mapping or {needed}=...")
+    problems = _validate.Problems(path)
+    source_columns = list(dict.fromkeys(mapping.values()))
+    numeric_sources = [mapping[c] for c in _NUMERIC if c in mapping]
+    raw = _read_any(path, source_columns, numeric_sources, sheet, problems)
+    frame = raw.select(*(pl.col(src).alias(ours) for ours, src in mapping.items()), "_line")
+    frame = frame.with_columns(
+        *(pl.lit(v).alias(k) for k, v in constants.items() if v is not None and k not in mapping),
+        *(pl.lit(v).alias(k) for k, v in _DEFAULTS.items()
+          if k not in mapping and constants.get(k) is None),
+    )
+    labels = dict(mapping)
+    numeric = [c for c in _NUMERIC if c in frame.columns]
+    already = [c for c in numeric if frame.schema[c].is_numeric()]
+    frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c in already)
+    frame = _validate.numbers(frame, [c for c in numeric if c not in already], problems, labels)
+    text = [c for c in ("indicator_id", "area_code", "period", "sex", "age", "category_type",
+                        "category", "area_name", "value_note") if c in frame.columns]
+    frame = frame.with_columns(pl.col(c).cast(pl.String) for c in text)
+    _validate.area_codes(frame, "area_code", problems, pattern=code_pattern,
+                         label=labels.get("area_code"))
+    frame = parse_periods(frame, "period", problems, label=labels.get("period", "period"))
+    for key in ("indicator_id", "sex", "age"):
+        problems.add(frame, pl.col(key).is_null(), labels.get(key, key), key, f"a {key}")
+    problems.raise_if_any()
+    _validate.values_table(frame, problems, labels=labels, proportion=proportion)
+    problems.raise_if_any()
+    areas = (areas_arrow(frame.select("area_code", "area_name"))
+             if "area_name" in frame.columns else None)
+    return Imported(source="tidy", values=values_arrow(frame), areas=areas,
+                    indicators=list(indicators), inputs=inputs_of(path))

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from healthgap.sources import IMPORTERS, ImportValidationError
+from healthgap.sources.lookups import read_lookup
+
+
+@pytest.mark.realdata
+def test_msoa21_to_lad23(shared_data):
+    imp = read_lookup(shared_data / "lookups/msoa21_lad23.csv")
+    edges = pl.from_arrow(imp.hierarchy)
+    assert edges.height == 7_264
+    assert edges["hierarchy"].unique().to_list() == ["msoa21-lad23"]
+    assert edges.filter(pl.col("parent_code").str.starts_with("E09")).height == 1_002
+    areas = pl.from_arrow(imp.areas)
+    assert areas.filter(pl.col("area_type") == "msoa").height == 7_264
+    assert areas.filter(pl.col("area_code") == "E02002483")["area_name"].to_list() == [
+        "Hartlepool 001"]
+
+
+@pytest.mark.realdata
+def test_lad19_to_region(shared_data):
+    name = "Local_Authority_District_to_Region_(April_2019)_Lookup_in_England.csv"
+    imp = IMPORTERS["lookup"](shared_data / "lookups" / name)
+    edges = pl.from_arrow(imp.hierarchy)
+    assert edges.height == 317
+    assert edges.filter(pl.col("parent_code") == "E12000007").height == 33
+    areas = pl.from_arrow(imp.areas)
+    assert areas.filter(pl.col("area_code") == "E12000007").row(0, named=True)["area_type"] == (
+        "region")
+
+
+def test_two_parents(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("\ufeffLAD19CD,LAD19NM,RGN19CD,RGN19NM\nE09000001,A,E12000007,London\n"
+                    "E09000001,A,E12000006,East\nE0900002,B,E12000007,London\n")
+    with pytest.raises(ImportValidationError) as info:
+        read_lookup(path)
+    found = {(p["line"], p["column"]) for p in info.value.problems}
+    assert found == {(2, "RGN19CD"), (3, "RGN19CD"), (4, "LAD19CD")}
+
+
+def test_needs_two_levels(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("LAD19CD,LAD19NM\nE09000001,A\n")
+    with pytest.raises(ImportValidationError, match="two or more code columns"):
+        read_lookup(path)

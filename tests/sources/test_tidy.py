@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import openpyxl
+import polars as pl
+import pytest
+
+from healthgap.errors import InputError
+from healthgap.sources import IMPORTERS, ImportValidationError
+from healthgap.sources.tidy import read_tidy
+from healthgap.store.schema import VALUES
+
+MAPPING = {"area_code": "code", "area_name": "name", "period": "year", "value": "rate",
+           "count": "n", "denominator": "pop", "lower95_0cl": "lo", "upper95_0cl": "hi"}
+GOOD = [
+    {"code": "E09000001", "name": "City", "year": "2021", "rate": "5.5", "n": "11", "pop": "200",
+     "lo": "3", "hi": "9"},
+    {"code": "E09000002", "name": "Barking", "year": "2021", "rate": "6", "n": "12", "pop": "200",
+     "lo": "3", "hi": "9"},
+]
+
+
+def _csv(tmp_path, rows, name="t.csv"):
+    path = tmp_path / name
+    pl.DataFrame(rows).write_csv(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv", "parquet", "xlsx"])
+def test_formats(tmp_path, suffix):
+    frame = pl.DataFrame(GOOD)
+    path = tmp_path / f"t.{suffix}"
+    if suffix == "csv":
+        frame.write_csv(path)
+    elif suffix == "tsv":
+        frame.write_csv(path, separator="\t")
+    elif suffix == "parquet":
+        frame.with_columns(pl.col("rate", "n", "pop", "lo", "hi").cast(pl.Float64)).write_parquet(
+            path)
+    else:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(list(GOOD[0]))
+        for row in GOOD:
+            ws.append([float(v) if v.replace(".", "").isdigit() and k != "year" else v
+                       for k, v in row.items()])
+        wb.save(path)
+    imp = read_tidy(path, MAPPING, indicator_id="demo")
+    assert imp.values.schema.equals(VALUES)
+    values = pl.from_arrow(imp.values)
+    assert values["value"].to_list() == [5.5, 6.0]
+    assert values["count"].to_list() == [11, 12]
+    assert values["sex"].to_list() == ["Persons", "Persons"]
+    assert values["category_type"].to_list() == ["", ""]
+    assert pl.from_arrow(imp.areas)["area_name"].to_list() == ["City", "Barking"]
+    assert imp.source == "tidy"
+
+
+def test_constants_and_breakdowns(tmp_path):
+    path = _csv(tmp_path, [{"code": "E09000001", "decile": "1", "v": "2.5"}])
+    imp = IMPORTERS["tidy"](path, {"area_code": "code", "category": "decile", "value": "v"},
+                            indicator_id="x", period="2019 - 21", sex="Female", age="<75 yrs",
+                            category_type="IMD 2019 decile")
+    row = imp.values.to_pylist()[0]
+    assert (row["period_start"], row["period_years"], row["sex"], row["category"]) == (
+        2019, 3, "Female", "1")
+
+
+def test_mapping_errors(tmp_path):
+    path = _csv(tmp_path, GOOD)
+    with pytest.raises(InputError, match="unknown columns"):
+        read_tidy(path, {"area": "code"}, indicator_id="x", period="2021")
+    with pytest.raises(InputError, match="indicator_id"):
+        read_tidy(path, {"area_code": "code", "period": "year"})
+
+
+def test_missing_source_column(tmp_path):
+    with pytest.raises(ImportValidationError, match="'rates'"):
+        read_tidy(_csv(tmp_path, GOOD), {**MAPPING, "value": "rates"}, indicator_id="x")
+
+
+@pytest.mark.parametrize(("change", "column", "expected"), [
+    ({"rate": "five"}, "rate", "a number"),
+    ({"n": "-1"}, "n", "a count >= 0"),
+    ({"lo": "5.6"}, "lo", "lower limit at or below the value"),
+    ({"hi": "5.4"}, "hi", "upper limit at or above the value"),
+    ({"year": "21"}, "year", "a period"),
+    ({"code": "E9000001"}, "code", "an area code"),
+])
+def test_each_check(tmp_path, change, column, expected):
+    rows = [GOOD[0], {**GOOD[1]}, {**GOOD[0], "code": "E09000003", **change}]
+    with pytest.raises(ImportValidationError) as info:
+        read_tidy(_csv(tmp_path, rows), MAPPING, indicator_id="demo")
+    assert info.value.total == 1
+    problem = info.value.problems[0]
+    assert (problem["line"], problem["column"]) == (4, column)
+    assert expected in problem["expected"]
+
+
+def test_duplicates(tmp_path):
+    with pytest.raises(ImportValidationError, match="duplicate key") as info:
+        read_tidy(_csv(tmp_path, [*GOOD, GOOD[0]]), MAPPING, indicator_id="demo")
+    assert info.value.problems[0]["line"] == 4
+
+
+def test_proportion_numerator_above_denominator(tmp_path):
+    rows = [{**GOOD[0], "n": "201"}]
+    path = _csv(tmp_path, rows)
+    assert read_tidy(path, MAPPING, indicator_id="demo").values.num_rows == 1
+    with pytest.raises(ImportValidationError, match="no greater than the denominator"):
+        read_tidy(path, MAPPING, indicator_id="demo", proportion=True)
+
+
+def test_parquet_rows_are_numbered_from_one(tmp_path):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"code": ["E09000001", "bad"], "year": ["2021", "2021"],
+                  "rate": [1.0, 2.0]}).write_parquet(path)
+    with pytest.raises(ImportValidationError) as info:
+        read_tidy(path, {"area_code": "code", "period": "year", "value": "rate"},
+                  indicator_id="x")
+    assert info.value.problems[0]["line"] == 2
+
+
+def test_code_pattern_option(tmp_path):
+    path = _csv(tmp_path, [{"code": "A81001", "year": "2021", "rate": "1"}])
+    mapping = {"area_code": "code", "period": "year", "value": "rate"}
+    with pytest.raises(ImportValidationError):
+        read_tidy(path, mapping, indicator_id="x")
+    imp = read_tidy(path, mapping, indicator_id="x", code_pattern=r"^[A-Z]\d{5}$")
+    assert imp.values.num_rows == 1
+
+
+def test_many_problems_reported_20_and_total(tmp_path):
+    rows = [{**GOOD[0], "code": f"E09{i:06d}", "rate": "?"} for i in range(1000)]
+    with pytest.raises(ImportValidationError) as info:
+        read_tidy(_csv(tmp_path, rows), MAPPING, indicator_id="demo")
+    assert info.value.total == 1000
+    assert len(info.value.problems) == 20
