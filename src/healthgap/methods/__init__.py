@@ -7,43 +7,40 @@ users find their way: ``proportion``, ``rate``, ``mean``, ``dsr``, ``israte``, `
 ``quantile``, ``funnel_limits``, ``funnel_significance``, ``funnel_points``, and the
 life-expectancy and inequality methods.
 
-Modules are imported on first use, so ``import healthgap.methods`` stays cheap.
+The functions are imported here eagerly: several share their module's name (``proportion``
+in ``proportion.py``), and a lazily loaded package would hand back the module once anything
+had imported it.
 """
 
-from __future__ import annotations
+from healthgap.methods.decomposition import decompose_gap
+from healthgap.methods.dsr import dsr
+from healthgap.methods.funnel import funnel_limits, funnel_points, funnel_significance
+from healthgap.methods.healthy_life_expectancy import healthy_life_expectancy
+from healthgap.methods.inequality import inequality_measures
+from healthgap.methods.isr import israte, isratio
+from healthgap.methods.life_expectancy import life_expectancy
+from healthgap.methods.mean import mean
+from healthgap.methods.proportion import proportion
+from healthgap.methods.quantile import quantile
+from healthgap.methods.rate import rate
+from healthgap.methods.sii import sii
+from healthgap.methods.standard_populations import ESP2013
 
-import importlib
-from typing import Any
-
-#: public name -> module (one concept a module)
-_EXPORTS = {
-    "proportion": "proportion",
-    "rate": "rate",
-    "mean": "mean",
-    "dsr": "dsr",
-    "israte": "isr",
-    "isratio": "isr",
-    "quantile": "quantile",
-    "funnel_limits": "funnel",
-    "funnel_significance": "funnel",
-    "funnel_points": "funnel",
-    "life_expectancy": "life_expectancy",
-    "healthy_life_expectancy": "healthy_life_expectancy",
-    "sii": "sii",
-    "inequality_measures": "inequality",
-    "decompose_gap": "decomposition",
-    "ESP2013": "standard_populations",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'healthgap.methods' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"healthgap.methods.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "ESP2013",
+    "decompose_gap",
+    "dsr",
+    "funnel_limits",
+    "funnel_points",
+    "funnel_significance",
+    "healthy_life_expectancy",
+    "inequality_measures",
+    "israte",
+    "isratio",
+    "life_expectancy",
+    "mean",
+    "proportion",
+    "quantile",
+    "rate",
+    "sii",
+]
