@@ -1,1 +1,9 @@
-"""The embedded DuckDB store: areas, hierarchies, indicators, values and vintages."""
+"""The embedded DuckDB store: areas, hierarchies, indicators, values and vintages.
+
+>>> from healthgap.store import Store, InputFile
+"""
+
+from healthgap.store.inputs import InputFile
+from healthgap.store.store import Store
+
+__all__ = ["InputFile", "Store"]

@@ -1,0 +1,164 @@
+"""Exports of a vintage (CSV, Parquet, Excel, Fingertips CSV), always after disclosure control."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from healthgap.errors import InputError
+from healthgap.publish.disclosure import apply_disclosure
+from healthgap.store import Store
+
+__all__ = ["FORMATS", "export", "published_values"]
+
+Format = Literal["csv", "parquet", "xlsx", "fingertips"]
+FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx", "fingertips")
+EXCEL_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
+
+
+def published_values(
+    store: Store, vintage: str | None = None, indicator_ids: Sequence[str] | None = None
+) -> pa.Table:
+    """Return a vintage's values as they may be published: disclosure control applied.
+
+    Each indicator's :class:`~healthgap.catalogue.metadata.DisclosureRule` comes from the
+    store's indicator metadata; indicators without metadata get the default rule.
+
+    Parameters
+    ----------
+    store : Store
+    vintage : str, optional
+        Vintage id or unique prefix; None for the latest.
+    indicator_ids : sequence of str, optional
+        Keep only these indicators.
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns of :data:`~healthgap.store.schema.VALUES`, sorted by key.
+    """
+    values = store.values(vintage, indicator_id=list(indicator_ids) if indicator_ids else None)
+    if indicator_ids:
+        unknown = sorted(set(indicator_ids) - set(pc.unique(values["indicator_id"]).to_pylist()))
+        if unknown:
+            raise InputError(f"indicators {unknown} have no values in vintage "
+                             f"{store.resolve(vintage)}")
+    rules = {meta.id: meta.disclosure for meta in store.indicators()}
+    return apply_disclosure(values, rules)
+
+
+def _with_area_names(values: pa.Table, areas: pa.Table) -> pa.Table:
+    names = areas.select(["area_code", "area_name"])
+    joined = values.join(names, "area_code", join_type="left outer")
+    order = list(values.column_names)
+    order.insert(order.index("area_code") + 1, "area_name")
+    keys = [(k, "ascending") for k in ("indicator_id", "area_code", "period", "sex", "age",
+                                       "category_type", "category")]
+    return joined.select(order).sort_by(keys)
+
+
+def _write_xlsx(table: pa.Table, about: dict[str, Any], path: Path) -> None:
+    from openpyxl import Workbook
+
+    if table.num_rows > EXCEL_MAX_ROWS:
+        raise InputError(
+            f"xlsx export: {table.num_rows:,} rows exceed Excel's limit of {EXCEL_MAX_ROWS:,}; "
+            "export fewer indicators (indicator_ids) or use csv or parquet"
+        )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("values")
+    sheet.append(table.column_names)
+    # openpyxl writes cell by cell; the row count is bounded by Excel's limit above.
+    for row in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
+        sheet.append(row)
+    notes = book.create_sheet("about")
+    for key, value in about.items():
+        notes.append([key, str(value)])
+    book.save(path)
+
+
+def export(
+    store: Store,
+    vintage: str | None,
+    out_path: str | Path,
+    format: Format = "csv",
+    indicator_ids: Sequence[str] | None = None,
+) -> Path:
+    """Write a vintage's values to a file, with disclosure control applied.
+
+    The values go through :func:`~healthgap.publish.disclosure.apply_disclosure` with each
+    indicator's rule from the store, whatever the format. The file is written to a temporary
+    name beside ``out_path`` and renamed at the end, so a failed export leaves no partial
+    file.
+
+    Parameters
+    ----------
+    store : Store
+    vintage : str or None
+        Vintage id or unique prefix; None for the latest.
+    out_path : str or Path
+        File to write (replaced if it exists).
+    format : {"csv", "parquet", "xlsx", "fingertips"}, default "csv"
+        ``csv``/``parquet``/``xlsx``: the VALUES columns with ``area_name`` after
+        ``area_code`` (``xlsx`` adds an ``about`` sheet: vintage, source, code version and
+        disclosure statement). ``fingertips``: the Fingertips API-download CSV layout
+        (:func:`healthgap.sources.write_fingertips_csv`).
+    indicator_ids : sequence of str, optional
+        Export only these indicators.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        Unknown format, unknown indicators, or more rows than Excel holds.
+    StoreError
+        Unknown vintage.
+    """
+    if format not in FORMATS:
+        raise InputError(f"format must be one of {list(FORMATS)}; got {format!r}")
+    out_path = Path(out_path)
+    record = store.vintage(vintage)
+    published = published_values(store, record["id"], indicator_ids)
+    areas = store.areas()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
+    os.close(handle)
+    try:
+        if format == "fingertips":
+            from healthgap.sources import write_fingertips_csv
+
+            write_fingertips_csv(published, areas, store.indicators(), temporary)
+        else:
+            table = _with_area_names(published, areas)
+            if format == "csv":
+                from pyarrow import csv
+
+                csv.write_csv(table, temporary)
+            elif format == "parquet":
+                from pyarrow import parquet
+
+                parquet.write_table(table, temporary)
+            else:
+                about = {
+                    "vintage": record["id"], "source": record["source"],
+                    "label": record["label"], "created_at (UTC)": record["created_at"],
+                    "code_version": record["code_version"],
+                    "disclosure control": "counts below each indicator's threshold, and cells "
+                    "that would reveal them by subtraction, are withheld (see value_note)",
+                }
+                _write_xlsx(table, about, Path(temporary))
+        os.replace(temporary, out_path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return out_path
