@@ -61,8 +61,43 @@ def group_ids(
     """
     if not keys:
         return np.zeros(len(frame), dtype=np.int64), None
+    schema = frame.schema
+    if len(frame) and all(schema[k].is_numeric() or schema[k] in (nw.Boolean, nw.String)
+                          for k in keys):
+        # Fast path: hash-encode each key column (Arrow), rank its distinct values, combine
+        # the ranks; no join, and null keys form their own group (sorted last).
+        ids, size = np.zeros(len(frame), dtype=np.int64), 1
+        for key in keys:
+            codes, count = _dense_ranks(frame[key].to_arrow())
+            size *= count
+            if size >= 2**62:
+                break
+            ids = ids * count + codes
+        else:
+            if len(keys) > 1:
+                ids, _ = _dense_ranks(ids)
+            rows = np.arange(len(frame))
+            first = np.empty(int(ids.max()) + 1, dtype=np.int64)
+            first[ids[::-1]] = rows[::-1]
+            return ids, frame.select(*keys)[first]
     indexed = frame.with_row_index("__row__")
     uniques = indexed.select(*keys).unique().sort(*keys, nulls_last=True).with_row_index("__gid__")
     joined = indexed.join(uniques, on=list(keys), how="left").sort("__row__")
     ids = joined["__gid__"].to_numpy().astype(np.int64)
     return ids, uniques.drop("__gid__")
+
+
+def _dense_ranks(values: Any) -> tuple[np.ndarray, int]:
+    """Rank of each value among the distinct values (sorted, nulls last), and their count."""
+    import pyarrow as pa  # imported on first use: keeps `import healthgap.methods` light
+    import pyarrow.compute as pc
+
+    if isinstance(values, np.ndarray):
+        values = pa.array(values)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values, null_encoding="encode")
+    order = pc.array_sort_indices(encoded.dictionary, null_placement="at_end").to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy(zero_copy_only=False)], len(order)

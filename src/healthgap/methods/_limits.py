@@ -81,7 +81,9 @@ def poisson_count(x: np.ndarray, confidence: float) -> Limits:
 def student_t(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, confidence: float) -> Limits:
     """Student's t limits of a mean: mean -/+ t(1 - alpha/2; n - 1) sd / sqrt(n)."""
     n = np.asarray(n, float)
+    # t quantiles once per distinct group size (groups share few sizes; the ppf is costly)
+    dof, where = np.unique(n - 1, return_inverse=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = stats.t.ppf(0.5 + confidence / 2, n - 1)
+        t = stats.t.ppf(0.5 + confidence / 2, dof)[where.reshape(n.shape)]
         half = t * np.asarray(sd, float) / np.sqrt(n)
     return Limits(mean - half, mean + half)

@@ -1,0 +1,191 @@
+"""The official indicator methods: healthgap against PHStatsMethods on the same seeded inputs.
+
+Each workload gives one pandas table to both packages in one process, checks that they agree,
+then times them: healthgap as the median of warm runs, PHStatsMethods the same unless one run
+takes over :data:`SLOW_PEER` seconds (then that single run is its time, said in the line).
+Peak memory is the growth of this process's resident memory during one call of each. A last
+line per workload times healthgap alone at 10x the size, to show its growth is linear.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._harness import line, max_rel_diff, median_seconds, peak_rss_mb
+from healthgap.methods.dsr import dsr
+from healthgap.methods.isr import isratio
+from healthgap.methods.mean import mean
+from healthgap.methods.proportion import proportion
+from healthgap.methods.quantile import quantile
+from healthgap.methods.rate import rate
+
+SLOW_PEER = 5.0  # seconds: slower peers are timed on one run
+BANDS = ["0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
+         "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+"]
+LIMITS = [("value", "Value"), ("lower95_0cl", "lower_95_ci"), ("upper95_0cl", "upper_95_ci"),
+          ("lower99_8cl", "lower_99_8_ci"), ("upper99_8cl", "upper_99_8_ci")]
+BOTH = (0.95, 0.998)
+
+
+def _quiet(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Run ``fn`` silently: no warnings (pandas deprecations in the peer, small-count notes),
+    and no printing (PHStatsMethods' ``ph_dsr`` prints its age-band join)."""
+    def call() -> Any:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            return fn()
+    return call
+
+
+def compare(name: str, size: str, rows: int, ours: Callable[[], Any],
+            peer: Callable[[], Any] | None, pairs: list[tuple[str, str]]) -> None:
+    """Check agreement, time both, print one line (and return nothing)."""
+    ours, peer = _quiet(ours), _quiet(peer) if peer is not None else None
+    mem_ours, mine = peak_rss_mb(ours)
+    if peer is None:
+        t_ours = median_seconds(ours)
+        line(name, size, t_ours, extra=f"{rows / t_ours:,.0f} rows/s  peak {mem_ours:.0f} MB")
+        return
+    t0 = time.perf_counter()
+    mem_peer, theirs = peak_rss_mb(peer)
+    first_peer = time.perf_counter() - t0
+    diff = max(max_rel_diff(np.asarray(mine[a], float), np.asarray(theirs[b], float))
+               for a, b in pairs)
+    t_ours = median_seconds(ours)
+    if first_peer > SLOW_PEER:
+        t_peer, note = first_peer, "peer timed on 1 run"
+    else:
+        t_peer, note = median_seconds(peer, repeat=3), "peer median of 3"
+    line(name, size, t_ours, t_peer, diff,
+         extra=f"peak MB {mem_ours:.0f} vs {mem_peer:.0f}  {note}"
+               f"{'' if t_peer / t_ours >= 50 else '  BELOW 50x GOAL'}")
+
+
+def _banded(groups: int, rng: np.random.Generator) -> pd.DataFrame:
+    pop = rng.integers(200, 8_000, groups * 19)
+    risk = np.tile(np.linspace(0.0005, 0.08, 19), groups)
+    return pd.DataFrame({"g": np.repeat(np.arange(groups), 19), "age": BANDS * groups,
+                         "x": rng.poisson(pop * risk), "n": pop})
+
+
+def _dsr(groups: int, with_peer: bool) -> None:
+    data = _banded(groups, np.random.default_rng(1))
+    peer = None
+    if with_peer:
+        import PHStatsMethods
+
+        def peer() -> Any:
+            return PHStatsMethods.ph_dsr(data, "x", "n", "age", group_cols="g",
+                                         confidence=list(BOTH))
+    compare("dsr (ESP2013, Dobson)", f"{groups:,} groups x 19", len(data),
+            lambda: dsr(data, "x", "n", group_by="g", confidence=BOTH), peer, LIMITS)
+
+
+def _rate(rows: int, with_peer: bool) -> None:
+    rng = np.random.default_rng(2)
+    n = rng.integers(1_000, 500_000, rows)
+    data = pd.DataFrame({"area": np.arange(rows), "x": rng.poisson(n * 0.003) + 1, "n": n})
+    peer = None
+    if with_peer:
+        import PHStatsMethods
+
+        def peer() -> Any:
+            return PHStatsMethods.ph_rate(data, "x", "n", group_cols="area", confidence=list(BOTH))
+    compare("crude rate (exact/Byar)", f"{rows:,} rows", rows,
+            lambda: rate(data, "x", "n", group_by="area", confidence=BOTH), peer, LIMITS)
+
+
+def _proportion(rows: int, groups: int, with_peer: bool) -> None:
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, 200, rows)
+    data = pd.DataFrame({"g": rng.integers(0, groups, rows), "x": rng.binomial(n, 0.3), "n": n})
+    peer = None
+    if with_peer:
+        import PHStatsMethods
+
+        def peer() -> Any:
+            return PHStatsMethods.ph_proportion(data, "x", "n", group_cols="g",
+                                                confidence=list(BOTH))
+    compare("proportion (Wilson)", f"{rows:,} rows, {groups:,} groups", rows,
+            lambda: proportion(data, "x", "n", group_by="g", confidence=BOTH), peer, LIMITS)
+
+
+def _isr(groups: int, with_peer: bool) -> None:
+    rng = np.random.default_rng(4)
+    data = _banded(groups, rng)
+    x_ref = rng.integers(1_000, 50_000, 19).astype(float)
+    n_ref = rng.integers(1_000_000, 4_000_000, 19).astype(float)
+    data = data.assign(xr=np.tile(x_ref, groups), nr=np.tile(n_ref, groups))
+    peer = None
+    if with_peer:
+        import PHStatsMethods
+
+        def peer() -> Any:
+            return PHStatsMethods.ph_ISRatio(data, "x", "n", "xr", "nr", group_cols="g",
+                                 confidence=list(BOTH))
+    compare("isratio (exact/Byar)", f"{groups:,} groups x 19", len(data),
+            lambda: isratio(data, "x", "n", x_ref, n_ref, group_by="g", confidence=BOTH),
+            peer, LIMITS)
+
+
+def _mean(rows: int, groups: int, with_peer: bool) -> None:
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({"g": rng.integers(0, groups, rows), "v": rng.gamma(9.0, 4.0, rows)})
+    peer = None
+    if with_peer:
+        import PHStatsMethods
+
+        def peer() -> Any:
+            return PHStatsMethods.ph_mean(data, "v", "g", confidence=list(BOTH))
+    compare("mean (Student's t)", f"{rows:,} rows, {groups:,} groups", rows,
+            lambda: mean(data, "v", group_by="g", confidence=BOTH), peer, LIMITS)
+
+
+def _quantile(areas: int, groups: int, with_peer: bool) -> None:
+    rng = np.random.default_rng(6)
+    data = pd.DataFrame({"g": rng.integers(0, groups, areas),
+                         "v": np.round(rng.gamma(2.0, 10.0, areas), 1)})
+    peer = None
+    if with_peer:
+        import PHStatsMethods
+
+        def peer() -> Any:
+            return PHStatsMethods.ph_quantile(data, "v", group_cols=["g"])
+    compare("quantile (deciles)", f"{areas:,} areas, {groups:,} groups", areas,
+            lambda: quantile(data, "v", group_by="g"), peer, [("quantile", "quantile")])
+
+
+def run(scale: float = 1.0) -> None:
+    """Print one line per workload against PHStatsMethods, then healthgap alone at 10x."""
+    def k(n: int) -> int:
+        return max(1, int(n * scale))
+
+    try:
+        import PHStatsMethods  # noqa: F401
+        peer = True
+    except ImportError:
+        print("PHStatsMethods not installed: timing healthgap alone", flush=True)
+        peer = False
+    _dsr(k(10_000), peer)
+    _rate(k(10_000), peer)
+    _proportion(k(1_000_000), k(10_000), peer)
+    _isr(k(10_000), peer)
+    _mean(k(1_000_000), k(10_000), peer)
+    _quantile(k(32_844), k(300), peer)
+    print("-- healthgap alone at 1x and 10x: rows/s should stay about the same (linear)",
+          flush=True)
+    for factor in (1, 10):
+        _dsr(k(10_000 * factor), False)
+        _rate(k(10_000 * factor), False)
+        _proportion(k(1_000_000 * factor), k(10_000 * factor), False)
+        _isr(k(10_000 * factor), False)
+        _mean(k(1_000_000 * factor), k(10_000 * factor), False)
+        _quantile(k(32_844 * factor), k(300 * factor), False)
