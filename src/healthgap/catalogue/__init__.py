@@ -1,1 +1,33 @@
 """Indicator and strategy definitions: declarative files validated by pydantic models."""
+
+from healthgap.catalogue.catalogue import Catalogue, load_catalogue
+from healthgap.catalogue.indicator import (
+    METHODS,
+    Breakdown,
+    Condition,
+    Denominator,
+    Filter,
+    Geography,
+    Indicator,
+    Inequality,
+    Numerator,
+    Periods,
+)
+from healthgap.catalogue.metadata import DisclosureRule, IndicatorMeta
+
+__all__ = [
+    "METHODS",
+    "Breakdown",
+    "Catalogue",
+    "Condition",
+    "Denominator",
+    "DisclosureRule",
+    "Filter",
+    "Geography",
+    "Indicator",
+    "IndicatorMeta",
+    "Inequality",
+    "Numerator",
+    "Periods",
+    "load_catalogue",
+]

@@ -1,0 +1,164 @@
+"""Records to counts: unexecuted Ibis expressions that run unchanged on DuckDB and Spark.
+
+From a numerator or denominator definition (:mod:`healthgap.catalogue.indicator`) we build one
+expression: keep the records the filter selects, derive the period's start year, the sex and
+the age band, and count events, distinct people or sum a population column by small area,
+year, sex, age band and record-level breakdowns. Nothing is executed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from healthgap.catalogue.indicator import (
+    Condition,
+    Denominator,
+    Filter,
+    Numerator,
+    icd10_ranges,
+)
+from healthgap.errors import ColumnNotFoundError, InputError
+
+__all__ = ["AgeBands", "band_start", "count_expression", "filter_expression", "period_start"]
+
+#: Age-band layouts: ``five`` = 0-4, 5-9, ..., 85-89, 90+ (the 2013 European Standard
+#: Population's 19 bands); ``life`` = 0, 1-4, 5-9, ..., 85-89, 90+ (OHID's life tables).
+AgeBands = Literal["five", "life"]
+TOP_BAND = 90  # ESP2013 and OHID life tables: last band 90+
+
+#: First month of the year for each period type (financial: April; academic: September).
+FIRST_MONTH = {"calendar": 1, "financial": 4, "academic": 9}
+
+
+def _column(table: ir.Table, name: str, role: str) -> ir.Column:
+    if name not in table.columns:
+        raise ColumnNotFoundError(f"{role}: column {name!r} not found; "
+                                  f"available: {list(table.columns)}")
+    return table[name]
+
+
+def _condition(table: ir.Table, cond: Condition) -> ir.BooleanValue:
+    col = _column(table, cond.column, "filter.where")
+    op, value = cond.op, cond.value
+    if op == "is null":
+        return col.isnull()
+    if op == "not null":
+        return col.notnull()
+    if op == "in":
+        return col.isin(value)
+    if op == "not in":
+        return col.notin(value)
+    if op == "between":
+        return col.between(value[0], value[1])
+    return {
+        "==": col.__eq__, "!=": col.__ne__, "<": col.__lt__, "<=": col.__le__,
+        ">": col.__gt__, ">=": col.__ge__,
+    }[op](value)
+
+
+def filter_expression(table: ir.Table, flt: Filter, *, age: str | None,
+                      sex: str | None) -> ir.BooleanValue | None:
+    """Build the boolean expression keeping the records ``flt`` selects (``None``: all).
+
+    ICD-10 codes are compared without dots and in upper case, on as many leading characters as
+    each bound has, so ``X60-X84`` keeps ``X60`` to ``X84.9``.
+    """
+    parts: list[ir.BooleanValue] = []
+    if flt.icd10 is not None:
+        code = _column(table, flt.icd10_column, "filter.icd10_column")
+        code = code.cast("string").upper().replace(".", "").strip()
+        ranges = [(code.substr(0, len(first)) >= first) & (code.substr(0, len(last)) <= last)
+                  for first, last in icd10_ranges(flt.icd10)]
+        any_range = ranges[0]
+        for extra in ranges[1:]:
+            any_range = any_range | extra
+        parts.append(code.notnull() & any_range)
+    if flt.age is not None:
+        if age is None:
+            raise InputError("filter.age needs an age column (age: is null)")
+        low, high = flt.age
+        col = _column(table, age, "age")
+        parts.append(col >= low if high is None else col.between(low, high))
+    if flt.sex is not None:
+        if sex is None:
+            raise InputError("filter.sex needs a sex column (sex: is null)")
+        parts.append(_column(table, sex, "sex") == flt.sex)
+    parts.extend(_condition(table, cond) for cond in flt.where)
+    if not parts:
+        return None
+    out = parts[0]
+    for part in parts[1:]:
+        out = out & part
+    return out
+
+
+def period_start(col: ir.Column, year_from: str, period_type: str) -> ir.IntegerValue:
+    """First calendar year of the period each record falls in.
+
+    ``year``: the column already holds it; ``date``: from a date, the year in which the
+    calendar, financial (April) or academic (September) year starts; ``label``: the first four
+    characters of labels such as ``"2021/22"``.
+    """
+    if year_from == "year":
+        return col.cast("int32")
+    if year_from == "label":
+        return col.cast("string").substr(0, 4).cast("int32")
+    date = col.cast("date")
+    first = FIRST_MONTH[period_type]
+    if first == 1:
+        return date.year().cast("int32")
+    return (date.year() - (date.month() < first).cast("int32")).cast("int32")
+
+
+def band_start(age: ir.IntegerValue, bands: AgeBands) -> ir.IntegerValue:
+    """Start of the age band: 5-year bands to 90+, and for life tables 0 and 1-4 apart."""
+    age = age.cast("int32")
+    five = ibis.ifelse(age >= TOP_BAND, TOP_BAND, age - age % 5)
+    if bands == "five":
+        return five.cast("int16")
+    return ibis.ifelse(age < 1, 0, ibis.ifelse(age < 5, 1, five)).cast("int16")
+
+
+def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_type: str,
+                     bands: AgeBands | None, record_breakdowns: Sequence[str] = ()) -> ir.Table:
+    """Count by ``area_code, year, sex[, age_start][, record breakdowns]`` into column ``n``.
+
+    Numerators count rows (``count: events``), distinct ``person_id`` (``count: people``)
+    or sum ``value`` (aggregate tables); denominators sum ``value`` or count rows. Records
+    with no area or period are left out; without a sex column every record counts as
+    ``"Persons"``.
+    """
+    kept = table
+    cond = filter_expression(table, part.filter, age=part.age, sex=part.sex)
+    if cond is not None:
+        kept = kept.filter(cond)
+    cols: dict[str, ir.Value] = {
+        "area_code": _column(kept, part.area, "area").cast("string"),
+        "year": period_start(_column(kept, part.year, "year"), part.year_from, period_type),
+        "sex": (_column(kept, part.sex, "sex").cast("string") if part.sex
+                else ibis.literal("Persons")),
+    }
+    if bands is not None:
+        if part.age is None:
+            raise InputError(f"table {part.table!r}: age bands need an age column")
+        cols["age_start"] = band_start(_column(kept, part.age, "age"), bands)
+    for column in record_breakdowns:
+        cols[f"rb_{column}"] = _column(kept, column, "breakdown").cast("string")
+    if isinstance(part, Numerator) and part.count == "people":
+        cols["_person"] = _column(kept, part.person_id or "", "person_id")
+    elif part.value is not None:  # a denominator's population, or a numerator's counts
+        cols["_value"] = _column(kept, part.value, "value").cast("float64")
+    rows = kept.select(**cols)
+    rows = rows.filter(rows.area_code.notnull() & rows.year.notnull())
+    keys = [c for c in rows.columns if not c.startswith("_")]
+    if "_person" in rows.columns:
+        measure = rows._person.nunique().cast("float64")
+    elif "_value" in rows.columns:
+        measure = rows._value.sum().cast("float64")
+    else:
+        measure = rows.count().cast("float64")
+    return rows.group_by(keys).aggregate(n=measure)
