@@ -1,0 +1,8 @@
+"""The annual indicator report: an accessible, offline HTML site and a PDF, from the store.
+
+>>> from healthgap.publish.report import ReportResult, write_report
+"""
+
+from healthgap.publish.report.builder import ReportResult, write_report
+
+__all__ = ["ReportResult", "write_report"]

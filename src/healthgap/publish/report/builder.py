@@ -1,0 +1,315 @@
+"""Write the annual indicator report of a store vintage: an offline HTML site and a PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from markupsafe import Markup
+
+from healthgap import __version__
+from healthgap.publish.report import _assets, _data, _pages, _pages_more
+from healthgap.publish.report._charts import Chart
+from healthgap.publish.report._model import Page, frame_rows
+from healthgap.store import Store
+
+__all__ = ["ReportResult", "write_report"]
+
+Progress = Callable[[str, int, int], None]
+TITLE = "London Health Inequalities Strategy: indicator report"
+SYNTHETIC_TEXT = ("Every figure in this report is made up by healthgap's synthetic London "
+                  "(the demo), to show how the report works. They are not real statistics.")
+NAV = (("index.html", "Overview", "index"), ("boroughs.html", "Boroughs", "boroughs"),
+       ("indicators.html", "Indicators", "indicators"),
+       ("inequality.html", "Inequality", "inequality"),
+       ("commitments.html", "Commitments", "commitments"),
+       ("methods.html", "Methods and definitions", "methods"),
+       ("downloads.html", "Data downloads", "downloads"))
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can hold: fixed, so reruns match
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where the report was written and what it holds."""
+
+    index_html: Path
+    pdf_path: Path | None
+    n_pages: int
+    n_charts: int
+    n_downloads: int
+    pdf_pages: int | None
+    vintage: str
+    synthetic: bool
+
+
+def write_report(store: Store, vintage: str | None, out_dir: str | Path, *, pdf: bool = False,
+                 progress: Progress | None = None) -> ReportResult:
+    """Write the indicator report of one vintage as an HTML site (and a PDF) in ``out_dir``.
+
+    The report reads only the store (the vintage's values, indicator metadata, areas and
+    boundaries) and the strategy files shipped with healthgap. Values pass through
+    :func:`~healthgap.publish.disclosure.apply_disclosure` with each indicator's rule before
+    anything is shown or offered for download; comparisons with London, recent trends, target
+    projections and SII lines are computed at report time with :mod:`healthgap.compare` and
+    :mod:`healthgap.methods`.
+
+    Pages: overview (headline gaps, tartan rug), one profile per borough (spine chart, trends,
+    deprivation gradient), one page per indicator (map, compare-areas chart, trend, deciles
+    with the SII line, definition), inequality (life-expectancy gap by age and cause),
+    commitments (progress against targets, world cities), methods and definitions, data
+    downloads (CSV for every table, Excel per page). Charts are Vega-Lite: interactive in the
+    HTML (JavaScript shipped in ``assets/``, nothing from the network), static SVG made by
+    vl-convert in the PDF, which WeasyPrint writes with a contents page and page numbers.
+    When the vintage says its data are synthetic, every page says so.
+
+    The same vintage gives byte-identical files: no clock is read, iteration is sorted and
+    chart ids are fixed. The folder is written whole or not at all (built beside
+    ``out_dir`` and moved into place; an existing ``out_dir`` is replaced).
+
+    Parameters
+    ----------
+    store : Store
+        The open store.
+    vintage : str or None
+        Vintage id or unique prefix; None for the latest.
+    out_dir : str or Path
+        Folder to write (replaced if it exists).
+    pdf : bool, default False
+        Also write ``report.pdf`` (and ``print.html``, the document WeasyPrint lays out).
+    progress : callable, optional
+        Called as ``progress(stage, done, total)`` as the work goes on.
+
+    Returns
+    -------
+    ReportResult
+        ``index_html``, ``pdf_path`` (None without ``pdf``), ``n_pages`` (HTML pages),
+        ``n_charts``, ``n_downloads`` (files in ``downloads/``), ``pdf_pages``, ``vintage``
+        (full id) and ``synthetic``.
+
+    Raises
+    ------
+    StoreError
+        Unknown vintage.
+    InputError
+        The store has no boroughs or region, or the vintage no values for them.
+    """
+    report = progress or (lambda stage, done, total: None)
+    out_dir = Path(out_dir)
+    report("reading the store", 0, 1)
+    data = _data.load(store, vintage)
+    report("reading the store", 1, 1)
+    pages = build_pages(data)
+    report("building pages", 1, 1)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        n_pdf_pages = _write(data, pages, work, pdf, report)
+        _replace(work, out_dir)
+    finally:
+        if work.exists():
+            shutil.rmtree(work)
+    return ReportResult(
+        index_html=out_dir / "index.html", pdf_path=out_dir / "report.pdf" if pdf else None,
+        n_pages=len(pages), n_charts=sum(len(p.charts()) for p in pages),
+        n_downloads=len(list((out_dir / "downloads").iterdir())), pdf_pages=n_pdf_pages,
+        vintage=data.vintage["id"], synthetic=data.synthetic)
+
+
+def build_pages(data: _data.ReportData) -> list[Page]:
+    """Every page of the report, in navigation order."""
+    from healthgap.publish.report._model import Section
+
+    boroughs = _pages.borough_pages(data)
+    indicators = _pages.indicator_pages(data)
+    borough_index = Section("list", "Borough profiles")
+    borough_index.links = [(p.filename, p.title) for p in boroughs]
+    indicator_index = Section("list", "Indicator pages")
+    indicator_index.links = [(p.filename, p.title) for p in indicators]
+    pages = [
+        _pages.overview(data),
+        Page("boroughs", "Boroughs", "A profile of each borough.", [borough_index],
+             nav="boroughs"),
+        *boroughs,
+        Page("indicators", "Indicators", "A page for each indicator.", [indicator_index],
+             nav="indicators"),
+        *indicators,
+        _pages_more.inequality(data),
+        _pages_more.commitments(data),
+        _pages_more.methods(data),
+    ]
+    pages.append(_pages_more.downloads(data, pages))
+    return pages
+
+
+def _replace(work: Path, out_dir: Path) -> None:
+    """Move the finished folder into place, replacing any previous report."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(out_dir, old)
+    os.replace(work, out_dir)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def _context(data: _data.ReportData) -> dict[str, Any]:
+    v = data.vintage
+    created = str(v["created_at"])[:19]
+    label = f" ({v['label']})" if v.get("label") else ""
+    return {
+        "title": TITLE, "synthetic": data.synthetic, "synthetic_text": SYNTHETIC_TEXT,
+        "nav": NAV,
+        "subtitle": f"Vintage {v['id']}{label}",
+        "footer": (f"Vintage {v['id']}{label}, created {created} UTC from {v['source']}; "
+                   f"healthgap {v['code_version']} (report written by healthgap "
+                   f"{__version__}). Small numbers are withheld for disclosure control."),
+    }
+
+
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("healthgap.publish.report", "templates"),
+        autoescape=True)
+    env.filters["print_href"] = lambda href: (
+        f"#page-{href[:-5]}" if href.endswith(".html") else href)
+    return env
+
+
+def _view(chart: Chart, svg_dir: str) -> dict[str, Any]:
+    spec = json.dumps(chart.spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {"id": chart.id, "title": chart.title, "alt": chart.alt, "in_print": chart.in_print,
+            "spec_json": Markup(spec.replace("</", "<\\/")),
+            "shown": {"header": tuple(chart.table.columns), "rows": frame_rows(chart.table)},
+            "svg_path": f"{svg_dir}/{chart.id}.svg", "print_key": chart.print_key}
+
+
+def _views(page: Page, svg_dir: str) -> Page:
+    """Return the page with its charts as template views (spec JSON, rows, SVG path)."""
+    from dataclasses import replace
+
+    sections = [replace(s, items=[_view(i, svg_dir) if isinstance(i, Chart) else i
+                                  for i in s.items]) for s in page.sections]
+    return replace(page, sections=sections)
+
+
+def _write(data: _data.ReportData, pages: list[Page], out: Path, pdf: bool,
+           report: Progress) -> int | None:
+    env = _environment()
+    context = _context(data)
+    _assets.copy_site_assets(out / "assets")
+    views = [_views(p, "print/charts") for p in pages]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # vl-convert draws the PDF's SVGs in its own threads while Python writes the site
+        drawing = []
+        if pdf:
+            folder = out / "print" / "charts"
+            folder.mkdir(parents=True)
+            drawing = [pool.submit(_draw_svg, c, folder) for p in pages for c in p.charts()
+                       if c.in_print]
+        template = env.get_template("page.html.j2")
+        for n, page in enumerate(views, start=1):
+            html = template.render(page=page, report=context)
+            (out / page.filename).write_text(html, encoding="utf-8")
+            report("writing pages", n, len(views))
+        _write_downloads(data, pages, out / "downloads", report)
+        for n, future in enumerate(drawing, start=1):
+            future.result()
+            report("drawing charts for the PDF", n, len(drawing))
+    if not pdf:
+        return None
+    html = env.get_template("print.html.j2").render(pages=views, report=context)
+    (out / "print.html").write_text(html, encoding="utf-8")
+    report("writing the PDF", 0, 1)
+    import weasyprint
+
+    document = weasyprint.HTML(filename=str(out / "print.html"), base_url=str(out)).render()
+    document.write_pdf(out / "report.pdf")
+    report("writing the PDF", 1, 1)
+    return len(document.pages)
+
+
+def _draw_svg(chart: Chart, folder: Path) -> None:
+    """Write a chart's static SVG (vl-convert) for the PDF."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart.print_spec or chart.spec)
+    (folder / f"{chart.id}.svg").write_text(svg, encoding="utf-8")
+
+
+def _write_downloads(data: _data.ReportData, pages: list[Page], folder: Path,
+                     report: Progress) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    values = data.values.with_columns(
+        area_name=pl.col("area_code").replace_strict(data.names, default=None))
+    order = list(data.values.columns)
+    order.insert(order.index("area_code") + 1, "area_name")
+    values.select(order).write_csv(folder / "values.csv")
+    created = dt.datetime.fromisoformat(str(data.vintage["created_at"])[:19])
+    for n, page in enumerate(pages, start=1):
+        tables = page.tables()
+        for table_id, _title, frame in tables:
+            frame.write_csv(folder / f"{table_id}.csv")
+        if tables:
+            _write_xlsx(folder / f"{page.slug}.xlsx", page.title, tables, data, created)
+        report("writing downloads", n, len(pages))
+
+
+def _write_xlsx(path: Path, title: str, tables: list[tuple[str, str, pl.DataFrame]],
+                data: _data.ReportData, created: dt.datetime) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    book.properties.created = created
+    book.properties.modified = created
+    book.properties.creator = "healthgap"
+    contents = book.create_sheet("contents")
+    contents.append([title])
+    contents.append([f"Vintage {data.vintage['id']}"
+                     + (" - SYNTHETIC DATA, not real statistics" if data.synthetic else "")])
+    contents.append(["Disclosure control applied: small counts, and values that would reveal "
+                     "them, are withheld (empty cells)."])
+    contents.append([])
+    contents.append(["Sheet", "Table", "CSV file"])
+    for n, (table_id, table_title, frame) in enumerate(tables, start=1):
+        contents.append([f"table {n}", table_title, f"{table_id}.csv"])
+        sheet = book.create_sheet(f"table {n}")
+        sheet.append(frame.columns)
+        for row in frame.iter_rows():
+            sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _fixed_zip(buffer.getvalue(), path, created)
+
+
+def _fixed_zip(raw: bytes, path: Path, created: dt.datetime) -> None:
+    """Rewrite an xlsx with fixed entry times and the vintage's time as its modified time.
+
+    openpyxl stamps the time of saving; the same content must give the same bytes.
+    """
+    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(io.BytesIO(raw)) as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, content)
