@@ -15,10 +15,12 @@ STYLES: dict[str, tuple[str, str, str, str]] = {
     "Worse": ("#C24E00", "diamond", "#F9D9C4", "◆"),
     "Higher": ("#7B3F8C", "triangle-up", "#E7DAEE", "▲"),
     "Lower": ("#00785A", "triangle-down", "#CDEDE3", "▼"),
-    "Not compared": ("#8C8C8C", "cross", "#FFFFFF", "×"),
+    "Not compared": ("#767676", "cross", "#FFFFFF", "×"),
 }
 ORDER = tuple(STYLES)
 TEXT = "#1A1A1A"
+#: text drawn on a mark colour (map tiles): white has >= 4.5:1 on every mark colour above
+ON_MARK = "#FFFFFF"
 RANGE_OUTER, RANGE_INNER, BENCHMARK = "#D9D9D9", "#A6A6A6", "#1A1A1A"
 SERIES_COLOURS = ("#0072B2", "#C24E00", "#00785A", "#7B3F8C", "#6E6E6E")
 FONT = "DejaVu Sans, Verdana, sans-serif"
