@@ -23,7 +23,8 @@ from healthgap.catalogue.indicator import (
 )
 from healthgap.errors import ColumnNotFoundError, InputError
 
-__all__ = ["AgeBands", "band_start", "count_expression", "filter_expression", "period_start"]
+__all__ = ["AgeBands", "band_start", "batch_expression", "count_expression", "filter_expression",
+           "period_start", "segment_bounds", "segment_start"]
 
 #: Age-band layouts: ``five`` = 0-4, 5-9, ..., 85-89, 90+ (the 2013 European Standard
 #: Population's 19 bands); ``life`` = 0, 1-4, 5-9, ..., 85-89, 90+ (OHID's life tables).
@@ -156,9 +157,103 @@ def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_t
     rows = rows.filter(rows.area_code.notnull() & rows.year.notnull())
     keys = [c for c in rows.columns if not c.startswith("_")]
     if "_person" in rows.columns:
-        measure = rows._person.nunique().cast("float64")
-    elif "_value" in rows.columns:
+        # distinct (keys, person) rows, then a plain count: a hash group-by that spills to
+        # disk when it must, where COUNT(DISTINCT) keeps a set per group in memory
+        people = rows.filter(rows._person.notnull()).distinct()
+        return people.group_by(keys).aggregate(n=people.count().cast("float64"))
+    if "_value" in rows.columns:
         measure = rows._value.sum().cast("float64")
     else:
         measure = rows.count().cast("float64")
     return rows.group_by(keys).aggregate(n=measure)
+
+
+def segment_bounds(parts: Sequence[tuple[Numerator | Denominator, AgeBands | None]]
+                   ) -> tuple[int, ...]:
+    """Age-segment starts fine enough for every part: its age bands and its age filter.
+
+    Each band and each ``filter.age`` range of ``parts`` is a union of the segments
+    ``[bounds[i], bounds[i + 1])`` (the last open-ended), so counts by segment add up to
+    counts by band or within the age range.
+
+    Examples
+    --------
+    >>> from healthgap.catalogue.indicator import Denominator, Filter
+    >>> under75 = Denominator(table="population", filter=Filter(age=(0, 74)))
+    >>> segment_bounds([(under75, None)])
+    (0, 75)
+    """
+    bounds = {0}
+    for part, bands in parts:
+        if bands is not None:
+            bounds.update(range(0, TOP_BAND + 1, 5))
+            if bands == "life":
+                bounds.add(1)
+        if part.filter.age is not None:
+            low, high = part.filter.age
+            bounds.add(low)
+            if high is not None:
+                bounds.add(high + 1)
+    return tuple(sorted(bounds))
+
+
+def segment_start(age: ir.IntegerValue, bounds: Sequence[int]) -> ir.IntegerValue:
+    """Start of the age segment: the largest bound <= age (negative ages kept as they are).
+
+    Written as a balanced tree of ``CASE`` expressions (a few comparisons a row).
+    """
+    def tree(lo: int, hi: int) -> ir.IntegerValue:
+        if hi - lo == 1:
+            return ibis.literal(bounds[lo], "int32")
+        mid = (lo + hi) // 2
+        return ibis.ifelse(age >= bounds[mid], tree(mid, hi), tree(lo, mid))
+
+    return ibis.cases((age.isnull(), ibis.null("int32")), (age < bounds[0], age.cast("int32")),
+                      else_=tree(0, len(bounds)))
+
+
+def batch_expression(table: ir.Table, parts: Sequence[Numerator | Denominator],
+                     filters: Sequence[Filter], *, period_type: str,
+                     bounds: Sequence[int] | None,
+                     record_breakdowns: Sequence[str] = ()) -> ir.Table:
+    """One pass over ``table`` for several parts that share its columns.
+
+    ``parts`` read the same area, year, sex, age and value columns; they may differ in their
+    age bands, their age filter and their other filters. Records are grouped by
+    ``area_code, year, sex[, age_seg][, record breakdowns]`` (``age_seg`` = start of the age
+    segment given by ``bounds``, see :func:`segment_bounds`) and for each filter ``k`` of
+    ``filters`` (the parts' filters without their age range) the aggregate has ``c<k>``, the
+    number of records it keeps, and, when the parts sum a value column, ``s<k>``, the sum of
+    that column over those records. Each part's counts are sums of these over segments
+    (events and people counted as distinct persons are not additive: those parts are not
+    batched).
+    """
+    first = parts[0]
+    cols: dict[str, ir.Value] = {
+        "area_code": _column(table, first.area, "area").cast("string"),
+        "year": period_start(_column(table, first.year, "year"), first.year_from, period_type),
+        "sex": (_column(table, first.sex, "sex").cast("string") if first.sex
+                else ibis.literal("Persons")),
+    }
+    if bounds is not None:
+        cols["age_seg"] = segment_start(_column(table, first.age or "", "age"), bounds)
+    for column in record_breakdowns:
+        cols[f"rb_{column}"] = _column(table, column, "breakdown").cast("string")
+    value = (_column(table, first.value, "value").cast("float64")
+             if first.value is not None else None)
+    for k, flt in enumerate(filters):
+        cond = filter_expression(table, flt, age=first.age, sex=first.sex)
+        if cond is None:
+            cond = ibis.literal(True)
+        cols[f"_c{k}"] = cond.ifelse(1, 0).cast("int64")
+        if value is not None:
+            cols[f"_s{k}"] = cond.ifelse(value, ibis.null("float64"))
+    rows = table.select(**cols)
+    rows = rows.filter(rows.area_code.notnull() & rows.year.notnull())
+    keys = [c for c in rows.columns if not c.startswith("_")]
+    measures = {c[1:]: rows[c].sum() for c in rows.columns if c.startswith("_")}
+    out = rows.group_by(keys).aggregate(**measures)
+    kept = out[f"c{0}"] > 0
+    for k in range(1, len(filters)):
+        kept = kept | (out[f"c{k}"] > 0)
+    return out.filter(kept)

@@ -93,6 +93,72 @@ def _pooled(frame: pl.DataFrame, years_seen: list[int], lengths: Sequence[int],
     return pl.concat(pieces)
 
 
+def _with_persons(counts: pl.DataFrame, sexes: Sequence[str]) -> pl.DataFrame:
+    """Add Persons (the sum over every sex, on the small-area grain) and keep ``sexes``."""
+    if "Persons" not in sexes:
+        return counts.filter(pl.col("sex").is_in(list(sexes)))
+    others = [c for c in counts.columns if c not in ("sex", "x", "n")]
+    persons = (counts.group_by(others).agg(pl.col("x", "n").sum())
+               .with_columns(pl.lit("Persons").alias("sex")).select(counts.columns))
+    return pl.concat([counts.filter(pl.col("sex").is_in([s for s in sexes if s != "Persons"])),
+                      persons])
+
+
+def _cube(counts: pl.DataFrame, indicator: Indicator, geo: Geography, base: Sequence[str],
+          measure: str = "x") -> pl.DataFrame:
+    """Sum small-area counts by the codes of every larger level and every area breakdown."""
+    keys = [f"lv_{lv}" for lv in indicator.geographies if geo.levels.get(lv) != geo.area]
+    keys += [c for c in counts.columns if c.startswith("ab_")]
+    keys += [c for c in base if c != "area_code"]
+    measures = [c for c in ("x", "n") if c in counts.columns] if measure == "x" else [measure]
+    return counts.group_by(keys).agg(pl.col(*measures).sum())
+
+
+def _by_level(indicator: Indicator, geo: Geography, counts: pl.DataFrame, banded: bool
+              ) -> pl.DataFrame:
+    """Sum ``x``, ``n`` to every geography level and breakdown split of ``indicator``.
+
+    The small-area level needs no sum (its area breakdowns are functions of the area) unless
+    record breakdowns must be added up; larger levels are summed from one "cube" grouped by
+    all their codes and area breakdowns, a frame far smaller than the small-area counts.
+    """
+    age = ["age_start"] if banded else []
+    record = [c for c in counts.columns if c.startswith("rb_")]
+    splits: list[tuple[str, pl.Expr]] = [("", pl.lit(""))]
+    for b in indicator.breakdowns:
+        spec = geo.breakdowns[b]
+        col = f"rb_{spec.column}" if spec.source == "record" else f"ab_{b}"
+        label = pl.col(col).cast(pl.String)
+        if spec.labels:
+            label = label.replace(spec.labels)
+        splits.append((spec.category_type, label))
+    small = [lv for lv in indicator.geographies if geo.levels.get(lv) == geo.area]
+    large = [lv for lv in indicator.geographies if lv not in small]
+    sexes = indicator.sex
+    sources: list[tuple[str, pl.DataFrame, bool]] = []
+    if small:  # counts by small area: Persons added there, pieces need no group-by
+        by_area = _with_persons(counts, sexes)
+        sources += [(lv, by_area, not record) for lv in small]
+    if large:  # counts by small area, or already summed to a cube of the larger levels
+        cube = _cube(counts, indicator, geo, ["year", "sex", *age, *record]) if small else counts
+        cube = _with_persons(cube, sexes)
+        sources += [(lv, cube, False) for lv in large]
+    pieces = []
+    for level, frame, unique in sources:
+        for category_type, category in splits:
+            # no filter for the total: polars 1.x rejects a literal predicate on a chunked frame
+            kept = frame.filter(category.is_not_null()) if category_type else frame
+            cols = [pl.col(f"lv_{level}").alias("area_code"), pl.col("year"), pl.col("sex"),
+                    pl.lit(category_type).alias("category_type"), category.alias("category"),
+                    *[pl.col(c) for c in age]]
+            if unique:  # one row per small area already: rename, no group-by
+                piece = kept.select(*cols, "x", "n")
+            else:
+                piece = kept.group_by(*cols).agg(pl.col("x", "n").sum())
+            pieces.append(piece.filter(pl.col("area_code").is_not_null()))
+    return pl.concat(pieces)
+
+
 def rollup(indicator: Indicator, geo: Geography, num: pl.DataFrame, den: pl.DataFrame,
            lookup: pl.DataFrame, *, banded: bool, years: Sequence[int] | None = None
            ) -> pl.DataFrame:
@@ -110,35 +176,19 @@ def rollup(indicator: Indicator, geo: Geography, num: pl.DataFrame, den: pl.Data
     base = ["area_code", "year", "sex", *(["age_start"] if banded else []),
             *[f"rb_{geo.breakdowns[b].column}" for b in record]]
     years_seen = sorted(den["year"].unique().to_list())
-    counts = _joined(num, den, base).filter(pl.col("year").is_in(years_seen))
-    counts = _with_areas(counts, lookup, geo, indicator.geographies, area)
+    num = num.filter(pl.col("year").is_in(years_seen))
+    levels = indicator.geographies
+    if any(geo.levels.get(lv) == geo.area for lv in levels):  # small areas: join them
+        counts = _with_areas(_joined(num, den, base), lookup, geo, levels, area)
+    else:  # only larger areas: sum each side to them first, then join far fewer rows
+        _with_areas(pl.concat([num.select("area_code"), den.select("area_code")]).unique(),
+                    lookup, geo, levels, area)  # names unknown area codes, as above
+        x, n = (_cube(_with_areas(side, lookup, geo, levels, area), indicator, geo, base,
+                      measure) for side, measure in ((num, "n"), (den, "n")))
+        counts = _joined(x, n, [c for c in x.columns if c != "n"])
 
     inner = ["area_code", "sex", "category_type", "category", *(["age_start"] if banded else [])]
-    pieces = []
-    for level in indicator.geographies:
-        splits: list[tuple[str, pl.Expr]] = [("", pl.lit(""))]
-        for b in indicator.breakdowns:
-            spec = geo.breakdowns[b]
-            col = f"rb_{spec.column}" if spec.source == "record" else f"ab_{b}"
-            label = pl.col(col).cast(pl.String)
-            if spec.labels:
-                label = label.replace(spec.labels)
-            splits.append((spec.category_type, label))
-        for category_type, category in splits:
-            # no filter for the total: polars 1.x rejects a literal predicate on a chunked frame
-            kept = counts.filter(category.is_not_null()) if category_type else counts
-            piece = (kept
-                     .group_by(pl.col(f"lv_{level}").alias("area_code"), "year", "sex",
-                               pl.lit(category_type).alias("category_type"),
-                               category.alias("category"),
-                               *(["age_start"] if banded else []))
-                     .agg(pl.col("x", "n").sum()))
-            pieces.append(piece)
-    by_sex = pl.concat(pieces).filter(pl.col("area_code").is_not_null())
-    persons = (by_sex.group_by([c for c in by_sex.columns if c not in ("sex", "x", "n")])
-               .agg(pl.col("x", "n").sum()).with_columns(pl.lit("Persons").alias("sex")))
-    both = pl.concat([by_sex.filter(pl.col("sex") != "Persons"), persons], how="diagonal")
-    both = both.filter(pl.col("sex").is_in(list(indicator.sex)))
+    both = _by_level(indicator, geo, counts, banded)
     out = _pooled(both, years_seen, indicator.periods.pooled, inner)
     if years is not None:
         end = pl.col("period_start") + pl.col("period_years") - 1
