@@ -79,3 +79,18 @@ def spark(tmp_path_factory):
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def his_demo(tmp_path_factory):
+    """The main job (healthgap.pipeline.run) on three synthetic years, run once per process.
+
+    Returns ``(result, progress_calls)``. Tests using it are in xdist group ``his_demo`` so
+    that one worker runs it once.
+    """
+    from healthgap.pipeline import run
+
+    seen: list[tuple[str, int, int]] = []
+    result = run(tmp_path_factory.mktemp("his-demo"), years=(2017, 2018, 2019),
+                 progress=lambda *step: seen.append(step))
+    return result, seen

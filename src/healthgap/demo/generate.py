@@ -60,6 +60,9 @@ def generate(out: Path | str, *, seed: int = DEFAULT_SEED,
         "air_quality": lambda: series.air_quality(yrs, rng),
         "commitments": lambda: series.commitments(yrs, rng),
         "notifications": lambda: series.notifications(yrs, _borough_population(geo, pop), rng),
+        # added after the others so that their random streams, and files, are unchanged
+        "general_health": lambda: records.general_health(geo, yrs, rng),
+        "smi_register": lambda: records.smi_register(geo, yrs, pop, rng),
     }
     manifest: dict[str, object] = {"synthetic": True, "generator": "healthgap.demo",
                                    "generator_version": GENERATOR_VERSION, "seed": seed,

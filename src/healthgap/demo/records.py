@@ -1,7 +1,8 @@
 """Record-level synthetic events, one row per event or person, as an analyst receives them.
 
-Deaths, births, hospital admissions, child measurements, early-years assessments and survey
-responses.
+Deaths, births, hospital admissions, child measurements, early-years assessments, survey
+responses, self-reported general health (for healthy life expectancy) and serious-mental-illness
+registers.
 
 Everything is drawn with numpy from one generator, array-wise (no per-record Python loops).
 """
@@ -246,3 +247,53 @@ def survey(geo: Geography, years: np.ndarray, rng: np.random.Generator,
         "weight": np.tile(np.round(rng.uniform(0.6, 1.6, n), 3), q),
     }
     return pa.table({name: values[keep] for name, values in columns.items()})
+
+
+def general_health(geo: Geography, years: np.ndarray, rng: np.random.Generator,
+                   per_borough: int = 2_000) -> pa.Table:
+    """Self-reported general health ("good or very good"), all ages, 2,000 a borough a year.
+
+    Like the Census question (answered by a parent for children), it gives the prevalence of
+    good health by age and sex from which healthy life expectancy is computed (Sullivan);
+    good health falls with age and with the borough's deprivation.
+    """
+    nb, ny = len(BOROUGHS), len(years)
+    levels = np.array([b[3] for b in BOROUGHS])
+    n = nb * ny * per_borough
+    borough = np.repeat(np.arange(nb), ny * per_borough)
+    year = np.tile(np.repeat(np.arange(ny), per_borough), nb)
+    sex = rng.integers(0, 2, n)
+    age = rng.integers(0, 96, n)
+    dep = levels[borough] - levels.mean()
+    logit = 4.5 - 0.062 * age - 1.9 * dep + 0.004 * (years[year] - years[0]) - 0.05 * sex
+    good = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return pa.table({
+        "person_id": np.arange(1, n + 1, dtype=np.int64),
+        "borough_code": np.array([b[0] for b in BOROUGHS])[borough],
+        "year": years[year].astype(np.int32),
+        "sex": labels(SEXES, sex),
+        "age": age.astype(np.int16),
+        "good_health": good,
+    })
+
+
+def smi_register(geo: Geography, years: np.ndarray, pop: np.ndarray,
+                 rng: np.random.Generator) -> pa.Table:
+    """Adults aged 18-74 on GP serious-mental-illness registers, by borough, year, sex and age.
+
+    About 1% of adults, the prevalence the deaths' ``smi`` flag assumes (so the excess
+    mortality of people with SMI is about fourfold, as published).
+    """
+    nb = len(BOROUGHS)
+    adults = pop[:, :, :, 18:75]  # (area, year, sex, age 18..74)
+    by_borough = np.zeros((nb, *adults.shape[1:]), dtype=np.int64)
+    np.add.at(by_borough, geo.borough_index, adults)
+    people = rng.binomial(by_borough.astype(np.int64), 0.01)
+    borough, year, sex, age = np.indices(people.shape).reshape(4, -1)
+    return pa.table({
+        "borough_code": np.array([b[0] for b in BOROUGHS])[borough],
+        "year": years[year].astype(np.int32),
+        "sex": labels(SEXES, sex),
+        "age": (18 + age).astype(np.int16),
+        "people": people.ravel().astype(np.int64),
+    })

@@ -1,0 +1,371 @@
+"""The main job: the demo London, a new store, and the whole HIS catalogue in ONE vintage.
+
+:func:`run` generates the synthetic London (:mod:`healthgap.demo`) into ``<out>/data``,
+opens a new store ``<out>/healthgap.duckdb``, adds the areas (33 boroughs, London and the
+small areas), their hierarchy, the IMD deciles, populations and the indicators' metadata, then
+computes in one pass and writes as one vintage:
+
+- every indicator of the London HIS catalogue (``catalogue/london/indicators/*.yaml``) with
+  the engine, for every borough, London and every within-London deprivation decile, every
+  year and 3-year period;
+- the indicators the engine cannot express (``catalogue/london/derived.yaml``; computed in
+  :mod:`healthgap._his_derived`): the slope index of inequality in life expectancy (the
+  engine's inequality summary, relabelled ``le_sii``), healthy life expectancy by Sullivan,
+  the excess mortality of adults with serious mental illness, mortality attributable to
+  PM2.5, the decomposition of the life expectancy gap by age and cause;
+- the commitments' measures (``catalogue/london/strategy.yaml``).
+
+The vintage's ``source`` and ``parameters`` say the data are synthetic. Comparisons, trends
+and target progress are not stored: the report computes them with :mod:`healthgap.compare`.
+Everything is deterministic: the same seed and years give the same values and vintage id.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from healthgap import _his_derived as derived
+from healthgap.catalogue.catalogue import Catalogue, load_catalogue
+from healthgap.catalogue.metadata import IndicatorMeta
+from healthgap.catalogue.strategy import LONDON_DIR, Strategy, load_strategy
+from healthgap.demo.generate import DEFAULT_SEED, DEFAULT_YEARS, GENERATOR_VERSION, generate
+from healthgap.demo.geography import LONDON_CODE, LONDON_NAME
+from healthgap.errors import InputError, SuppressedWarning
+
+__all__ = [
+    "CATALOGUE_DIR",
+    "DERIVED_FILE",
+    "STAGES",
+    "PipelineResult",
+    "area_lookup",
+    "load_derived",
+    "load_his_catalogue",
+    "run",
+    "write_summary",
+]
+
+CATALOGUE_DIR = LONDON_DIR / "indicators"
+DERIVED_FILE = LONDON_DIR / "derived.yaml"
+STORE_FILE = "healthgap.duckdb"
+HIERARCHY = "lsoa-la-region (demo London)"
+DECILE_TYPE = "IMD 2019 decile (within London)"
+
+#: The stages reported to ``progress(stage, done, total)``, in order.
+STAGES = ("generate", "store", "engine", "derived", "vintage")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Where the main job put things: data folder, store file, vintage id, what it holds."""
+
+    data_dir: Path
+    store_path: Path
+    vintage: str
+    n_values: int
+    indicator_ids: tuple[str, ...]
+
+
+def load_his_catalogue() -> Catalogue:
+    """Load the London HIS catalogue of engine indicators (``catalogue/london/indicators``)."""
+    return load_catalogue(CATALOGUE_DIR)
+
+
+def load_derived(path: Path = DERIVED_FILE) -> list[IndicatorMeta]:
+    """Read the metadata of the derived indicators (``catalogue/london/derived.yaml``)."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    try:
+        return [IndicatorMeta.model_validate(item) for item in raw["indicators"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: not a list of indicator metadata: {exc}") from None
+
+
+def area_lookup(lsoa_lookup: pa.Table) -> pa.Table:
+    """Build the catalogue's lookup: small areas, and each borough mapped to itself.
+
+    Tables published by borough (survey, notifications, registers) then roll up through the
+    same lookup as record-level tables by small area.
+    """
+    small = pl.from_arrow(lsoa_lookup.select(
+        ["lsoa_code", "borough_code", "imd_decile_london", "imd_decile_national"]))
+    assert isinstance(small, pl.DataFrame)
+    small = small.rename({"lsoa_code": "area_code"})
+    boroughs = small.select("borough_code").unique().sort("borough_code").with_columns(
+        pl.col("borough_code").alias("area_code"))
+    return pl.concat([small, boroughs], how="diagonal").to_arrow()
+
+
+def _areas(lookup: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Areas, hierarchy and deprivation classifications for the store."""
+    lk = pl.from_arrow(lookup)
+    assert isinstance(lk, pl.DataFrame)
+    boroughs = lk.select("borough_code", "borough_name").unique().sort("borough_code")
+    areas = pl.concat([
+        boroughs.select(pl.col("borough_code").alias("area_code"),
+                        pl.col("borough_name").alias("area_name"),
+                        pl.lit("la").alias("area_type")),
+        pl.DataFrame({"area_code": [LONDON_CODE], "area_name": [LONDON_NAME],
+                      "area_type": ["region"]}),
+        lk.select(pl.col("lsoa_code").alias("area_code"), pl.col("lsoa_name").alias("area_name"),
+                  pl.lit("lsoa").alias("area_type")),
+    ])
+    hierarchy = pl.concat([
+        lk.select(pl.col("lsoa_code").alias("child_code"),
+                  pl.col("borough_code").alias("parent_code")),
+        boroughs.select(pl.col("borough_code").alias("child_code"),
+                        pl.lit(LONDON_CODE).alias("parent_code")),
+    ]).select(pl.lit(HIERARCHY).alias("hierarchy"), "child_code", "parent_code")
+    classes = pl.concat([
+        lk.select(pl.lit(name).alias("classification"), pl.col("lsoa_code").alias("area_code"),
+                  pl.col(column).cast(pl.String).alias("category"),
+                  pl.col(column).cast(pl.Int32).alias("rank"),
+                  pl.col("imd_score").cast(pl.Float64).alias("score"))
+        for name, column in ((DECILE_TYPE, "imd_decile_london"),
+                             ("IMD 2019 decile (national)", "imd_decile_national"))
+    ])
+    return areas.to_arrow(), hierarchy.to_arrow(), classes.to_arrow()
+
+
+def _population(cells: pl.DataFrame) -> pl.DataFrame:
+    """Residents by borough and London, year, sex and single year of age (0..90+)."""
+    by_borough = cells.group_by(pl.col("borough_code").alias("area_code"), "year", "sex",
+                                "age").agg(pl.col("population").sum())
+    london = (by_borough.group_by("year", "sex", "age").agg(pl.col("population").sum())
+              .with_columns(pl.lit(LONDON_CODE).alias("area_code")))
+    both = pl.concat([by_borough, london], how="diagonal")
+    return both.select(
+        "area_code", pl.col("year").cast(pl.Int32), "sex",
+        pl.when(pl.col("age") >= 90).then(pl.lit("90+")).otherwise(pl.col("age").cast(pl.String))
+        .alias("age"),
+        pl.col("age").cast(pl.Int16).alias("age_start"), "population",
+    ).sort("area_code", "year", "sex", "age_start")
+
+
+def _engine_data(data_dir: Path, lookup: pa.Table, catalogue: Catalogue) -> dict[str, Any]:
+    tables = {ind.numerator.table for ind in catalogue}
+    tables |= {ind.denominator.table for ind in catalogue if ind.denominator is not None}
+    data: dict[str, Any] = {name: data_dir / f"{name}.parquet" for name in sorted(tables)}
+    data[catalogue.geography.lookup] = lookup
+    return data
+
+
+def run(out: Path | str, *, seed: int = DEFAULT_SEED, years: Sequence[int] = DEFAULT_YEARS,
+        progress: Progress | None = None) -> PipelineResult:
+    """Run the main job into ``out``: generate, new store, compute everything, one vintage.
+
+    Parameters
+    ----------
+    out : path
+        Output folder (created): ``data/`` (the synthetic London) and ``healthgap.duckdb``
+        (the store). The main job always starts from a new store: an earlier demo run's data
+        and store in ``out`` are replaced, anything else there is left alone.
+    seed : int, default 20180101
+        Seed of the demo generator.
+    years : sequence of int, default 2013..2023
+        Calendar years generated and computed (consecutive).
+    progress : callable, optional
+        ``progress(stage, done, total)`` for the stages in :data:`STAGES`.
+
+    Returns
+    -------
+    PipelineResult
+        The data folder, store file, vintage id, number of values and indicator ids.
+
+    Raises
+    ------
+    InputError
+        Years not consecutive, or ``out`` holds a data folder or store the demo did not
+        write.
+    """
+    out = Path(out)
+    years = tuple(sorted(int(y) for y in years))
+    if not years or years != tuple(range(years[0], years[-1] + 1)):
+        raise InputError(f"years must be consecutive calendar years; got {list(years)}")
+    step = progress or (lambda _stage, _done, _total: None)
+    data_dir = out / "data"
+    store_path = out / STORE_FILE
+
+    _clear_previous_run(data_dir, store_path)
+    step("generate", 0, 1)
+    generate(data_dir, seed=seed, years=years)
+    step("generate", 1, 1)
+
+    from healthgap.store import Store
+
+    catalogue = load_his_catalogue()
+    strategy = load_strategy()
+    metas = _metadata(catalogue, strategy)
+    lsoa_lookup = pq.read_table(data_dir / "lsoa_lookup.parquet")
+    lookup = area_lookup(lsoa_lookup)
+    with Store.open(store_path) as store:
+        step("store", 0, 1)
+        store.add_areas(*_areas(lsoa_lookup))
+        cells = derived.population_cells(data_dir, lsoa_lookup)
+        population = _population(cells)
+        store.add_population(population.to_arrow())
+        step("store", 1, 1)
+
+        values = _compute(catalogue, strategy, data_dir, lookup, lsoa_lookup, cells,
+                          population, step)
+
+        step("vintage", 0, 1)
+        parameters = {
+            "synthetic": True, "generator": "healthgap.demo",
+            "generator_version": GENERATOR_VERSION, "seed": seed, "years": list(years),
+            "catalogue": [ind.model_dump(mode="json") for ind in catalogue],
+            "geography": catalogue.geography.model_dump(mode="json"),
+        }
+        inputs = sorted(data_dir.glob("*.parquet"))
+        vintage = store.add_vintage(
+            values, source="healthgap demo (synthetic London)", inputs=inputs,
+            parameters=parameters, indicators=metas,
+            label=f"Demo London (synthetic), seed {seed}, {years[0]}-{years[-1]}")
+        step("vintage", 1, 1)
+        ids = tuple(sorted(set(values.column("indicator_id").to_pylist())))
+    return PipelineResult(data_dir, store_path, vintage, values.num_rows, ids)
+
+
+def _clear_previous_run(data_dir: Path, store_path: Path) -> None:
+    """Remove an earlier demo run's data and store; refuse to touch anything else."""
+    manifest = data_dir / "manifest.json"
+    previous = manifest.exists() and '"generator": "healthgap.demo"' in manifest.read_text()
+    if data_dir.exists() and any(data_dir.iterdir()) and not previous:
+        raise InputError(f"{data_dir} exists and is not a healthgap demo data folder; "
+                         "choose another --out folder")
+    if store_path.exists() and not previous:
+        raise InputError(f"{store_path} exists and was not written by the demo; the main job "
+                         "starts from a new store: choose another --out folder")
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    for path in (store_path, store_path.with_name(store_path.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def _metadata(catalogue: Catalogue, strategy: Strategy) -> list[IndicatorMeta]:
+    metas = {meta.id: meta for meta in catalogue.metas()}
+    metas.update({meta.id: meta for meta in load_derived()})
+    metas.update({meta.id: meta for meta in derived.commitment_metas(strategy)})
+    return [metas[key] for key in sorted(metas)]
+
+
+def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path, lookup: pa.Table,
+             lsoa_lookup: pa.Table, cells: pl.DataFrame, population: pl.DataFrame,
+             step: Callable[[str, int, int], None]) -> pa.Table:
+    """Every value of the vintage: engine indicators, derived ones, commitment measures."""
+    from healthgap.engine import compute_counts, values_from_counts
+    from healthgap.store.schema import VALUE_KEYS, VALUES
+
+    def engine_progress(stage: str, done: int, total: int) -> None:
+        if stage == "statistics":
+            step("engine", len(catalogue) + done, 2 * len(catalogue))
+        elif stage == "counts":
+            step("engine", done, 2 * len(catalogue))
+
+    with warnings.catch_warnings():
+        # groups withheld by OHID's rules are kept with the reason in value_note
+        warnings.simplefilter("ignore", SuppressedWarning)
+        counts = compute_counts(catalogue, _engine_data(data_dir, lookup, catalogue),
+                                progress=engine_progress)
+        engine = pl.from_arrow(values_from_counts(catalogue, counts, progress=engine_progress))
+        assert isinstance(engine, pl.DataFrame)
+        engine = derived.split_sii(engine, "life_expectancy", "le_sii")
+        parts = [engine]
+        makers = (
+            lambda: derived.healthy_life_expectancy(counts["life_expectancy"], data_dir),
+            lambda: derived.smi_excess_mortality(engine),
+            lambda: derived.pm25_mortality(data_dir, lsoa_lookup, population),
+            lambda: derived.gap_decomposition(data_dir, lsoa_lookup, cells),
+            lambda: derived.commitment_values(strategy, data_dir, population),
+        )
+        for done, make in enumerate(makers, start=1):
+            parts.append(make())
+            step("derived", done, len(makers))
+    values = pl.concat([p.select(VALUES.names) for p in parts], how="vertical_relaxed")
+    return values.sort(list(VALUE_KEYS)).to_arrow().cast(VALUES)
+
+
+def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | str) -> Path:
+    """Write a plain HTML summary of a vintage: each indicator's latest London value and gaps.
+
+    ``published`` are the vintage's values after disclosure control (``healthgap.publish``);
+    the page shows, per indicator, London's latest single-year value with its 95% limits, the
+    lowest and highest borough and the most and least deprived within-London deciles. No
+    clock is read: the same vintage gives the same file.
+    """
+    from html import escape
+
+    record = store.vintage(vintage)
+    synthetic = '"synthetic": true' in record["parameters"]
+    names = dict(zip(store.areas().column("area_code").to_pylist(),
+                     store.areas().column("area_name").to_pylist(), strict=True))
+    frame = pl.from_arrow(published)
+    assert isinstance(frame, pl.DataFrame)
+    totals = frame.filter(pl.col("category_type") == "", pl.col("period_years") == 1,
+                          pl.col("value").is_not_null())
+
+    def fmt(value: float | None) -> str:
+        return "" if value is None else f"{value:,.2f}"
+
+    rows = []
+    for meta in store.indicators():  # one row per indicator (a few dozen), sorted by id
+        own = totals.filter(pl.col("indicator_id") == meta.id)
+        if own.is_empty():
+            continue
+        sex = "Persons" if "Persons" in own["sex"].to_list() else own["sex"].sort()[0]
+        own = own.filter(pl.col("sex") == sex)
+        latest = own["period_start"].max()
+        own = own.filter(pl.col("period_start") == latest)
+        london = own.filter(pl.col("area_code") == LONDON_CODE)
+        boroughs = own.filter(pl.col("area_code") != LONDON_CODE).sort("value", "area_code")
+        deciles = frame.filter(pl.col("indicator_id") == meta.id,
+                               pl.col("category_type") == DECILE_TYPE,
+                               pl.col("area_code") == LONDON_CODE, pl.col("sex") == sex,
+                               pl.col("period_start") == latest, pl.col("period_years") == 1)
+        by_decile = dict(zip(deciles["category"].to_list(), deciles["value"].to_list(),
+                             strict=True))
+        cells = [meta.name, meta.unit, f"{sex}, {own['period'][0]}"]
+        if london.height:
+            row = london.row(0, named=True)
+            cells.append(f"{fmt(row['value'])} ({fmt(row['lower95_0cl'])} - "
+                         f"{fmt(row['upper95_0cl'])})" if row["lower95_0cl"] is not None
+                         else fmt(row["value"]))
+        else:
+            cells.append("")
+        for pick in (boroughs.head(1), boroughs.tail(1)):
+            cells.append(f"{names.get(pick['area_code'][0], '')} {fmt(pick['value'][0])}"
+                         if pick.height else "")
+        cells += [fmt(by_decile.get("1")), fmt(by_decile.get("10"))]
+        rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
+    banner = ("<p class=\"synthetic\"><strong>Synthetic data.</strong> These figures come "
+              "from healthgap's generated demo London and describe no real place or person."
+              "</p>" if synthetic else "")
+    head = ["Indicator", "Unit", "Sex, period", "London (95% limits)", "Lowest borough",
+            "Highest borough", "Most deprived decile", "Least deprived decile"]
+    html = "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        f"<title>London Health Inequalities Strategy indicators{' (synthetic)' * synthetic}"
+        "</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:4px 8px;text-align:left}"
+        ".synthetic{background:#fff3cd;padding:8px}</style>", "</head>", "<body>",
+        f"<h1>London Health Inequalities Strategy indicators{' (synthetic)' * synthetic}</h1>",
+        banner,
+        f"<p>Vintage {escape(vintage)}: {escape(record['label'])}. Counts of 1 to 4, and values "
+        "derived from them, are withheld (disclosure control).</p>",
+        "<table>", "<thead><tr>" + "".join(f"<th scope=\"col\">{h}</th>" for h in head)
+        + "</tr></thead>", "<tbody>", *rows, "</tbody>", "</table>", "</body>", "</html>", ""])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
