@@ -92,8 +92,5 @@ def test_demo_twice_gives_identical_data_exports_and_vintage(two_runs):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 7: the report prints the vintage's created_at "
-                   "(wall-clock time of the store write) in every page footer and xlsx, so "
-                   "two runs into new stores differ there and only there")
 def test_demo_twice_gives_identical_report(two_runs):
     assert _differing(two_runs, lambda name: name.startswith("report/")) == []

@@ -168,13 +168,14 @@ def _replace(work: Path, out_dir: Path) -> None:
 
 def _context(data: _data.ReportData) -> dict[str, Any]:
     v = data.vintage
-    created = str(v["created_at"])[:19]
     label = f" ({v['label']})" if v.get("label") else ""
     return {
         "title": TITLE, "synthetic": data.synthetic, "synthetic_text": SYNTHETIC_TEXT,
         "nav": NAV,
         "subtitle": f"Vintage {v['id']}{label}",
-        "footer": (f"Vintage {v['id']}{label}, created {created} UTC from {v['source']}; "
+        # the vintage id is a hash of its content; its wall-clock creation time is left out so
+        # that the same vintage gives the same report, whichever store recorded it
+        "footer": (f"Vintage {v['id']}{label} from {v['source']}; "
                    f"healthgap {v['code_version']} (report written by healthgap "
                    f"{__version__}). Small numbers are withheld for disclosure control."),
     }
@@ -260,7 +261,7 @@ def _write_downloads(data: _data.ReportData, pages: list[Page], folder: Path,
     order = list(data.values.columns)
     order.insert(order.index("area_code") + 1, "area_name")
     values.select(order).write_csv(folder / "values.csv")
-    created = dt.datetime.fromisoformat(str(data.vintage["created_at"])[:19])
+    created = _build_time()
     for n, page in enumerate(pages, start=1):
         tables = page.tables()
         for table_id, _title, frame in tables:
@@ -297,8 +298,20 @@ def _write_xlsx(path: Path, title: str, tables: list[tuple[str, str, pl.DataFram
     _fixed_zip(buffer.getvalue(), path, created)
 
 
+def _build_time() -> dt.datetime:
+    """Return the time stamped into workbooks: ``SOURCE_DATE_EPOCH`` if set, else 1980-01-01.
+
+    Reproducible-builds convention (reproducible-builds.org/specs/source-date-epoch): the same
+    vintage must give byte-identical downloads, so no wall-clock time is written.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    return dt.datetime(*_ZIP_TIME)
+
+
 def _fixed_zip(raw: bytes, path: Path, created: dt.datetime) -> None:
-    """Rewrite an xlsx with fixed entry times and the vintage's time as its modified time.
+    """Rewrite an xlsx with fixed entry times and a fixed modified time.
 
     openpyxl stamps the time of saving; the same content must give the same bytes.
     """
