@@ -207,16 +207,29 @@ def early_years(geo: Geography, years: np.ndarray, pop: np.ndarray,
     })
 
 
-def survey(geo: Geography, years: np.ndarray, rng: np.random.Generator,
-           per_borough: int = 500) -> pa.Table:
-    """Survey-like answers (one row per person and question), 500 adults a borough a year."""
+def _respondents(years: np.ndarray, rng: np.random.Generator, per_borough: int,
+                 ages: tuple[int, int]) -> tuple[np.ndarray, int, np.ndarray, np.ndarray,
+                                                 np.ndarray, np.ndarray]:
+    """Draw a survey sample: ``per_borough`` people a borough a year, their sex and age.
+
+    Returns the boroughs' deprivation levels, the sample size, and per person the borough
+    index, year index, sex index and age (in ``[ages[0], ages[1])``).
+    """
     nb, ny = len(BOROUGHS), len(years)
     levels = np.array([b[3] for b in BOROUGHS])
     n = nb * ny * per_borough
     borough = np.repeat(np.arange(nb), ny * per_borough)
     year = np.tile(np.repeat(np.arange(ny), per_borough), nb)
     sex = rng.integers(0, 2, n)
-    age = rng.integers(16, 86, n)
+    age = rng.integers(ages[0], ages[1], n)
+    return levels, n, borough, year, sex, age
+
+
+def survey(geo: Geography, years: np.ndarray, rng: np.random.Generator,
+           per_borough: int = 500) -> pa.Table:
+    """Survey-like answers (one row per person and question), 500 adults a borough a year."""
+    levels, n, borough, year, sex, age = _respondents(years, rng, per_borough, (16, 86))
+    nb = len(BOROUGHS)
     eth_p = np.stack([0.62 - 0.3 * levels, 0.16 + 0.1 * levels, 0.11 + 0.12 * levels,
                       np.full(nb, 0.05), 0.06 + 0.08 * levels], axis=1)
     eth_p /= eth_p.sum(axis=1, keepdims=True)
@@ -257,13 +270,7 @@ def general_health(geo: Geography, years: np.ndarray, rng: np.random.Generator,
     good health by age and sex from which healthy life expectancy is computed (Sullivan);
     good health falls with age and with the borough's deprivation.
     """
-    nb, ny = len(BOROUGHS), len(years)
-    levels = np.array([b[3] for b in BOROUGHS])
-    n = nb * ny * per_borough
-    borough = np.repeat(np.arange(nb), ny * per_borough)
-    year = np.tile(np.repeat(np.arange(ny), per_borough), nb)
-    sex = rng.integers(0, 2, n)
-    age = rng.integers(0, 96, n)
+    levels, n, borough, year, sex, age = _respondents(years, rng, per_borough, (0, 96))
     dep = levels[borough] - levels.mean()
     logit = 4.5 - 0.062 * age - 1.9 * dep + 0.004 * (years[year] - years[0]) - 0.05 * sex
     good = rng.random(n) < 1 / (1 + np.exp(-logit))
