@@ -6,10 +6,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from benchmarks._harness import line, peak_rss_mb
+from benchmarks.bench_store import synthetic_values
 from healthgap import sources
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -33,25 +33,12 @@ MAPPING = {"indicator_id": "indicator", "area_code": "code", "period": "year", "
 
 
 def synthetic_tidy(n_rows: int, seed: int = 2019) -> pl.DataFrame:
-    """Seeded tidy values with unique keys (indicator x area x year x sex)."""
-    rng = np.random.default_rng(seed)
-    n_indicators, n_years = 20, 5
-    n_areas = max(1, -(-n_rows // (3 * n_years * n_indicators)))
-    i = np.arange(n_rows)
-    sex, rest = i % 3, i // 3
-    year, rest = rest % n_years, rest // n_years
-    area, indicator = rest % n_areas, rest // n_areas
-    count = rng.poisson(40, n_rows).astype(float)
-    denominator = count + rng.integers(100, 5000, n_rows)
-    value = count / denominator * 1e5
-    half = 1.96 * np.sqrt(np.maximum(count, 1)) / denominator * 1e5
-    return pl.DataFrame({
-        "indicator": pl.Series(np.array([f"ind{k:03d}" for k in range(n_indicators)])[indicator]),
-        "code": pl.Series(np.char.add("E0", np.char.zfill((area + 1000000).astype(str), 7))),
-        "year": (2015 + year).astype(np.int32), "sex": np.array(["Persons", "Male", "Female"])[sex],
-        "value": value, "lower": value - half, "upper": value + half, "count": count,
-        "denominator": denominator,
-    })
+    """The store benchmark's seeded values, as a tidy file an analyst would have."""
+    values, _areas = synthetic_values(n_rows, seed)
+    return pl.from_arrow(values).select(
+        indicator="indicator_id", code="area_code", year="period_start", sex="sex",
+        value="value", lower="lower95_0cl", upper="upper95_0cl", count="count",
+        denominator="denominator")
 
 
 def run(scale: float = 1.0) -> None:
