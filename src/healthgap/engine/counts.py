@@ -124,6 +124,20 @@ def band_start(age: ir.IntegerValue, bands: AgeBands) -> ir.IntegerValue:
     return ibis.ifelse(age < 1, 0, ibis.ifelse(age < 5, 1, five)).cast("int16")
 
 
+def _key_columns(table: ir.Table, part: Numerator | Denominator,
+                 period_type: str) -> dict[str, ir.Value]:
+    """Build the grouping keys every count shares: area code, period start year and sex.
+
+    Without a sex column every record counts as ``"Persons"``.
+    """
+    return {
+        "area_code": _column(table, part.area, "area").cast("string"),
+        "year": period_start(_column(table, part.year, "year"), part.year_from, period_type),
+        "sex": (_column(table, part.sex, "sex").cast("string") if part.sex
+                else ibis.literal("Persons")),
+    }
+
+
 def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_type: str,
                      bands: AgeBands | None, record_breakdowns: Sequence[str] = ()) -> ir.Table:
     """Count by ``area_code, year, sex[, age_start][, record breakdowns]`` into column ``n``.
@@ -137,12 +151,7 @@ def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_t
     cond = filter_expression(table, part.filter, age=part.age, sex=part.sex)
     if cond is not None:
         kept = kept.filter(cond)
-    cols: dict[str, ir.Value] = {
-        "area_code": _column(kept, part.area, "area").cast("string"),
-        "year": period_start(_column(kept, part.year, "year"), part.year_from, period_type),
-        "sex": (_column(kept, part.sex, "sex").cast("string") if part.sex
-                else ibis.literal("Persons")),
-    }
+    cols = _key_columns(kept, part, period_type)
     if bands is not None:
         if part.age is None:
             raise InputError(f"table {part.table!r}: age bands need an age column")
@@ -229,12 +238,7 @@ def batch_expression(table: ir.Table, parts: Sequence[Numerator | Denominator],
     batched).
     """
     first = parts[0]
-    cols: dict[str, ir.Value] = {
-        "area_code": _column(table, first.area, "area").cast("string"),
-        "year": period_start(_column(table, first.year, "year"), first.year_from, period_type),
-        "sex": (_column(table, first.sex, "sex").cast("string") if first.sex
-                else ibis.literal("Persons")),
-    }
+    cols = _key_columns(table, first, period_type)
     if bounds is not None:
         cols["age_seg"] = segment_start(_column(table, first.age or "", "age"), bounds)
     for column in record_breakdowns:
