@@ -235,8 +235,11 @@ def test_bad_rows_and_arguments():
         dsr(ok, "x", "n", "w", independent_events=False)
     with pytest.raises(InputError, match=r"argument 'eventfreq' is only used"):
         dsr(ok, "x", "n", "w", eventfreq="f")
-    with pytest.raises(InputError, match=r"argument 'stdpop' must be a non-empty sequence"):
+    with pytest.raises(InputError, match=r"argument 'stdpop' must hold finite numbers >= 0: "
+                                         r"positions \[1\] hold \[-2.0\]"):
         dsr(ok, "x", "n", [1, -2])
+    with pytest.raises(InputError, match=r"argument 'stdpop' must have a positive sum"):
+        dsr(ok, "x", "n", [0, 0])
     with pytest.raises(InputError, match=r"argument 'stdpop' must be None, a column name"):
         dsr(ok, "x", "n", ["a", "b"])
     with pytest.raises(ColumnNotFoundError, match=r"columns \['esp'\] not found"):

@@ -98,6 +98,26 @@ def number(name: str, value: Any, *, low: float | None = None, high: float | Non
     return v
 
 
+def number_vector(name: str, values: Any, *, positive: bool = False,
+                  expected: str = "a sequence of numbers") -> np.ndarray:
+    """Raise unless ``values`` is a non-empty 1-d sequence of finite numbers >= 0 (or > 0)."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"argument '{name}' must be {expected}; got {values!r}") from exc
+    if arr.ndim != 1 or len(arr) == 0:
+        raise InputError(f"argument '{name}' must be a non-empty sequence of numbers; "
+                         f"got {values!r}")
+    bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
+    if bad.any():
+        rule = "> 0" if positive else ">= 0"
+        raise InputError(
+            f"argument '{name}' must hold finite numbers {rule}: positions "
+            f"{np.flatnonzero(bad)[:_SHOW].tolist()} hold {arr[bad][:_SHOW].tolist()}"
+        )
+    return arr
+
+
 def columns(frame: nw.DataFrame[Any], *names: str | None) -> None:
     """Raise :class:`ColumnNotFoundError` naming every missing column and the available ones."""
     wanted = [n for n in names if n is not None]

@@ -55,19 +55,10 @@ def _standard(stdpop: str | Sequence[float] | None) -> np.ndarray | None:
         return None
     if stdpop is None:
         return np.asarray(ESP2013, float)
-    try:
-        w = np.asarray(stdpop, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"argument 'stdpop' must be None, a column name or a sequence of numbers; "
-            f"got {stdpop!r}"
-        ) from exc
-    bad = ~np.isfinite(w) | (w < 0)
-    if w.ndim != 1 or len(w) == 0 or bad.any() or w.sum() <= 0:
-        raise InputError(
-            "argument 'stdpop' must be a non-empty sequence of finite numbers >= 0 with a "
-            f"positive sum; got {list(np.atleast_1d(w))}"
-        )
+    w = _checks.number_vector("stdpop", stdpop,
+                              expected="None, a column name or a sequence of numbers")
+    if w.sum() <= 0:
+        raise InputError(f"argument 'stdpop' must have a positive sum; got {w.tolist()}")
     return w
 
 

@@ -35,25 +35,7 @@ def _core(observed: np.ndarray, expected: np.ndarray, scale: np.ndarray | float,
     return _Isr(observed / expected * scale, limits, count_method(observed))
 
 
-def _reference_vector(name: str, values: Any, positive: bool) -> np.ndarray:
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"argument '{name}' must be a sequence of numbers (refpoptype='vector'); "
-            f"got {values!r}"
-        ) from exc
-    if arr.ndim != 1 or len(arr) == 0:
-        raise InputError(f"argument '{name}' must be a non-empty sequence of numbers; "
-                         f"got {values!r}")
-    bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
-    if bad.any():
-        rule = "> 0" if positive else ">= 0"
-        raise InputError(
-            f"argument '{name}' must hold finite numbers {rule}: positions "
-            f"{np.flatnonzero(bad)[:5].tolist()} hold {arr[bad][:5].tolist()}"
-        )
-    return arr
+_VECTOR = "a sequence of numbers (refpoptype='vector')"
 
 
 def _observed_totals(observed_totals: Any, x: str, keys: Sequence[str],
@@ -93,8 +75,8 @@ def _isr(data: Any, x: str, n: str, x_ref: Any, n_ref: Any, *, refpoptype: str,
     if observed_totals is None:
         _checks.numeric(frame, x)
     if refpoptype == "vector":
-        xr_vec = _reference_vector("x_ref", x_ref, positive=False)
-        nr_vec = _reference_vector("n_ref", n_ref, positive=True)
+        xr_vec = _checks.number_vector("x_ref", x_ref, expected=_VECTOR)
+        nr_vec = _checks.number_vector("n_ref", n_ref, positive=True, expected=_VECTOR)
         if len(xr_vec) != len(nr_vec):
             raise InputError(f"arguments 'x_ref' and 'n_ref' must have the same length; got "
                              f"{len(xr_vec)} and {len(nr_vec)}")
