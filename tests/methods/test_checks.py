@@ -2,6 +2,8 @@ import narwhals as nw
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from healthgap.errors import ColumnNotFoundError, InputError
 from healthgap.methods import _checks
@@ -106,3 +108,20 @@ def test_row_checks_clean_and_bad_errors_argument():
     assert checks.resolve("raise") is None
     with pytest.raises(InputError, match=r"argument 'errors' must be one of"):
         checks.resolve("warn")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                          st.sampled_from([0.0, -0.0, 1e308, -1.0, 3.0])), min_size=0, max_size=12))
+def test_row_checks_quick_pass_agrees_with_row_masks(values):
+    """Clean columns skip the row masks (min and sum); any NaN, infinity, value out of range or
+    overflowing total falls back to them, so the failures are always those of the rows."""
+    x = np.array(values, dtype=float)
+    checks = _checks.RowChecks(len(x))
+    checks.count_column("x", x)
+    checks.positive_column("n", x)
+    with np.errstate(invalid="ignore"):
+        expected = [np.flatnonzero(m).tolist() for m in (
+            ~np.isfinite(x), np.isfinite(x) & (x < 0), ~np.isfinite(x), np.isfinite(x) & (x <= 0))]
+    assert [np.flatnonzero(mask).tolist() for mask, _ in checks.failures] == [
+        rows for rows in expected if rows]

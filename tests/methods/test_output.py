@@ -72,3 +72,22 @@ def test_with_arrays_broadcasts_scalars():
     assert out["s"].to_list() == ["txt", "txt"]
     assert out["f"].to_list() == [1.5, 1.5]
     assert out["a"].to_list() == [3, 4]
+
+
+def test_pandas_with_arrays_matches_narwhals_with_columns():
+    """The one-step pandas construction gives what ``with_columns`` gives, column by column:
+    a non-default index, a replaced column, text/null scalars, object and narwhals columns."""
+    native = pd.DataFrame({"g": ["b", "a", "c"], "v": [1, 2, 3]}, index=[10, 5, 7])
+    native.columns.name = "cols"
+    frame = nw.from_native(native, eager_only=True)
+    arrays = {"v": np.array([0.5, np.nan, 2.0]), "s": "txt", "none": None, "f": 1.5,
+              "o": np.array(["x", None, "z"], dtype=object), "i": np.array([1, 2, 3]),
+              "mixed": np.array([1, None, 2.5], dtype=object),
+              "ser": nw.new_series("other", [True, False, True], backend="pandas")}
+    fast = nw.to_native(_output.with_arrays(frame, arrays))
+    slow = nw.to_native(frame.with_columns(*(_output._series(frame, k, v)
+                                             for k, v in arrays.items())))
+    pd.testing.assert_frame_equal(fast, slow)
+    assert list(fast.columns) == ["g", "v", "s", "none", "f", "o", "i", "mixed", "ser"]
+    assert fast.columns.name == "cols"
+    assert native["v"].tolist() == [1, 2, 3]  # the caller's frame is untouched

@@ -50,16 +50,15 @@ def key_frame(frame: nw.DataFrame[Any], g: Groups,
     every value is a whole number (so summed integer counts stay integers).
     """
     base = g.keys if g.keys is not None else frame.select(nw.len().alias("__one__"))
-    out = _output.with_arrays(base, columns)
-    if g.keys is None:
-        out = out.drop("__one__")
-    casts = []
+    backend = nw.get_native_namespace(frame)
+    arrays: dict[str, Any] = dict(columns)
     for name, source in (like or {}).items():
         dtype = frame.schema[source]
         values = np.asarray(columns[name], float)
         if dtype.is_integer() and np.isfinite(values).all() and (values == np.round(values)).all():
-            casts.append(nw.col(name).cast(dtype))
-    return out.with_columns(*casts) if casts else out
+            arrays[name] = nw.new_series(name, values, backend=backend).cast(dtype)
+    out = _output.with_arrays(base, arrays)
+    return out.drop("__one__") if g.keys is None else out
 
 
 def describe_group(g: Groups, index: int) -> str:

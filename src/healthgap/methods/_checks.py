@@ -138,6 +138,19 @@ def numeric(frame: nw.DataFrame[Any], *names: str | None) -> None:
         raise InputError(f"columns must be numeric: {desc}")
 
 
+def _all_finite_at_least(values: np.ndarray, low: float, *, strict: bool) -> bool:
+    """True when every value is finite and >= ``low`` (> if ``strict``): two reductions, no
+    temporary arrays, so clean columns (the usual case) skip the row-by-row masks. ``False``
+    is only a "look closer" (a NaN, an infinity, a value too low or a sum that overflows)."""
+    if values.size == 0:
+        return True
+    smallest = values.min()
+    if not (smallest > low if strict else smallest >= low):  # also False for NaN
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(values.sum()))
+
+
 class RowChecks:
     """Collect row-level rule failures, then raise or flag the groups they belong to.
 
@@ -160,16 +173,18 @@ class RowChecks:
 
     def count_column(self, name: str, x: np.ndarray, *, integer: bool = False) -> None:
         """Counts must be present, finite and >= 0 (and whole numbers if ``integer``)."""
-        self.rule(~np.isfinite(x), f"column '{name}' must not be missing or infinite", x)
-        self.rule(np.isfinite(x) & (x < 0), f"column '{name}' must be >= 0", x)
+        if not _all_finite_at_least(x, 0, strict=False):
+            self.rule(~np.isfinite(x), f"column '{name}' must not be missing or infinite", x)
+            self.rule(np.isfinite(x) & (x < 0), f"column '{name}' must be >= 0", x)
         if integer:
             frac = np.isfinite(x) & (x != np.floor(x))
             self.rule(frac, f"column '{name}' must hold whole numbers", x)
 
     def positive_column(self, name: str, n: np.ndarray) -> None:
         """Denominators must be present, finite and > 0."""
-        self.rule(~np.isfinite(n), f"column '{name}' must not be missing or infinite", n)
-        self.rule(np.isfinite(n) & (n <= 0), f"column '{name}' must be > 0", n)
+        if not _all_finite_at_least(n, 0, strict=True):
+            self.rule(~np.isfinite(n), f"column '{name}' must not be missing or infinite", n)
+            self.rule(np.isfinite(n) & (n <= 0), f"column '{name}' must be > 0", n)
 
     def at_most(self, x_name: str, x: np.ndarray, n_name: str, n: np.ndarray) -> None:
         """Numerators must not exceed denominators (proportions)."""

@@ -46,6 +46,11 @@ def column(frame: nw.DataFrame[Any], name: str, dtype: type = float) -> np.ndarr
     """A column as a numpy array of ``dtype`` (nulls become NaN for floats)."""
     series = frame[name]
     if dtype is float:
+        if series.dtype.is_numeric():
+            # numbers straight to float64, in one conversion (nulls arrive as NaN)
+            values = series.to_numpy()
+            if values.dtype.kind in "iuf":
+                return values.astype(float, copy=False)
         return series.cast(nw.Float64).to_numpy().astype(float, copy=False)
     return series.to_numpy()
 
@@ -62,6 +67,10 @@ def group_ids(
     if not keys:
         return np.zeros(len(frame), dtype=np.int64), None
     schema = frame.schema
+    if len(keys) == 1 and len(frame) and schema[keys[0]].is_integer():
+        found = _integer_groups(frame, keys[0])
+        if found is not None:
+            return found
     if len(frame) and all(schema[k].is_numeric() or schema[k] in (nw.Boolean, nw.String)
                           for k in keys):
         # Fast path: hash-encode each key column (Arrow), rank its distinct values, combine
@@ -97,9 +106,9 @@ def _dense_ranks(values: Any) -> tuple[np.ndarray, int]:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if pa.types.is_integer(values.type) and values.null_count == 0 and len(values):
-        dense = _dense_integer_ranks(values.to_numpy(zero_copy_only=False))
-        if dense is not None:
-            return dense
+        found = _integer_codes(values.to_numpy(zero_copy_only=False))
+        if found is not None:
+            return found[0], len(found[1])
     encoded = pc.dictionary_encode(values, null_encoding="encode")
     order = pc.array_sort_indices(encoded.dictionary, null_placement="at_end").to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
@@ -107,18 +116,59 @@ def _dense_ranks(values: Any) -> tuple[np.ndarray, int]:
     return rank[encoded.indices.to_numpy(zero_copy_only=False)], len(order)
 
 
-def _dense_integer_ranks(values: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """Dense ranks of integers by direct addressing when their range is small (else None).
+def _integer_groups(
+    frame: nw.DataFrame[Any], key: str
+) -> tuple[np.ndarray, nw.DataFrame[Any]] | None:
+    """Group ids and unique keys for one integer key column without nulls, by direct
+    addressing (``None`` when the column has nulls or its range is too wide)."""
+    values = frame[key].to_numpy()
+    if values.dtype.kind not in "iu":  # nulls made it float or object
+        return None
+    found = _integer_codes(values)
+    if found is None:
+        return None
+    ids, distinct = found
+    native = nw.to_native(frame)
+    if frame.implementation is nw.Implementation.PANDAS and isinstance(native[key].dtype,
+                                                                     np.dtype):
+        # numpy-backed pandas integers: the sorted distinct values are the key column
+        keys = type(native)({key: distinct}, copy=False)
+        keys.columns.name = native.columns.name
+        return ids, nw.from_native(keys, eager_only=True)
+    rows = np.arange(len(frame))
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[ids[::-1]] = rows[::-1]
+    return ids, frame.select(key)[first]
+
+
+def _integer_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dense rank (int64) of each integer and the sorted distinct values, by direct addressing
+    when their range is small (else ``None``).
 
     O(n) with no sort of the rows: mark which values occur, number them by a cumulative sum.
+    Offsets from the minimum are taken in 64 bits, so narrow types (int8) cannot wrap.
     """
     low, high = int(values.min()), int(values.max())
     span = high - low + 1
     if span > 4 * len(values) + 1024:
         return None
-    offset = values - low
+    if values.dtype == np.uint64:
+        offset = (values - np.uint64(low)).astype(np.int64)
+    else:
+        offset = values.astype(np.int64, copy=False)
+        if low:
+            offset = offset - low
     present = np.zeros(span, dtype=bool)
     present[offset] = True
-    rank_of = np.cumsum(present) - 1
-    return rank_of[offset].astype(np.int64, copy=False), int(present.sum())
-
+    occupied = np.flatnonzero(present)
+    if len(occupied) == span:  # every value in the range occurs: ranks are the offsets
+        ranks = offset.view()
+        ranks.flags.writeable = False  # may share memory with the caller's column
+    else:
+        rank_of = np.cumsum(present, dtype=np.int64) - 1
+        ranks = rank_of[offset]
+    if values.dtype == np.uint64:
+        distinct = occupied.astype(np.uint64) + np.uint64(low)
+    else:
+        distinct = (occupied + low).astype(values.dtype)
+    return ranks, distinct

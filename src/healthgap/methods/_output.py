@@ -41,25 +41,52 @@ def limit_names(levels: Sequence[float]) -> list[tuple[str, str]]:
 
 
 def with_arrays(frame: nw.DataFrame[Any], arrays: Mapping[str, Any]) -> nw.DataFrame[Any]:
-    """Append numpy arrays (or scalars broadcast to every row) as columns of ``frame``."""
+    """Append numpy arrays, narwhals Series or scalars (broadcast to every row) as columns of
+    ``frame`` (a column of the same name is replaced in place)."""
+    if not arrays:
+        return frame
+    native = nw.to_native(frame)
+    if frame.implementation is nw.Implementation.PANDAS and native.columns.is_unique:
+        return _pandas_with_arrays(frame, native, arrays)
+    return frame.with_columns(*(_series(frame, name, v) for name, v in arrays.items()))
+
+
+def _series(frame: nw.DataFrame[Any], name: str, values: Any) -> nw.Series[Any]:
+    """One column of ``len(frame)`` values in ``frame``'s backend."""
+    if isinstance(values, nw.Series):
+        return values.alias(name)
     backend = nw.get_native_namespace(frame)
     n = len(frame)
-    series = []
+    if values is None or isinstance(values, str):
+        # a text (or null) scalar: a String column, one value repeated (a gather)
+        one = nw.new_series(name, [values], dtype=nw.String(), backend=backend)
+        return one[np.zeros(n, dtype=np.intp)]
+    if np.isscalar(values):
+        arr = np.full(n, values, dtype=object if not isinstance(values, float) else float)
+    else:
+        arr = np.asarray(values)
+    if arr.dtype == object:
+        dtype = nw.String() if all(v is None or isinstance(v, str) for v in arr) else None
+        return nw.new_series(name, list(arr), dtype=dtype, backend=backend)
+    return nw.new_series(name, arr, backend=backend)
+
+
+def _pandas_with_arrays(frame: nw.DataFrame[Any], native: Any,
+                        arrays: Mapping[str, Any]) -> nw.DataFrame[Any]:
+    """:func:`with_arrays` for pandas as one frame construction, the same columns and dtypes
+    as ``frame.with_columns`` (which joins the new columns one at a time by index)."""
+    columns: dict[str, Any] = {name: native[name] for name in native.columns}
     for name, values in arrays.items():
-        if values is None or isinstance(values, str):
-            # a text (or null) scalar: a String column, without checking n equal values
-            series.append(nw.new_series(name, [values] * n, dtype=nw.String(), backend=backend))
-            continue
-        if np.isscalar(values):
-            arr = np.full(n, values, dtype=object if not isinstance(values, float) else float)
+        if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
+            columns[name] = values  # as nw.new_series: pandas.Series(values, copy=False)
+        elif values is None or isinstance(values, str):
+            one = nw.new_series(name, [values], dtype=nw.String(), backend="pandas")
+            columns[name] = one.to_native().array.take(np.zeros(len(native), dtype=np.intp))
         else:
-            arr = np.asarray(values)
-        if arr.dtype == object:
-            dtype = nw.String() if all(v is None or isinstance(v, str) for v in arr) else None
-            series.append(nw.new_series(name, list(arr), dtype=dtype, backend=backend))
-        else:
-            series.append(nw.new_series(name, arr, backend=backend))
-    return frame.with_columns(*series) if series else frame
+            columns[name] = _series(frame, name, values).to_native().array
+    out = type(native)(columns, index=native.index)
+    out.columns.name = native.columns.name
+    return nw.from_native(out, eager_only=True)
 
 
 def assemble(
@@ -96,7 +123,9 @@ def assemble(
     arrays["statistic"] = statistic
     arrays["method"] = method
     frame = with_arrays(keys, arrays)
-    frame = frame.with_columns(nw.col(c).fill_nan(None) for c in _float_outputs(arrays))
+    if frame.implementation is not nw.Implementation.PANDAS:
+        # NaN -> null; pandas' numpy float columns already use NaN as their null
+        frame = frame.with_columns(nw.col(c).fill_nan(None) for c in _float_outputs(arrays))
     return select(frame, type, keys=[c for c in keys.columns if c not in inputs],
                   inputs=inputs, levels=levels, extra=list(extra or ()))
 
