@@ -362,7 +362,7 @@ def write_indicator_report(
 
 _DEMO_STAGES = {
     "generate": "generating the demo London", "store": "new store: areas, populations",
-    "engine": "computing the HIS catalogue", "derived": "derived indicators, commitments",
+    "engine": "computing the HIS catalogue", "commitments": "the commitments' measures",
     "vintage": "writing the vintage", "exports": "CSV exports (disclosure applied)",
     "summary": "HTML summary",
 }

@@ -10,9 +10,7 @@ computes in one pass and writes as one vintage:
   year and 3-year period;
 - the indicators the engine cannot express (``catalogue/london/derived.yaml``; computed in
   :mod:`healthgap._his_derived`): the slope index of inequality in life expectancy (the
-  engine's inequality summary, relabelled ``le_sii``), healthy life expectancy by Sullivan,
-  the excess mortality of adults with serious mental illness, mortality attributable to
-  PM2.5, the decomposition of the life expectancy gap by age and cause;
+  engine's inequality summary, relabelled ``le_sii``);
 - the commitments' measures (``catalogue/london/strategy.yaml``).
 
 The vintage's ``source`` and ``parameters`` say the data are synthetic. Comparisons, trends
@@ -61,7 +59,7 @@ HIERARCHY = "lsoa-la-region (demo London)"
 DECILE_TYPE = "IMD 2019 decile (within London)"
 
 #: The stages reported to ``progress(stage, done, total)``, in order.
-STAGES = ("generate", "store", "engine", "derived", "vintage")
+STAGES = ("generate", "store", "engine", "commitments", "vintage")
 
 Progress = Callable[[str, int, int], None]
 
@@ -153,8 +151,9 @@ def _population(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def _engine_data(data_dir: Path, lookup: pa.Table, catalogue: Catalogue) -> dict[str, Any]:
-    tables = {ind.numerator.table for ind in catalogue}
-    tables |= {ind.denominator.table for ind in catalogue if ind.denominator is not None}
+    from healthgap.engine.compute import input_tables
+
+    tables = input_tables(catalogue) - {catalogue.geography.lookup}
     data: dict[str, Any] = {name: data_dir / f"{name}.parquet" for name in sorted(tables)}
     data[catalogue.geography.lookup] = lookup
     return data
@@ -216,8 +215,7 @@ def run(out: Path | str, *, seed: int = DEFAULT_SEED, years: Sequence[int] = DEF
         store.add_population(population.to_arrow())
         step("store", 1, 1)
 
-        values = _compute(catalogue, strategy, data_dir, lookup, lsoa_lookup, cells,
-                          population, step)
+        values = _compute(catalogue, strategy, data_dir, lookup, population, step)
 
         step("vintage", 0, 1)
         parameters = {
@@ -260,9 +258,8 @@ def _metadata(catalogue: Catalogue, strategy: Strategy) -> list[IndicatorMeta]:
 
 
 def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path, lookup: pa.Table,
-             lsoa_lookup: pa.Table, cells: pl.DataFrame, population: pl.DataFrame,
-             step: Callable[[str, int, int], None]) -> pa.Table:
-    """Every value of the vintage: engine indicators, derived ones, commitment measures."""
+             population: pl.DataFrame, step: Callable[[str, int, int], None]) -> pa.Table:
+    """Every value of the vintage: engine indicators (the SII as ``le_sii``), commitments."""
     from healthgap.engine import compute_counts, values_from_counts
     from healthgap.store.schema import VALUE_KEYS, VALUES
 
@@ -280,17 +277,9 @@ def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path, lookup: p
         engine = pl.from_arrow(values_from_counts(catalogue, counts, progress=engine_progress))
         assert isinstance(engine, pl.DataFrame)
         engine = derived.split_sii(engine, "life_expectancy", "le_sii")
-        parts = [engine]
-        makers = (
-            lambda: derived.healthy_life_expectancy(counts["life_expectancy"], data_dir),
-            lambda: derived.smi_excess_mortality(engine),
-            lambda: derived.pm25_mortality(data_dir, lsoa_lookup, population),
-            lambda: derived.gap_decomposition(data_dir, lsoa_lookup, cells),
-            lambda: derived.commitment_values(strategy, data_dir, population),
-        )
-        for done, make in enumerate(makers, start=1):
-            parts.append(make())
-            step("derived", done, len(makers))
+        step("commitments", 0, 1)
+        parts = [engine, derived.commitment_values(strategy, data_dir, population)]
+        step("commitments", 1, 1)
     values = pl.concat([p.select(VALUES.names) for p in parts], how="vertical_relaxed")
     return values.sort(list(VALUE_KEYS)).to_arrow().cast(VALUES)
 

@@ -36,7 +36,9 @@ def test_test_catalogue_loads(tmp_path):
     catalogue = load_catalogue(TEST_CATALOGUE)
     assert isinstance(catalogue, Catalogue)
     assert {ind.method for ind in catalogue} == {"rate", "dsr", "isratio", "proportion",
-                                                 "life_expectancy"}
+                                                 "life_expectancy", "mean",
+                                                 "healthy_life_expectancy", "ratio",
+                                                 "decompose_gap"}
     assert catalogue.geography.level_names == ("lsoa", "borough", "england")
     suicide = catalogue["suicide_rate"]
     assert suicide.numerator.filter.icd10 == "X60-X84, Y10-Y34"
@@ -58,7 +60,7 @@ def test_one_file_with_one_indicator(tmp_path):
 MISTAKES = [
     # (what is wrong, replacement in GOOD, expected message parts)
     ("unknown method", ("method: proportion", "method: proportions"),
-     ["field (top level): method must be one of ['proportion', 'rate', 'dsr'",
+     ["field (top level): method must be one of ['proportion', 'rate', 'mean', 'dsr'",
       "got 'proportions'"]),
     ("misspelt field", ("numerator:", "numerater: {table: x}\nnumerator:"),
      ["field numerater: unknown field (check the spelling)"]),
@@ -171,3 +173,153 @@ def test_file_level_mistakes(tmp_path):
     path.write_text("indicator: []\n")
     with pytest.raises(InputError, match=r"unknown top-level fields \['indicator'\]"):
         load_catalogue(path)
+
+
+# --- the newer methods and breakdowns: means, healthy life expectancy, ratios, age groups, HEAT
+
+AGE_GEOGRAPHY = """
+geography:
+  levels: {lsoa: lsoa_code, borough: borough_code}
+  national: {england: E92000001}
+  breakdowns:
+    ethnic_group: {source: record, column: ethnic_group, category_type: Ethnic group}
+    age: {source: age, category_type: Age group, bands: {"0-44": [0, 44], "45+": [45, null]}}
+"""
+
+MEAN = """
+id: satisfaction
+name: Mean life satisfaction
+method: mean
+numerator: {table: survey, value: life_satisfaction}
+breakdowns: [ethnic_group]
+"""
+
+HLE = """
+id: hle
+name: Healthy life expectancy at birth
+method: healthy_life_expectancy
+numerator: {table: deaths}
+denominator: {table: population, value: population}
+prevalence:
+  numerator: {table: survey, filter: {where: [{column: good_health, value: true}]}}
+  denominator: {table: survey}
+"""
+
+DSR = """
+id: mortality
+name: Mortality by age group
+method: dsr
+multiplier: 100000
+numerator: {table: deaths}
+denominator: {table: population, value: population}
+breakdowns: [age]
+"""
+
+SHARE = """
+id: share
+name: Share of low birth weight
+method: ratio
+multiplier: 100
+ratio: {numerator: lbw, denominator: lbw}
+"""
+
+NEW_MISTAKES = [
+    # (what is wrong, the indicator file's text, other indicator files ("---" between them)
+    # or "", message parts)
+    ("mean with a denominator", MEAN + "denominator: {table: survey}\n", "",
+     ["field (top level): method 'mean' takes no denominator"]),
+    ("mean without numerator.value", MEAN.replace(", value: life_satisfaction", ""), "",
+     ["method 'mean' needs numerator.value (the column averaged)"]),
+    ("healthy life expectancy without prevalence", HLE.split("prevalence:")[0], "",
+     ["field (top level): method 'healthy_life_expectancy' needs prevalence"]),
+    ("prevalence on another method", HLE.replace("healthy_life_expectancy",
+                                                 "life_expectancy"), "",
+     ["prevalence is only for that method"]),
+    ("ratio with a numerator table", SHARE + "numerator: {table: births}\n", GOOD,
+     ["field (top level): method 'ratio' takes no numerator or denominator tables"]),
+    ("ratio without ratio", SHARE.replace("ratio: {numerator: lbw, denominator: lbw}", ""),
+     GOOD, ["method 'ratio' needs ratio (numerator and denominator ids)"]),
+    ("ratio naming an unknown indicator", SHARE.replace("numerator: lbw", "numerator: nope"),
+     GOOD, ["ratio.numerator: 'nope' is not an indicator of the catalogue"]),
+    ("ratio of a ratio", SHARE.replace("id: share", "id: share_of_share")
+     .replace("numerator: lbw", "numerator: share"), GOOD + "---" + SHARE,
+     ["ratio.numerator: 'share' is itself a ratio"]),
+    ("age breakdown on life expectancy",
+     HLE.split("prevalence:")[0].replace("healthy_life_expectancy", "life_expectancy")
+     + "breakdowns: [age]\n", "",
+     ["breakdowns: 'age' groups ages, which method 'life_expectancy' cannot be broken down by"]),
+    ("age-group DSR with bands not multiples of 5", DSR, "",
+     ["breakdowns: 'age': method 'dsr' standardises over five-year bands",
+      "got {'0-17': (0, 17), '18+': (18, None)}"]),
+    ("unknown HEAT measure",
+     MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, measures: [d, gini]}]\n",
+     "", ["field inequality[0].measures: measures must be some of ['sii', 'rii', 'd'",
+          "got ['d', 'gini']"]),
+    ("sii over non-ordered categories",
+     MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, measures: [sii]}]\n", "",
+     ["field inequality[0]: measures ['sii'] need ordered categories (ordered: true)"]),
+    ("HEAT over a breakdown the indicator lacks",
+     MEAN + "inequality: [{breakdown: age, ordered: false, measures: [d]}]\n", "",
+     ["inequality breakdown 'age' is not one of breakdowns ['ethnic_group']"]),
+]
+
+
+@pytest.mark.parametrize(("what", "text", "other", "expected"), NEW_MISTAKES,
+                         ids=[m[0] if isinstance(m, tuple) else m.id for m in NEW_MISTAKES])
+def test_new_method_mistakes_name_file_field_and_allowed(tmp_path, what, text, other,
+                                                         expected):
+    geography = AGE_GEOGRAPHY
+    if "not multiples of 5" in what:
+        geography = geography.replace('{"0-44": [0, 44], "45+": [45, null]}',
+                                      '{"0-17": [0, 17], "18+": [18, null]}')
+    _write(tmp_path, "a_geo.yaml", geography)
+    for i, extra in enumerate(other.split("---") if other else []):
+        _write(tmp_path, f"b{i}.yaml", extra)
+    path = _write(tmp_path, "c.yaml", text)
+    with pytest.raises(InputError) as info:
+        load_catalogue(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"catalogue file {path}: indicator "), message
+    for part in expected:
+        assert part in message, (part, message)
+
+
+GEOGRAPHY_MISTAKES = [
+    ("overlapping age bands", '{"0-44": [0, 44], "40-64": [40, 64]}',
+     ["field breakdowns.age: age bands overlap: [0, 44] and one from 40"]),
+    ("open band before another", '{"0-44": [0, null], "45+": [45, null]}',
+     ["field breakdowns.age: age bands overlap: [0, None] and one from 45"]),
+    ("age band backwards", '{"young": [20, 10]}',
+     ["age band 'young' must be [min, max] with 0 <= min <= max; got [20, 10]"]),
+    ("source age without bands", "{}",
+     ["field breakdowns.age: source: age needs bands (label -> [min, max] years)"]),
+]
+
+
+@pytest.mark.parametrize(("what", "bands", "expected"), GEOGRAPHY_MISTAKES,
+                         ids=[m[0] for m in GEOGRAPHY_MISTAKES])
+def test_age_group_mistakes_name_file_and_field(tmp_path, what, bands, expected):
+    text = AGE_GEOGRAPHY.replace('{"0-44": [0, 44], "45+": [45, null]}', bands)
+    assert text != AGE_GEOGRAPHY, what
+    path = _write(tmp_path, "a_geo.yaml", text)
+    _write(tmp_path, "b.yaml", GOOD)
+    with pytest.raises(InputError) as info:
+        load_catalogue(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"catalogue file {path}: geography: "), message
+    for part in expected:
+        assert part in message, (part, message)
+
+
+def test_new_methods_load(tmp_path):
+    _write(tmp_path, "a_geo.yaml", AGE_GEOGRAPHY)
+    _write(tmp_path, "b.yaml", GOOD)
+    _write(tmp_path, "c.yaml", MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, "
+                                      "measures: [d, r, bgv]}]\n")
+    _write(tmp_path, "d.yaml", HLE)
+    _write(tmp_path, "e.yaml", DSR)
+    _write(tmp_path, "f.yaml", SHARE)
+    catalogue = load_catalogue(tmp_path)
+    assert catalogue["satisfaction"].inequality[0].measures == ("d", "r", "bgv")
+    assert catalogue["share"].ratio.numerator == "lbw"
+    assert catalogue.geography.breakdowns["age"].bands == {"0-44": (0, 44), "45+": (45, None)}

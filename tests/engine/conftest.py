@@ -107,8 +107,33 @@ def child_measurements(seed: int = 8) -> pa.Table:
     })
 
 
+ETHNIC_GROUPS = ("Asian", "Black", "Mixed", "Other", "White")
+
+
+def survey(seed: int = 9) -> pa.Table:
+    """About 3,000 survey responses, all ages 0-90 (general health, answered for children).
+
+    Life satisfaction 0-10 (some not answered), general health good or not, ethnic group.
+    """
+    rng = np.random.default_rng(seed)
+    n = 3000
+    group = rng.choice(ETHNIC_GROUPS, n, p=[.2, .15, .05, .05, .55])
+    score = np.clip(rng.normal(7.4, 1.6, n).round(), 0, 10) - (group == "Black")
+    age = rng.integers(0, 91, n).astype(np.int32)
+    return pa.table({
+        "lsoa_code": rng.choice(LSOAS, n).tolist(),
+        "year": rng.choice(YEARS, n).astype(np.int32),
+        "sex": rng.choice(SEXES, n).tolist(),
+        "age": age,
+        "ethnic_group": group.tolist(),
+        "life_satisfaction": pa.array(np.maximum(score, 0), mask=rng.random(n) < 0.05),
+        "good_health": rng.random(n) < np.clip(0.95 - age / 120, 0.2, 1),
+    })
+
+
 TABLES = {"lsoa_lookup": lookup, "population": population, "deaths": deaths,
-          "births": births, "admissions": admissions, "child_measurements": child_measurements}
+          "births": births, "admissions": admissions, "child_measurements": child_measurements,
+          "survey": survey}
 
 
 def write_data(folder: Path) -> Path:

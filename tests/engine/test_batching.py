@@ -108,13 +108,17 @@ def test_record_breakdowns_are_batched(catalogue):
 
 def test_test_catalogue_reads_each_shared_table_once(catalogue, data_dir):
     runner = compute_module._Runner(data_dir, "duckdb")
-    requests = [(part, ind, []) for ind in catalogue for part in (ind.numerator,
-                                                                   ind.denominator)]
+    requests = [(part, ind, []) for ind in catalogue
+                for part in compute_module.sides(ind).values()]
     batches = compute_module._batches(requests, runner.table)
     tables = sorted(batch[0][0].table for batch in batches)
-    assert tables == ["births", "child_measurements", "deaths", "population"]
+    # the survey: healthy life expectancy's two prevalence counts (the mean is not batched)
+    assert tables == ["births", "child_measurements", "deaths", "population", "survey"]
     population = next(b for b in batches if b[0][0].table == "population")
-    assert len(population) == 5  # the five population variants share one pass
+    populations = [ind.id for ind in catalogue if ind.denominator is not None
+                   and ind.denominator.table == "population"]
+    assert len(populations) == 10
+    assert len(population) == 10  # the ten population variants share one pass
 
 
 def test_segment_bounds_cover_bands_and_ranges(catalogue):

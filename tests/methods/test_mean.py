@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import polars as pl
 import pytest
@@ -7,7 +9,7 @@ from scipy import stats
 from tests.conftest import to_polars
 
 from healthgap.errors import ColumnNotFoundError, InputError, SuppressedWarning
-from healthgap.methods.mean import mean
+from healthgap.methods.mean import mean, mean_of_sums
 
 
 def test_phe_mean_example_hand_derived():
@@ -168,3 +170,90 @@ def test_grouped_equals_each_group_alone(rows):
         np.testing.assert_allclose(mine.select("value", "lowercl", "uppercl").to_numpy(),
                                    alone.select("value", "lowercl", "uppercl").to_numpy(),
                                    rtol=1e-9, atol=1e-9)
+
+
+# --- mean_of_sums: the same means from summed counts, sums and sums of squares ---------------
+
+LIMIT_COLUMNS = ["value", "stdev", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
+
+
+@st.composite
+def _chunked_groups(draw):
+    """Groups of values (quarters, so sums are exact) and each group cut into random chunks."""
+    groups = draw(st.lists(st.lists(st.integers(-4000, 4000).map(lambda i: i / 4),
+                                    min_size=1, max_size=25), min_size=1, max_size=5))
+    rows = []  # (group, sum, count, sum of squares) of each chunk, some chunks empty
+    for g, xs in enumerate(groups):
+        cuts = sorted(draw(st.lists(st.integers(0, len(xs)), max_size=4)))
+        for lo, hi in zip([0, *cuts], [*cuts, len(xs)], strict=True):
+            chunk = np.array(xs[lo:hi])
+            rows.append((g, float(chunk.sum()), len(chunk), float((chunk**2).sum())))
+    order = draw(st.permutations(range(len(rows))))
+    return groups, [rows[i] for i in order]
+
+
+@settings(max_examples=80, deadline=None)
+@given(_chunked_groups())
+def test_mean_of_sums_equals_mean_of_the_values(case):
+    groups, rows = case
+    g, s, n, q = zip(*rows, strict=True)
+    values = pl.DataFrame({"g": [k for k, xs in enumerate(groups) for _ in xs],
+                           "v": [x for xs in groups for x in xs]})
+    with warnings.catch_warnings():  # single values: no limits, one warning each call
+        warnings.simplefilter("ignore", SuppressedWarning)
+        want = mean(values, "v", group_by="g", confidence=(0.95, 0.998))
+        got = mean_of_sums(pl.DataFrame({"g": g, "s": s, "n": n, "q": q}), "s", "n", "q",
+                           group_by="g", confidence=(0.95, 0.998))
+    assert got["g"].to_list() == want["g"].to_list()
+    assert got["value_count"].to_list() == want["value_count"].to_list()
+    assert got["statistic"].to_list() == want["statistic"].to_list()
+    np.testing.assert_allclose(got["value_sum"].to_numpy(), want["value_sum"].to_numpy(),
+                               rtol=1e-12)
+    # relative to the values' size: (Q - S^2/n) cancels digits that the two-pass sum keeps
+    scale = max(1.0, float(values["v"].abs().max()))
+    for c in LIMIT_COLUMNS:
+        a = got[c].to_numpy().astype(float)
+        b = want[c].to_numpy().astype(float)
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=c)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * scale, equal_nan=True,
+                                   err_msg=c)
+
+
+def test_mean_of_sums_group_without_values_is_null_and_says_so():
+    data = pl.DataFrame({"g": ["a", "a", "b", "c"], "s": [3.0, 4.0, 0.0, 5.0],
+                         "n": [2, 1, 0, 2], "q": [5.0, 16.0, 0.0, 13.0]})
+    with pytest.warns(SuppressedWarning, match=r"mean withheld for 1 of 3 groups with no "
+                                               r"values \(first: '?b'?\)"):
+        out = mean_of_sums(data, "s", "n", "q", group_by="g")
+    b = out.filter(pl.col("g") == "b").row(0, named=True)
+    assert (b["value"], b["lowercl"], b["uppercl"], b["stdev"]) == (None, None, None, None)
+    assert b["value_count"] == 0
+    assert "no values" in b["statistic"]
+    # group a: 1, 2 and 4 -> mean 7/3, s^2 = (21 - 49/3) / 2 = 7/3
+    a = out.filter(pl.col("g") == "a").row(0, named=True)
+    assert a["value"] == pytest.approx(7 / 3, rel=1e-12)
+    assert a["stdev"] == pytest.approx(np.sqrt(7 / 3), rel=1e-12)
+    assert a["statistic"] == "mean"
+
+
+@pytest.mark.parametrize(("column", "bad"), [("n", -1), ("q", -2.0)])
+def test_mean_of_sums_negative_count_or_squares_raises_naming_the_column(column, bad):
+    data = {"g": [1, 2], "s": [3.0, 4.0], "n": [2, 2], "q": [5.0, 10.0]}
+    data[column] = [data[column][0], bad]
+    with pytest.raises(InputError, match=rf"column '{column}' must be >= 0: 1 of 2 rows fail "
+                                         r"\(rows \[1\]"):
+        mean_of_sums(pl.DataFrame(data), "s", "n", "q", group_by="g", errors="raise")
+    flagged = mean_of_sums(pl.DataFrame(data), "s", "n", "q", group_by="g", errors="flag")
+    assert flagged["value"].to_list() == [1.5, None]
+    assert f"'{column}'" in flagged["statistic"][1]
+
+
+def test_mean_of_sums_same_answer_and_kind_from_every_library(constructor):
+    d = {"g": ["b", "a", "b", "a"], "s": [3.0, 6.0, 5.0, 9.0], "n": [2, 3, 1, 2],
+         "q": [5.0, 14.0, 25.0, 41.0]}
+    native = mean_of_sums(constructor(d), "s", "n", "q", group_by="g",
+                          confidence=(0.95, 0.998))
+    assert type(native) is type(constructor(d))
+    ref = mean_of_sums(pl.DataFrame(d), "s", "n", "q", group_by="g", confidence=(0.95, 0.998))
+    assert to_polars(native).equals(ref)
+    assert ref["value"].to_list() == [3.0, 8 / 3]

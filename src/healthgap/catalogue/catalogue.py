@@ -51,6 +51,8 @@ class Catalogue(BaseModel):
             raise ValueError(f"indicator ids must be unique; repeated: {repeated}")
         for ind in self.indicators:
             _check_against_geography(ind, self.geography)
+            if ind.ratio is not None:
+                _check_ratio(ind, self.indicators)
         return self
 
     def __iter__(self) -> Iterator[Indicator]:  # type: ignore[override]
@@ -75,6 +77,14 @@ def _check_against_geography(ind: Indicator, geo: Geography) -> None:
         if level not in geo.level_names:
             raise ValueError(f"indicator {ind.id!r}: geographies: {level!r} is not a level of "
                              f"the catalogue's geography; allowed: {list(geo.level_names)}")
+    if ind.decomposition is not None:
+        unknown = sorted(set(ind.decomposition.by_level) - set(ind.geographies))
+        if unknown:
+            raise ValueError(f"indicator {ind.id!r}: decomposition.by_level: {unknown} are "
+                             f"not geographies of the indicator {list(ind.geographies)}")
+    if ind.exposure is not None and ind.exposure.level not in geo.levels:
+        raise ValueError(f"indicator {ind.id!r}: exposure.level: {ind.exposure.level!r} is not "
+                         f"a level of the lookup; allowed: {list(geo.levels)}")
     if ind.reference is not None and ind.reference not in ind.geographies:
         raise ValueError(f"indicator {ind.id!r}: reference: {ind.reference!r} must be one of "
                          f"its geographies {list(ind.geographies)}")
@@ -82,6 +92,35 @@ def _check_against_geography(ind: Indicator, geo: Geography) -> None:
         if name not in geo.breakdowns:
             raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r} is not defined in "
                              f"geography.breakdowns; allowed: {sorted(geo.breakdowns)}")
+        spec = geo.breakdowns[name]
+        if spec.source != "age":
+            continue
+        if ind.method in ("life_expectancy", "healthy_life_expectancy", "ratio",
+                          "attributable_fraction", "decompose_gap"):
+            raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, which "
+                             f"method {ind.method!r} cannot be broken down by")
+        if ind.method in ("dsr", "israte", "isratio") and not spec.aligned(5):
+            raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r}: method "
+                             f"{ind.method!r} standardises over five-year bands, so each age "
+                             f"group must run from a multiple of 5 to one below a multiple "
+                             f"of 5; got {dict(spec.bands)}")
+        parts = [ind.numerator, ind.denominator]
+        if any(part is not None and part.age is None for part in parts):
+            raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, so "
+                             "numerator and denominator need an age column")
+
+
+def _check_ratio(ind: Indicator, indicators: Sequence[Indicator]) -> None:
+    by_id = {other.id: other for other in indicators}
+    assert ind.ratio is not None
+    for field in ("numerator", "denominator"):
+        ref = getattr(ind.ratio, field)
+        if ref not in by_id:
+            raise ValueError(f"indicator {ind.id!r}: ratio.{field}: {ref!r} is not an "
+                             f"indicator of the catalogue")
+        if by_id[ref].ratio is not None:
+            raise ValueError(f"indicator {ind.id!r}: ratio.{field}: {ref!r} is itself a "
+                             "ratio; a ratio divides two computed indicators")
 
 
 def _location(loc: Sequence[Any], data: Any) -> str:
@@ -223,6 +262,8 @@ def load_catalogue(path: str | Path) -> Catalogue:
         seen[ind.id] = file
         try:
             _check_against_geography(ind, geo_model)
+            if ind.ratio is not None:
+                _check_ratio(ind, [other for _, other in indicators])
         except ValueError as exc:
             raise InputError(f"catalogue file {file}: {exc}") from None
     return Catalogue(geography=geo_model, indicators=tuple(ind for _, ind in indicators))

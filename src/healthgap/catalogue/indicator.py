@@ -13,6 +13,7 @@ expressions. Field names are those an analyst writes in the YAML files (see ``lo
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Literal
 
@@ -24,18 +25,30 @@ __all__ = [
     "METHODS",
     "Breakdown",
     "Condition",
+    "Decomposition",
     "Denominator",
+    "Exposure",
     "Filter",
     "Geography",
     "Indicator",
     "Inequality",
     "Numerator",
     "Periods",
+    "Prevalence",
+    "Ratio",
     "icd10_ranges",
 ]
 
-#: Methods the engine can run on aggregated counts (names of ``healthgap.methods`` functions).
-METHODS = ("proportion", "rate", "dsr", "israte", "isratio", "life_expectancy")
+#: Methods the engine can run on aggregated counts (names of ``healthgap.methods`` functions,
+#: and ``ratio``: one indicator's values as a percentage of another's).
+METHODS = ("proportion", "rate", "mean", "dsr", "israte", "isratio", "life_expectancy",
+           "healthy_life_expectancy", "decompose_gap", "attributable_fraction", "ratio")
+#: Methods computed from numerator and denominator counts by age band.
+AGE_BANDED = ("dsr", "israte", "isratio", "life_expectancy", "healthy_life_expectancy",
+              "decompose_gap")
+#: WHO HEAT measures (:func:`healthgap.methods.inequality_measures`) an indicator may ask for.
+HEAT_MEASURES = ("d", "r", "aci", "rci", "bgv", "bgsd", "cov", "mdmu", "mdmw", "mdbu", "mdbw",
+                 "mdru", "mdrw", "idisu", "idisw", "ti", "mld", "par", "paf")
 
 Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "is null",
                    "not null"]
@@ -161,7 +174,8 @@ class Numerator(_TableRef):
     person_id: str | None = Field(None, description="person column, when counting people")
     value: str | None = Field(
         None, description="column summed instead of counting records (aggregate tables, e.g. "
-        "notifications by borough); only with count: events")
+        "notifications by borough); only with count: events; for method mean, the column "
+        "whose mean is taken")
 
     @model_validator(mode="after")
     def _people_need_id(self) -> Numerator:
@@ -186,21 +200,171 @@ class Periods(_Model):
 
 
 class Breakdown(_Model):
-    """A breakdown category: an area classification (from the lookup) or a record column."""
+    """A breakdown: an area classification, a record column, or age groups of the records.
 
-    source: Literal["area", "record"] = "area"
-    column: str
+    ``source: area`` reads the classification from the lookup, ``source: record`` a column of
+    the records and ``source: age`` groups the records' age column by ``bands``: named ranges
+    of whole years, e.g. ``{"0-17": [0, 17], "65+": [65, null]}``, that must not overlap.
+    Age-standardised methods (DSR, ISR) standardise each group over the five-year bands it
+    covers, so its bounds must be multiples of 5.
+    """
+
+    source: Literal["area", "record", "age"] = "area"
+    column: str = Field("", description="lookup or record column (not used by source: age)")
     category_type: str = Field(description="label stored in VALUES.category_type")
     labels: dict[str, str] = Field(default_factory=dict, description="category -> label")
+    bands: dict[str, tuple[int, int | None]] = Field(
+        default_factory=dict, description="source age: group label -> [min, max] years")
+
+    @model_validator(mode="after")
+    def _source_fields(self) -> Breakdown:
+        if self.source == "age":
+            if not self.bands:
+                raise ValueError("source: age needs bands (label -> [min, max] years)")
+            spans = sorted((lo, hi) for lo, hi in self.bands.values())
+            for (lo, hi), (nxt, _) in itertools.pairwise(spans):
+                if hi is None or hi >= nxt:
+                    raise ValueError(f"age bands overlap: [{lo}, {hi}] and one from {nxt}")
+            for label, (lo, hi) in self.bands.items():
+                if lo < 0 or (hi is not None and hi < lo):
+                    raise ValueError(f"age band {label!r} must be [min, max] with "
+                                     f"0 <= min <= max; got [{lo}, {hi}]")
+        elif not self.column:
+            raise ValueError(f"source: {self.source} needs column")
+        elif self.bands:
+            raise ValueError("bands are only for source: age")
+        return self
+
+    def aligned(self, step: int = 5) -> bool:
+        """Tell whether every age group starts at a multiple of ``step`` and ends before one.
+
+        Then its standardisation bands lie inside it.
+        """
+        return all(lo % step == 0 and (hi is None or (hi + 1) % step == 0)
+                   for lo, hi in self.bands.values())
 
 
 class Inequality(_Model):
-    """Inequality summaries over the categories of a breakdown (1 = most deprived)."""
+    """Inequality summaries over the categories of a breakdown.
+
+    ``sii`` and ``rii`` are OHID's slope and relative index of inequality over ordered
+    categories (whole numbers, 1 = most deprived); the WHO HEAT measures (``d``, ``r``,
+    ``bgv``, ``ti``, ``paf``, ...; see :func:`healthgap.methods.inequality_measures`) also
+    work over non-ordered categories such as ethnic groups (``ordered: false``).
+    """
 
     breakdown: str
-    measures: tuple[Literal["sii", "rii"], ...] = ("sii", "rii")
-    repetitions: int = Field(10_000, ge=1_000)
+    measures: tuple[str, ...] = ("sii", "rii")
+    ordered: bool = Field(True, description="categories are ranked, 1 = most disadvantaged")
+    reference: str | None = Field(None, description="HEAT: the reference category (label)")
+    repetitions: int = Field(10_000, ge=100)
     seed: int = 1
+
+    @field_validator("measures")
+    @classmethod
+    def _known_measures(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        allowed = ("sii", "rii", *HEAT_MEASURES)
+        unknown = [m for m in value if m not in allowed]
+        if unknown or not value:
+            raise ValueError(f"measures must be some of {list(allowed)}; got {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered_for_slope(self) -> Inequality:
+        if not self.ordered:
+            slope = [m for m in self.measures if m in ("sii", "rii", "aci", "rci")]
+            if slope:
+                raise ValueError(f"measures {slope} need ordered categories (ordered: true)")
+        if any(m in ("sii", "rii") for m in self.measures) and self.repetitions < 1_000:
+            raise ValueError("sii and rii need repetitions >= 1000")
+        return self
+
+
+class Prevalence(_Model):
+    """Healthy life expectancy: the proportion in good health by age band, from a survey.
+
+    ``numerator`` counts respondents in good health, ``denominator`` all respondents, by
+    area, period, sex and the life-table age bands (Sullivan's method).
+    """
+
+    numerator: Numerator
+    denominator: Denominator
+
+
+class Groups(_Model):
+    """Two groups of a breakdown's categories, each pooled: the reference and the comparison."""
+
+    reference: tuple[str, ...] = Field(description="categories of the reference group")
+    comparison: tuple[str, ...] = Field(description="categories of the compared group")
+
+    @field_validator("reference", "comparison", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        items = value if isinstance(value, list | tuple) else [value]
+        return tuple(str(v) for v in items)
+
+    @model_validator(mode="after")
+    def _apart(self) -> Groups:
+        both = set(self.reference) & set(self.comparison)
+        if not self.reference or not self.comparison or both:
+            raise ValueError("reference and comparison need categories, none in both; got "
+                             f"{list(self.reference)} and {list(self.comparison)}")
+        return self
+
+
+class Decomposition(Groups):
+    """The life expectancy gap between two groups of a breakdown by age and by cause.
+
+    Arriaga's method (:func:`healthgap.methods.decompose_gap`) on the pooled life tables of
+    the ``reference`` and ``comparison`` categories (e.g. deciles 10 and 1); ``by_level``
+    gives other groups for some geography levels (e.g. quintiles, deciles 9-10 and 1-2, for
+    boroughs). ``causes`` names ICD-10 groups of the numerator's ``cause_column`` (the first
+    matching group counts; other deaths are ``other``).
+    """
+
+    breakdown: str
+    by_level: dict[str, Groups] = Field(default_factory=dict)
+    cause_column: str = "icd10"
+    causes: dict[str, str] = Field(default_factory=dict, description="label -> ICD-10 codes")
+    other: str = "Other"
+
+    @field_validator("causes")
+    @classmethod
+    def _codes_parse(cls, value: dict[str, str]) -> dict[str, str]:
+        for codes in value.values():
+            icd10_ranges(codes)
+        return value
+
+    def groups(self, level: str) -> Groups:
+        """Return the groups compared at geography ``level``."""
+        return self.by_level.get(level, self)
+
+
+class Exposure(_TableRef):
+    """An exposure (e.g. annual mean PM2.5) by area and year, for attributable mortality.
+
+    ``level`` is the geography level of the table's areas (its codes are that level's codes
+    in the lookup): each small area takes its area's exposure, weighted by the small area's
+    denominator (population), so larger areas get population-weighted means.
+    """
+
+    sex: str | None = None
+    age: str | None = None
+    value: str = Field(description="column of the exposure (one value per area and year)")
+    level: str = Field(description="geography level of the table's area codes")
+    relative_risk: float = Field(gt=0, description="relative risk per increment of exposure")
+    increment: float = Field(10.0, gt=0, description="exposure difference of relative_risk")
+
+
+class Ratio(_Model):
+    """A ratio of two indicators of the catalogue: ``multiplier x numerator / denominator``.
+
+    Area by area, period by period; e.g. the excess mortality of adults with serious mental
+    illness is their standardised rate as a percentage of all adults'.
+    """
+
+    numerator: str = Field(description="id of the indicator on top")
+    denominator: str = Field(description="id of the indicator below")
 
 
 class Geography(_Model):
@@ -231,8 +395,12 @@ class Geography(_Model):
 class Indicator(IndicatorMeta):
     """One indicator: metadata plus numerator, denominator, method, geographies, periods."""
 
-    numerator: Numerator
+    numerator: Numerator | None = None
     denominator: Denominator | None = None
+    prevalence: Prevalence | None = None
+    decomposition: Decomposition | None = None
+    exposure: Exposure | None = None
+    ratio: Ratio | None = None
     geographies: tuple[str, ...] = ("lsoa",)
     breakdowns: tuple[str, ...] = ()
     periods: Periods = Field(default_factory=Periods)
@@ -244,13 +412,45 @@ class Indicator(IndicatorMeta):
     def _method_runs(self) -> Indicator:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {list(METHODS)}; got {self.method!r}")
-        if self.denominator is None:
+        if (self.method == "ratio") != (self.ratio is not None):
+            raise ValueError("method 'ratio' needs ratio (numerator and denominator ids), and "
+                             "ratio is only for method 'ratio'")
+        if (self.method == "healthy_life_expectancy") != (self.prevalence is not None):
+            raise ValueError("method 'healthy_life_expectancy' needs prevalence (numerator and "
+                             "denominator of the proportion in good health), and prevalence "
+                             "is only for that method")
+        if (self.method == "decompose_gap") != (self.decomposition is not None):
+            raise ValueError("method 'decompose_gap' needs decomposition (breakdown, "
+                             "reference, comparison), and decomposition is only for it")
+        if self.decomposition is not None and self.decomposition.breakdown not in (
+                self.breakdowns):
+            raise ValueError(f"decomposition.breakdown {self.decomposition.breakdown!r} is "
+                             f"not one of breakdowns {list(self.breakdowns)}")
+        if (self.method == "attributable_fraction") != (self.exposure is not None):
+            raise ValueError("method 'attributable_fraction' needs exposure (table, value, "
+                             "level, relative_risk), and exposure is only for that method")
+        if self.method == "ratio":
+            if self.numerator is not None or self.denominator is not None:
+                raise ValueError("method 'ratio' takes no numerator or denominator tables: "
+                                 "it divides two indicators' values")
+            return self
+        if self.numerator is None:
+            raise ValueError(f"method {self.method!r} needs a numerator")
+        if self.method == "mean":
+            if self.denominator is not None:
+                raise ValueError("method 'mean' takes no denominator (it counts the values)")
+            if self.numerator.value is None or self.numerator.count != "events":
+                raise ValueError("method 'mean' needs numerator.value (the column averaged)")
+        elif self.denominator is None:
             raise ValueError(f"method {self.method!r} needs a denominator")
         if self.method in ("israte", "isratio") and self.reference is None:
             raise ValueError(f"method {self.method!r} needs reference (a geography level)")
-        if self.method in ("dsr", "israte", "isratio", "life_expectancy"):
-            for part in (self.numerator, self.denominator):
-                if part.age is None:
+        if self.method in AGE_BANDED:
+            parts = [self.numerator, self.denominator]
+            if self.prevalence is not None:
+                parts += [self.prevalence.numerator, self.prevalence.denominator]
+            for part in parts:
+                if part is not None and part.age is None:
                     raise ValueError(f"method {self.method!r} needs an age column in "
                                      f"table {part.table!r}")
         for item in self.inequality:

@@ -11,28 +11,110 @@ import polars as pl
 import pyarrow as pa
 
 from healthgap.catalogue.catalogue import Catalogue
-from healthgap.catalogue.indicator import Indicator
+from healthgap.catalogue.indicator import Denominator, Geography, Indicator, Numerator
 from healthgap.engine import _backends
 from healthgap.engine.counts import (
     TOP_BAND,
     AgeBands,
+    AgeGroups,
+    CauseGroups,
+    RecordBreakdown,
     batch_expression,
     count_expression,
+    record_name,
     segment_bounds,
 )
-from healthgap.engine.rollup import rollup
-from healthgap.engine.statistics import indicator_values
+from healthgap.engine.rollup import CAUSE_PREFIX, KEY_SCHEMA, record_column, rollup
+from healthgap.engine.statistics import derived_values, indicator_values
 
-__all__ = ["Progress", "compute", "compute_counts", "compute_values", "values_from_counts"]
+__all__ = ["Progress", "compute", "compute_counts", "compute_values", "input_tables",
+           "values_from_counts"]
 
 #: ``progress(stage, done, total)``: stage is "counts", "statistics" or "store".
 Progress = Callable[[str, int, int], None]
 Data = str | Path | Mapping[str, Any]
 
 _BANDS: dict[str, AgeBands | None] = {
-    "proportion": None, "rate": None, "dsr": "five", "israte": "five", "isratio": "five",
-    "life_expectancy": "life",
+    "proportion": None, "rate": None, "mean": None, "dsr": "five", "israte": "five",
+    "isratio": "five", "life_expectancy": "life", "healthy_life_expectancy": "life",
+    "attributable_fraction": None, "decompose_gap": "life",
 }
+Part = Numerator | Denominator
+Request = tuple[Part, Indicator, Sequence[RecordBreakdown]]
+
+
+def sides(ind: Indicator) -> dict[str, Part]:
+    """Return the tables counted for ``ind``, by side name (see :data:`rollup.MEASURES`).
+
+    ``x`` numerator, ``n`` denominator, ``hx``/``hn`` the prevalence's; a mean counts its
+    values once (side ``n``, with their sum and sum of squares); a ratio counts nothing.
+    """
+    if ind.numerator is None:
+        return {}
+    if ind.denominator is None:  # a mean
+        return {"n": ind.numerator}
+    out: dict[str, Part] = {"x": ind.numerator, "n": ind.denominator}
+    if ind.prevalence is not None:
+        out |= {"hx": ind.prevalence.numerator, "hn": ind.prevalence.denominator}
+    return out
+
+
+def record_breakdowns(ind: Indicator, geo: Geography) -> tuple[RecordBreakdown, ...]:
+    """Return the breakdowns of ``ind`` counted from the records: columns and age groups."""
+    out: list[RecordBreakdown] = []
+    for name in ind.breakdowns:
+        spec = geo.breakdowns[name]
+        if spec.source == "record":
+            out.append(spec.column)
+        elif spec.source == "age":
+            out.append(AgeGroups(record_column(geo, name), tuple(
+                (label, lo, hi) for label, (lo, hi) in spec.bands.items())))
+    return tuple(out)
+
+
+def part_breakdowns(ind: Indicator, side: str, record: tuple[RecordBreakdown, ...]
+                    ) -> tuple[RecordBreakdown, ...]:
+    """Return the record breakdowns counted for ``side``.
+
+    A decomposition's numerator adds its cause groups.
+    """
+    spec = ind.decomposition
+    if side != "x" or spec is None or not spec.causes:
+        return record
+    return (*record, CauseGroups("cause", spec.cause_column, tuple(spec.causes.items()),
+                                 spec.other))
+
+
+def _by_cause(ind: Indicator, deaths: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Split deaths by cause into all deaths ``x`` and each group's deaths ``cause_<k>``.
+
+    Groups are numbered in the order of :func:`cause_labels`.
+    """
+    keys = [c for c in deaths.columns if c not in ("n", "rb_cause")]
+    out = {"x": deaths.group_by(keys).agg(pl.col("n").sum())}
+    for k, label in enumerate(cause_labels(ind)):
+        out[f"{CAUSE_PREFIX}{k}"] = deaths.filter(pl.col("rb_cause") == label).drop("rb_cause")
+    return out
+
+
+def cause_labels(ind: Indicator) -> list[str]:
+    """Return the cause groups of a decomposition, the other causes last."""
+    spec = ind.decomposition
+    if spec is None or not spec.causes:
+        return []
+    return [*dict.fromkeys([*spec.causes, spec.other])]
+
+
+def input_tables(catalogue: Catalogue) -> set[str]:
+    """Names of every table ``catalogue`` reads (its parts and the geography's lookup)."""
+    tables = {part.table for ind in catalogue for part in sides(ind).values()}
+    tables |= {ind.exposure.table for ind in catalogue if ind.exposure is not None}
+    return tables | {catalogue.geography.lookup}
+
+
+def _key(part: Part, ind: Indicator, record: Sequence[RecordBreakdown]) -> str:
+    return repr((part, ind.periods.type, _BANDS.get(ind.method), tuple(record),
+                 ind.method == "mean"))
 
 
 def _data(data: Data) -> Path | Mapping[str, Any]:
@@ -54,15 +136,14 @@ class _Runner:
             self.tables[name] = _backends.open_table(self.con, self.data, name)
         return self.tables[name]
 
-    def prefetch(self, requests: Sequence[tuple[Any, Indicator, Sequence[str]]]) -> None:
+    def prefetch(self, requests: Sequence[Request]) -> None:
         """Run one query per table for the requests that can share it (see :func:`_batches`).
 
         The counts of each request are then derived in Polars from the (much smaller)
         aggregate and cached under the key :meth:`counts` looks up; a cached frame is
         dropped after its last request (national data: the frames are large).
         """
-        self.uses.update(repr((part, ind.periods.type, _BANDS.get(ind.method), tuple(rec)))
-                         for part, ind, rec in requests)
+        self.uses.update(_key(part, ind, rec) for part, ind, rec in requests)
         for batch in _batches(requests, self.table):
             first, period_type, record = batch[0][0], batch[0][1], batch[0][3]
             parts = [(part, bands) for part, _, bands, _ in batch]
@@ -76,17 +157,19 @@ class _Runner:
             frame = pl.from_arrow(expr.to_pyarrow())
             assert isinstance(frame, pl.DataFrame)
             for part, ptype, bands, rec in batch:
-                key = repr((part, ptype, bands, tuple(rec)))
+                key = repr((part, ptype, bands, tuple(rec), False))
                 if key not in self.cache:
                     k = index.index(repr(_no_age(part.filter)))
                     self.cache[key] = _derive(frame, part, bands, k, bounds, rec)
 
-    def counts(self, part: Any, ind: Indicator, record: Sequence[str]) -> pl.DataFrame:
+    def counts(self, part: Part, ind: Indicator, record: Sequence[RecordBreakdown]
+               ) -> pl.DataFrame:
         bands = _BANDS[ind.method]
-        key = repr((part, ind.periods.type, bands, tuple(record)))
+        key = _key(part, ind, record)
         if key not in self.cache:
             expr = count_expression(self.table(part.table), part, period_type=ind.periods.type,
-                                    bands=bands, record_breakdowns=record)
+                                    bands=bands, record_breakdowns=record,
+                                    moments=ind.method == "mean")
             frame = pl.from_arrow(expr.to_pyarrow())
             assert isinstance(frame, pl.DataFrame)
             self.cache[key] = frame
@@ -101,9 +184,8 @@ def _no_age(flt: Any) -> Any:
     return flt.model_copy(update={"age": None})
 
 
-def _batches(requests: Sequence[tuple[Any, Indicator, Sequence[str]]],
-             table: Callable[[str], Any]) -> list[list[tuple[Any, str, AgeBands | None,
-                                                              tuple[str, ...]]]]:
+def _batches(requests: Sequence[Request], table: Callable[[str], Any]
+             ) -> list[list[tuple[Any, str, AgeBands | None, tuple[RecordBreakdown, ...]]]]:
     """Group count requests that one aggregation pass over their table can answer.
 
     Parts share a pass when they read the same table, area, period, sex, age and value
@@ -111,9 +193,9 @@ def _batches(requests: Sequence[tuple[Any, Indicator, Sequence[str]]],
     people are not additive over segments); their filters and age bands may differ. Age
     bands and ranges are derived from segments of an integer age column only.
     """
-    groups: dict[str, list[tuple[Any, str, AgeBands | None, tuple[str, ...]]]] = {}
+    groups: dict[str, list[tuple[Any, str, AgeBands | None, tuple[RecordBreakdown, ...]]]] = {}
     for part, ind, record in requests:
-        if getattr(part, "count", "events") == "people":
+        if getattr(part, "count", "events") == "people" or ind.method == "mean":
             continue
         bands = _BANDS.get(ind.method)
         if ind.method not in _BANDS:
@@ -142,7 +224,7 @@ def _band_of(seg: pl.Expr, bands: AgeBands) -> pl.Expr:
 
 
 def _derive(frame: pl.DataFrame, part: Any, bands: AgeBands | None, k: int,
-            bounds: Sequence[int] | None, record: Sequence[str]) -> pl.DataFrame:
+            bounds: Sequence[int] | None, record: Sequence[RecordBreakdown]) -> pl.DataFrame:
     """One part's counts (as :func:`count_expression` gives them) from a batch aggregate."""
     count = pl.col(f"c{k}")
     kept = frame.filter(count > 0)
@@ -151,7 +233,7 @@ def _derive(frame: pl.DataFrame, part: Any, bands: AgeBands | None, k: int,
         in_range = pl.col("age_seg") >= low
         kept = kept.filter(in_range if high is None else in_range & (pl.col("age_seg") <= high))
     keys = ["area_code", "year", "sex", *(["age_start"] if bands else []),
-            *[f"rb_{c}" for c in record]]
+            *[f"rb_{record_name(c)}" for c in record]]
     if bands is not None:
         kept = kept.with_columns(_band_of(pl.col("age_seg"), bands).alias("age_start"))
     value = f"s{k}" if f"s{k}" in frame.columns else None
@@ -188,6 +270,30 @@ def _py_band(start: int, bands: AgeBands) -> int:
     return TOP_BAND if start >= TOP_BAND else start - start % 5
 
 
+def _exposed(runner: _Runner, ind: Indicator, geo: Geography, lookup: pl.DataFrame,
+             population: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Weights ``n`` (population with an exposure) and ``s`` (exposure x population).
+
+    Each small area takes the exposure of its area at ``exposure.level`` (the mean of that
+    area's values in the year), so sums over any larger area are population-weighted.
+    """
+    spec = ind.exposure
+    assert spec is not None
+    expr = count_expression(runner.table(spec.table), spec, period_type=ind.periods.type,
+                            bands=None, moments=True)
+    frame = pl.from_arrow(expr.to_pyarrow())
+    assert isinstance(frame, pl.DataFrame)
+    level = geo.levels[spec.level]
+    areas = lookup.select(pl.col(geo.area).cast(pl.String).alias("area_code"),
+                          pl.col(level).cast(pl.String).alias("_level")).unique("area_code")
+    exposure = frame.select(pl.col("area_code").alias("_level"), "year",
+                            (pl.col("s") / pl.col("n")).alias("_c"))
+    weighted = (population.join(areas, on="area_code", how="inner")
+                .join(exposure, on=["_level", "year"], how="inner").drop("_level"))
+    return {"n": weighted.drop("_c"),
+            "s": weighted.with_columns(pl.col("n") * pl.col("_c")).drop("_c")}
+
+
 def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
                    years: Sequence[int] | None = None,
                    progress: Progress | None = None) -> dict[str, pl.DataFrame]:
@@ -201,20 +307,31 @@ def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
     lookup = pl.from_arrow(runner.table(geo.lookup).to_pyarrow())
     assert isinstance(lookup, pl.DataFrame)
     out: dict[str, pl.DataFrame] = {}
-    requests = []
+    requests: list[Request] = []
     for ind in catalogue:
-        record = [geo.breakdowns[b].column for b in ind.breakdowns
-                  if geo.breakdowns[b].source == "record"]
-        requests += [(ind.numerator, ind, record), (ind.denominator, ind, record)]
+        record = record_breakdowns(ind, geo)
+        requests += [(part, ind, part_breakdowns(ind, name, record))
+                     for name, part in sides(ind).items()]
     runner.prefetch(requests)
     total = len(catalogue)
     for done, ind in enumerate(catalogue, start=1):
-        record = [geo.breakdowns[b].column for b in ind.breakdowns
-                  if geo.breakdowns[b].source == "record"]
-        num = runner.counts(ind.numerator, ind, record)
-        den = runner.counts(ind.denominator, ind, record)
-        out[ind.id] = rollup(ind, geo, num, den, lookup,
-                             banded=_BANDS[ind.method] is not None, years=years)
+        record = record_breakdowns(ind, geo)
+        frames = {name: runner.counts(part, ind, part_breakdowns(ind, name, record))
+                  for name, part in sides(ind).items()}
+        if cause_labels(ind):  # deaths by cause group: one side each
+            frames |= _by_cause(ind, frames.pop("x"))
+        if ind.method == "mean":  # one count gives the values' number, sum and squares
+            frame = frames["n"]
+            keys = [c for c in frame.columns if c not in ("n", "s", "q")]
+            frames = {m: frame.select(*keys, pl.col(m).alias("n")) for m in ("n", "s", "q")}
+        if ind.exposure is not None:
+            frames |= _exposed(runner, ind, geo, lookup, frames.pop("n"))
+        if frames:
+            out[ind.id] = rollup(ind, geo, frames, lookup,
+                                 banded=_BANDS[ind.method] is not None, years=years,
+                                 with_level=ind.decomposition is not None)
+        else:  # a ratio of two indicators: nothing to count
+            out[ind.id] = pl.DataFrame(schema=KEY_SCHEMA)
         if progress is not None:
             progress("counts", done, total)
     return out
@@ -252,16 +369,21 @@ def values_from_counts(catalogue: Catalogue, counts: Mapping[str, pl.DataFrame],
                        progress: Progress | None = None) -> pa.Table:
     """Compute the VALUES rows of every indicator from :func:`compute_counts`' frames.
 
-    Each indicator's method runs once, on all its areas, periods, sexes and breakdowns.
+    Each indicator's method runs once, on all its areas, periods, sexes and breakdowns;
+    ratios of two indicators are computed last, from their values.
     """
     from healthgap.store.schema import VALUE_KEYS, VALUES
 
-    tables = []
-    for done, ind in enumerate(catalogue, start=1):
-        tables.append(indicator_values(ind, counts[ind.id], catalogue.geography))
+    tables: dict[str, pa.Table] = {}
+    ordered = sorted(catalogue, key=lambda ind: ind.method == "ratio")
+    for done, ind in enumerate(ordered, start=1):
+        if ind.ratio is not None:
+            tables[ind.id] = derived_values(ind, tables)
+        else:
+            tables[ind.id] = indicator_values(ind, counts[ind.id], catalogue.geography)
         if progress is not None:
             progress("statistics", done, len(catalogue))
-    values = pa.concat_tables(tables) if tables else VALUES.empty_table()
+    values = pa.concat_tables(tables.values()) if tables else VALUES.empty_table()
     return values.sort_by([(k, "ascending") for k in VALUE_KEYS])
 
 
@@ -289,10 +411,7 @@ def compute(catalogue: Catalogue, data: Data, *, store: Any, backend: Any = "duc
         The vintage id.
     """
     values = compute_values(catalogue, data, backend=backend, years=years, progress=progress)
-    tables = {ind.numerator.table for ind in catalogue}
-    tables |= {ind.denominator.table for ind in catalogue if ind.denominator is not None}
-    tables.add(catalogue.geography.lookup)
-    inputs = _backends.input_paths(_data(data), tables)
+    inputs = _backends.input_paths(_data(data), input_tables(catalogue))
     parameters = {
         "catalogue": [ind.model_dump(mode="json") for ind in catalogue],
         "geography": catalogue.geography.model_dump(mode="json"),

@@ -9,7 +9,7 @@ year, sex, age band and record-level breakdowns. Nothing is executed here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import ibis
 import ibis.expr.types as ir
@@ -23,8 +23,9 @@ from healthgap.catalogue.indicator import (
 )
 from healthgap.errors import ColumnNotFoundError, InputError
 
-__all__ = ["AgeBands", "band_start", "batch_expression", "count_expression", "filter_expression",
-           "period_start", "segment_bounds", "segment_start"]
+__all__ = ["AgeBands", "AgeGroups", "band_start", "batch_expression", "count_expression",
+           "filter_expression", "period_start", "record_name", "segment_bounds",
+           "segment_start"]
 
 #: Age-band layouts: ``five`` = 0-4, 5-9, ..., 85-89, 90+ (the 2013 European Standard
 #: Population's 19 bands); ``life`` = 0, 1-4, 5-9, ..., 85-89, 90+ (OHID's life tables).
@@ -61,6 +62,20 @@ def _condition(table: ir.Table, cond: Condition) -> ir.BooleanValue:
     }[op](value)
 
 
+def _icd10_code(column: ir.Column) -> ir.StringValue:
+    return column.cast("string").upper().replace(".", "").strip()
+
+
+def _icd10_match(code: ir.StringValue, codes: str) -> ir.BooleanValue:
+    """Return where ``code`` (see :func:`_icd10_code`) lies in one of the ranges of ``codes``."""
+    ranges = [(code.substr(0, len(first)) >= first) & (code.substr(0, len(last)) <= last)
+              for first, last in icd10_ranges(codes)]
+    any_range = ranges[0]
+    for extra in ranges[1:]:
+        any_range = any_range | extra
+    return code.notnull() & any_range
+
+
 def filter_expression(table: ir.Table, flt: Filter, *, age: str | None,
                       sex: str | None) -> ir.BooleanValue | None:
     """Build the boolean expression keeping the records ``flt`` selects (``None``: all).
@@ -70,14 +85,8 @@ def filter_expression(table: ir.Table, flt: Filter, *, age: str | None,
     """
     parts: list[ir.BooleanValue] = []
     if flt.icd10 is not None:
-        code = _column(table, flt.icd10_column, "filter.icd10_column")
-        code = code.cast("string").upper().replace(".", "").strip()
-        ranges = [(code.substr(0, len(first)) >= first) & (code.substr(0, len(last)) <= last)
-                  for first, last in icd10_ranges(flt.icd10)]
-        any_range = ranges[0]
-        for extra in ranges[1:]:
-            any_range = any_range | extra
-        parts.append(code.notnull() & any_range)
+        code = _icd10_code(_column(table, flt.icd10_column, "filter.icd10_column"))
+        parts.append(_icd10_match(code, flt.icd10))
     if flt.age is not None:
         if age is None:
             raise InputError("filter.age needs an age column (age: is null)")
@@ -124,6 +133,52 @@ def band_start(age: ir.IntegerValue, bands: AgeBands) -> ir.IntegerValue:
     return ibis.ifelse(age < 1, 0, ibis.ifelse(age < 5, 1, five)).cast("int16")
 
 
+class AgeGroups(NamedTuple):
+    """A record breakdown by named age groups of the part's age column (``rb_<name>``)."""
+
+    name: str
+    bands: tuple[tuple[str, int, int | None], ...]  # (label, first year, last year or None)
+
+
+class CauseGroups(NamedTuple):
+    """A record breakdown by named ICD-10 groups of a code column (``rb_<name>``)."""
+
+    name: str
+    column: str
+    groups: tuple[tuple[str, str], ...]  # (label, ICD-10 codes and ranges); first match wins
+    other: str
+
+
+#: A record breakdown: a column of the records, age groups or cause groups.
+RecordBreakdown = str | AgeGroups | CauseGroups
+
+
+def record_name(item: RecordBreakdown) -> str:
+    """Return the name of a record breakdown (its count column is ``rb_<name>``)."""
+    return item if isinstance(item, str) else item.name
+
+
+def _record_columns(table: ir.Table, part: Numerator | Denominator,
+                    record: Sequence[RecordBreakdown]) -> dict[str, ir.Value]:
+    cols: dict[str, ir.Value] = {}
+    for item in record:
+        if isinstance(item, AgeGroups):
+            if part.age is None:
+                raise InputError(f"table {part.table!r}: the age breakdown {item.name!r} "
+                                 "needs an age column (age is null)")
+            age = _column(table, part.age, "age")
+            cases = [((age >= lo) if hi is None else age.between(lo, hi), label)
+                     for label, lo, hi in item.bands]
+            cols[f"rb_{item.name}"] = ibis.cases(*cases, else_=ibis.null("string"))
+        elif isinstance(item, CauseGroups):
+            code = _icd10_code(_column(table, item.column, "cause column"))
+            cases = [(_icd10_match(code, codes), label) for label, codes in item.groups]
+            cols[f"rb_{item.name}"] = ibis.cases(*cases, else_=ibis.literal(item.other))
+        else:
+            cols[f"rb_{item}"] = _column(table, item, "breakdown").cast("string")
+    return cols
+
+
 def _key_columns(table: ir.Table, part: Numerator | Denominator,
                  period_type: str) -> dict[str, ir.Value]:
     """Build the grouping keys every count shares: area code, period start year and sex.
@@ -139,13 +194,15 @@ def _key_columns(table: ir.Table, part: Numerator | Denominator,
 
 
 def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_type: str,
-                     bands: AgeBands | None, record_breakdowns: Sequence[str] = ()) -> ir.Table:
+                     bands: AgeBands | None, record_breakdowns: Sequence[RecordBreakdown] = (),
+                     moments: bool = False) -> ir.Table:
     """Count by ``area_code, year, sex[, age_start][, record breakdowns]`` into column ``n``.
 
     Numerators count rows (``count: events``), distinct ``person_id`` (``count: people``)
     or sum ``value`` (aggregate tables); denominators sum ``value`` or count rows. Records
     with no area or period are left out; without a sex column every record counts as
-    ``"Persons"``.
+    ``"Persons"``. With ``moments`` (a mean's values), ``n`` is the number of non-missing
+    ``value`` and ``s``, ``q`` their sum and sum of squares.
     """
     kept = table
     cond = filter_expression(table, part.filter, age=part.age, sex=part.sex)
@@ -156,8 +213,18 @@ def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_t
         if part.age is None:
             raise InputError(f"table {part.table!r}: age bands need an age column")
         cols["age_start"] = band_start(_column(kept, part.age, "age"), bands)
-    for column in record_breakdowns:
-        cols[f"rb_{column}"] = _column(kept, column, "breakdown").cast("string")
+    cols.update(_record_columns(kept, part, record_breakdowns))
+    if moments:
+        if part.value is None:
+            raise InputError(f"table {part.table!r}: a mean needs value (the column averaged)")
+        value = _column(kept, part.value, "value").cast("float64")
+        rows = kept.select(**cols, _value=value)
+        rows = rows.filter(rows.area_code.notnull() & rows.year.notnull()
+                           & rows._value.notnull())
+        keys = [c for c in rows.columns if not c.startswith("_")]
+        return rows.group_by(keys).aggregate(
+            n=rows.count().cast("float64"), s=rows._value.sum(),
+            q=(rows._value * rows._value).sum())
     if isinstance(part, Numerator) and part.count == "people":
         cols["_person"] = _column(kept, part.person_id or "", "person_id")
     elif part.value is not None:  # a denominator's population, or a numerator's counts
@@ -224,7 +291,7 @@ def segment_start(age: ir.IntegerValue, bounds: Sequence[int]) -> ir.IntegerValu
 def batch_expression(table: ir.Table, parts: Sequence[Numerator | Denominator],
                      filters: Sequence[Filter], *, period_type: str,
                      bounds: Sequence[int] | None,
-                     record_breakdowns: Sequence[str] = ()) -> ir.Table:
+                     record_breakdowns: Sequence[RecordBreakdown] = ()) -> ir.Table:
     """One pass over ``table`` for several parts that share its columns.
 
     ``parts`` read the same area, year, sex, age and value columns; they may differ in their
@@ -241,8 +308,7 @@ def batch_expression(table: ir.Table, parts: Sequence[Numerator | Denominator],
     cols = _key_columns(table, first, period_type)
     if bounds is not None:
         cols["age_seg"] = segment_start(_column(table, first.age or "", "age"), bounds)
-    for column in record_breakdowns:
-        cols[f"rb_{column}"] = _column(table, column, "breakdown").cast("string")
+    cols.update(_record_columns(table, first, record_breakdowns))
     value = (_column(table, first.value, "value").cast("float64")
              if first.value is not None else None)
     for k, flt in enumerate(filters):

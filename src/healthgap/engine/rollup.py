@@ -1,15 +1,16 @@
 """Small-area counts to the counts each indicator needs: geographies, breakdowns, sex, periods.
 
-Input: numerator and denominator counts by small area, year, sex (and age band, record
-breakdowns) as returned by :func:`healthgap.engine.counts.count_expression`. Output: one
-long Polars frame of ``x`` (numerator) and ``n`` (denominator) keyed by :data:`KEYS` (and
-``age_start``), every geography level, breakdown, sex and period at once, with group-by sums
-(no loop over areas or periods).
+Input: counts of each side of an indicator (numerator, denominator, ...) by small area,
+year, sex (and age band, record breakdowns) as returned by
+:func:`healthgap.engine.counts.count_expression`. Output: one long Polars frame with one
+column per side (``x`` the numerator, ``n`` the denominator; see :func:`rollup`) keyed by
+:data:`KEYS` (and ``age_start``), every geography level, breakdown, sex and period at once,
+with group-by sums (no loop over areas or periods).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -20,6 +21,14 @@ __all__ = ["KEYS", "period_label", "rollup"]
 
 #: The keys of an indicator value (VALUES without indicator_id and age).
 KEYS = ("area_code", "period_start", "period_years", "sex", "category_type", "category")
+KEY_SCHEMA = {"area_code": pl.String, "period_start": pl.Int32, "period_years": pl.Int16,
+              "sex": pl.String, "category_type": pl.String, "category": pl.String}
+#: Names of the sides of an indicator's counts (``x`` numerator, ``n`` denominator; ``hx``,
+#: ``hn`` the prevalence's numerator and denominator; ``s``, ``q`` the sum and sum of squares
+#: of a mean's values, ``n`` their number).
+MEASURES = ("x", "n", "hx", "hn", "s", "q")
+#: Sides named ``cause_<k>`` hold the numerator's events of cause group ``k`` (decompositions).
+CAUSE_PREFIX = "cause_"
 
 
 def period_label(start: int, years: int, period_type: str) -> str:
@@ -37,9 +46,18 @@ def period_label(start: int, years: int, period_type: str) -> str:
     return first if years == 1 else f"{first} - {end % 100:02d}/{(end + 1) % 100:02d}"
 
 
-def _joined(num: pl.DataFrame, den: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    both = num.rename({"n": "x"}).join(den, on=keys, how="full", coalesce=True)
-    return both.with_columns(pl.col("x", "n").fill_null(0.0))
+def _measures(frame: pl.DataFrame) -> list[str]:
+    """Return the summed columns of a counts frame (every other column is a key)."""
+    return [c for c in frame.columns if c in MEASURES or c.startswith(CAUSE_PREFIX)]
+
+
+def _joined(sides: Mapping[str, pl.DataFrame], keys: list[str]) -> pl.DataFrame:
+    """Full join of every side's counts (column ``n``, renamed to the side) on ``keys``."""
+    names = list(sides)
+    out = sides[names[0]].rename({"n": names[0]})
+    for name in names[1:]:
+        out = out.join(sides[name].rename({"n": name}), on=keys, how="full", coalesce=True)
+    return out.with_columns(pl.col(*names).fill_null(0.0))
 
 
 def _with_areas(counts: pl.DataFrame, lookup: pl.DataFrame, geo: Geography,
@@ -84,7 +102,7 @@ def _pooled(frame: pl.DataFrame, years_seen: list[int], lengths: Sequence[int],
         ])
         ends = [y for y in sorted(seen) if all(y - k in seen for k in range(length))]
         pooled = (shifted.filter(pl.col("_end").is_in(ends))
-                  .group_by([*inner, "_end"]).agg(pl.col("x", "n").sum())
+                  .group_by([*inner, "_end"]).agg(pl.col(*_measures(frame)).sum())
                   .with_columns((pl.col("_end") - (length - 1)).cast(pl.Int32)
                                 .alias("period_start"),
                                 pl.lit(length, pl.Int16).alias("period_years"))
@@ -97,25 +115,25 @@ def _with_persons(counts: pl.DataFrame, sexes: Sequence[str]) -> pl.DataFrame:
     """Add Persons (the sum over every sex, on the small-area grain) and keep ``sexes``."""
     if "Persons" not in sexes:
         return counts.filter(pl.col("sex").is_in(list(sexes)))
-    others = [c for c in counts.columns if c not in ("sex", "x", "n")]
-    persons = (counts.group_by(others).agg(pl.col("x", "n").sum())
+    measures = _measures(counts)
+    others = [c for c in counts.columns if c != "sex" and c not in measures]
+    persons = (counts.group_by(others).agg(pl.col(*measures).sum())
                .with_columns(pl.lit("Persons").alias("sex")).select(counts.columns))
     return pl.concat([counts.filter(pl.col("sex").is_in([s for s in sexes if s != "Persons"])),
                       persons])
 
 
-def _cube(counts: pl.DataFrame, indicator: Indicator, geo: Geography, base: Sequence[str],
-          measure: str = "x") -> pl.DataFrame:
+def _cube(counts: pl.DataFrame, indicator: Indicator, geo: Geography, base: Sequence[str]
+          ) -> pl.DataFrame:
     """Sum small-area counts by the codes of every larger level and every area breakdown."""
     keys = [f"lv_{lv}" for lv in indicator.geographies if geo.levels.get(lv) != geo.area]
     keys += [c for c in counts.columns if c.startswith("ab_")]
     keys += [c for c in base if c != "area_code"]
-    measures = [c for c in ("x", "n") if c in counts.columns] if measure == "x" else [measure]
-    return counts.group_by(keys).agg(pl.col(*measures).sum())
+    return counts.group_by(keys).agg(pl.col(*_measures(counts)).sum())
 
 
-def _by_level(indicator: Indicator, geo: Geography, counts: pl.DataFrame, banded: bool
-              ) -> pl.DataFrame:
+def _by_level(indicator: Indicator, geo: Geography, counts: pl.DataFrame, banded: bool,
+              with_level: bool = False) -> pl.DataFrame:
     """Sum ``x``, ``n`` to every geography level and breakdown split of ``indicator``.
 
     The small-area level needs no sum (its area breakdowns are functions of the area) unless
@@ -127,7 +145,7 @@ def _by_level(indicator: Indicator, geo: Geography, counts: pl.DataFrame, banded
     splits: list[tuple[str, pl.Expr]] = [("", pl.lit(""))]
     for b in indicator.breakdowns:
         spec = geo.breakdowns[b]
-        col = f"rb_{spec.column}" if spec.source == "record" else f"ab_{b}"
+        col = f"rb_{record_column(geo, b)}" if spec.source != "area" else f"ab_{b}"
         label = pl.col(col).cast(pl.String)
         if spec.labels:
             label = label.replace(spec.labels)
@@ -144,6 +162,7 @@ def _by_level(indicator: Indicator, geo: Geography, counts: pl.DataFrame, banded
         cube = _with_persons(cube, sexes)
         sources += [(lv, cube, False) for lv in large]
     pieces = []
+    measures = _measures(counts)
     for level, frame, unique in sources:
         for category_type, category in splits:
             # no filter for the total: polars 1.x rejects a literal predicate on a chunked frame
@@ -152,47 +171,62 @@ def _by_level(indicator: Indicator, geo: Geography, counts: pl.DataFrame, banded
                     pl.lit(category_type).alias("category_type"), category.alias("category"),
                     *[pl.col(c) for c in age]]
             if unique:  # one row per small area already: rename, no group-by
-                piece = kept.select(*cols, "x", "n")
+                piece = kept.select(*cols, *measures)
             else:
-                piece = kept.group_by(*cols).agg(pl.col("x", "n").sum())
+                piece = kept.group_by(*cols).agg(pl.col(*measures).sum())
+            if with_level:
+                piece = piece.with_columns(pl.lit(level).alias("level"))
             pieces.append(piece.filter(pl.col("area_code").is_not_null()))
     return pl.concat(pieces)
 
 
-def rollup(indicator: Indicator, geo: Geography, num: pl.DataFrame, den: pl.DataFrame,
-           lookup: pl.DataFrame, *, banded: bool, years: Sequence[int] | None = None
-           ) -> pl.DataFrame:
-    """Sum ``x`` and ``n`` for every geography, breakdown, sex and period of ``indicator``.
+def rollup(indicator: Indicator, geo: Geography, sides: Mapping[str, pl.DataFrame],
+           lookup: pl.DataFrame, *, banded: bool, years: Sequence[int] | None = None,
+           base_side: str = "n", with_level: bool = False) -> pl.DataFrame:
+    """Sum every side's counts for every geography, breakdown, sex and period of ``indicator``.
 
-    Numerator and denominator are joined on all keys (a missing side counts 0), small areas
-    are mapped to each geography level through ``lookup``, area or record breakdowns become
-    ``category_type``/``category`` (``""`` for the total), Persons is the sum over sexes, and
-    pooled periods sum consecutive years (a pooled period is given only when all its years
-    are in the denominator's data; numerator records of other years are left out).
-    ``years``, when given, keeps periods ending in those years.
+    ``sides`` maps a name of :data:`MEASURES` (``x`` numerator, ``n`` denominator, ...) to
+    counts with column ``n``; the output has one column per side. The sides are joined on
+    all keys (a missing side counts 0), small areas are mapped to each geography level through
+    ``lookup``, area, record and age breakdowns become ``category_type``/``category`` (``""``
+    for the total), Persons is the sum over sexes, and pooled periods sum consecutive years (a
+    pooled period is given only when all its years are in ``base_side``'s data, the
+    denominator's by default; other sides' records of other years are left out). ``years``,
+    when given, keeps periods ending in those years; ``with_level`` adds a column ``level``
+    naming each row's geography level.
     """
-    record = [b for b in indicator.breakdowns if geo.breakdowns[b].source == "record"]
+    record = [b for b in indicator.breakdowns if geo.breakdowns[b].source != "area"]
     area = [b for b in indicator.breakdowns if geo.breakdowns[b].source == "area"]
     base = ["area_code", "year", "sex", *(["age_start"] if banded else []),
-            *[f"rb_{geo.breakdowns[b].column}" for b in record]]
-    years_seen = sorted(den["year"].unique().to_list())
-    num = num.filter(pl.col("year").is_in(years_seen))
+            *[f"rb_{record_column(geo, b)}" for b in record]]
+    years_seen = sorted(sides[base_side]["year"].unique().to_list())
+    sides = {name: frame if name == base_side else frame.filter(pl.col("year").is_in(years_seen))
+             for name, frame in sides.items()}
     levels = indicator.geographies
     if any(geo.levels.get(lv) == geo.area for lv in levels):  # small areas: join them
-        counts = _with_areas(_joined(num, den, base), lookup, geo, levels, area)
+        counts = _with_areas(_joined(sides, base), lookup, geo, levels, area)
     else:  # only larger areas: sum each side to them first, then join far fewer rows
-        _with_areas(pl.concat([num.select("area_code"), den.select("area_code")]).unique(),
+        _with_areas(pl.concat([f.select("area_code") for f in sides.values()]).unique(),
                     lookup, geo, levels, area)  # names unknown area codes, as above
-        x, n = (_cube(_with_areas(side, lookup, geo, levels, area), indicator, geo, base,
-                      measure) for side, measure in ((num, "n"), (den, "n")))
-        counts = _joined(x, n, [c for c in x.columns if c != "n"])
+        cubes = {name: _cube(_with_areas(side, lookup, geo, levels, area), indicator, geo,
+                             base) for name, side in sides.items()}
+        first = next(iter(cubes.values()))
+        counts = _joined(cubes, [c for c in first.columns if c != "n"])
 
-    inner = ["area_code", "sex", "category_type", "category", *(["age_start"] if banded else [])]
-    both = _by_level(indicator, geo, counts, banded)
+    inner = ["area_code", "sex", "category_type", "category", *(["age_start"] if banded else []),
+             *(["level"] if with_level else [])]
+    both = _by_level(indicator, geo, counts, banded, with_level)
     out = _pooled(both, years_seen, indicator.periods.pooled, inner)
     if years is not None:
         end = pl.col("period_start") + pl.col("period_years") - 1
         out = out.filter(end.is_in(list(years)))
     # rows come in no particular order (sorting millions of string keys costs more than the
     # rest of the roll-up); the methods group, and compute_values sorts the final values
-    return out.select(*KEYS, *(["age_start"] if banded else []), "x", "n")
+    return out.select(*KEYS, *(["age_start"] if banded else []),
+                      *(["level"] if with_level else []), *list(sides))
+
+
+def record_column(geo: Geography, breakdown: str) -> str:
+    """Name (after ``rb_``) of the count column of a record or age breakdown."""
+    spec = geo.breakdowns[breakdown]
+    return f"age_group_{breakdown}" if spec.source == "age" else spec.column

@@ -2,12 +2,15 @@
 
 Every area, period, sex and breakdown of an indicator goes into the method in one frame, with
 ``group_by`` = :data:`~healthgap.engine.rollup.KEYS`; the method's output is mapped to the
-store's ``VALUES`` schema. Inequality summaries (SII, RII) run on the values by decile.
+store's ``VALUES`` schema. Inequality summaries (SII, RII, WHO HEAT measures) run on the
+values by breakdown category (:mod:`healthgap.engine.inequality`); ratios of two indicators
+on their values (:func:`derived_values`).
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -15,19 +18,23 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from healthgap.catalogue.indicator import Geography, Indicator, Inequality
-from healthgap.engine.rollup import KEYS, period_label
-from healthgap.errors import InputError
+from healthgap.catalogue.indicator import Geography, Indicator
+from healthgap.engine.inequality import inequality_values
+from healthgap.engine.rollup import KEYS, MEASURES, period_label
+from healthgap.errors import InputError, SuppressedWarning
 
-__all__ = ["indicator_values", "method_function"]
+__all__ = ["derived_values", "indicator_values", "method_function"]
 
 LEVELS = (0.95, 0.998)  # Fingertips publishes 95% and 99.8% limits
 LIMITS = ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl")
 KEY_LIST = list(KEYS)
 
 #: ``healthgap.methods`` public name -> its module (one concept a module).
-_MODULES = {"proportion": "proportion", "rate": "rate", "dsr": "dsr", "israte": "isr",
-            "isratio": "isr", "life_expectancy": "life_expectancy", "sii": "sii"}
+_MODULES = {"proportion": "proportion", "rate": "rate", "mean_of_sums": "mean", "dsr": "dsr",
+            "israte": "isr", "isratio": "isr", "life_expectancy": "life_expectancy",
+            "healthy_life_expectancy": "healthy_life_expectancy", "sii": "sii",
+            "inequality_measures": "inequality", "attributable_fraction": "attributable",
+            "decompose_gap": "decomposition"}
 
 
 def method_function(name: str) -> Callable[..., Any]:
@@ -40,23 +47,136 @@ def method_function(name: str) -> Callable[..., Any]:
     return getattr(module, name)
 
 
-def _complete_bands(counts: pl.DataFrame) -> pl.DataFrame:
-    """Every group gets every age band seen in the data (absent bands count 0 and 0)."""
+def _complete_bands(counts: pl.DataFrame, ind: Indicator, geo: Geography) -> pl.DataFrame:
+    """Every group gets every age band seen in the data (absent bands count 0 and 0).
+
+    The groups of an age breakdown get only the bands inside their age range.
+    """
+    measures = [c for c in counts.columns if c in MEASURES]
     groups = counts.select(KEY_LIST).unique()
     bands = counts.select("age_start").unique()
     grid = groups.join(bands, how="cross")
+    ranges = [(geo.breakdowns[b].category_type, label, lo, hi) for b in ind.breakdowns
+              if geo.breakdowns[b].source == "age"
+              for label, (lo, hi) in geo.breakdowns[b].bands.items()]
+    if ranges:
+        limits = pl.DataFrame(ranges, schema={"category_type": pl.String,
+                                              "category": pl.String, "_lo": pl.Int64,
+                                              "_hi": pl.Int64}, orient="row")
+        start = pl.col("age_start")
+        inside = pl.col("_lo").is_null() | ((start >= pl.col("_lo")) & (
+            pl.col("_hi").is_null() | (start <= pl.col("_hi"))))
+        grid = (grid.join(limits, on=["category_type", "category"], how="left")
+                .filter(inside).drop("_lo", "_hi"))
     return (grid.join(counts, on=[*KEY_LIST, "age_start"], how="left")
-            .with_columns(pl.col("x", "n").fill_null(0.0)).sort(*KEY_LIST, "age_start"))
+            .with_columns(pl.col(*measures).fill_null(0.0)).sort(*KEY_LIST, "age_start"))
+
+
+def _band_sets(counts: pl.DataFrame, ind: Indicator, geo: Geography) -> list[pl.DataFrame]:
+    """Split banded counts into frames whose groups share their age bands.
+
+    The groups of an age breakdown have the bands of their age range only, and a method
+    standardising over bands needs the same bands in every group of a call: one frame for
+    every age group, one for all other rows (a handful of calls, each over every area).
+    """
+    types = [geo.breakdowns[b].category_type for b in ind.breakdowns
+             if geo.breakdowns[b].source == "age"]
+    if not types:
+        return [counts]
+    by_age = pl.col("category_type").is_in(types)
+    pieces = [counts.filter(~by_age)]
+    pieces += counts.filter(by_age).partition_by("category_type", "category",
+                                                 maintain_order=True)
+    return [piece for piece in pieces if not piece.is_empty()]
 
 
 def _run_method(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pl.DataFrame:
+    if ind.method == "decompose_gap":
+        return _decomposition(ind, counts, geo)
+    if ind.method in ("dsr", "israte", "isratio"):
+        counts = _complete_bands(counts, ind, geo)
+        pieces = [_run_banded(ind, piece, geo, counts) for piece in _band_sets(counts, ind, geo)]
+        return pl.concat(pieces, how="diagonal_relaxed")
+    return _run_unbanded(ind, counts, geo)
+
+
+def _life_band_labels(starts: list[int]) -> dict[int, str]:
+    """Label life-table bands ``0``, ``1-4``, ``5-9``, ..., ``90+`` from their starts."""
+    ordered = sorted(starts)
+    ends = [*[nxt - 1 for nxt in ordered[1:]], None]
+    return {s: (f"{s}+" if e is None else str(s) if e == s else f"{s}-{e}")
+            for s, e in zip(ordered, ends, strict=True)}
+
+
+def _decomposition(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pl.DataFrame:
+    """Arriaga's decomposition of the gap between two pooled groups of a breakdown.
+
+    Rows: for every area, period and sex, the contribution of each age band (category type
+    "Age band") and of each cause group ("Cause") to the gap in life expectancy at birth
+    between the ``reference`` and the ``comparison`` groups; contributions add up to the gap.
+    """
+    from healthgap.engine.compute import cause_labels
+
+    spec = ind.decomposition
+    assert spec is not None
+    category_type = geo.breakdowns[spec.breakdown].category_type
+    rows = counts.filter(pl.col("category_type") == category_type)
+    group = pl.lit(None, pl.String)
+    for level in ind.geographies:
+        pair = spec.groups(level)
+        at = pl.col("level") == level
+        group = (pl.when(at & pl.col("category").is_in(pair.reference)).then(pl.lit("reference"))
+                 .when(at & pl.col("category").is_in(pair.comparison))
+                 .then(pl.lit("comparison")).otherwise(group))
+    pairs = ["area_code", "period_start", "period_years", "sex"]
+    causes = [c for c in counts.columns if c.startswith("cause_")] or ["x"]
+    labels = cause_labels(ind) or ["All causes"]
+    pooled = (rows.with_columns(group.alias("group")).filter(pl.col("group").is_not_null())
+              .group_by(*pairs, "group", "age_start").agg(pl.col("n", *causes).sum()))
+    grid = (pooled.select(*pairs, "group").unique()
+            .join(pooled.select("age_start").unique(), how="cross"))
+    pooled = grid.join(pooled, on=[*pairs, "group", "age_start"], how="left").with_columns(
+        pl.col("n", *causes).fill_null(0.0))
+    names = dict(zip(causes, labels, strict=True))
+    long = (pooled.unpivot(on=causes, index=[*pairs, "group", "age_start", "n"],
+                           variable_name="cause", value_name="deaths")
+            .rename({"n": "population"}).with_columns(pl.col("cause").replace_strict(names))
+            .sort(*pairs, "group", "age_start", "cause"))
+    func = method_function("decompose_gap")
+    # a group with an empty age band is withheld by decompose_gap with the reason given
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = func(long, "deaths", "population", "age_start", "group", reference="reference",
+                   comparison="comparison", cause="cause", group_by=pairs, type="full")
+    total = pl.when(pl.col("value").null_count() == 0).then(pl.col("value").sum())
+    note = pl.col("statistic").filter(pl.col("value").is_null()).first()
+    bands = _life_band_labels(long["age_start"].unique().to_list())
+    by_age = out.group_by(*pairs, "age_start").agg(total.alias("value"), note.alias("_note"))
+    by_cause = out.group_by(*pairs, "cause").agg(total.alias("value"), note.alias("_note"))
+    pieces = [
+        by_age.with_columns(pl.lit("Age band").alias("category_type"),
+                            pl.col("age_start").replace_strict(bands, return_dtype=pl.String)
+                            .alias("category")).drop("age_start"),
+        by_cause.with_columns(pl.lit("Cause").alias("category_type"),
+                              pl.col("cause").alias("category")).drop("cause"),
+    ]
+    if len(labels) == 1:  # no cause groups: by age band only
+        pieces = pieces[:1]
+    frame = pl.concat(pieces, how="diagonal")
+    return frame.with_columns(
+        pl.when(pl.col("value").is_null()).then(pl.col("_note")).alias("value_note"),
+        pl.lit(None, pl.Float64).alias("count"), pl.lit(None, pl.Float64).alias("denominator"),
+        *[pl.lit(None, pl.Float64).alias(c) for c in LIMITS]).drop("_note")
+
+
+def _run_banded(ind: Indicator, counts: pl.DataFrame, geo: Geography,
+                everything: pl.DataFrame) -> pl.DataFrame:
+    """Compute the DSR, ISR or SMR of groups sharing their age bands.
+
+    ``everything`` holds the totals (category ``""``) whose age-specific rates are the ISR's
+    reference.
+    """
     func = method_function(ind.method)
-    common = {"group_by": KEY_LIST, "confidence": LEVELS, "type": "full"}
-    if ind.method in ("proportion", "rate"):
-        # a fixed row order makes every run bit-for-bit the same (content-hashed vintages)
-        counts = counts.sort(KEY_LIST)
-        return func(counts, "x", "n", multiplier=ind.multiplier, errors="flag", **common)
-    counts = _complete_bands(counts)
+    common = {"group_by": KEY_LIST, "confidence": LEVELS, "type": "full", "errors": "flag"}
     if ind.method == "dsr":
         from healthgap.methods.standard_populations import ESP2013, ESP2013_AGE_STARTS
 
@@ -65,85 +185,93 @@ def _run_method(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pl.Data
                                schema={"age_start": counts.schema["age_start"],
                                        "stdpop": pl.Float64})
         data = counts.join(weights, on="age_start", how="left")
-        return func(data, "x", "n", "stdpop", multiplier=ind.multiplier, errors="flag",
+        return func(data, "x", "n", "stdpop", multiplier=ind.multiplier, **common)
+    ref_code = geo.national.get(ind.reference or "")
+    ref = everything.filter(pl.col("category_type") == "")
+    if ref_code is not None:
+        ref = ref.filter(pl.col("area_code") == ref_code)
+    ref = (ref.group_by("period_start", "period_years", "sex", "age_start")
+           .agg(pl.col("x").sum().alias("x_ref"), pl.col("n").sum().alias("n_ref")))
+    data = counts.join(ref, on=["period_start", "period_years", "sex", "age_start"],
+                       how="left").with_columns(pl.col("x_ref", "n_ref").fill_null(0.0))
+    extra = ({"multiplier": ind.multiplier} if ind.method == "israte"
+             else {"refvalue": ind.multiplier})
+    return func(data, "x", "n", "x_ref", "n_ref", refpoptype="field", **extra, **common)
+
+
+def _run_unbanded(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pl.DataFrame:
+    """Proportions, rates and means on totals; life tables on their own bands."""
+    common = {"group_by": KEY_LIST, "confidence": LEVELS, "type": "full"}
+    if ind.method == "mean":
+        counts = counts.sort(KEY_LIST)
+        return method_function("mean_of_sums")(counts, "s", "n", "q", errors="flag", **common)
+    func = method_function(ind.method)
+    if ind.method == "attributable_fraction":  # exposure x population "s", population "n"
+        assert ind.exposure is not None
+        return func(counts.sort(KEY_LIST), "s", "n", deaths="x",
+                    relative_risk=ind.exposure.relative_risk,
+                    increment=ind.exposure.increment, multiplier=ind.multiplier,
+                    group_by=KEY_LIST, type="full", errors="flag")
+    if ind.method in ("proportion", "rate"):
+        # a fixed row order makes every run bit-for-bit the same (content-hashed vintages)
+        counts = counts.sort(KEY_LIST)
+        return func(counts, "x", "n", multiplier=ind.multiplier, errors="flag", **common)
+    counts = _complete_bands(counts, ind, geo)
+    if ind.method == "healthy_life_expectancy":  # Sullivan: the survey's prevalence by band
+        # a band with no respondents has no prevalence (null): the method withholds its group
+        prevalence = pl.when(pl.col("hn") > 0).then(pl.col("hx") / pl.col("hn"))
+        data = counts.with_columns(prevalence.alias("prevalence"))
+        return func(data, "x", "n", "age_start", "prevalence", prevalence_n="hn", hle_age=0,
                     **common)
-    if ind.method in ("israte", "isratio"):
-        ref_code = geo.national.get(ind.reference or "")
-        ref = counts.filter(pl.col("category_type") == "")
-        if ref_code is not None:
-            ref = ref.filter(pl.col("area_code") == ref_code)
-        ref = (ref.group_by("period_start", "period_years", "sex", "age_start")
-               .agg(pl.col("x").sum().alias("x_ref"), pl.col("n").sum().alias("n_ref")))
-        data = counts.join(ref, on=["period_start", "period_years", "sex", "age_start"],
-                           how="left").with_columns(pl.col("x_ref", "n_ref").fill_null(0.0))
-        extra = ({"multiplier": ind.multiplier} if ind.method == "israte"
-                 else {"refvalue": ind.multiplier})
-        return func(data, "x", "n", "x_ref", "n_ref", refpoptype="field", errors="flag",
-                    **extra, **common)
     # life expectancy at birth, from deaths and populations by the 20 life-table bands
-    out = func(counts, "x", "n", "age_start", le_age=0, **common)
-    return out
+    return func(counts, "x", "n", "age_start", le_age=0, **common)
 
 
 def _as_values(ind: Indicator, out: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
-    totals = counts.group_by(KEY_LIST).agg(pl.col("x").sum().alias("count"),
-                                           pl.col("n").sum().alias("denominator"))
+    if ind.method == "mean":  # the number of values (and no denominator)
+        totals = counts.group_by(KEY_LIST).agg(pl.col("n").sum().alias("count"),
+                                               pl.lit(None, pl.Float64).alias("denominator"))
+    elif ind.method == "attributable_fraction":  # attributable deaths of all deaths
+        totals = out.select(*KEY_LIST, pl.col("attributable_deaths").alias("count"),
+                            pl.col("x").alias("denominator"))
+    else:
+        totals = counts.group_by(KEY_LIST).agg(pl.col("x").sum().alias("count"),
+                                               pl.col("n").sum().alias("denominator"))
     have = [c for c in LIMITS if c in out.columns]
     out = out.select(*KEY_LIST, "value", *have, "statistic").join(totals, on=KEY_LIST,
                                                                    how="left")
-    note = pl.when(pl.col("value").is_null()).then(pl.col("statistic")).otherwise(None)
+    # the method's reason where it withholds the value, or (a single survey value) its limits
+    no_limits = pl.col(have[0]).is_null() if have else pl.lit(False)
+    note = pl.when(pl.col("value").is_null() | no_limits).then(pl.col("statistic"))
     return out.with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in LIMITS
                               if c not in have], note.alias("value_note")).drop("statistic")
 
 
-def _inequality(ind: Indicator, values: pl.DataFrame, geo: Geography,
-                spec: Inequality) -> pl.DataFrame:
-    """SII and RII across the categories of a breakdown, category 1 = most deprived."""
-    category_type = geo.breakdowns[spec.breakdown].category_type
-    rows = values.filter((pl.col("category_type") == category_type)
-                         & pl.col("value").is_not_null())
-    rows = rows.with_columns(pl.col("category").cast(pl.Int32, strict=False).alias("quantile"))
-    if rows["quantile"].null_count():
-        raise InputError(f"indicator {ind.id!r}: inequality over {spec.breakdown!r} needs "
-                         "whole-number categories (1 = most deprived)")
-    groups = ["area_code", "period_start", "period_years", "sex"]
-    full = rows.group_by(groups).agg(pl.len().alias("_k"))
-    rows = rows.join(full.filter(pl.col("_k") >= 5), on=groups).drop("_k")
-    if rows.is_empty():
-        return values.clear()
-    value_type = {"proportion": 2, "rate": 1, "dsr": 1, "israte": 1}.get(ind.method, 0)
-    func = method_function("sii")
-    out = func(rows, "quantile", "denominator", value="value", value_type=value_type,
-               lower_cl="lower95_0cl", upper_cl="upper95_0cl", group_by=groups,
-               repetitions=spec.repetitions, confidence=LEVELS, rii="rii" in spec.measures,
-               seed=spec.seed, type="full")
-    pieces = []
-    for measure in spec.measures:
-        cols = {"value": measure, **{c: f"{measure}_{c}" for c in LIMITS}}
-        missing = [src for src in cols.values() if src not in out.columns]
-        if missing:
-            raise InputError(f"method sii gave no columns {missing}")
-        piece = out.select(*groups, *[pl.col(src).alias(dst) for dst, src in cols.items()])
-        label = {"sii": "Slope index of inequality", "rii": "Relative index of inequality"}
-        pieces.append(piece.with_columns(
-            pl.lit(category_type).alias("category_type"),
-            pl.lit(label[measure]).alias("category"),
-            pl.lit(None, pl.Float64).alias("count"),
-            pl.lit(None, pl.Float64).alias("denominator"),
-            pl.lit(None, pl.String).alias("value_note")))
-    return pl.concat(pieces, how="diagonal").select(values.columns)
-
-
 def indicator_values(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pa.Table:
-    """Compute the VALUES rows of one indicator from its rolled-up counts."""
+    """Compute the VALUES rows of one indicator from its rolled-up counts.
+
+    A value the method withholds (too few events, a single survey value, ...) is null with
+    the method's reason in ``value_note``; the methods' :class:`SuppressedWarning` saying the
+    same is not repeated (a national run withholds thousands of small-area values).
+    """
     from healthgap.store.schema import VALUES
 
     if counts.is_empty():
         return VALUES.empty_table()
-    out = _run_method(ind, counts, geo)
-    values = _as_values(ind, out, counts)
-    for spec in ind.inequality:
-        values = pl.concat([values, _inequality(ind, values, geo, spec)], how="diagonal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SuppressedWarning)
+        out = _run_method(ind, counts, geo)
+        values = out if ind.method == "decompose_gap" else _as_values(ind, out, counts)
+        for spec in ind.inequality:
+            values = pl.concat([values, inequality_values(ind, values, geo, spec)],
+                               how="diagonal")
+    return _finish(ind, values)
+
+
+def _finish(ind: Indicator, values: pl.DataFrame) -> pa.Table:
+    """Add period labels, the indicator id and age; cast to :data:`VALUES`."""
+    from healthgap.store.schema import VALUES
+
     starts = values["period_start"].to_numpy()
     lengths = values["period_years"].to_numpy()
     pairs = np.unique(np.stack([starts, lengths], axis=1), axis=0) if len(values) else []
@@ -155,4 +283,42 @@ def indicator_values(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pa
     values = values.join(labels, on=["period_start", "period_years"], how="left")
     values = values.with_columns(pl.lit(ind.id).alias("indicator_id"),
                                  pl.lit(ind.age).alias("age"))
+    return values.select(VALUES.names).to_arrow().cast(VALUES)
+
+
+def derived_values(ind: Indicator, computed: dict[str, pa.Table]) -> pa.Table:
+    """VALUES rows of a ratio of two indicators: ``multiplier x numerator / denominator``.
+
+    Both indicators' values are matched on every key (area, period, sex, breakdown); the
+    ratio is withheld (null, with the reason in ``value_note``) where either value is; it
+    has no confidence limits. ``count`` and ``denominator`` are the numerator indicator's.
+    """
+    from healthgap.store.schema import VALUES
+
+    if ind.ratio is None:
+        raise InputError(f"indicator {ind.id!r} is not a ratio of two indicators")
+    missing = [i for i in (ind.ratio.numerator, ind.ratio.denominator) if i not in computed]
+    if missing:
+        raise InputError(f"indicator {ind.id!r}: ratio needs indicators {missing}, which are "
+                         "not computed in this run")
+    top, below = (pl.from_arrow(computed[i]) for i in (ind.ratio.numerator,
+                                                       ind.ratio.denominator))
+    assert isinstance(top, pl.DataFrame)
+    assert isinstance(below, pl.DataFrame)
+    if top.is_empty() or below.is_empty():
+        return VALUES.empty_table()
+    keys = ["area_code", "period_start", "period_years", "period", "sex", "category_type",
+            "category"]
+    top = top.filter(pl.col("count").is_not_null())  # not the inequality summaries
+    both = top.select(*keys, pl.col("value").alias("_a"), "count", "denominator").join(
+        below.select(*keys, pl.col("value").alias("_b")), on=keys, how="inner")
+    withheld = pl.col("_a").is_null() | pl.col("_b").is_null() | (pl.col("_b") == 0)
+    note = (f"ratio withheld: the value of {ind.ratio.numerator} or {ind.ratio.denominator} "
+            "is withheld or zero")
+    values = both.with_columns(
+        pl.when(withheld).then(None).otherwise(ind.multiplier * pl.col("_a") / pl.col("_b"))
+        .alias("value"),
+        *[pl.lit(None, pl.Float64).alias(c) for c in LIMITS],
+        pl.when(withheld).then(pl.lit(note)).otherwise(None).alias("value_note"),
+        pl.lit(ind.id).alias("indicator_id"), pl.lit(ind.age).alias("age"))
     return values.select(VALUES.names).to_arrow().cast(VALUES)

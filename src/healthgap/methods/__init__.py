@@ -12,6 +12,7 @@ in ``proportion.py``), and a lazily loaded package would hand back the module on
 had imported it.
 """
 
+from healthgap.methods.attributable import attributable_fraction
 from healthgap.methods.decomposition import decompose_gap
 from healthgap.methods.dsr import dsr
 from healthgap.methods.funnel import funnel_limits, funnel_points, funnel_significance
@@ -19,7 +20,7 @@ from healthgap.methods.healthy_life_expectancy import healthy_life_expectancy
 from healthgap.methods.inequality import inequality_measures
 from healthgap.methods.isr import israte, isratio
 from healthgap.methods.life_expectancy import life_expectancy
-from healthgap.methods.mean import mean
+from healthgap.methods.mean import mean, mean_of_sums
 from healthgap.methods.proportion import proportion
 from healthgap.methods.quantile import quantile
 from healthgap.methods.rate import rate
@@ -28,6 +29,7 @@ from healthgap.methods.standard_populations import ESP2013
 
 __all__ = [
     "ESP2013",
+    "attributable_fraction",
     "decompose_gap",
     "dsr",
     "funnel_limits",
@@ -39,6 +41,7 @@ __all__ = [
     "isratio",
     "life_expectancy",
     "mean",
+    "mean_of_sums",
     "proportion",
     "quantile",
     "rate",

@@ -28,7 +28,8 @@ DEFAULT_SCALE: Mapping[str, float] = {"ti": 1000, "mld": 1000, "paf": 100, "cov"
 #: Fewest simulation draws accepted for the simulated limits.
 MIN_REPETITIONS = 100
 
-_LABELS = {
+#: Names of the measures (``statistic`` adds the display scale).
+MEASURE_NAMES = {
     "d": "difference (D)", "r": "ratio (R)",
     "aci": "absolute concentration index (ACI)", "rci": "relative concentration index (RCI)",
     "sii": "slope index of inequality (SII, logistic)",
@@ -371,7 +372,7 @@ def inequality_measures(
     for c in numeric_cols:
         arrays[c] = np.where(withheld | ~np.isfinite(arrays[c]), np.nan, arrays[c])
     arrays["confidence"] = _output.level_label(levels)
-    labels = {m: _LABELS[m] + (f" x {factor[m]:g}" if factor[m] != 1 else "") for m in wanted}
+    labels = {m: MEASURE_NAMES[m] + (f" x {factor[m]:g}" if factor[m] != 1 else "") for m in wanted}
     statistic = np.tile(np.array([labels[m] for m in wanted], dtype=object), n_groups)
     statistic[withheld] = "withheld: missing value or standard error"
     arrays["statistic"] = statistic
@@ -413,8 +414,8 @@ def _analytic(s: _heat.Setting, wanted: Sequence[str], ordered: bool,
 
 def _analytic_limits(est: _heat.Analytic, level: float) -> tuple[np.ndarray, np.ndarray]:
     z = _limits.z_value(level)
-    if est.log_scale:
-        with np.errstate(divide="ignore", invalid="ignore"):
+    if est.log_scale:  # a huge standard error gives an infinite upper limit
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             centre = np.log(est.value)
             return np.exp(centre - z * est.se), np.exp(centre + z * est.se)
     return est.value - z * est.se, est.value + z * est.se

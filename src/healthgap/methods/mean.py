@@ -1,4 +1,8 @@
-"""Means of individual values with Student's t confidence limits (OHID method, as ``phe_mean``)."""
+"""Means with Student's t confidence limits (OHID method, as ``phe_mean``).
+
+From individual values (:func:`mean`), or from each group's number, sum and sum of squares of
+its values (:func:`mean_of_sums`: sums from record-level data add up over areas and periods).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import numpy as np
 
 from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
 
-__all__ = ["mean"]
+__all__ = ["mean", "mean_of_sums"]
 
 STATISTIC = "mean"
 METHOD = "Student's t-distribution"
@@ -136,5 +140,104 @@ def mean(
     out = _output.assemble(
         keyframe, value=core.value, limits=limits, levels=levels, statistic=statistic,
         method=METHOD, type=type, inputs=list(inputs), withheld=bad,
+    )
+    return _frames.to_native(out)
+
+
+def mean_of_sums(
+    data: Any,
+    value_sum: str,
+    value_count: str,
+    value_sumsq: str,
+    *,
+    group_by: str | Sequence[str] = (),
+    confidence: _checks.Confidence = 0.95,
+    type: _output.OutputType = "full",
+    errors: _checks.OnError = "raise",
+) -> Any:
+    r"""Means with Student's t limits from the number, sum and sum of squares of the values.
+
+    The rows of a group add up: :math:`n = \sum n_r`, :math:`S = \sum S_r` and
+    :math:`Q = \sum Q_r` (so counts by small area give the mean of a borough). Then
+    :math:`\bar x = S / n`, :math:`s = \sqrt{(Q - S^2/n) / (n - 1)}` (0 when rounding makes
+    the sum of squared deviations negative) and the limits are those of :func:`mean`,
+    :math:`\bar x \mp t_{1 - \alpha/2,\, n - 1}\, s / \sqrt n`: the same numbers as
+    :func:`mean` on the individual values, up to rounding.
+
+    Parameters
+    ----------
+    data : pandas, Polars or Arrow table
+        One or more rows per group.
+    value_sum, value_count, value_sumsq : str
+        Numeric columns of the sum of the values, their number (``>= 0``) and the sum of their
+        squares (``>= 0``).
+    group_by, confidence, type, errors
+        As :func:`mean`.
+
+    Returns
+    -------
+    table of the caller's kind
+        As :func:`mean`: keys, ``value_sum``, ``value_count``, ``stdev``, ``value``, limits and
+        for ``type="full"`` ``confidence``, ``statistic``, ``method``. A group with no values
+        has no mean and one value no limits (null; ``statistic`` says why).
+
+    References
+    ----------
+    .. [1] Office for Health Improvement and Disparities. Public health technical guidance:
+       confidence intervals for means (Fingertips, 2018), Student's t method.
+
+    Examples
+    --------
+    The values 30, 40, 50 and 60 of :func:`mean`'s example, as two rows of one group:
+
+    >>> import polars as pl
+    >>> sums = pl.DataFrame({"s": [70.0, 110.0], "n": [2, 2], "q": [2500.0, 6100.0]})
+    >>> out = mean_of_sums(sums, "s", "n", "q")
+    >>> out.select(pl.col("value", "lowercl", "uppercl").round(4)).row(0)
+    (45.0, 24.4574, 65.5426)
+    """
+    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
+                                           type=type, errors=errors)
+    _checks.numeric(frame, value_sum, value_count, value_sumsq)
+    g = _aggregate.groups(frame, keys)
+    s_row, n_row, q_row = (_frames.column(frame, c)
+                           for c in (value_sum, value_count, value_sumsq))
+    checks = _checks.RowChecks(len(frame), g.ids)
+    checks.count_column(value_count, n_row, integer=True)
+    checks.count_column(value_sumsq, q_row)
+    checks.rule(~np.isfinite(s_row), f"column '{value_sum}' must not be missing or infinite",
+                s_row)
+    reasons = checks.resolve(errors)
+    bad = _aggregate.flagged(reasons, g.count)
+    total, count, squares = _aggregate.sums(g, *(np.where(bad[g.ids], 0.0, a)
+                                                 for a in (s_row, n_row, q_row)))
+    empty = (count == 0) & ~bad
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(count > 0, total / count, np.nan)
+        deviations = np.maximum(squares - total * value, 0.0)
+        stdev = np.where(count > 1, np.sqrt(deviations / (count - 1)), np.nan)
+    single = (count == 1) & ~bad
+    limits = {level: _limits.student_t(value, stdev, count, level) for level in levels}
+    _aggregate.warn_withheld("mean", empty, g, "with no values")
+    if levels:
+        _aggregate.warn_withheld("mean confidence limits", single, g,
+                                 "with a single value (t needs n - 1 >= 1)")
+    extra = np.full(g.count, None, dtype=object)
+    extra[empty] = "mean; no values"
+    if levels:
+        extra[single] = SINGLE_VALUE
+    statistic = _aggregate.statistic_column(STATISTIC, reasons, g.count,
+                                            extra if (empty | single).any() else None)
+    inputs = {
+        "value_sum": np.where(bad, np.nan, total),
+        "value_count": count.astype(np.int64),
+        "stdev": np.where(bad, np.nan, stdev),
+    }
+    keyframe = _aggregate.key_frame(frame, g, inputs).with_columns(
+        nw.col("value_sum", "stdev").fill_nan(None)
+    )
+    out = _output.assemble(
+        keyframe, value=value, limits=limits, levels=levels, statistic=statistic,
+        method=METHOD, type=type, inputs=list(inputs), withheld=bad | empty,
     )
     return _frames.to_native(out)
