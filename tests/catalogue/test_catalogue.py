@@ -38,7 +38,7 @@ def test_test_catalogue_loads(tmp_path):
     assert {ind.method for ind in catalogue} == {"rate", "dsr", "isratio", "proportion",
                                                  "life_expectancy", "mean",
                                                  "healthy_life_expectancy", "ratio",
-                                                 "decompose_gap"}
+                                                 "decompose_gap", "attributable_fraction"}
     assert catalogue.geography.level_names == ("lsoa", "borough", "england")
     suicide = catalogue["suicide_rate"]
     assert suicide.numerator.filter.icd10 == "X60-X84, Y10-Y34"

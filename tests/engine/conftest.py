@@ -131,9 +131,21 @@ def survey(seed: int = 9) -> pa.Table:
     })
 
 
+#: Annual mean PM2.5 (ug/m3) by borough; the second borough has no value for 2021.
+PM25 = {("E09000001", 2019): 12.4, ("E09000001", 2020): 11.2, ("E09000001", 2021): 10.6,
+        ("E09000002", 2019): 9.3, ("E09000002", 2020): 13.8}
+
+
+def air_quality() -> pa.Table:
+    """Annual mean PM2.5 by borough and year (:data:`PM25`): one borough-year is missing."""
+    (code, year), pm25 = zip(*PM25, strict=True), list(PM25.values())
+    return pa.table({"borough_code": list(code), "year": pa.array(year, pa.int32()),
+                     "pm25": pa.array(pm25, pa.float64())})
+
+
 TABLES = {"lsoa_lookup": lookup, "population": population, "deaths": deaths,
           "births": births, "admissions": admissions, "child_measurements": child_measurements,
-          "survey": survey}
+          "survey": survey, "air_quality": air_quality}
 
 
 def write_data(folder: Path) -> Path:

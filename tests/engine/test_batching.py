@@ -117,8 +117,8 @@ def test_test_catalogue_reads_each_shared_table_once(catalogue, data_dir):
     population = next(b for b in batches if b[0][0].table == "population")
     populations = [ind.id for ind in catalogue if ind.denominator is not None
                    and ind.denominator.table == "population"]
-    assert len(populations) == 10
-    assert len(population) == 10  # the ten population variants share one pass
+    assert len(populations) == 11
+    assert len(population) == 11  # the eleven population variants share one pass
 
 
 def test_segment_bounds_cover_bands_and_ranges(catalogue):

@@ -16,7 +16,7 @@ def test_compute_writes_a_vintage_and_reruns_to_the_same_id(data_dir, tmp_path):
             "--year", "2021", "--quiet"]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert first.stdout.splitlines()[0].startswith("computed 14 indicators, ")
+    assert first.stdout.splitlines()[0].startswith("computed 15 indicators, ")
     vintage = first.stdout.splitlines()[-1].removeprefix("vintage ")
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output

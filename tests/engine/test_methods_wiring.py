@@ -1,12 +1,14 @@
 """The engine's newer methods, each checked against the method called on hand-built inputs.
 
 Means (Student's t), healthy life expectancy (Sullivan), age-group breakdowns of a DSR and of
-a crude rate, WHO HEAT measures over ethnic groups and ratios of two indicators: the values
-are computed once for the module, then single rows are compared with the raw test tables.
+a crude rate, WHO HEAT measures over ethnic groups, ratios of two indicators, attributable
+fractions of an exposure and the decomposition of a life expectancy gap: the values are
+computed once for the module, then single rows are compared with the raw test tables.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -17,11 +19,17 @@ from healthgap.catalogue import Catalogue
 from healthgap.engine import compute_counts, compute_values, values_from_counts
 from healthgap.engine.inequality import LIMITS_NOT_GIVEN, heat_labels
 from healthgap.engine.statistics import derived_values
-from healthgap.methods import healthy_life_expectancy, inequality_measures, mean
+from healthgap.methods import (
+    decompose_gap,
+    healthy_life_expectancy,
+    inequality_measures,
+    life_expectancy,
+    mean,
+)
 from healthgap.methods.dsr import dsr
 from healthgap.methods.standard_populations import ESP2013
 
-from .conftest import BOROUGH, LSOAS, admissions, deaths, population, survey
+from .conftest import BOROUGH, LSOAS, PM25, admissions, deaths, population, survey
 
 ENGLAND = "E92000001"
 CITY = "E09000001"  # the first borough: small areas 1-4
@@ -345,3 +353,203 @@ def test_ratio_withheld_when_either_value_is(catalogue, data_dir):
     zero = _row(ratio, area_code=ENGLAND, period="2021")
     assert zero["value"] is None
     assert "circulatory_u75" in zero["value_note"]
+
+
+# --- attributable fraction (PM2.5) -----------------------------------------------------------
+
+AF_ID = "pm25_attributable"
+
+
+def _af(c: float) -> float:
+    """COMEAP 2022: 1 - exp(-ln(1.08) c / 10), as in survey_and_ratios.yaml."""
+    return 1 - math.exp(-math.log(1.08) * c / 10)
+
+
+def _deaths_30_plus(area: str, year: int) -> int:
+    return sum(1 for r in deaths().to_pylist()
+               if r["year"] == year and r["age"] >= 30 and _in_area(r["lsoa_code"], area))
+
+
+def _residents(area: str, year: int) -> float:
+    return sum(r["population"] for r in population().to_pylist()
+               if r["year"] == year and _in_area(r["lsoa_code"], area))
+
+
+@pytest.mark.parametrize("year", [2019, 2020])
+def test_attributable_fraction_england_weights_the_boroughs_by_population(values, year):
+    boroughs = sorted(set(BOROUGH.values()))
+    weights = [_residents(b, year) for b in boroughs]
+    assert weights == [2 * 91 * (10 + 11 + 12 + 13), 2 * 91 * (14 + 15 + 16 + 17)]
+    c = sum(PM25[b, year] * w for b, w in zip(boroughs, weights, strict=True)) / sum(weights)
+    got = _row(values, indicator_id=AF_ID, area_code=ENGLAND, period=str(year))
+    x = _deaths_30_plus(ENGLAND, year)
+    assert got["value"] == pytest.approx(100 * _af(c), rel=1e-12)
+    assert got["denominator"] == x
+    assert got["count"] == pytest.approx(_af(c) * x, rel=1e-12)
+    plain = sum(PM25[b, year] for b in boroughs) / 2  # the test tells the weights apart
+    assert got["value"] != pytest.approx(100 * _af(plain), rel=1e-4)
+    assert got["value_note"] is None
+    for col in LIMITS:
+        assert got[col] is None
+
+
+@pytest.mark.parametrize(("borough", "year"), [(b, y) for b, y in PM25])
+def test_attributable_fraction_of_a_borough_uses_its_own_exposure(values, borough, year):
+    got = _row(values, indicator_id=AF_ID, area_code=borough, period=str(year))
+    x = _deaths_30_plus(borough, year)
+    assert got["value"] == pytest.approx(100 * _af(PM25[borough, year]), rel=1e-12)
+    assert (got["denominator"], got["value_note"]) == (x, None)
+    assert got["count"] == pytest.approx(_af(PM25[borough, year]) * x, rel=1e-12)
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2021])
+def test_attributable_fraction_small_areas_take_their_borough_exposure(values, year):
+    for code in LSOAS:
+        got = _row(values, indicator_id=AF_ID, area_code=code, period=str(year))
+        x = _deaths_30_plus(code, year)
+        if (BOROUGH[code], year) not in PM25:  # deaths count where the exposure is known
+            assert got["denominator"] == 0
+            continue
+        assert got["denominator"] == x
+        fraction = _af(PM25[BOROUGH[code], year])
+        assert got["value"] == pytest.approx(100 * fraction, rel=1e-12), code
+        assert got["count"] == pytest.approx(fraction * x, rel=1e-12), code
+
+
+def test_attributable_fraction_without_exposure_is_withheld_with_a_note(values):
+    rows = values.filter(pl.col("indicator_id") == AF_ID, pl.col("period") == "2021")
+    no_exposure = [c for c in LSOAS if BOROUGH[c] != CITY] + ["E09000002"]
+    assert ("E09000002", 2021) not in PM25
+    withheld = rows.filter(pl.col("area_code").is_in(no_exposure))
+    assert len(withheld) == len(no_exposure)  # a row each, with the reason
+    assert withheld["value"].null_count() == withheld["count"].null_count() == len(withheld)
+    assert withheld["value_note"].null_count() == 0
+    # England's concentration is the first borough's: the only one with an exposure
+    england = _row(values, indicator_id=AF_ID, area_code=ENGLAND, period="2021")
+    assert england["value"] == pytest.approx(100 * _af(PM25[CITY, 2021]), rel=1e-12)
+
+
+def test_attributable_deaths_only_where_the_exposure_is_known(values):
+    england = _row(values, indicator_id=AF_ID, area_code=ENGLAND, period="2021")
+    covered = _deaths_30_plus(CITY, 2021)
+    assert _deaths_30_plus(ENGLAND, 2021) > covered
+    # either withheld (the exposure covers part of England) or the covered deaths only
+    assert england["value"] is None or england["denominator"] == covered
+
+
+# --- decomposition of the life expectancy gap ------------------------------------------------
+
+GAP_ID = "le_gap_by_age_and_cause"
+DECILE = {code: i + 1 for i, code in enumerate(LSOAS)}  # lookup(): national deciles 1..8
+CAUSES = {"Cancer": ("C00", "D48"), "Circulatory": ("I00", "I99"),
+          "External causes": ("V01", "Y98")}  # as in survey_and_ratios.yaml; first match
+LIFE_BANDS = ["0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+"]
+GROUPS_AT = {ENGLAND: ([5, 6, 7, 8], [1, 2, 3, 4]), CITY: ([3, 4], [1, 2]),
+             "E09000002": ([7, 8], [5, 6])}  # (reference, comparison) deciles in the area
+
+
+def _cause(code: str) -> str:
+    return next((label for label, (low, high) in CAUSES.items() if low <= code[:3] <= high),
+                "Other")
+
+
+def _pooled(deciles: list[int]) -> pl.DataFrame:
+    """Deaths by life-table band and cause, with the band's population: 2019-21, Persons."""
+    areas = [c for c in LSOAS if DECILE[c] in deciles]
+    x, n = Counter(), Counter()
+    for r in deaths().to_pylist():
+        if r["lsoa_code"] in areas:
+            x[_life_band(r["age"]), _cause(r["icd10"])] += 1
+    for r in population().to_pylist():
+        if r["lsoa_code"] in areas:
+            n[_life_band(r["age"])] += r["population"]
+    bands = sorted(n)
+    assert len(bands) == 20
+    return pl.DataFrame([(b, cause, float(x[b, cause]), n[b]) for b in bands
+                         for cause in [*CAUSES, "Other"]],
+                        schema=["age", "cause", "deaths", "population"], orient="row")
+
+
+def _gap_rows(values: pl.DataFrame, area: str, category_type: str) -> pl.DataFrame:
+    return values.filter(pl.col("indicator_id") == GAP_ID, pl.col("area_code") == area,
+                         pl.col("period") == "2019 - 21", pl.col("sex") == "Persons",
+                         pl.col("category_type") == category_type)
+
+
+def test_gap_rows_are_labelled_by_life_table_band_and_cause(values):
+    rows = values.filter(pl.col("indicator_id") == GAP_ID)
+    assert set(rows["area_code"]) == {ENGLAND, CITY, "E09000002"}
+    assert set(rows["category_type"]) == {"Age band", "Cause"}
+    for area in GROUPS_AT:
+        assert sorted(_gap_rows(values, area, "Age band")["category"],
+                      key=LIFE_BANDS.index) == LIFE_BANDS
+        assert set(_gap_rows(values, area, "Cause")["category"]) == {
+            "Cancer", "Circulatory", "External causes", "Other"}
+        assert len(_gap_rows(values, area, "Cause")) == 4
+    assert rows["count"].null_count() == rows["denominator"].null_count() == len(rows)
+
+
+@pytest.mark.parametrize("area", list(GROUPS_AT))
+def test_gap_contributions_add_up_to_the_life_expectancy_gap(values, area):
+    reference, comparison = GROUPS_AT[area]
+
+    def e0(deciles: list[int]) -> float:
+        table = _pooled(deciles).group_by("age").agg(  # all causes
+            pl.col("deaths").sum(), pl.col("population").first()).sort("age")
+        return life_expectancy(table, "deaths", "population", "age", le_age=0)["value"][0]
+
+    gap = e0(reference) - e0(comparison)
+    by_age = _gap_rows(values, area, "Age band")
+    by_cause = _gap_rows(values, area, "Cause")
+    assert by_age["value"].null_count() == by_cause["value"].null_count() == 0
+    assert by_age["value"].sum() == pytest.approx(gap, rel=1e-9)
+    assert by_cause["value"].sum() == pytest.approx(gap, rel=1e-9)
+    assert abs(gap) > 1  # deciles 5-8 outlive 1-4 by years in the test data, not by chance
+
+
+def test_gap_by_cause_and_age_equal_the_method_on_raw_deaths(values):
+    reference, comparison = GROUPS_AT[ENGLAND]
+    long = pl.concat([_pooled(reference).with_columns(group=pl.lit("reference")),
+                      _pooled(comparison).with_columns(group=pl.lit("comparison"))])
+    expected = decompose_gap(long, "deaths", "population", "age", "group",
+                             reference="reference", comparison="comparison", cause="cause")
+    want = expected.group_by("cause").agg(pl.col("value").sum()).sort("cause")
+    got = _gap_rows(values, ENGLAND, "Cause").sort("category")
+    assert got["category"].to_list() == want["cause"].to_list()
+    np.testing.assert_allclose(got["value"].to_numpy(), want["value"].to_numpy(), rtol=1e-9,
+                               atol=1e-12)
+    labels = dict(zip([0, 1, *range(5, 95, 5)], LIFE_BANDS, strict=True))
+    want = (expected.group_by("age").agg(pl.col("value").sum())
+            .with_columns(pl.col("age").replace_strict(labels).alias("category")))
+    got = _gap_rows(values, ENGLAND, "Age band").join(want, on="category", how="inner")
+    assert len(got) == 20
+    np.testing.assert_allclose(got["value"].to_numpy(), got["value_right"].to_numpy(),
+                               rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("how", ["no people", "absent"])
+def test_gap_withheld_where_a_group_lacks_people(catalogue, data_dir, values, how):
+    small = Catalogue(geography=catalogue.geography, indicators=(catalogue[GAP_ID],))
+    counts = compute_counts(small, data_dir)
+    # the second borough's comparison group (deciles 5 and 6) has nobody in it
+    gone = ((pl.col("area_code") == "E09000002") & (pl.col("level") == "borough")
+            & pl.col("category").is_in(["5", "6"]))
+    frame = counts[GAP_ID]
+    assert len(frame.filter(gone)) == 40
+    measures = [c for c in frame.columns if c == "n" or c == "x" or c.startswith("cause_")]
+    counts[GAP_ID] = (frame.with_columns(pl.when(gone).then(0.0).otherwise(pl.col(m)).alias(m)
+                                         for m in measures)
+                      if how == "no people" else frame.filter(~gone))
+    out = pl.from_arrow(values_from_counts(small, counts))
+    withheld = out.filter(pl.col("area_code") == "E09000002")
+    assert len(withheld) == 24  # 20 age bands and 4 causes, each with the reason
+    assert withheld["value"].null_count() == len(withheld)
+    assert withheld["value_note"].null_count() == 0
+    assert all("population" in note for note in withheld["value_note"])
+    kept = out.filter(pl.col("area_code") != "E09000002").sort(
+        "area_code", "category_type", "category")
+    before = values.filter(pl.col("indicator_id") == GAP_ID,
+                           pl.col("area_code") != "E09000002").sort(
+        "area_code", "category_type", "category")
+    assert kept["value"].to_list() == before["value"].to_list()
+    assert kept["value_note"].null_count() == len(kept)

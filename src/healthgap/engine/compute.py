@@ -39,6 +39,8 @@ _BANDS: dict[str, AgeBands | None] = {
     "isratio": "five", "life_expectancy": "life", "healthy_life_expectancy": "life",
     "attributable_fraction": None, "decompose_gap": "life",
 }
+#: Exposures are summed in these units (millionths) so that their sums are exact.
+EXPOSURE_UNITS = 1_000_000
 Part = Numerator | Denominator
 Request = tuple[Part, Indicator, Sequence[RecordBreakdown]]
 
@@ -271,11 +273,14 @@ def _py_band(start: int, bands: AgeBands) -> int:
 
 
 def _exposed(runner: _Runner, ind: Indicator, geo: Geography, lookup: pl.DataFrame,
-             population: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Weights ``n`` (population with an exposure) and ``s`` (exposure x population).
+             frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Deaths ``x``, weights ``n`` (population) and ``s`` (exposure x population).
 
     Each small area takes the exposure of its area at ``exposure.level`` (the mean of that
-    area's values in the year), so sums over any larger area are population-weighted.
+    area's values in the year, in millionths: :data:`EXPOSURE_UNITS`), so sums over any larger
+    area are population-weighted. A
+    small area in a year without an exposure weighs 0 and its deaths are left out: its
+    areas' values are withheld, larger areas' use the areas with an exposure.
     """
     spec = ind.exposure
     assert spec is not None
@@ -286,12 +291,20 @@ def _exposed(runner: _Runner, ind: Indicator, geo: Geography, lookup: pl.DataFra
     level = geo.levels[spec.level]
     areas = lookup.select(pl.col(geo.area).cast(pl.String).alias("area_code"),
                           pl.col(level).cast(pl.String).alias("_level")).unique("area_code")
+    # exposures in whole millionths: the sums of exposure x population are whole numbers,
+    # the same in any order (so on every run and backend)
     exposure = frame.select(pl.col("area_code").alias("_level"), "year",
-                            (pl.col("s") / pl.col("n")).alias("_c"))
-    weighted = (population.join(areas, on="area_code", how="inner")
-                .join(exposure, on=["_level", "year"], how="inner").drop("_level"))
-    return {"n": weighted.drop("_c"),
-            "s": weighted.with_columns(pl.col("n") * pl.col("_c")).drop("_c")}
+                            (pl.col("s") / pl.col("n") * EXPOSURE_UNITS).round().alias("_c"))
+    weighted = (frames["n"].join(areas, on="area_code", how="inner")
+                .join(exposure, on=["_level", "year"], how="left").drop("_level"))
+    known = weighted.filter(pl.col("_c").is_not_null()).select("area_code", "year").unique()
+    unknown = pl.col("_c").is_null()
+    return {"x": frames["x"].join(known, on=["area_code", "year"], how="semi"),
+            "n": weighted.with_columns(pl.when(unknown).then(0.0).otherwise(pl.col("n"))
+                                       .alias("n")).drop("_c"),
+            "s": weighted.with_columns(pl.when(unknown).then(0.0)
+                                       .otherwise(pl.col("n") * pl.col("_c")).alias("n"))
+                 .drop("_c")}
 
 
 def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
@@ -325,7 +338,7 @@ def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
             keys = [c for c in frame.columns if c not in ("n", "s", "q")]
             frames = {m: frame.select(*keys, pl.col(m).alias("n")) for m in ("n", "s", "q")}
         if ind.exposure is not None:
-            frames |= _exposed(runner, ind, geo, lookup, frames.pop("n"))
+            frames = _exposed(runner, ind, geo, lookup, frames)
         if frames:
             out[ind.id] = rollup(ind, geo, frames, lookup,
                                  banded=_BANDS[ind.method] is not None, years=years,

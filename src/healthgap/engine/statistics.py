@@ -47,32 +47,57 @@ def method_function(name: str) -> Callable[..., Any]:
     return getattr(module, name)
 
 
-def _complete_bands(counts: pl.DataFrame, ind: Indicator, geo: Geography) -> pl.DataFrame:
-    """Every group gets every age band seen in the data (absent bands count 0 and 0).
+def _numbered(counts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Give the groups (:data:`KEYS`) of ``counts`` numbers in the sorted order of their keys.
 
-    The groups of an age breakdown get only the bands inside their age range.
+    Returns the groups (the keys and ``_g``) and the counts with ``_g`` in place of the keys,
+    sorted by ``_g`` (and ``age_start``). The methods then group by one integer column, and a
+    fixed row order makes every run bit-for-bit the same (content-hashed vintages); sorting
+    the groups, not the (up to 20 times more) rows, by their text keys keeps this cheap.
     """
-    measures = [c for c in counts.columns if c in MEASURES]
-    groups = counts.select(KEY_LIST).unique()
-    bands = counts.select("age_start").unique()
-    grid = groups.join(bands, how="cross")
+    groups = counts.select(KEY_LIST).unique().sort(KEY_LIST).with_row_index("_g")
+    rows = counts.join(groups, on=KEY_LIST, how="inner").drop(KEY_LIST)
+    order = ["_g", "age_start"] if "age_start" in rows.columns else ["_g"]
+    return groups, rows.sort(order)
+
+
+def _age_limits(ind: Indicator, geo: Geography, groups: pl.DataFrame) -> pl.DataFrame | None:
+    """First and last age (``_lo``, ``_hi``) of each group of an age breakdown (else null)."""
     ranges = [(geo.breakdowns[b].category_type, label, lo, hi) for b in ind.breakdowns
               if geo.breakdowns[b].source == "age"
               for label, (lo, hi) in geo.breakdowns[b].bands.items()]
-    if ranges:
-        limits = pl.DataFrame(ranges, schema={"category_type": pl.String,
-                                              "category": pl.String, "_lo": pl.Int64,
-                                              "_hi": pl.Int64}, orient="row")
+    if not ranges:
+        return None
+    limits = pl.DataFrame(ranges, schema={"category_type": pl.String, "category": pl.String,
+                                          "_lo": pl.Int64, "_hi": pl.Int64}, orient="row")
+    return groups.join(limits, on=["category_type", "category"], how="left").select(
+        "_g", "_lo", "_hi")
+
+
+def _complete_bands(rows: pl.DataFrame, groups: pl.DataFrame, ind: Indicator,
+                    geo: Geography) -> pl.DataFrame:
+    """Every group gets every age band seen in the data (absent bands count 0 and 0).
+
+    The groups of an age breakdown get only the bands inside their age range. ``rows`` are
+    numbered counts (:func:`_numbered`); the result is sorted by ``_g`` and ``age_start``.
+    """
+    measures = [c for c in rows.columns if c in MEASURES]
+    bands = rows.select("age_start").unique().sort("age_start")
+    grid = groups.select("_g").join(bands, how="cross")
+    limits = _age_limits(ind, geo, groups)
+    if limits is not None:
         start = pl.col("age_start")
         inside = pl.col("_lo").is_null() | ((start >= pl.col("_lo")) & (
             pl.col("_hi").is_null() | (start <= pl.col("_hi"))))
-        grid = (grid.join(limits, on=["category_type", "category"], how="left")
-                .filter(inside).drop("_lo", "_hi"))
-    return (grid.join(counts, on=[*KEY_LIST, "age_start"], how="left")
-            .with_columns(pl.col(*measures).fill_null(0.0)).sort(*KEY_LIST, "age_start"))
+        grid = grid.join(limits, on="_g", how="left").filter(inside).drop("_lo", "_hi")
+    if len(grid) == len(rows):  # every group has all its bands already (rows are unique)
+        return rows
+    return (grid.join(rows, on=["_g", "age_start"], how="left")
+            .with_columns(pl.col(*measures).fill_null(0.0)).sort("_g", "age_start"))
 
 
-def _band_sets(counts: pl.DataFrame, ind: Indicator, geo: Geography) -> list[pl.DataFrame]:
+def _band_sets(rows: pl.DataFrame, groups: pl.DataFrame, ind: Indicator,
+               geo: Geography) -> list[pl.DataFrame]:
     """Split banded counts into frames whose groups share their age bands.
 
     The groups of an age breakdown have the bands of their age range only, and a method
@@ -82,22 +107,24 @@ def _band_sets(counts: pl.DataFrame, ind: Indicator, geo: Geography) -> list[pl.
     types = [geo.breakdowns[b].category_type for b in ind.breakdowns
              if geo.breakdowns[b].source == "age"]
     if not types:
-        return [counts]
-    by_age = pl.col("category_type").is_in(types)
-    pieces = [counts.filter(~by_age)]
-    pieces += counts.filter(by_age).partition_by("category_type", "category",
-                                                 maintain_order=True)
-    return [piece for piece in pieces if not piece.is_empty()]
+        return [rows]
+    sets = groups.select(
+        "_g", pl.when(pl.col("category_type").is_in(types))
+        .then(pl.col("category_type") + "\x00" + pl.col("category")).otherwise(pl.lit(""))
+        .alias("_set"))
+    tagged = rows.join(sets, on="_g", how="left")
+    return [piece.drop("_set") for piece in tagged.partition_by("_set", maintain_order=True)]
 
 
-def _run_method(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pl.DataFrame:
-    if ind.method == "decompose_gap":
-        return _decomposition(ind, counts, geo)
+def _run_method(ind: Indicator, rows: pl.DataFrame, groups: pl.DataFrame,
+                geo: Geography) -> pl.DataFrame:
+    """Run the method on every numbered group at once; its output is keyed by ``_g``."""
     if ind.method in ("dsr", "israte", "isratio"):
-        counts = _complete_bands(counts, ind, geo)
-        pieces = [_run_banded(ind, piece, geo, counts) for piece in _band_sets(counts, ind, geo)]
-        return pl.concat(pieces, how="diagonal_relaxed")
-    return _run_unbanded(ind, counts, geo)
+        rows = _complete_bands(rows, groups, ind, geo)
+        pieces = [_run_banded(ind, piece, groups, geo, rows)
+                  for piece in _band_sets(rows, groups, ind, geo)]
+        return pl.concat(pieces, how="diagonal_relaxed").sort("_g")
+    return _run_unbanded(ind, rows, groups, geo)
 
 
 def _life_band_labels(starts: list[int]) -> dict[int, str]:
@@ -168,83 +195,97 @@ def _decomposition(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pl.D
         *[pl.lit(None, pl.Float64).alias(c) for c in LIMITS]).drop("_note")
 
 
-def _run_banded(ind: Indicator, counts: pl.DataFrame, geo: Geography,
+def _run_banded(ind: Indicator, rows: pl.DataFrame, groups: pl.DataFrame, geo: Geography,
                 everything: pl.DataFrame) -> pl.DataFrame:
-    """Compute the DSR, ISR or SMR of groups sharing their age bands.
+    """Compute the DSR, ISR or SMR of numbered groups sharing their age bands.
 
-    ``everything`` holds the totals (category ``""``) whose age-specific rates are the ISR's
-    reference.
+    ``everything`` holds all numbered counts: the totals (category ``""``) of the reference
+    level give the ISR's reference rates, by period, sex and age band.
     """
     func = method_function(ind.method)
-    common = {"group_by": KEY_LIST, "confidence": LEVELS, "type": "full", "errors": "flag"}
+    common = {"group_by": "_g", "confidence": LEVELS, "type": "full", "errors": "flag"}
     if ind.method == "dsr":
         from healthgap.methods.standard_populations import ESP2013, ESP2013_AGE_STARTS
 
         weights = pl.DataFrame({"age_start": list(ESP2013_AGE_STARTS),
                                 "stdpop": [float(w) for w in ESP2013]},
-                               schema={"age_start": counts.schema["age_start"],
+                               schema={"age_start": rows.schema["age_start"],
                                        "stdpop": pl.Float64})
-        data = counts.join(weights, on="age_start", how="left")
+        data = rows.join(weights, on="age_start", how="left", maintain_order="left")
         return func(data, "x", "n", "stdpop", multiplier=ind.multiplier, **common)
+    # the reference's rates by period and sex (numbered _r) and age band
+    strata = ["period_start", "period_years", "sex"]
+    numbers = groups.select(strata).unique().sort(strata).with_row_index("_r")
+    of_group = groups.join(numbers, on=strata, how="left").select("_g", "_r", *strata,
+                                                                   "category_type", "area_code")
     ref_code = geo.national.get(ind.reference or "")
-    ref = everything.filter(pl.col("category_type") == "")
+    chosen = pl.col("category_type") == ""
     if ref_code is not None:
-        ref = ref.filter(pl.col("area_code") == ref_code)
-    ref = (ref.group_by("period_start", "period_years", "sex", "age_start")
-           .agg(pl.col("x").sum().alias("x_ref"), pl.col("n").sum().alias("n_ref")))
-    data = counts.join(ref, on=["period_start", "period_years", "sex", "age_start"],
-                       how="left").with_columns(pl.col("x_ref", "n_ref").fill_null(0.0))
+        chosen = chosen & (pl.col("area_code") == ref_code)
+    reference = (everything.join(of_group.filter(chosen).select("_g", "_r"), on="_g")
+                 .group_by("_r", "age_start")
+                 .agg(pl.col("x").sum().alias("x_ref"), pl.col("n").sum().alias("n_ref")))
+    data = (rows.join(of_group.select("_g", "_r"), on="_g", how="left", maintain_order="left")
+            .join(reference, on=["_r", "age_start"], how="left", maintain_order="left")
+            .with_columns(pl.col("x_ref", "n_ref").fill_null(0.0)))
     extra = ({"multiplier": ind.multiplier} if ind.method == "israte"
              else {"refvalue": ind.multiplier})
     return func(data, "x", "n", "x_ref", "n_ref", refpoptype="field", **extra, **common)
 
 
-def _run_unbanded(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pl.DataFrame:
-    """Proportions, rates and means on totals; life tables on their own bands."""
-    common = {"group_by": KEY_LIST, "confidence": LEVELS, "type": "full"}
+def _run_unbanded(ind: Indicator, rows: pl.DataFrame, groups: pl.DataFrame,
+                  geo: Geography) -> pl.DataFrame:
+    """Proportions, rates, means, attributable fractions; life tables on their own bands."""
+    common = {"group_by": "_g", "type": "full", "errors": "flag"}
     if ind.method == "mean":
-        counts = counts.sort(KEY_LIST)
-        return method_function("mean_of_sums")(counts, "s", "n", "q", errors="flag", **common)
+        return method_function("mean_of_sums")(rows, "s", "n", "q", confidence=LEVELS,
+                                               **common)
     func = method_function(ind.method)
     if ind.method == "attributable_fraction":  # exposure x population "s", population "n"
+        from healthgap.engine.compute import EXPOSURE_UNITS
+
         assert ind.exposure is not None
-        return func(counts.sort(KEY_LIST), "s", "n", deaths="x",
-                    relative_risk=ind.exposure.relative_risk,
-                    increment=ind.exposure.increment, multiplier=ind.multiplier,
-                    group_by=KEY_LIST, type="full", errors="flag")
+        rows = rows.with_columns(pl.col("s") / EXPOSURE_UNITS)  # back from millionths
+        return func(rows, "s", "n", deaths="x", relative_risk=ind.exposure.relative_risk,
+                    increment=ind.exposure.increment, multiplier=ind.multiplier, **common)
     if ind.method in ("proportion", "rate"):
-        # a fixed row order makes every run bit-for-bit the same (content-hashed vintages)
-        counts = counts.sort(KEY_LIST)
-        return func(counts, "x", "n", multiplier=ind.multiplier, errors="flag", **common)
-    counts = _complete_bands(counts, ind, geo)
+        return func(rows, "x", "n", multiplier=ind.multiplier, confidence=LEVELS, **common)
+    rows = _complete_bands(rows, groups, ind, geo)
     if ind.method == "healthy_life_expectancy":  # Sullivan: the survey's prevalence by band
         # a band with no respondents has no prevalence (null): the method withholds its group
         prevalence = pl.when(pl.col("hn") > 0).then(pl.col("hx") / pl.col("hn"))
-        data = counts.with_columns(prevalence.alias("prevalence"))
+        data = rows.with_columns(prevalence.alias("prevalence"))
         return func(data, "x", "n", "age_start", "prevalence", prevalence_n="hn", hle_age=0,
-                    **common)
+                    confidence=LEVELS, **common)
     # life expectancy at birth, from deaths and populations by the 20 life-table bands
-    return func(counts, "x", "n", "age_start", le_age=0, **common)
+    return func(rows, "x", "n", "age_start", le_age=0, confidence=LEVELS, **common)
 
 
-def _as_values(ind: Indicator, out: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
+def _totals(ind: Indicator, out: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """``count`` and ``denominator`` of each group (``_g``)."""
     if ind.method == "mean":  # the number of values (and no denominator)
-        totals = counts.group_by(KEY_LIST).agg(pl.col("n").sum().alias("count"),
-                                               pl.lit(None, pl.Float64).alias("denominator"))
-    elif ind.method == "attributable_fraction":  # attributable deaths of all deaths
-        totals = out.select(*KEY_LIST, pl.col("attributable_deaths").alias("count"),
-                            pl.col("x").alias("denominator"))
-    else:
-        totals = counts.group_by(KEY_LIST).agg(pl.col("x").sum().alias("count"),
-                                               pl.col("n").sum().alias("denominator"))
+        return rows.group_by("_g").agg(pl.col("n").sum().alias("count"),
+                                       pl.lit(None, pl.Float64).alias("denominator"))
+    if ind.method == "attributable_fraction":  # attributable deaths of all deaths
+        return out.select("_g", pl.col("attributable_deaths").alias("count"),
+                          pl.col("x").alias("denominator"))
+    return rows.group_by("_g").agg(pl.col("x").sum().alias("count"),
+                                   pl.col("n").sum().alias("denominator"))
+
+
+def _as_values(out: pl.DataFrame, totals: pl.DataFrame, groups: pl.DataFrame
+               ) -> pl.DataFrame:
+    """Turn the method's output by ``_g`` into rows keyed by :data:`KEYS` (counts, notes)."""
     have = [c for c in LIMITS if c in out.columns]
-    out = out.select(*KEY_LIST, "value", *have, "statistic").join(totals, on=KEY_LIST,
-                                                                   how="left")
+    out = (out.select("_g", "value", *have, "statistic")
+           .join(totals, on="_g", how="left", maintain_order="left")
+           .join(groups, on="_g", how="left", maintain_order="left"))
     # the method's reason where it withholds the value, or (a single survey value) its limits
     no_limits = pl.col(have[0]).is_null() if have else pl.lit(False)
     note = pl.when(pl.col("value").is_null() | no_limits).then(pl.col("statistic"))
     return out.with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in LIMITS
-                              if c not in have], note.alias("value_note")).drop("statistic")
+                              if c not in have], note.alias("value_note")).drop(
+        "statistic", "_g")
 
 
 def indicator_values(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pa.Table:
@@ -260,8 +301,12 @@ def indicator_values(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pa
         return VALUES.empty_table()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuppressedWarning)
-        out = _run_method(ind, counts, geo)
-        values = out if ind.method == "decompose_gap" else _as_values(ind, out, counts)
+        if ind.method == "decompose_gap":
+            values = _decomposition(ind, counts, geo)
+        else:
+            groups, rows = _numbered(counts)
+            out = _run_method(ind, rows, groups, geo)
+            values = _as_values(out, _totals(ind, out, rows), groups)
         for spec in ind.inequality:
             values = pl.concat([values, inequality_values(ind, values, geo, spec)],
                                how="diagonal")

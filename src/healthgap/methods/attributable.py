@@ -17,6 +17,7 @@ from healthgap.methods import _aggregate, _checks, _frames, _output
 __all__ = ["attributable_fraction"]
 
 METHOD = "Attributable fraction: 1 - exp(-ln(RR) c / increment)"
+NO_WEIGHT = "no weight (no population with a known exposure)"
 
 
 def attributable_fraction(
@@ -66,9 +67,9 @@ def attributable_fraction(
     Returns
     -------
     table of the caller's kind
-        One row per group, sorted by the group keys: keys, the summed inputs, ``exposure``
-        (the weighted mean), ``value``, ``attributable_deaths`` (with ``deaths``) and for
-        ``type="full"`` ``statistic`` and ``method``.
+        One row per group, sorted by the group keys: keys, the summed inputs, ``value``,
+        ``exposure`` (the weighted mean), ``attributable_deaths`` (with ``deaths``) and for
+        ``type="full"`` ``confidence`` (null: no limits), ``statistic`` and ``method``.
 
     References
     ----------
@@ -104,21 +105,19 @@ def attributable_fraction(
         checks.count_column(deaths or "", d_row)
     reasons = checks.resolve(errors)
     bad = _aggregate.flagged(reasons, g.count)
-    arrays = [np.where(bad[g.ids], 0.0, a) for a in (e_row, w_row)]
-    if d_row is not None:
-        arrays.append(np.where(bad[g.ids], 0.0, d_row))
-    sums = _aggregate.sums(g, *arrays)
-    unweighted = (sums[1] <= 0) & ~bad
+    sums = _aggregate.sums(g, *[a for a in (e_row, w_row, d_row) if a is not None])
+    unweighted = ~(sums[1] > 0) & ~bad
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(sums[1] > 0, sums[0] / sums[1], np.nan)
+        mean = np.where(bad | unweighted, np.nan, sums[0] / np.where(sums[1] > 0, sums[1], 1))
     fraction = -np.expm1(-np.log(relative_risk) * mean / increment)
-    _aggregate.warn_withheld("attributable fraction", unweighted, g, "with no weight")
+    _aggregate.warn_withheld("attributable fraction", bad, g, "with invalid input")
+    _aggregate.warn_withheld("attributable fraction", unweighted, g, f"with {NO_WEIGHT}")
     inputs: dict[str, np.ndarray] = {exposure_sum: sums[0], weight: sums[1]}
     extra: dict[str, np.ndarray] = {"exposure": np.where(bad | unweighted, np.nan, mean)}
     if d_row is not None:
         inputs[deaths or ""] = sums[2]
         extra["attributable_deaths"] = np.where(bad | unweighted, np.nan, fraction * sums[2])
-    reason = np.where(unweighted, "attributable fraction; no weight", None)
+    reason = np.where(unweighted, f"attributable fraction; {NO_WEIGHT}", None)
     statistic = _aggregate.statistic_column("attributable fraction", reasons, g.count,
                                             reason if unweighted.any() else None)
     keyframe = _aggregate.key_frame(frame, g, inputs)
