@@ -1,11 +1,8 @@
 """The main job's values beyond the engine's indicators, for the London HIS.
 
-The slope index of inequality in life expectancy, which the engine computes as an inequality
-summary of ``life_expectancy``, stored under its own id ``le_sii`` (metadata in
-``catalogue/london/derived.yaml``); residents by borough and decile (for the store's
-populations); and the measures of the Strategy's commitments, small published series by
-borough (metadata from ``strategy.yaml``). Values are Polars frames with the columns of
-:data:`healthgap.store.schema.VALUES`.
+Residents by borough and decile (for the store's populations) and the measures of the
+Strategy's commitments: small published series by borough (metadata from ``strategy.yaml``),
+as Polars frames with the columns of :data:`healthgap.store.schema.VALUES`.
 """
 
 from __future__ import annotations
@@ -43,19 +40,6 @@ def _values(frame: pl.DataFrame, indicator_id: str, age: str) -> pl.DataFrame:
         pl.lit(indicator_id).alias("indicator_id"), pl.lit(age).alias("age"),
         pl.col("period_start").cast(pl.Int32), pl.col("period_years").cast(pl.Int16),
         *[pl.col(c).cast(pl.Float64) for c in ("value", *LIMITS, "count", "denominator")])
-
-
-# -- life expectancy: the SII as an indicator of its own ------------------------------------
-
-
-def split_sii(values: pl.DataFrame, source_id: str, target_id: str) -> pl.DataFrame:
-    """Move the engine's SII rows of ``source_id`` to indicator ``target_id`` (no category)."""
-    is_sii = ((pl.col("indicator_id") == source_id)
-              & (pl.col("category") == "Slope index of inequality"))
-    moved = values.filter(is_sii).with_columns(
-        pl.lit(target_id).alias("indicator_id"), pl.lit("").alias("category_type"),
-        pl.lit("").alias("category"))
-    return pl.concat([values.filter(~is_sii), moved])
 
 
 # -- residents by borough and decile ---------------------------------------------------------

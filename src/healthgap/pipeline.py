@@ -8,10 +8,8 @@ computes in one pass and writes as one vintage:
 - every indicator of the London HIS catalogue (``catalogue/london/indicators/*.yaml``) with
   the engine, for every borough, London and every within-London deprivation decile, every
   year and 3-year period;
-- the indicators the engine cannot express (``catalogue/london/derived.yaml``; computed in
-  :mod:`healthgap._his_derived`): the slope index of inequality in life expectancy (the
-  engine's inequality summary, relabelled ``le_sii``);
-- the commitments' measures (``catalogue/london/strategy.yaml``).
+- the commitments' measures (``catalogue/london/strategy.yaml``; small published series by
+  borough, :mod:`healthgap._his_derived`).
 
 The vintage's ``source`` and ``parameters`` say the data are synthetic. Comparisons, trends
 and target progress are not stored: the report computes them with :mod:`healthgap.compare`.
@@ -30,7 +28,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
 from healthgap import _his_derived as derived
 from healthgap.catalogue.catalogue import Catalogue, load_catalogue
@@ -42,18 +39,15 @@ from healthgap.errors import InputError, SuppressedWarning
 
 __all__ = [
     "CATALOGUE_DIR",
-    "DERIVED_FILE",
     "STAGES",
     "PipelineResult",
     "area_lookup",
-    "load_derived",
     "load_his_catalogue",
     "run",
     "write_summary",
 ]
 
 CATALOGUE_DIR = LONDON_DIR / "indicators"
-DERIVED_FILE = LONDON_DIR / "derived.yaml"
 STORE_FILE = "healthgap.duckdb"
 HIERARCHY = "lsoa-la-region (demo London)"
 DECILE_TYPE = "IMD 2019 decile (within London)"
@@ -78,15 +72,6 @@ class PipelineResult:
 def load_his_catalogue() -> Catalogue:
     """Load the London HIS catalogue of engine indicators (``catalogue/london/indicators``)."""
     return load_catalogue(CATALOGUE_DIR)
-
-
-def load_derived(path: Path = DERIVED_FILE) -> list[IndicatorMeta]:
-    """Read the metadata of the derived indicators (``catalogue/london/derived.yaml``)."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    try:
-        return [IndicatorMeta.model_validate(item) for item in raw["indicators"]]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{path}: not a list of indicator metadata: {exc}") from None
 
 
 def area_lookup(lsoa_lookup: pa.Table) -> pa.Table:
@@ -252,14 +237,13 @@ def _clear_previous_run(data_dir: Path, store_path: Path) -> None:
 
 def _metadata(catalogue: Catalogue, strategy: Strategy) -> list[IndicatorMeta]:
     metas = {meta.id: meta for meta in catalogue.metas()}
-    metas.update({meta.id: meta for meta in load_derived()})
     metas.update({meta.id: meta for meta in derived.commitment_metas(strategy)})
     return [metas[key] for key in sorted(metas)]
 
 
 def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path, lookup: pa.Table,
              population: pl.DataFrame, step: Callable[[str, int, int], None]) -> pa.Table:
-    """Every value of the vintage: engine indicators (the SII as ``le_sii``), commitments."""
+    """Every value of the vintage: the engine's indicators and the commitments' measures."""
     from healthgap.engine import compute_counts, values_from_counts
     from healthgap.store.schema import VALUE_KEYS, VALUES
 
@@ -276,7 +260,6 @@ def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path, lookup: p
                                 progress=engine_progress)
         engine = pl.from_arrow(values_from_counts(catalogue, counts, progress=engine_progress))
         assert isinstance(engine, pl.DataFrame)
-        engine = derived.split_sii(engine, "life_expectancy", "le_sii")
         step("commitments", 0, 1)
         parts = [engine, derived.commitment_values(strategy, data_dir, population)]
         step("commitments", 1, 1)

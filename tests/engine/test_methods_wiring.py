@@ -349,7 +349,7 @@ def test_ratio_withheld_when_either_value_is(catalogue, data_dir):
                 & (pl.col("category_type") == "")).then(0.0).otherwise(pl.col("value"))
         .alias("value"))
     tables["u75_mortality"] = below.to_arrow()
-    ratio = pl.from_arrow(derived_values(small["circulatory_share_u75"], tables))
+    ratio = pl.from_arrow(derived_values(small["circulatory_share_u75"], tables, small))
     zero = _row(ratio, area_code=ENGLAND, period="2021")
     assert zero["value"] is None
     assert "circulatory_u75" in zero["value_note"]

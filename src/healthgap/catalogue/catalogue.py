@@ -51,8 +51,8 @@ class Catalogue(BaseModel):
             raise ValueError(f"indicator ids must be unique; repeated: {repeated}")
         for ind in self.indicators:
             _check_against_geography(ind, self.geography)
-            if ind.ratio is not None:
-                _check_ratio(ind, self.indicators)
+            if ind.ratio is not None or ind.summary is not None:
+                _check_sources(ind, self.indicators)
         return self
 
     def __iter__(self) -> Iterator[Indicator]:  # type: ignore[override]
@@ -95,7 +95,7 @@ def _check_against_geography(ind: Indicator, geo: Geography) -> None:
         spec = geo.breakdowns[name]
         if spec.source != "age":
             continue
-        if ind.method in ("life_expectancy", "healthy_life_expectancy", "ratio",
+        if ind.method in ("life_expectancy", "healthy_life_expectancy", "ratio", "inequality",
                           "attributable_fraction", "decompose_gap"):
             raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, which "
                              f"method {ind.method!r} cannot be broken down by")
@@ -110,17 +110,24 @@ def _check_against_geography(ind: Indicator, geo: Geography) -> None:
                              "numerator and denominator need an age column")
 
 
-def _check_ratio(ind: Indicator, indicators: Sequence[Indicator]) -> None:
+def _check_sources(ind: Indicator, indicators: Sequence[Indicator]) -> None:
+    """Check that the indicators a ratio or summary is computed from exist, from records."""
     by_id = {other.id: other for other in indicators}
-    assert ind.ratio is not None
-    for field in ("numerator", "denominator"):
-        ref = getattr(ind.ratio, field)
+    fields = ([("ratio.numerator", ind.ratio.numerator),
+               ("ratio.denominator", ind.ratio.denominator)] if ind.ratio is not None else [])
+    if ind.summary is not None:
+        fields.append(("summary.of", ind.summary.of))
+    for field, ref in fields:
         if ref not in by_id:
-            raise ValueError(f"indicator {ind.id!r}: ratio.{field}: {ref!r} is not an "
+            raise ValueError(f"indicator {ind.id!r}: {field}: {ref!r} is not an "
                              f"indicator of the catalogue")
-        if by_id[ref].ratio is not None:
-            raise ValueError(f"indicator {ind.id!r}: ratio.{field}: {ref!r} is itself a "
-                             "ratio; a ratio divides two computed indicators")
+        if by_id[ref].ratio is not None or by_id[ref].summary is not None:
+            raise ValueError(f"indicator {ind.id!r}: {field}: {ref!r} is itself a "
+                             f"{by_id[ref].method}; a {ind.method} is computed from "
+                             "indicators computed from records")
+    if ind.summary is not None and ind.summary.breakdown not in by_id[ind.summary.of].breakdowns:
+        raise ValueError(f"indicator {ind.id!r}: summary.breakdown: {ind.summary.breakdown!r} "
+                         f"is not a breakdown of {ind.summary.of!r}")
 
 
 def _location(loc: Sequence[Any], data: Any) -> str:
@@ -262,8 +269,8 @@ def load_catalogue(path: str | Path) -> Catalogue:
         seen[ind.id] = file
         try:
             _check_against_geography(ind, geo_model)
-            if ind.ratio is not None:
-                _check_ratio(ind, [other for _, other in indicators])
+            if ind.ratio is not None or ind.summary is not None:
+                _check_sources(ind, [other for _, other in indicators])
         except ValueError as exc:
             raise InputError(f"catalogue file {file}: {exc}") from None
     return Catalogue(geography=geo_model, indicators=tuple(ind for _, ind in indicators))

@@ -36,13 +36,17 @@ __all__ = [
     "Periods",
     "Prevalence",
     "Ratio",
+    "Summary",
     "icd10_ranges",
 ]
 
 #: Methods the engine can run on aggregated counts (names of ``healthgap.methods`` functions,
 #: and ``ratio``: one indicator's values as a percentage of another's).
 METHODS = ("proportion", "rate", "mean", "dsr", "israte", "isratio", "life_expectancy",
-           "healthy_life_expectancy", "decompose_gap", "attributable_fraction", "ratio")
+           "healthy_life_expectancy", "decompose_gap", "attributable_fraction", "ratio",
+           "inequality")
+#: Methods computed from other indicators' values, not from records.
+FROM_VALUES = ("ratio", "inequality")
 #: Methods computed from numerator and denominator counts by age band.
 AGE_BANDED = ("dsr", "israte", "isratio", "life_expectancy", "healthy_life_expectancy",
               "decompose_gap")
@@ -280,6 +284,33 @@ class Inequality(_Model):
         return self
 
 
+class Summary(_Model):
+    """An inequality summary of another indicator across a breakdown, as its own indicator.
+
+    E.g. the slope index of inequality in life expectancy across deprivation deciles
+    (``of: life_expectancy``, ``measure: sii``): one value per area, period and sex.
+    """
+
+    of: str = Field(description="id of the indicator summarised")
+    breakdown: str
+    measure: str = "sii"
+    ordered: bool = True
+    reference: str | None = None
+    repetitions: int = Field(10_000, ge=100)
+    seed: int = 1
+
+    @model_validator(mode="after")
+    def _measure_known(self) -> Summary:
+        self.inequality()  # the rules of Inequality
+        return self
+
+    def inequality(self) -> Inequality:
+        """Return the summary as an :class:`Inequality` of the summarised indicator."""
+        return Inequality(breakdown=self.breakdown, measures=(self.measure,),
+                          ordered=self.ordered, reference=self.reference,
+                          repetitions=self.repetitions, seed=self.seed)
+
+
 class Prevalence(_Model):
     """Healthy life expectancy: the proportion in good health by age band, from a survey.
 
@@ -401,6 +432,7 @@ class Indicator(IndicatorMeta):
     decomposition: Decomposition | None = None
     exposure: Exposure | None = None
     ratio: Ratio | None = None
+    summary: Summary | None = None
     geographies: tuple[str, ...] = ("lsoa",)
     breakdowns: tuple[str, ...] = ()
     periods: Periods = Field(default_factory=Periods)
@@ -429,10 +461,13 @@ class Indicator(IndicatorMeta):
         if (self.method == "attributable_fraction") != (self.exposure is not None):
             raise ValueError("method 'attributable_fraction' needs exposure (table, value, "
                              "level, relative_risk), and exposure is only for that method")
-        if self.method == "ratio":
+        if (self.method == "inequality") != (self.summary is not None):
+            raise ValueError("method 'inequality' needs summary (of, breakdown, measure), and "
+                             "summary is only for that method")
+        if self.method in FROM_VALUES:
             if self.numerator is not None or self.denominator is not None:
-                raise ValueError("method 'ratio' takes no numerator or denominator tables: "
-                                 "it divides two indicators' values")
+                raise ValueError(f"method {self.method!r} takes no numerator or denominator "
+                                 "tables: it is computed from other indicators' values")
             return self
         if self.numerator is None:
             raise ValueError(f"method {self.method!r} needs a numerator")

@@ -11,7 +11,13 @@ import polars as pl
 import pyarrow as pa
 
 from healthgap.catalogue.catalogue import Catalogue
-from healthgap.catalogue.indicator import Denominator, Geography, Indicator, Numerator
+from healthgap.catalogue.indicator import (
+    FROM_VALUES,
+    Denominator,
+    Geography,
+    Indicator,
+    Numerator,
+)
 from healthgap.engine import _backends
 from healthgap.engine.counts import (
     TOP_BAND,
@@ -343,7 +349,7 @@ def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
             out[ind.id] = rollup(ind, geo, frames, lookup,
                                  banded=_BANDS[ind.method] is not None, years=years,
                                  with_level=ind.decomposition is not None)
-        else:  # a ratio of two indicators: nothing to count
+        else:  # a ratio or summary of other indicators: nothing to count
             out[ind.id] = pl.DataFrame(schema=KEY_SCHEMA)
         if progress is not None:
             progress("counts", done, total)
@@ -383,15 +389,15 @@ def values_from_counts(catalogue: Catalogue, counts: Mapping[str, pl.DataFrame],
     """Compute the VALUES rows of every indicator from :func:`compute_counts`' frames.
 
     Each indicator's method runs once, on all its areas, periods, sexes and breakdowns;
-    ratios of two indicators are computed last, from their values.
+    ratios and inequality summaries of other indicators are computed last, from their values.
     """
     from healthgap.store.schema import VALUE_KEYS, VALUES
 
     tables: dict[str, pa.Table] = {}
-    ordered = sorted(catalogue, key=lambda ind: ind.method == "ratio")
+    ordered = sorted(catalogue, key=lambda ind: ind.method in FROM_VALUES)
     for done, ind in enumerate(ordered, start=1):
-        if ind.ratio is not None:
-            tables[ind.id] = derived_values(ind, tables)
+        if ind.method in FROM_VALUES:
+            tables[ind.id] = derived_values(ind, tables, catalogue)
         else:
             tables[ind.id] = indicator_values(ind, counts[ind.id], catalogue.geography)
         if progress is not None:

@@ -1,10 +1,11 @@
 """Counts to indicator values: one call of the vectorised method per indicator.
 
-Every area, period, sex and breakdown of an indicator goes into the method in one frame, with
-``group_by`` = :data:`~healthgap.engine.rollup.KEYS`; the method's output is mapped to the
-store's ``VALUES`` schema. Inequality summaries (SII, RII, WHO HEAT measures) run on the
-values by breakdown category (:mod:`healthgap.engine.inequality`); ratios of two indicators
-on their values (:func:`derived_values`).
+Every area, period, sex and breakdown of an indicator goes into the method in one frame, its
+groups (:data:`~healthgap.engine.rollup.KEYS`) numbered in key order so that the method
+groups by one integer column; the method's output is mapped to the store's ``VALUES``
+schema. Inequality summaries (SII, RII, WHO HEAT measures) run on the values by breakdown
+category (:mod:`healthgap.engine.inequality`); ratios and inequality summaries of other
+indicators as indicators of their own on those indicators' values (:func:`derived_values`).
 """
 
 from __future__ import annotations
@@ -331,27 +332,46 @@ def _finish(ind: Indicator, values: pl.DataFrame) -> pa.Table:
     return values.select(VALUES.names).to_arrow().cast(VALUES)
 
 
-def derived_values(ind: Indicator, computed: dict[str, pa.Table]) -> pa.Table:
-    """VALUES rows of a ratio of two indicators: ``multiplier x numerator / denominator``.
+def derived_values(ind: Indicator, computed: dict[str, pa.Table], catalogue: Any
+                   ) -> pa.Table:
+    """VALUES rows of an indicator computed from other indicators' values (``computed``).
 
-    Both indicators' values are matched on every key (area, period, sex, breakdown); the
-    ratio is withheld (null, with the reason in ``value_note``) where either value is; it
-    has no confidence limits. ``count`` and ``denominator`` are the numerator indicator's.
+    A ratio (``ratio``) is ``multiplier x numerator / denominator`` on matching keys (area,
+    period, sex, breakdown), withheld (null, with the reason in ``value_note``) where either
+    value is, without limits; its ``count`` and ``denominator`` are the numerator's. An
+    inequality summary (``summary``) is that of :func:`inequality_values` over the
+    summarised indicator's categories, one value per area, period and sex.
     """
     from healthgap.store.schema import VALUES
 
-    if ind.ratio is None:
-        raise InputError(f"indicator {ind.id!r} is not a ratio of two indicators")
-    missing = [i for i in (ind.ratio.numerator, ind.ratio.denominator) if i not in computed]
+    sources = ([ind.ratio.numerator, ind.ratio.denominator] if ind.ratio is not None
+               else [ind.summary.of] if ind.summary is not None else [])
+    if not sources:
+        raise InputError(f"indicator {ind.id!r} is not computed from other indicators")
+    missing = [i for i in sources if i not in computed]
     if missing:
-        raise InputError(f"indicator {ind.id!r}: ratio needs indicators {missing}, which are "
+        raise InputError(f"indicator {ind.id!r}: needs indicators {missing}, which are "
                          "not computed in this run")
-    top, below = (pl.from_arrow(computed[i]) for i in (ind.ratio.numerator,
-                                                       ind.ratio.denominator))
-    assert isinstance(top, pl.DataFrame)
-    assert isinstance(below, pl.DataFrame)
-    if top.is_empty() or below.is_empty():
+    frames = [pl.from_arrow(computed[i]) for i in sources]
+    assert all(isinstance(f, pl.DataFrame) for f in frames)
+    if any(f.is_empty() for f in frames):  # type: ignore[union-attr]
         return VALUES.empty_table()
+    if ind.summary is not None:
+        source = frames[0]
+        base = source.select(*KEY_LIST, "value", *LIMITS, "count", "denominator", "value_note")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SuppressedWarning)
+            values = inequality_values(catalogue[ind.summary.of], base, catalogue.geography,
+                                       ind.summary.inequality())
+        periods = source.select("period_start", "period_years", "period").unique()
+        values = values.join(periods, on=["period_start", "period_years"], how="left")
+        values = values.with_columns(pl.lit("").alias("category_type"),
+                                     pl.lit("").alias("category"),
+                                     pl.lit(ind.id).alias("indicator_id"),
+                                     pl.lit(ind.age).alias("age"))
+        return values.select(VALUES.names).to_arrow().cast(VALUES)
+    assert ind.ratio is not None
+    top, below = frames
     keys = ["area_code", "period_start", "period_years", "period", "sex", "category_type",
             "category"]
     top = top.filter(pl.col("count").is_not_null())  # not the inequality summaries
