@@ -260,3 +260,21 @@ def test_interrupted_run_leaves_no_vintage_and_rerun_completes(catalogue, data_d
         assert store.vintages().num_rows == 0
         vintage = compute(catalogue, data_dir, store=store)
         assert store.vintages()["id"].to_pylist() == [vintage]
+
+
+def test_group_numbers_survive_hash_collisions(catalogue, data_dir):
+    """Groups are found through a hash of their keys; colliding hashes fall back to the keys."""
+    from healthgap.engine import statistics
+
+    counts = compute_counts(catalogue, data_dir)["smr_all_causes"]
+    groups, rows = statistics._numbered(counts)
+    # every hash the same: all groups collide
+    groups_c, rows_c = statistics._numbered(counts, key_hash=pl.lit(7, pl.UInt64))
+    assert groups_c.equals(groups)
+    assert rows_c.equals(rows)
+    assert groups["_g"].to_list() == list(range(len(groups)))
+    assert groups.drop("_g").equals(counts.select(groups.drop("_g").columns).unique()
+                                    .sort(groups.drop("_g").columns))
+    # each row kept its own group's keys
+    back = rows.join(groups, on="_g").select(counts.columns).sort(counts.columns)
+    assert back.equals(counts.sort(counts.columns))

@@ -93,16 +93,17 @@ def part_breakdowns(ind: Indicator, side: str, record: tuple[RecordBreakdown, ..
                                  spec.other))
 
 
-def _by_cause(ind: Indicator, deaths: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Split deaths by cause into all deaths ``x`` and each group's deaths ``cause_<k>``.
+def _by_cause(ind: Indicator, deaths: pl.DataFrame) -> pl.DataFrame:
+    """Turn deaths by cause into all deaths ``n`` and each group's deaths ``cause_<k>``.
 
-    Groups are numbered in the order of :func:`cause_labels`.
+    One row per key, the groups numbered in the order of :func:`cause_labels` (a side of
+    the roll-up with several measures).
     """
     keys = [c for c in deaths.columns if c not in ("n", "rb_cause")]
-    out = {"x": deaths.group_by(keys).agg(pl.col("n").sum())}
-    for k, label in enumerate(cause_labels(ind)):
-        out[f"{CAUSE_PREFIX}{k}"] = deaths.filter(pl.col("rb_cause") == label).drop("rb_cause")
-    return out
+    labels = cause_labels(ind)
+    by_cause = [pl.col("n").filter(pl.col("rb_cause") == label).sum()
+                .alias(f"{CAUSE_PREFIX}{k}") for k, label in enumerate(labels)]
+    return deaths.group_by(keys).agg(pl.col("n").sum(), *by_cause)
 
 
 def cause_labels(ind: Indicator) -> list[str]:
@@ -337,8 +338,8 @@ def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
         record = record_breakdowns(ind, geo)
         frames = {name: runner.counts(part, ind, part_breakdowns(ind, name, record))
                   for name, part in sides(ind).items()}
-        if cause_labels(ind):  # deaths by cause group: one side each
-            frames |= _by_cause(ind, frames.pop("x"))
+        if cause_labels(ind):  # deaths by cause group: columns of the numerator's side
+            frames["x"] = _by_cause(ind, frames["x"])
         if ind.method == "mean":  # one count gives the values' number, sum and squares
             frame = frames["n"]
             keys = [c for c in frame.columns if c not in ("n", "s", "q")]

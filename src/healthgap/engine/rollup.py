@@ -52,12 +52,15 @@ def _measures(frame: pl.DataFrame) -> list[str]:
 
 
 def _joined(sides: Mapping[str, pl.DataFrame], keys: list[str]) -> pl.DataFrame:
-    """Full join of every side's counts (column ``n``, renamed to the side) on ``keys``."""
+    """Full join of every side's counts (column ``n``, renamed to the side) on ``keys``.
+
+    A side may hold more measures (a decomposition's deaths by cause, ``cause_<k>``).
+    """
     names = list(sides)
     out = sides[names[0]].rename({"n": names[0]})
     for name in names[1:]:
         out = out.join(sides[name].rename({"n": name}), on=keys, how="full", coalesce=True)
-    return out.with_columns(pl.col(*names).fill_null(0.0))
+    return out.with_columns(pl.col(*_measures(out)).fill_null(0.0))
 
 
 def _with_areas(counts: pl.DataFrame, lookup: pl.DataFrame, geo: Geography,
@@ -74,13 +77,14 @@ def _with_areas(counts: pl.DataFrame, lookup: pl.DataFrame, geo: Geography,
           if lv in geo.levels],
         *[pl.col(geo.breakdowns[b].column).cast(pl.String).alias(f"ab_{b}")
           for b in area_breakdowns],
-    ).unique("area_code", keep="first")
-    unknown = counts.join(small, on="area_code", how="anti")
+    ).unique("area_code", keep="first").with_columns(pl.lit(True).alias("_known"))
+    out = counts.join(small, on="area_code", how="left")  # one join: known codes, checked
+    unknown = out.filter(pl.col("_known").is_null())
     if len(unknown):
         codes = unknown["area_code"].unique().sort()
         raise InputError(f"{len(codes)} area codes are not in the lookup {geo.lookup!r} "
                          f"(first: {codes.head(5).to_list()}); add them to the lookup")
-    out = counts.join(small, on="area_code", how="inner")
+    out = out.drop("_known")
     for lv, code in geo.national.items():
         if lv in levels:
             out = out.with_columns(pl.lit(code).alias(f"lv_{lv}"))
@@ -206,12 +210,10 @@ def rollup(indicator: Indicator, geo: Geography, sides: Mapping[str, pl.DataFram
     if any(geo.levels.get(lv) == geo.area for lv in levels):  # small areas: join them
         counts = _with_areas(_joined(sides, base), lookup, geo, levels, area)
     else:  # only larger areas: sum each side to them first, then join far fewer rows
-        _with_areas(pl.concat([f.select("area_code") for f in sides.values()]).unique(),
-                    lookup, geo, levels, area)  # names unknown area codes, as above
         cubes = {name: _cube(_with_areas(side, lookup, geo, levels, area), indicator, geo,
                              base) for name, side in sides.items()}
         first = next(iter(cubes.values()))
-        counts = _joined(cubes, [c for c in first.columns if c != "n"])
+        counts = _joined(cubes, [c for c in first.columns if c not in _measures(first)])
 
     inner = ["area_code", "sex", "category_type", "category", *(["age_start"] if banded else []),
              *(["level"] if with_level else [])]
@@ -223,7 +225,7 @@ def rollup(indicator: Indicator, geo: Geography, sides: Mapping[str, pl.DataFram
     # rows come in no particular order (sorting millions of string keys costs more than the
     # rest of the roll-up); the methods group, and compute_values sorts the final values
     return out.select(*KEYS, *(["age_start"] if banded else []),
-                      *(["level"] if with_level else []), *list(sides))
+                      *(["level"] if with_level else []), *_measures(out))
 
 
 def record_column(geo: Geography, breakdown: str) -> str:

@@ -48,7 +48,8 @@ def method_function(name: str) -> Callable[..., Any]:
     return getattr(module, name)
 
 
-def _numbered(counts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _numbered(counts: pl.DataFrame, key_hash: pl.Expr | None = None
+              ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Give the groups (:data:`KEYS`) of ``counts`` numbers in the sorted order of their keys.
 
     Returns the groups (the keys and ``_g``) and the counts with ``_g`` in place of the keys,
@@ -56,10 +57,21 @@ def _numbered(counts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     fixed row order makes every run bit-for-bit the same (content-hashed vintages); sorting
     the groups, not the (up to 20 times more) rows, by their text keys keeps this cheap.
     """
-    groups = counts.select(KEY_LIST).unique().sort(KEY_LIST).with_row_index("_g")
-    rows = counts.join(groups, on=KEY_LIST, how="inner").drop(KEY_LIST)
+    # rows find their group through a 64-bit hash of the keys (one integer join, not six text
+    # columns); a collision, checked for, falls back to joining on the keys themselves
+    if key_hash is None:
+        key_hash = pl.struct(KEY_LIST).hash(seed=0)
+    hashed = counts.with_columns(key_hash.alias("_h"))
+    groups = (hashed.unique(subset="_h", keep="any").select(*KEY_LIST, "_h").sort(KEY_LIST)
+              .with_row_index("_g"))
+    rows = hashed.join(groups.select("_h", "_g"), on="_h", how="inner")
+    same = groups.select(KEY_LIST)[rows["_g"]]  # the keys of each row's group, row by row
+    if not all(same[c].equals(rows[c], null_equal=True) for c in KEY_LIST):
+        groups = counts.select(KEY_LIST).unique().sort(KEY_LIST).with_row_index("_g")
+        rows = counts.join(groups, on=KEY_LIST, how="inner")
+    rows = rows.drop(*KEY_LIST, "_h", strict=False)
     order = ["_g", "age_start"] if "age_start" in rows.columns else ["_g"]
-    return groups, rows.sort(order)
+    return groups.drop("_h", strict=False), rows.sort(order)
 
 
 def _age_limits(ind: Indicator, geo: Geography, groups: pl.DataFrame) -> pl.DataFrame | None:
@@ -318,9 +330,7 @@ def _finish(ind: Indicator, values: pl.DataFrame) -> pa.Table:
     """Add period labels, the indicator id and age; cast to :data:`VALUES`."""
     from healthgap.store.schema import VALUES
 
-    starts = values["period_start"].to_numpy()
-    lengths = values["period_years"].to_numpy()
-    pairs = np.unique(np.stack([starts, lengths], axis=1), axis=0) if len(values) else []
+    pairs = values.select("period_start", "period_years").unique().rows()
     labels = pl.DataFrame(
         {"period_start": [int(s) for s, _ in pairs], "period_years": [int(y) for _, y in pairs],
          "period": [period_label(int(s), int(y), ind.periods.type) for s, y in pairs]},
