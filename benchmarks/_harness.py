@@ -6,6 +6,7 @@ import gc
 import statistics
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,21 @@ def peak_rss_mb(fn: Callable[[], Any], interval: float = 0.005) -> tuple[float, 
         thread.join()
     peak = max(peak, proc.memory_info().rss)
     return (peak - base) / 2**20, result
+
+
+def traced_peak_mb(fn: Callable[[], Any]) -> float:
+    """Peak of the allocations tracemalloc sees (MB) while ``fn`` runs.
+
+    numpy, pandas and Python objects are traced; Arrow's and Polars' own allocators are not.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
 
 
 def max_rel_diff(a: Any, b: Any) -> float:

@@ -7,7 +7,8 @@ streamed to Parquet under DuckDB's memory limit and cached in
 and 9 regions with IMD deciles; single-year populations for 10 years; about 600,000 deaths,
 600,000 births, 1,000,000 child measurements and 300,000 survey answers a year; annual PM2.5
 by borough; and a 100-million-row admissions table (tables added to the generator later are
-written into an existing folder once). Wall times on a shared machine are inflated: every line also gives CPU seconds.
+written into an existing folder once). Wall times on a shared machine are inflated: every
+line also gives CPU seconds.
 
 Workloads (one line each):
 1. the admissions table aggregated to small area x age band x sex x year counts with the
@@ -36,7 +37,7 @@ import pyarrow.parquet as pq
 
 from benchmarks._harness import line, max_rel_diff, peak_rss_mb
 from healthgap.catalogue import Catalogue, load_catalogue
-from healthgap.catalogue.indicator import Numerator
+from healthgap.catalogue.indicator import FROM_VALUES, Numerator
 from healthgap.engine import compute_counts, values_from_counts
 from healthgap.engine.counts import count_expression
 from healthgap.engine.statistics import derived_values
@@ -283,8 +284,9 @@ def whole_catalogue(folder: Path) -> pl.DataFrame:
         # one indicator at a time, each one's counts freed after use (national data is large);
         # ratios of two indicators last, from their values
         tables: dict[str, pa.Table] = {}
-        for ind in sorted(catalogue, key=lambda ind: ind.ratio is not None):
-            tables[ind.id] = (derived_values(ind, tables) if ind.ratio is not None else
+        for ind in sorted(catalogue, key=lambda ind: ind.method in FROM_VALUES):
+            tables[ind.id] = (derived_values(ind, tables, catalogue)
+                              if ind.method in FROM_VALUES else
                               values_from_counts(Catalogue(geography=catalogue.geography,
                                                            indicators=(ind,)),
                                                  {ind.id: counts.pop(ind.id)}))
