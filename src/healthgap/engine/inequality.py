@@ -15,7 +15,7 @@ import polars as pl
 
 from healthgap.catalogue.indicator import Geography, Indicator, Inequality
 from healthgap.errors import InputError
-from healthgap.methods.inequality import DEFAULT_SCALE, MEASURE_NAMES
+from healthgap.methods.inequality import DEFAULT_SCALE, MEASURE_NAMES, WITHHELD
 
 __all__ = ["inequality_values"]
 
@@ -113,6 +113,19 @@ def _heat(ind: Indicator, rows: pl.DataFrame, spec: Inequality, category_type: s
     with_limits = rows["lower95_0cl"].null_count() < len(rows)
     limits = ({"lower_cl": "lower95_0cl", "upper_cl": "upper95_0cl", "confidence": LEVELS}
               if with_limits else {"confidence": None})
+    withheld = rows.clear().select(GROUPS)
+    if with_limits:  # settings the method would withhold are withheld here, unsimulated
+        gap = pl.col("lower95_0cl").is_null() | pl.col("upper95_0cl").is_null()
+        withheld = rows.group_by(GROUPS).agg(gap.any().alias("_gap")).filter("_gap").drop(
+            "_gap")
+        rows = rows.join(withheld, on=GROUPS, how="anti")
+    labels = heat_labels(wanted)
+    pieces = [withheld.join(pl.DataFrame({"category": list(labels.values())}), how="cross")
+              .with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in ("value", *LIMITS)],
+                            pl.lit(WITHHELD).alias("_note"))]
+    if rows.is_empty():
+        return [_as_values(pieces[0], category_type, columns).with_columns(
+            pieces[0]["_note"].alias("value_note"))]
     out = _method("inequality_measures")(
         rows.sort(*GROUPS, "category"), "value", population,
         dimension_type="ordered" if spec.ordered else "non-ordered",
@@ -121,7 +134,7 @@ def _heat(ind: Indicator, rows: pl.DataFrame, spec: Inequality, category_type: s
     piece = out.select(*GROUPS, "value", *[pl.col(c) if c in out.columns
                                            else pl.lit(None, pl.Float64).alias(c)
                                            for c in LIMITS],
-                       pl.col("measure").replace_strict(heat_labels(wanted)).alias("category"),
+                       pl.col("measure").replace_strict(labels).alias("category"),
                        pl.col("statistic"))
     # simulated (percentile) limits of measures bounded at zero need not contain the
     # estimate (see inequality_measures): such limits are not published
@@ -132,9 +145,10 @@ def _heat(ind: Indicator, rows: pl.DataFrame, spec: Inequality, category_type: s
             .when(outside.fill_null(False)).then(pl.lit(LIMITS_NOT_GIVEN)))
     piece = piece.with_columns(note.alias("_note")).with_columns(
         *[pl.when(pl.col("_note") == LIMITS_NOT_GIVEN).then(None).otherwise(pl.col(c))
-          .alias(c) for c in LIMITS])
-    return [_as_values(piece, category_type, columns).with_columns(
-        piece["_note"].alias("value_note"))]
+          .alias(c) for c in LIMITS]).drop("statistic")
+    both = pl.concat([piece, pieces[0].select(piece.columns)], how="vertical_relaxed")
+    return [_as_values(both, category_type, columns).with_columns(
+        both["_note"].alias("value_note"))]
 
 
 def heat_labels(measures: list[str]) -> dict[str, str]:

@@ -27,6 +27,8 @@ DEFAULT_SCALE: Mapping[str, float] = {"ti": 1000, "mld": 1000, "paf": 100, "cov"
                                       "idisu": 100, "idisw": 100}
 #: Fewest simulation draws accepted for the simulated limits.
 MIN_REPETITIONS = 100
+#: ``statistic`` of a setting withheld for a subgroup without a value or standard error.
+WITHHELD = "withheld: missing value or standard error"
 
 #: Names of the measures (``statistic`` adds the display scale).
 MEASURE_NAMES = {
@@ -374,7 +376,7 @@ def inequality_measures(
     arrays["confidence"] = _output.level_label(levels)
     labels = {m: MEASURE_NAMES[m] + (f" x {factor[m]:g}" if factor[m] != 1 else "") for m in wanted}
     statistic = np.tile(np.array([labels[m] for m in wanted], dtype=object), n_groups)
-    statistic[withheld] = "withheld: missing value or standard error"
+    statistic[withheld] = WITHHELD
     arrays["statistic"] = statistic
     methods = {m: ("WHO HEAT; analytic limits" if m in ANALYTIC else
                    f"WHO HEAT; limits by simulation, {int(repetitions):,} draws")
