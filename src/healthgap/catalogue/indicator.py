@@ -4,8 +4,12 @@ An :class:`Indicator` is an :class:`~healthgap.catalogue.metadata.IndicatorMeta`
 store keeps and the report shows) with the computation added: a :class:`Numerator` (which
 event table, which records, what to count), a :class:`Denominator` (a population table or
 another event table), the method (``IndicatorMeta.method``), the geographies, breakdowns and
-periods. A :class:`Geography` (one per catalogue) says how small areas roll up to larger ones
-and which area classifications (deprivation deciles) exist.
+periods. Some methods need more: a :class:`Prevalence` (healthy life expectancy), an
+:class:`Exposure` (attributable fraction), a :class:`Decomposition` (the life expectancy
+gap by age and cause); a :class:`Ratio` or a :class:`Summary` is computed from other
+indicators' values. :class:`Inequality` adds SII/RII or WHO HEAT summaries across a
+breakdown. A :class:`Geography` (one per catalogue) says how small areas roll up to larger
+ones and which breakdowns exist (area classifications, record columns, age groups).
 
 The models say *what* to compute and hold no SQL: ``healthgap.engine`` turns them into Ibis
 expressions. Field names are those an analyst writes in the YAML files (see ``load_catalogue``).
