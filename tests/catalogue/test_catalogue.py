@@ -95,17 +95,22 @@ MISTAKES = [
 ]
 
 
+def _assert_load_error(folder, prefix: str, expected) -> None:
+    """Loading ``folder`` raises an InputError starting ``prefix`` and holding ``expected``."""
+    with pytest.raises(InputError) as info:
+        load_catalogue(folder)
+    message = str(info.value)
+    assert message.startswith(prefix), message
+    for part in expected:
+        assert part in message, (part, message)
+
+
 @pytest.mark.parametrize(("what", "change", "expected"), MISTAKES, ids=[m[0] for m in MISTAKES])
 def test_each_mistake_names_file_field_and_allowed(tmp_path, what, change, expected):
     old, new = change
     assert old in GOOD, what
     path = _write(tmp_path, "lbw.yaml", GOOD.replace(old, new, 1))
-    with pytest.raises(InputError) as info:
-        load_catalogue(tmp_path)
-    message = str(info.value)
-    assert message.startswith(f"catalogue file {path}: indicator "), message
-    for part in expected:
-        assert part in message, (part, message)
+    _assert_load_error(tmp_path, f"catalogue file {path}: indicator ", expected)
 
 
 def test_set_file_errors_name_the_position_and_id(tmp_path):
@@ -276,12 +281,7 @@ def test_new_method_mistakes_name_file_field_and_allowed(tmp_path, what, text, o
     for i, extra in enumerate(other.split("---") if other else []):
         _write(tmp_path, f"b{i}.yaml", extra)
     path = _write(tmp_path, "c.yaml", text)
-    with pytest.raises(InputError) as info:
-        load_catalogue(tmp_path)
-    message = str(info.value)
-    assert message.startswith(f"catalogue file {path}: indicator "), message
-    for part in expected:
-        assert part in message, (part, message)
+    _assert_load_error(tmp_path, f"catalogue file {path}: indicator ", expected)
 
 
 GEOGRAPHY_MISTAKES = [
@@ -303,12 +303,7 @@ def test_age_group_mistakes_name_file_and_field(tmp_path, what, bands, expected)
     assert text != AGE_GEOGRAPHY, what
     path = _write(tmp_path, "a_geo.yaml", text)
     _write(tmp_path, "b.yaml", GOOD)
-    with pytest.raises(InputError) as info:
-        load_catalogue(tmp_path)
-    message = str(info.value)
-    assert message.startswith(f"catalogue file {path}: geography: "), message
-    for part in expected:
-        assert part in message, (part, message)
+    _assert_load_error(tmp_path, f"catalogue file {path}: geography: ", expected)
 
 
 def test_new_methods_load(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -168,3 +169,19 @@ def catalogue():
     from healthgap.catalogue import load_catalogue
 
     return load_catalogue(CATALOGUE)
+
+
+@pytest.fixture(scope="module")
+def values(catalogue, data_dir):
+    """The test catalogue's values (computed once per test module)."""
+    from healthgap.engine import compute_values
+
+    return pl.from_arrow(compute_values(catalogue, data_dir))
+
+
+def one_row(values, **keys) -> dict:
+    """The one row of ``values`` with ``keys`` (Persons, no breakdown unless given)."""
+    keys = {"sex": "Persons", "category_type": "", "category": "", **keys}
+    rows = values.filter(*[pl.col(k) == v for k, v in keys.items()])
+    assert len(rows) == 1, (keys, rows)
+    return rows.row(0, named=True)

@@ -26,6 +26,7 @@ from .conftest import (
     births,
     child_measurements,
     deaths,
+    one_row,
     population,
     write_data,
 )
@@ -34,16 +35,6 @@ ENGLAND = "E92000001"
 LIMITS = ["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
 
 
-@pytest.fixture(scope="module")
-def values(catalogue, data_dir) -> pl.DataFrame:
-    return pl.from_arrow(compute_values(catalogue, data_dir))
-
-
-def _row(values: pl.DataFrame, **keys) -> dict:
-    keys = {"sex": "Persons", "category_type": "", "category": "", **keys}
-    rows = values.filter(*[pl.col(k) == v for k, v in keys.items()])
-    assert len(rows) == 1, (keys, rows)
-    return rows.row(0, named=True)
 
 
 def _is_suicide(code: str) -> bool:
@@ -63,7 +54,7 @@ def test_crude_rate_counts_by_hand(values):
     for year in (2019, 2020, 2021):
         x = sum(1 for r in d if r["year"] == year and r["age"] >= 10 and _is_suicide(r["icd10"]))
         n = sum(r["population"] for r in pop if r["year"] == year and r["age"] >= 10)
-        got = _row(values, indicator_id="suicide_rate", area_code=ENGLAND, period=str(year))
+        got = one_row(values, indicator_id="suicide_rate", area_code=ENGLAND, period=str(year))
         assert (got["count"], got["denominator"]) == (x, n)
         assert got["value"] == pytest.approx(x / n * 1e5, rel=1e-12)
         expected = rate(pl.DataFrame({"x": [float(x)], "n": [n]}), "x", "n",
@@ -73,7 +64,7 @@ def test_crude_rate_counts_by_hand(values):
     # females in the first small area, pooled 2019-21
     x = sum(1 for r in d if r["lsoa_code"] == LSOAS[0] and r["sex"] == "Female"
             and r["age"] >= 10 and _is_suicide(r["icd10"]))
-    got = _row(values, indicator_id="suicide_rate", area_code=LSOAS[0], period="2019 - 21",
+    got = one_row(values, indicator_id="suicide_rate", area_code=LSOAS[0], period="2019 - 21",
                sex="Female")
     assert (got["count"], got["denominator"], got["period_start"], got["period_years"]) == (
         x, 10 * 81 * 3, 2019, 3)
@@ -86,14 +77,14 @@ def test_proportion_by_deprivation_decile(values):
         kept = [r for r in b if r["lsoa_code"] == code and r["year"] == 2020]
         x = sum(1 for r in kept if r["birth_weight_g"] is not None and r["birth_weight_g"] < 2500)
         n = sum(1 for r in kept if r["birth_weight_g"] is not None)
-        got = _row(values, indicator_id="low_birth_weight", area_code=ENGLAND, period="2020",
+        got = one_row(values, indicator_id="low_birth_weight", area_code=ENGLAND, period="2020",
                    category_type="IMD 2019 decile (national)", category=str(decile))
         assert (got["count"], got["denominator"]) == (x, n)
         assert got["value"] == pytest.approx(100 * x / n, rel=1e-12)
     # within-London deciles pair up small areas: decile 1 = the first two
     kept = [r for r in b if r["lsoa_code"] in LSOAS[:2] and r["year"] == 2021
             and r["birth_weight_g"] is not None]
-    got = _row(values, indicator_id="low_birth_weight", area_code=BOROUGH[LSOAS[0]],
+    got = one_row(values, indicator_id="low_birth_weight", area_code=BOROUGH[LSOAS[0]],
                period="2021", category_type="IMD 2019 decile (within London)", category="1")
     assert got["denominator"] == len(kept)
 
@@ -111,7 +102,7 @@ def test_dsr_against_the_method_on_hand_made_bands(values):
     frame = pl.DataFrame({"x": [float(x[b]) for b in bands], "n": [n[b] for b in bands],
                           "w": [float(w) for w in ESP2013[:15]]})
     expected = dsr(frame, "x", "n", "w", confidence=(0.95, 0.998))
-    got = _row(values, indicator_id="u75_mortality", area_code=ENGLAND, period="2020")
+    got = one_row(values, indicator_id="u75_mortality", area_code=ENGLAND, period="2020")
     assert got["count"] == sum(x.values())
     np.testing.assert_allclose([got[c] for c in ["value", *LIMITS]],
                                expected.select(["value", *LIMITS]).row(0), rtol=1e-12)
@@ -142,7 +133,7 @@ def test_distinct_people_by_financial_year(values):
                   and r["admission_method"] == "Emergency"
                   and np.datetime64("2020-04-01") <= np.datetime64(r["admission_date"])
                   < np.datetime64("2021-04-01")}
-        got = _row(values, indicator_id="emergency_admissions_people", area_code=borough,
+        got = one_row(values, indicator_id="emergency_admissions_people", area_code=borough,
                    period="2020/21")
         assert got["count"] == len(people)
 
@@ -168,7 +159,7 @@ def test_life_expectancy_pooled_against_the_method(values):
     frame = pl.DataFrame({"age": ages, "x": [float(x[a]) for a in ages],
                           "n": [n[a] for a in ages]})
     expected = life_expectancy(frame, "x", "n", "age", le_age=0, confidence=(0.95, 0.998))
-    got = _row(values, indicator_id="life_expectancy_birth", area_code=ENGLAND,
+    got = one_row(values, indicator_id="life_expectancy_birth", area_code=ENGLAND,
                period="2019 - 21")
     np.testing.assert_allclose([got[c] for c in ["value", *LIMITS]],
                                expected.select(["value", *LIMITS]).row(0), rtol=1e-12)
@@ -226,7 +217,7 @@ def test_record_level_breakdown(catalogue, data_dir):
     for year in ("Reception", "Year 6"):
         mine = kids.filter(pl.col("school_year") == year)
         obese = mine.filter(pl.col("bmi_category").is_in(["Obese", "Severely obese"]))
-        got = _row(values, area_code=ENGLAND, period="2020/21", category_type="School year",
+        got = one_row(values, area_code=ENGLAND, period="2020/21", category_type="School year",
                    category=year)
         assert (got["count"], got["denominator"]) == (len(obese), len(mine))
 

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from healthgap.catalogue import Catalogue
-from healthgap.engine import compute_counts, compute_values, values_from_counts
+from healthgap.engine import compute_counts, values_from_counts
 from healthgap.engine.inequality import LIMITS_NOT_GIVEN, heat_labels
 from healthgap.engine.statistics import derived_values
 from healthgap.methods import (
@@ -29,7 +29,7 @@ from healthgap.methods import (
 from healthgap.methods.dsr import dsr
 from healthgap.methods.standard_populations import ESP2013
 
-from .conftest import BOROUGH, LSOAS, PM25, admissions, deaths, population, survey
+from .conftest import BOROUGH, LSOAS, PM25, admissions, deaths, one_row, population, survey
 
 ENGLAND = "E92000001"
 CITY = "E09000001"  # the first borough: small areas 1-4
@@ -39,16 +39,6 @@ AGE_GROUP = "Age group"
 HEAT_MEASURES = ["d", "r", "bgv", "paf"]  # as in survey_and_ratios.yaml
 
 
-@pytest.fixture(scope="module")
-def values(catalogue, data_dir) -> pl.DataFrame:
-    return pl.from_arrow(compute_values(catalogue, data_dir))
-
-
-def _row(values: pl.DataFrame, **keys) -> dict:
-    keys = {"sex": "Persons", "category_type": "", "category": "", **keys}
-    rows = values.filter(*[pl.col(k) == v for k, v in keys.items()])
-    assert len(rows) == 1, (keys, rows)
-    return rows.row(0, named=True)
 
 
 def _in_area(code: str, area: str) -> bool:
@@ -86,7 +76,7 @@ def test_mean_equals_the_method_on_raw_values(values, area, sex, group):
     scores = _satisfaction(area, 2020, sex, group)
     expected = mean(scores, "life_satisfaction", confidence=(0.95, 0.998)).row(0, named=True)
     keys = {"category_type": ETHNIC, "category": group} if group else {}
-    got = _row(values, indicator_id="life_satisfaction_mean", area_code=area, period="2020",
+    got = one_row(values, indicator_id="life_satisfaction_mean", area_code=area, period="2020",
                sex=sex, **keys)
     assert got["count"] == len(scores)
     assert got["denominator"] is None
@@ -164,7 +154,7 @@ def test_healthy_life_expectancy_pooled_against_the_method(values):
     expected = healthy_life_expectancy(frame, "x", "n", "age", "good",
                                        prevalence_n="respondents", hle_age=0,
                                        confidence=(0.95, 0.998))
-    got = _row(values, indicator_id="hle_birth", area_code=ENGLAND, period="2019 - 21",
+    got = one_row(values, indicator_id="hle_birth", area_code=ENGLAND, period="2019 - 21",
                sex="Male")
     assert (got["count"], got["denominator"]) == (sum(x.values()), sum(n.values()))
     np.testing.assert_allclose([got[c] for c in ["value", *LIMITS]],
@@ -199,7 +189,7 @@ def test_age_group_dsr_standardises_over_its_own_bands(values, group, low, high,
     frame = _deaths_and_population_by_band(CITY, low, high)
     assert len(frame) == n_bands
     expected = dsr(frame, "x", "n", "w", multiplier=100000, confidence=(0.95, 0.998))
-    got = _row(values, indicator_id="mortality_by_age_group", area_code=CITY,
+    got = one_row(values, indicator_id="mortality_by_age_group", area_code=CITY,
                period="2019 - 21", category_type=AGE_GROUP if group else "", category=group)
     assert (got["count"], got["denominator"]) == (frame["x"].sum(), frame["n"].sum())
     np.testing.assert_allclose([got[c] for c in ["value", *LIMITS]],
@@ -220,13 +210,13 @@ def test_age_group_rate_counts_by_hand(values, area, year):
                  and r["admission_method"] == "Emergency" and _in_area(r["lsoa_code"], area)]
     pop = [r for r in population().to_pylist() if r["year"] == year
            and _in_area(r["lsoa_code"], area)]
-    total = _row(values, indicator_id="admissions_by_age_group", area_code=area,
+    total = one_row(values, indicator_id="admissions_by_age_group", area_code=area,
                  period=str(year))
     counts, denominators = [], []
     for label, (low, high) in GROUPS.items():
         x = sum(1 for r in emergency if low <= r["age"] <= high)
         n = sum(r["population"] for r in pop if low <= r["age"] <= high)
-        got = _row(values, indicator_id="admissions_by_age_group", area_code=area,
+        got = one_row(values, indicator_id="admissions_by_age_group", area_code=area,
                    period=str(year), category_type=AGE_GROUP, category=label)
         assert (got["count"], got["denominator"]) == (x, n), label
         assert got["value"] == pytest.approx(1000 * x / n, rel=1e-12)
@@ -260,7 +250,7 @@ def test_heat_measures_equal_the_method_on_the_group_rows(values, area, period, 
                                    lower_cl="lower95_0cl", upper_cl="upper95_0cl",
                                    confidence=(0.95, 0.998))
     for measure in ("d", "r", "bgv"):
-        got = _row(values, indicator_id="life_satisfaction_mean", area_code=area,
+        got = one_row(values, indicator_id="life_satisfaction_mean", area_code=area,
                    period=period, sex=sex, category_type=ETHNIC, category=labels[measure])
         want = expected.filter(pl.col("measure") == measure).row(0, named=True)
         np.testing.assert_allclose([got[c] for c in ["value", *LIMITS]],
@@ -268,7 +258,7 @@ def test_heat_measures_equal_the_method_on_the_group_rows(values, area, period, 
         assert (got["count"], got["denominator"], got["value_note"]) == (None, None, None)
     # and by hand: highest - lowest, highest / lowest, variance weighted by the counts
     y = groups["value"].to_numpy()
-    got = {m: _row(values, indicator_id="life_satisfaction_mean", area_code=area,
+    got = {m: one_row(values, indicator_id="life_satisfaction_mean", area_code=area,
                    period=period, sex=sex, category_type=ETHNIC,
                    category=labels[m])["value"] for m in ("d", "r", "bgv")}
     assert got["d"] == pytest.approx(y.max() - y.min(), rel=1e-12)
@@ -332,13 +322,13 @@ def test_ratio_withheld_when_either_value_is(catalogue, data_dir):
     counts["circulatory_u75"] = counts["circulatory_u75"].with_columns(
         pl.when(gone).then(0.0).otherwise(pl.col("x")).alias("x"))
     values = pl.from_arrow(values_from_counts(small, counts))
-    top = _row(values, indicator_id="circulatory_u75", area_code=CITY, period="2020")
+    top = one_row(values, indicator_id="circulatory_u75", area_code=CITY, period="2020")
     assert top["value"] is None
-    share = _row(values, indicator_id="circulatory_share_u75", area_code=CITY, period="2020")
+    share = one_row(values, indicator_id="circulatory_share_u75", area_code=CITY, period="2020")
     assert share["value"] is None
     assert "circulatory_u75" in share["value_note"]
     assert "u75_mortality" in share["value_note"]
-    other = _row(values, indicator_id="circulatory_share_u75", area_code=CITY, period="2021")
+    other = one_row(values, indicator_id="circulatory_share_u75", area_code=CITY, period="2021")
     assert other["value"] is not None
     assert other["value_note"] is None
 
@@ -350,7 +340,7 @@ def test_ratio_withheld_when_either_value_is(catalogue, data_dir):
         .alias("value"))
     tables["u75_mortality"] = below.to_arrow()
     ratio = pl.from_arrow(derived_values(small["circulatory_share_u75"], tables, small))
-    zero = _row(ratio, area_code=ENGLAND, period="2021")
+    zero = one_row(ratio, area_code=ENGLAND, period="2021")
     assert zero["value"] is None
     assert "circulatory_u75" in zero["value_note"]
 
@@ -381,7 +371,7 @@ def test_attributable_fraction_england_weights_the_boroughs_by_population(values
     weights = [_residents(b, year) for b in boroughs]
     assert weights == [2 * 91 * (10 + 11 + 12 + 13), 2 * 91 * (14 + 15 + 16 + 17)]
     c = sum(PM25[b, year] * w for b, w in zip(boroughs, weights, strict=True)) / sum(weights)
-    got = _row(values, indicator_id=AF_ID, area_code=ENGLAND, period=str(year))
+    got = one_row(values, indicator_id=AF_ID, area_code=ENGLAND, period=str(year))
     x = _deaths_30_plus(ENGLAND, year)
     assert got["value"] == pytest.approx(100 * _af(c), rel=1e-12)
     assert got["denominator"] == x
@@ -395,7 +385,7 @@ def test_attributable_fraction_england_weights_the_boroughs_by_population(values
 
 @pytest.mark.parametrize(("borough", "year"), [(b, y) for b, y in PM25])
 def test_attributable_fraction_of_a_borough_uses_its_own_exposure(values, borough, year):
-    got = _row(values, indicator_id=AF_ID, area_code=borough, period=str(year))
+    got = one_row(values, indicator_id=AF_ID, area_code=borough, period=str(year))
     x = _deaths_30_plus(borough, year)
     assert got["value"] == pytest.approx(100 * _af(PM25[borough, year]), rel=1e-12)
     assert (got["denominator"], got["value_note"]) == (x, None)
@@ -405,7 +395,7 @@ def test_attributable_fraction_of_a_borough_uses_its_own_exposure(values, boroug
 @pytest.mark.parametrize("year", [2019, 2020, 2021])
 def test_attributable_fraction_small_areas_take_their_borough_exposure(values, year):
     for code in LSOAS:
-        got = _row(values, indicator_id=AF_ID, area_code=code, period=str(year))
+        got = one_row(values, indicator_id=AF_ID, area_code=code, period=str(year))
         x = _deaths_30_plus(code, year)
         if (BOROUGH[code], year) not in PM25:  # deaths count where the exposure is known
             assert got["denominator"] == 0
@@ -425,12 +415,12 @@ def test_attributable_fraction_without_exposure_is_withheld_with_a_note(values):
     assert withheld["value"].null_count() == withheld["count"].null_count() == len(withheld)
     assert withheld["value_note"].null_count() == 0
     # England's concentration is the first borough's: the only one with an exposure
-    england = _row(values, indicator_id=AF_ID, area_code=ENGLAND, period="2021")
+    england = one_row(values, indicator_id=AF_ID, area_code=ENGLAND, period="2021")
     assert england["value"] == pytest.approx(100 * _af(PM25[CITY, 2021]), rel=1e-12)
 
 
 def test_attributable_deaths_only_where_the_exposure_is_known(values):
-    england = _row(values, indicator_id=AF_ID, area_code=ENGLAND, period="2021")
+    england = one_row(values, indicator_id=AF_ID, area_code=ENGLAND, period="2021")
     covered = _deaths_30_plus(CITY, 2021)
     assert _deaths_30_plus(ENGLAND, 2021) > covered
     # either withheld (the exposure covers part of England) or the covered deaths only
