@@ -12,7 +12,7 @@ import pytest
 
 from healthgap.catalogue import Catalogue, Indicator
 from healthgap.engine import compute_counts
-from healthgap.engine.counts import count_expression, segment_bounds
+from healthgap.engine.counts import AgeGroups, count_expression, segment_bounds
 
 compute_module = sys.modules["healthgap.engine.compute"]
 
@@ -104,6 +104,27 @@ def test_record_breakdowns_are_batched(catalogue):
             runner.table("deaths"), ind.numerator, period_type="calendar",
             bands=METHOD_BANDS[ind.method], record_breakdowns=["icd10"]).to_pyarrow())
         assert _sorted(runner.counts(ind.numerator, ind, ["icd10"])).equals(_sorted(alone))
+
+
+def test_age_groups_come_from_the_segments_of_one_pass(catalogue):
+    """Parts with and without age groups share a pass; each equals its own query."""
+    groups = AgeGroups("age_group", (("0-17", 0, 17), ("18-64", 18, 64), ("65+", 65, None)))
+    runner = compute_module._Runner({"deaths": records()}, "duckdb")
+    inds = [indicator(catalogue, method, num) for method, num in PARTS[:4]]
+    requests = [(ind.numerator, ind, [groups] if i % 2 else []) for i, ind in enumerate(inds)]
+    batches = compute_module._batches(requests, runner.table)
+    assert len(batches) == 1
+    assert len(batches[0]) == len(inds)  # one pass answers all four
+    runner.prefetch(requests)
+    assert len(runner.cache) == len(inds)
+    for part, ind, record in requests:
+        alone = pl.from_arrow(count_expression(
+            runner.table("deaths"), part, period_type="calendar",
+            bands=METHOD_BANDS[ind.method], record_breakdowns=record).to_pyarrow())
+        got = runner.counts(part, ind, record)
+        if record:  # every age group is there
+            assert set(got["rb_age_group"].to_list()) >= {"0-17", "18-64", "65+"}
+        assert _sorted(got).equals(_sorted(alone))
 
 
 def test_test_catalogue_reads_each_shared_table_once(catalogue, data_dir):

@@ -154,10 +154,15 @@ class _Runner:
         """
         self.uses.update(_key(part, ind, rec) for part, ind, rec in requests)
         for batch in _batches(requests, self.table):
-            first, period_type, record = batch[0][0], batch[0][1], batch[0][3]
+            first, period_type = batch[0][0], batch[0][1]
+            record = _scanned(batch[0][3])  # the same in every request of the batch
             parts = [(part, bands) for part, _, bands, _ in batch]
-            need_age = any(b is not None or p.filter.age is not None for p, b in parts)
-            bounds = segment_bounds(parts) if need_age else None
+            groups = [g for *_, rec in batch for g in rec if isinstance(g, AgeGroups)]
+            need_age = bool(groups) or any(b is not None or p.filter.age is not None
+                                           for p, b in parts)
+            extra = [b for g in groups for _, lo, hi in g.bands
+                     for b in (lo, *([] if hi is None else [hi + 1]))]
+            bounds = segment_bounds(parts, extra) if need_age else None
             unique = {repr(_no_age(p.filter)): _no_age(p.filter) for p, _ in parts}
             filters, index = list(unique.values()), list(unique)
             expr = batch_expression(self.table(first.table), [p for p, _ in parts], filters,
@@ -193,14 +198,20 @@ def _no_age(flt: Any) -> Any:
     return flt.model_copy(update={"age": None})
 
 
+def _scanned(record: Sequence[RecordBreakdown]) -> tuple[RecordBreakdown, ...]:
+    """Return the record breakdowns a batch groups by (age groups come from its segments)."""
+    return tuple(r for r in record if not isinstance(r, AgeGroups))
+
+
 def _batches(requests: Sequence[Request], table: Callable[[str], Any]
              ) -> list[list[tuple[Any, str, AgeBands | None, tuple[RecordBreakdown, ...]]]]:
     """Group count requests that one aggregation pass over their table can answer.
 
     Parts share a pass when they read the same table, area, period, sex, age and value
     columns and the same record breakdowns, and count events or sum values (distinct
-    people are not additive over segments); their filters and age bands may differ. Age
-    bands and ranges are derived from segments of an integer age column only.
+    people are not additive over segments); their filters, age bands and age groups may
+    differ. Age bands, ranges and groups are derived from segments of an integer age column
+    only.
     """
     groups: dict[str, list[tuple[Any, str, AgeBands | None, tuple[RecordBreakdown, ...]]]] = {}
     for part, ind, record in requests:
@@ -209,14 +220,15 @@ def _batches(requests: Sequence[Request], table: Callable[[str], Any]
         bands = _BANDS.get(ind.method)
         if ind.method not in _BANDS:
             continue
-        needs_age = bands is not None or part.filter.age is not None
+        needs_age = (bands is not None or part.filter.age is not None
+                     or len(_scanned(record)) < len(record))
         if needs_age:
             schema = table(part.table).schema()
             if part.age not in schema or not schema[part.age].is_integer():
                 continue
         period_type = ind.periods.type if part.year_from != "year" else "calendar"
         key = repr((part.table, part.area, part.year, part.year_from, period_type, part.sex,
-                    part.age, part.value, tuple(record)))
+                    part.age, part.value, _scanned(record)))
         groups.setdefault(key, []).append((part, ind.periods.type, bands, tuple(record)))
     # a lone request is one query anyway: it takes the plain path
     return [batch for batch in groups.values()
@@ -237,6 +249,13 @@ def _derive(frame: pl.DataFrame, part: Any, bands: AgeBands | None, k: int,
     """One part's counts (as :func:`count_expression` gives them) from a batch aggregate."""
     count = pl.col(f"c{k}")
     kept = frame.filter(count > 0)
+    for group in (r for r in record if isinstance(r, AgeGroups)):  # from the segments
+        seg = pl.col("age_seg")
+        label = pl.lit(None, pl.String)
+        for name, lo, hi in reversed(group.bands):
+            inside = (seg >= lo) if hi is None else seg.is_between(lo, hi)
+            label = pl.when(inside).then(pl.lit(name)).otherwise(label)
+        kept = kept.with_columns(label.alias(f"rb_{group.name}"))
     if part.filter.age is not None:
         low, high = part.filter.age
         in_range = pl.col("age_seg") >= low

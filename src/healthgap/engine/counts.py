@@ -244,13 +244,13 @@ def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_t
     return rows.group_by(keys).aggregate(n=measure)
 
 
-def segment_bounds(parts: Sequence[tuple[Numerator | Denominator, AgeBands | None]]
-                   ) -> tuple[int, ...]:
+def segment_bounds(parts: Sequence[tuple[Numerator | Denominator, AgeBands | None]],
+                   extra: Sequence[int] = ()) -> tuple[int, ...]:
     """Age-segment starts fine enough for every part: its age bands and its age filter.
 
     Each band and each ``filter.age`` range of ``parts`` is a union of the segments
     ``[bounds[i], bounds[i + 1])`` (the last open-ended), so counts by segment add up to
-    counts by band or within the age range.
+    counts by band or within the age range; ``extra`` bounds are added (age groups).
 
     Examples
     --------
@@ -259,7 +259,7 @@ def segment_bounds(parts: Sequence[tuple[Numerator | Denominator, AgeBands | Non
     >>> segment_bounds([(under75, None)])
     (0, 75)
     """
-    bounds = {0}
+    bounds = {0, *extra}
     for part, bands in parts:
         if bands is not None:
             bounds.update(range(0, TOP_BAND + 1, 5))

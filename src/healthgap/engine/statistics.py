@@ -58,20 +58,22 @@ def _numbered(counts: pl.DataFrame, key_hash: pl.Expr | None = None
     the groups, not the (up to 20 times more) rows, by their text keys keeps this cheap.
     """
     # rows find their group through a 64-bit hash of the keys (one integer join, not six text
-    # columns); a collision, checked for, falls back to joining on the keys themselves
-    if key_hash is None:
-        key_hash = pl.struct(KEY_LIST).hash(seed=0)
-    hashed = counts.with_columns(key_hash.alias("_h"))
-    groups = (hashed.unique(subset="_h", keep="any").select(*KEY_LIST, "_h").sort(KEY_LIST)
-              .with_row_index("_g"))
-    rows = hashed.join(groups.select("_h", "_g"), on="_h", how="inner")
-    same = groups.select(KEY_LIST)[rows["_g"]]  # the keys of each row's group, row by row
-    if not all(same[c].equals(rows[c], null_equal=True) for c in KEY_LIST):
+    # columns); a collision shows as rows whose second, independent hash differs from their
+    # group's, and falls back to joining on the keys themselves
+    keys = pl.struct(KEY_LIST)
+    hashed = counts.with_columns((keys.hash(seed=0) if key_hash is None else key_hash)
+                                 .alias("_h"), keys.hash(seed=1).alias("_h2"))
+    groups = (hashed.unique(subset="_h", keep="any").select(*KEY_LIST, "_h", "_h2")
+              .sort(KEY_LIST).with_row_index("_g"))
+    rows = hashed.drop(KEY_LIST).join(
+        groups.select("_h", "_g", pl.col("_h2").alias("_h2g")), on="_h", how="inner")
+    if (rows["_h2"] != rows["_h2g"]).any():
         groups = counts.select(KEY_LIST).unique().sort(KEY_LIST).with_row_index("_g")
-        rows = counts.join(groups, on=KEY_LIST, how="inner")
-    rows = rows.drop(*KEY_LIST, "_h", strict=False)
+        rows = counts.join(groups, on=KEY_LIST, how="inner").drop(KEY_LIST)
+        groups = groups.with_columns(pl.lit(None).alias("_h"), pl.lit(None).alias("_h2"))
+    rows = rows.drop("_h", "_h2", "_h2g", strict=False)
     order = ["_g", "age_start"] if "age_start" in rows.columns else ["_g"]
-    return groups.drop("_h", strict=False), rows.sort(order)
+    return groups.drop("_h", "_h2"), rows.sort(order)
 
 
 def _age_limits(ind: Indicator, geo: Geography, groups: pl.DataFrame) -> pl.DataFrame | None:
