@@ -82,7 +82,7 @@ def statistic_column(default: str, reasons: np.ndarray | None, n_groups: int,
     out = np.full(n_groups, default, dtype=object)
     for r in (extra_reasons, reasons):
         if r is not None:
-            mask = np.array([v is not None for v in r], dtype=bool)
+            mask = np.not_equal(r, None)  # elementwise on the objects, in C
             out[mask] = r[mask]
     return out
 
@@ -105,7 +105,7 @@ def flagged(reasons: np.ndarray | None, n_groups: int) -> np.ndarray:
     """Boolean mask of groups with a recorded reason."""
     if reasons is None:
         return np.zeros(n_groups, dtype=bool)
-    return np.array([r is not None for r in reasons], dtype=bool)
+    return np.asarray(np.not_equal(reasons, None), dtype=bool)
 
 
 def start(data: Any, *, group_by: str | Sequence[str] | None, confidence: _checks.Confidence,
@@ -149,7 +149,10 @@ def band_count_reasons(g: Groups, counts: np.ndarray, expected: int, what: str,
             f"{g.count:,} groups differ: {shown}{more}"
         )
     reasons = np.full(g.count, None, dtype=object)
-    reasons[idx] = [f"group has {int(counts[i])} age bands, expected {expected}" for i in idx]
+    found, where = np.unique(counts[idx], return_inverse=True)  # one text per distinct count
+    texts = np.array([f"group has {int(c)} age bands, expected {expected}" for c in found],
+                     dtype=object)
+    reasons[idx] = texts[where]
     return reasons
 
 
@@ -160,8 +163,11 @@ def merge_reasons(*parts: np.ndarray | None) -> np.ndarray | None:
         return None
     out = np.full(len(present[0]), None, dtype=object)
     for part in present:
-        for i in np.flatnonzero([r is not None for r in part]):
-            out[i] = part[i] if out[i] is None else f"{out[i]}; {part[i]}"
+        given = np.not_equal(part, None)
+        both = given & np.not_equal(out, None)
+        out[both] = out[both] + "; " + part[both]  # object arrays: str concatenation
+        only = given & ~both
+        out[only] = part[only]
     return out
 
 

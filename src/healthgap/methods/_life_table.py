@@ -165,7 +165,7 @@ def warn_withheld(what: str, reasons: np.ndarray, g: _aggregate.Groups,
     bad = np.flatnonzero(has_reason(reasons))
     if len(bad) == 0:
         return
-    texts = np.array([str(reasons[i]) for i in bad], dtype=object)
+    texts = reasons[bad].astype(str)
     kinds, first, counts = np.unique(texts, return_index=True, return_counts=True)
     parts = [
         f"{kind} ({count:,}; first: {_aggregate.describe_group(g, int(bad[i]))})"

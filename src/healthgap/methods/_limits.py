@@ -48,10 +48,15 @@ def poisson_exact(x: np.ndarray, confidence: float) -> Limits:
     """
     alpha = 1 - confidence
     x = np.asarray(x, float)
+    # the quantiles once per distinct count: a national run has millions of groups but few
+    # distinct small counts, and the ppf is the costly part
+    distinct, where = np.unique(x, return_inverse=True)
+    where = where.reshape(x.shape)
     with np.errstate(invalid="ignore"):
-        lower = np.where(x > 0, stats.chi2.ppf(alpha / 2, 2 * np.maximum(x, 1e-300)) / 2, 0.0)
-        upper = stats.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
-    return Limits(lower, upper)
+        lower = np.where(distinct > 0,
+                         stats.chi2.ppf(alpha / 2, 2 * np.maximum(distinct, 1e-300)) / 2, 0.0)
+        upper = stats.chi2.ppf(1 - alpha / 2, 2 * distinct + 2) / 2
+    return Limits(lower[where], upper[where])
 
 
 def byar(x: np.ndarray, confidence: float) -> Limits:

@@ -66,9 +66,24 @@ def _series(frame: nw.DataFrame[Any], name: str, values: Any) -> nw.Series[Any]:
     else:
         arr = np.asarray(values)
     if arr.dtype == object:
-        dtype = nw.String() if all(v is None or isinstance(v, str) for v in arr) else None
-        return nw.new_series(name, list(arr), dtype=dtype, backend=backend)
+        return _object_series(name, arr, backend)
     return nw.new_series(name, arr, backend=backend)
+
+
+def _object_series(name: str, arr: np.ndarray, backend: Any) -> nw.Series[Any]:
+    """A column of Python objects: text (``str`` or ``None``) as String, read by Arrow in C.
+
+    Other objects are handed to the backend as a list, to infer their type.
+    """
+    import pyarrow as pa  # imported on first use: keeps `import healthgap.methods` light
+
+    try:
+        typed = pa.array(arr, from_pandas=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        typed = None
+    if typed is None or not (pa.types.is_string(typed.type) or pa.types.is_null(typed.type)):
+        return nw.new_series(name, list(arr), backend=backend)
+    return nw.from_arrow(pa.table({name: typed.cast(pa.string())}), backend=backend)[name]
 
 
 def _pandas_with_arrays(frame: nw.DataFrame[Any], native: Any,
