@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from healthgap.engine import compute, compute_counts, compute_values
+from healthgap.engine.rollup import GROUP
 from healthgap.errors import InputError
 from healthgap.methods.dsr import dsr
 from healthgap.methods.life_expectancy import life_expectancy
@@ -257,7 +258,7 @@ def test_group_numbers_survive_hash_collisions(catalogue, data_dir):
     """Groups are found through a hash of their keys; colliding hashes fall back to the keys."""
     from healthgap.engine import statistics
 
-    counts = compute_counts(catalogue, data_dir)["smr_all_causes"]
+    counts = compute_counts(catalogue, data_dir)["smr_all_causes"].drop(GROUP)
     groups, rows = statistics._numbered(counts)
     # every hash the same: all groups collide
     groups_c, rows_c = statistics._numbered(counts, key_hash=pl.lit(7, pl.UInt64))
@@ -269,3 +270,27 @@ def test_group_numbers_survive_hash_collisions(catalogue, data_dir):
     # each row kept its own group's keys
     back = rows.join(groups, on="_g").select(counts.columns).sort(counts.columns)
     assert back.equals(counts.sort(counts.columns))
+
+
+def test_rollup_group_numbers_number_groups_as_their_keys(catalogue, data_dir):
+    """The roll-up's sorted rows and group numbers give the numbering of the hashed keys."""
+    from healthgap.engine import statistics
+
+    for indicator_id, counts in compute_counts(catalogue, data_dir).items():
+        if counts.is_empty():
+            continue
+        assert counts[GROUP].null_count() == 0
+        groups, rows = statistics._numbered(counts)
+        hashed_groups, hashed_rows = statistics._numbered(counts.drop(GROUP))
+        assert groups.equals(hashed_groups), indicator_id
+        assert rows.equals(hashed_rows), indicator_id
+
+
+def test_unsorted_counts_are_numbered_by_their_keys(catalogue, data_dir):
+    from healthgap.engine import statistics
+
+    counts = compute_counts(catalogue, data_dir)["smr_all_causes"]
+    shuffled = counts.sample(fraction=1.0, shuffle=True, seed=3)
+    groups, rows = statistics._numbered(shuffled)
+    assert groups.equals(statistics._numbered(counts)[0])
+    assert rows.equals(statistics._numbered(counts)[1])

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from healthgap.catalogue.indicator import Geography, Indicator
 from healthgap.engine.inequality import inequality_values
-from healthgap.engine.rollup import KEYS, MEASURES, period_label
+from healthgap.engine.rollup import GROUP, KEYS, MEASURES, period_label
 from healthgap.errors import InputError, SuppressedWarning
 
 __all__ = ["derived_values", "indicator_values", "method_function"]
@@ -56,7 +56,16 @@ def _numbered(counts: pl.DataFrame, key_hash: pl.Expr | None = None
     sorted by ``_g`` (and ``age_start``). The methods then group by one integer column, and a
     fixed row order makes every run bit-for-bit the same (content-hashed vintages); sorting
     the groups, not the (up to 20 times more) rows, by their text keys keeps this cheap.
+
+    Counts from :func:`~healthgap.engine.rollup.rollup` come sorted, with their groups
+    numbered in that order (column :data:`~healthgap.engine.rollup.GROUP`): the numbers are
+    then made consecutive, with no hashing or sorting.
     """
+    if GROUP in counts.columns:
+        numbered = _numbered_by_group(counts)
+        if numbered is not None:
+            return numbered
+        counts = counts.drop(GROUP)
     # rows find their group through a 64-bit hash of the keys (one integer join, not six text
     # columns); a collision shows as rows whose second, independent hash differs from their
     # group's, and falls back to joining on the keys themselves
@@ -74,6 +83,32 @@ def _numbered(counts: pl.DataFrame, key_hash: pl.Expr | None = None
     rows = rows.drop("_h", "_h2", "_h2g", strict=False)
     order = ["_g", "age_start"] if "age_start" in rows.columns else ["_g"]
     return groups.drop("_h", "_h2"), rows.sort(order)
+
+
+def _numbered_by_group(counts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """Give counts sorted by :data:`GROUP` (and ``age_start``) their :func:`_numbered`.
+
+    ``None`` when they are not sorted so or lack some group numbers.
+    """
+    group = counts[GROUP]
+    order = [GROUP, "age_start"] if "age_start" in counts.columns else [GROUP]
+    if group.null_count() or not _sorted(counts, order):
+        return None
+    starts = (pl.col(GROUP) != pl.col(GROUP).shift(1)).fill_null(True)
+    numbered = counts.with_columns((starts.cum_sum() - 1).cast(pl.UInt32).alias("_g"))
+    groups = numbered.filter(starts).select("_g", *KEY_LIST)
+    return groups, numbered.drop(*KEY_LIST, GROUP)
+
+
+def _sorted(frame: pl.DataFrame, order: list[str]) -> bool:
+    """Return whether ``frame`` is sorted by the columns ``order`` (ascending)."""
+    later = pl.lit(False)
+    same = pl.lit(True)
+    for col in order:
+        nxt = pl.col(col).shift(-1)
+        later = later | (same & (nxt < pl.col(col)))
+        same = same & (nxt == pl.col(col))
+    return not frame.select(later.fill_null(False).any()).item()
 
 
 def _age_limits(ind: Indicator, geo: Geography, groups: pl.DataFrame) -> pl.DataFrame | None:
