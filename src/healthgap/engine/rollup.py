@@ -95,27 +95,40 @@ class _Packing(NamedTuple):
 
     def unpack(self, packed: np.ndarray, dtypes: Mapping[str, pl.DataType]
                ) -> dict[str, pl.Series]:
-        """Return the key columns of packed keys."""
+        """Return the key columns of packed keys (by shifts when every range is binary)."""
         out: dict[str, pl.Series] = {}
-        rest = packed
+        binary = all(card & (card - 1) == 0 for card in self.cards)
+        rest, shift = packed, 0
         for key, low, card in reversed(list(zip(self.keys, self.lows, self.cards,
                                                 strict=True))):
-            out[key] = pl.Series(key, rest % card + low).cast(dtypes[key])
-            rest = rest // card
+            if binary:
+                digit = (packed >> shift) & (card - 1)
+                shift += card.bit_length() - 1
+            else:
+                digit, rest = rest % card, rest // card
+            out[key] = pl.Series(key, digit + low).cast(dtypes[key])
         return {key: out[key] for key in self.keys}
 
 
-def _packing(frame: pl.DataFrame, keys: Sequence[str]) -> _Packing | None:
-    """Pack the integer columns ``keys`` of ``frame`` (their range seen in the data).
+def _packing(frames: Sequence[pl.DataFrame], keys: Sequence[str], *,
+             binary: bool = False) -> _Packing | None:
+    """Pack the integer columns ``keys`` of ``frames`` (their range seen in the data).
 
-    ``None`` when the frame is empty or the keys do not fit 62 bits.
+    With ``binary`` every key takes a power-of-two range (unpacked by shifts, not divisions:
+    for sorting; sums want the smallest range, :func:`_dense`). ``None`` when the frames are
+    empty or the keys do not fit 62 bits.
     """
-    if frame.is_empty():
+    frames = [f for f in frames if not f.is_empty()]
+    if not frames:
         return None
-    bounds = frame.select(*[pl.col(k).min().alias(f"{k}\x00lo") for k in keys],
-                          *[pl.col(k).max().alias(f"{k}\x00hi") for k in keys]).row(0)
-    lows = [int(v) for v in bounds[:len(keys)]]
-    cards = [int(hi) - low + 1 for low, hi in zip(lows, bounds[len(keys):], strict=True)]
+    bounds = [f.select(*[pl.col(k).min().alias(f"{k}\x00lo") for k in keys],
+                       *[pl.col(k).max().alias(f"{k}\x00hi") for k in keys]).row(0)
+              for f in frames]
+    lows = [min(int(b[i]) for b in bounds) for i in range(len(keys))]
+    highs = [max(int(b[len(keys) + i]) for b in bounds) for i in range(len(keys))]
+    cards = [hi - low + 1 for low, hi in zip(lows, highs, strict=True)]
+    if binary:
+        cards = [1 << (card - 1).bit_length() for card in cards]
     if math.prod(cards) >= _PACK_LIMIT:
         return None
     return _Packing(list(keys), lows, cards)
@@ -126,30 +139,41 @@ def _dense(packing: _Packing, rows: int) -> bool:
     return packing.total <= _DENSE_FACTOR * rows + _DENSE_MIN
 
 
-def _sum_by(frame: pl.DataFrame, keys: Sequence[str], measures: Sequence[str]) -> pl.DataFrame:
-    """Sum ``measures`` by the integer columns ``keys`` (missing values count 0).
+def _sum_by(frames: pl.DataFrame | Sequence[pl.DataFrame], keys: Sequence[str],
+            measures: Sequence[str]) -> pl.DataFrame:
+    """Sum ``measures`` by the integer columns ``keys`` over the rows of ``frames``.
 
-    The keys are packed into one Int64 (:class:`_Packing`). When the packed keys are few
-    enough (:func:`_dense`) each measure is summed by ``numpy.bincount`` into an array
+    A frame may lack some measures (they count 0 there), as may a row (null). The keys are
+    packed into one Int64 (:class:`_Packing`). When the packed keys are few enough
+    (:func:`_dense`) each frame's measures are summed by ``numpy.bincount`` into arrays
     addressed by the key, rows in their order, and the output comes sorted by the keys;
     otherwise by a group-by on the packed key.
     """
-    packing = _packing(frame, keys)
-    if packing is None:
-        return frame.group_by(keys).agg([pl.col(m).sum() for m in measures])
-    packed = frame.select(packing.expr())[:, 0].to_numpy()
-    if not _dense(packing, len(frame)):
-        out = frame.select(packing.expr().alias("_p"), *measures).group_by("_p").agg(
+    frames = [frames] if isinstance(frames, pl.DataFrame) else list(frames)
+    schema = {k: frames[0].schema[k] for k in keys} | dict.fromkeys(measures, pl.Float64)
+    packing = _packing(frames, keys)
+    if packing is None or not _dense(packing, sum(len(f) for f in frames)):
+        rows = pl.concat([f.select(*keys, *[m for m in measures if m in f.columns])
+                          for f in frames], how="diagonal_relaxed")
+        if packing is None:
+            return rows.group_by(keys).agg([pl.col(m).sum() for m in measures]).select(
+                *[pl.col(c).cast(t) for c, t in schema.items()])
+        out = rows.select(packing.expr().alias("_p"), *measures).group_by("_p").agg(
             [pl.col(m).sum() for m in measures])
-        return pl.DataFrame({**packing.unpack(out["_p"].to_numpy(), frame.schema),
-                             **{m: out[m] for m in measures}})
+        return pl.DataFrame({**packing.unpack(out["_p"].to_numpy(), schema),
+                             **{m: out[m].cast(pl.Float64) for m in measures}})
     present = np.zeros(packing.total, dtype=bool)
-    present[packed] = True
+    sums = {m: np.zeros(packing.total) for m in measures}
+    for frame in frames:
+        packed = frame.select(packing.expr())[:, 0].to_numpy()
+        present[packed] = True
+        for m in measures:
+            if m in frame.columns:
+                weights = frame[m].cast(pl.Float64).fill_null(0.0).to_numpy()
+                sums[m] += np.bincount(packed, weights=weights, minlength=packing.total)
     cells = np.flatnonzero(present)
-    sums = {m: pl.Series(m, np.bincount(packed, weights=frame[m].fill_null(0.0).to_numpy(),
-                                        minlength=packing.total)[cells])
-            .cast(frame.schema[m]) for m in measures}
-    return pl.DataFrame({**packing.unpack(cells, frame.schema), **sums})
+    return pl.DataFrame({**packing.unpack(cells, schema),
+                         **{m: pl.Series(m, sums[m][cells]) for m in measures}})
 
 
 def _order(packed: np.ndarray, packing: _Packing) -> np.ndarray:
@@ -270,12 +294,12 @@ def _codes(indicator: Indicator, geo: Geography, sides: Mapping[str, pl.DataFram
 
 
 def _encoded(sides: Mapping[str, pl.DataFrame], codes: _Codes, geo: Geography,
-             base: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
-    """Stack all sides on integer keys, one column per measure; and the measures' names.
+             base: Sequence[str]) -> tuple[list[pl.DataFrame], list[str]]:
+    """Put every side on integer keys; and the names of all their measures.
 
-    Keys: ``_a, year, sex[, age_start], rb_*``; a measure is missing where a row is another
-    side's. A side's ``n`` is renamed to the side; its other measures (``cause_<k>``) keep their
-    names. Area codes not in the lookup are an error naming them.
+    Keys: ``_a, year, sex[, age_start], rb_*``. A side's ``n`` is renamed to the side; its
+    other measures (``cause_<k>``) keep their names. Area codes not in the lookup are an
+    error naming them.
     """
     frames, measures, unknown = [], [], []
     for name, side in sides.items():
@@ -298,7 +322,7 @@ def _encoded(sides: Mapping[str, pl.DataFrame], codes: _Codes, geo: Geography,
         found = pl.concat(unknown).unique().sort()
         raise InputError(f"{len(found)} area codes are not in the lookup {geo.lookup!r} "
                          f"(first: {found.head(5).to_list()}); add them to the lookup")
-    return pl.concat(frames, how="diagonal_relaxed"), measures
+    return frames, measures
 
 
 def _with_persons(counts: pl.DataFrame, keys: Sequence[str], measures: Sequence[str],
@@ -315,7 +339,7 @@ def _with_persons(counts: pl.DataFrame, keys: Sequence[str], measures: Sequence[
                       .select(counts.columns)])
 
 
-def _by_level(indicator: Indicator, geo: Geography, stacked: pl.DataFrame,
+def _by_level(indicator: Indicator, geo: Geography, sides: list[pl.DataFrame],
               keys: list[str], measures: list[str], codes: _Codes,
               area: Sequence[str]) -> pl.DataFrame:
     """Sum the measures to every geography level and breakdown split of ``indicator``.
@@ -351,16 +375,16 @@ def _by_level(indicator: Indicator, geo: Geography, stacked: pl.DataFrame,
     sources: list[tuple[str, pl.DataFrame, bool]] = []
     fine: pl.DataFrame | None = None
     if small:  # one row per small area key: Persons added there, pieces need no group-by
-        fine = _sum_by(stacked, keys, measures)
+        fine = _sum_by(sides, keys, measures)
         by_area = _with_persons(fine, keys, measures, wanted, persons).with_columns(
             *areas, *[_gathered(codes.level_of[lv], "_a", f"_lv_{lv}") for lv in small])
         sources += [(lv, by_area, not record) for lv in small]
     if large:  # the larger levels' codes and the area breakdowns, summed over small areas
         inner = [k for k in keys if k != "_a"]
         cube_keys = [*[f"_lv_{lv}" for lv in large], *[f"_ab_{b}" for b in area], *inner]
-        cube = _sum_by((stacked if fine is None else fine).with_columns(
-            *areas, *[_gathered(codes.level_of[lv], "_a", f"_lv_{lv}") for lv in large]),
-            cube_keys, measures)
+        cube = _sum_by([frame.with_columns(
+            *areas, *[_gathered(codes.level_of[lv], "_a", f"_lv_{lv}") for lv in large])
+            for frame in (sides if fine is None else [fine])], cube_keys, measures)
         cube = _with_persons(cube, cube_keys, measures, wanted, persons)
         sources += [(lv, cube, False) for lv in large]
     pieces = []
@@ -428,8 +452,8 @@ def rollup(indicator: Indicator, geo: Geography, sides: Mapping[str, pl.DataFram
     sides = {name: frame if name == base_side else frame.filter(pl.col("year").is_in(years_seen))
              for name, frame in sides.items()}
     codes = _codes(indicator, geo, sides, lookup, indicator.geographies, record, area)
-    stacked, measures = _encoded(sides, codes, geo, base)
-    both = _by_level(indicator, geo, stacked, base, measures, codes, area)
+    coded, measures = _encoded(sides, codes, geo, base)
+    both = _by_level(indicator, geo, coded, base, measures, codes, area)
     age = ["age_start"] if banded else []
     out = _pooled(both, years_seen, indicator.periods.pooled,
                   ["_area", "sex", "_cat", *age, "_lvl"], measures)
@@ -443,7 +467,7 @@ def _decoded(out: pl.DataFrame, codes: _Codes, indicator: Indicator, age: list[s
              measures: list[str], with_level: bool) -> pl.DataFrame:
     """Sort by the codes (the order of the texts), number the groups, put the texts back."""
     group = ["_area", "period_start", "period_years", "sex", "_cat"]
-    packing = _packing(out, [*group, *age, "_lvl"])
+    packing = _packing([out], [*group, *age, "_lvl"], binary=True)
     if packing is None:  # empty, or keys too many to pack: sorted by the codes
         keys = out.sort([*group, *age]).with_columns(pl.lit(None, pl.Int64).alias(GROUP))
     else:  # one row per packed key: sort the keys, then take the rows in that order
