@@ -98,3 +98,22 @@ def test_column_as_float_matches_cast(native):
     got = _frames.column(frame, "v")
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("native", [
+    pd.DataFrame({"v": np.array([4, 0, 7], np.int64)}),
+    pl.DataFrame({"v": pl.Series([4, 0, 7], dtype=pl.Int32)}),
+    pa.table({"v": pa.array([4, 0, 7], pa.uint16())}),
+], ids=["pandas-int64", "polars-int32", "arrow-uint16"])
+def test_counts_keep_integer_columns_as_integers(native):
+    got = _frames.counts(nw.from_native(native, eager_only=True), "v")
+    assert got.dtype.kind in "iu"
+    assert got.tolist() == [4, 0, 7]
+
+
+def test_counts_with_nulls_or_fractions_are_floats():
+    frame = nw.from_native(pl.DataFrame({"a": [1, None], "b": [0.5, 2.0]}), eager_only=True)
+    a, b = _frames.counts(frame, "a"), _frames.counts(frame, "b")
+    assert a.dtype == b.dtype == np.float64
+    assert np.isnan(a[1])
+    assert b.tolist() == [0.5, 2.0]

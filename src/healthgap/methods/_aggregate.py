@@ -37,8 +37,26 @@ def groups(frame: nw.DataFrame[Any], keys: Sequence[str]) -> Groups:
 
 
 def sums(g: Groups, *arrays: np.ndarray) -> list[np.ndarray]:
-    """Per-group sums of each array (NaN propagates to its group)."""
-    return [np.bincount(g.ids, weights=a, minlength=g.count) for a in arrays]
+    """Per-group sums (float64) of each array, adding rows in order (NaN propagates to its
+    group).
+
+    Integer arrays are summed exactly in 64-bit integers (the same sums as adding them as
+    floats while the totals stay below 2**53, and no float copy of every row); wider totals
+    than 64 bits could hold fall back to floats.
+    """
+    out = []
+    for values in arrays:
+        if values.dtype.kind in "iu" and len(values) and (
+                (values.dtype.itemsize <= 4 and len(values) < 2**31)  # |total| < 2**62
+                or max(-int(values.min()), int(values.max())) < 2**62 // len(values)):
+            total = np.zeros(g.count, dtype=np.int64)
+            np.add.at(total, g.ids, values.astype(np.int64, copy=False))
+            out.append(total.astype(float))
+        else:
+            total = np.zeros(g.count)
+            np.add.at(total, g.ids, np.asarray(values, dtype=float))
+            out.append(total)
+    return out
 
 
 def key_frame(frame: nw.DataFrame[Any], g: Groups,

@@ -145,6 +145,8 @@ def _all_finite_at_least(values: np.ndarray, low: float, *, strict: bool) -> boo
     if values.size == 0:
         return True
     smallest = values.min()
+    if values.dtype.kind in "iu":  # integers are finite: the minimum decides
+        return bool(smallest > low if strict else smallest >= low)
     if not (smallest > low if strict else smallest >= low):  # also False for NaN
         return False
     with np.errstate(over="ignore", invalid="ignore"):
@@ -176,7 +178,7 @@ class RowChecks:
         if not _all_finite_at_least(x, 0, strict=False):
             self.rule(~np.isfinite(x), f"column '{name}' must not be missing or infinite", x)
             self.rule(np.isfinite(x) & (x < 0), f"column '{name}' must be >= 0", x)
-        if integer:
+        if integer and x.dtype.kind == "f":
             frac = np.isfinite(x) & (x != np.floor(x))
             self.rule(frac, f"column '{name}' must hold whole numbers", x)
 

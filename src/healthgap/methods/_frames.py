@@ -55,6 +55,18 @@ def column(frame: nw.DataFrame[Any], name: str, dtype: type = float) -> np.ndarr
     return series.to_numpy()
 
 
+def counts(frame: nw.DataFrame[Any], name: str) -> np.ndarray:
+    """A count column as numpy: integer columns as they are (no float copy of every row),
+    anything else as :func:`column` gives it. :func:`healthgap.methods._aggregate.sums` and
+    :class:`healthgap.methods._checks.RowChecks` take either kind."""
+    series = frame[name]
+    if series.dtype.is_integer():
+        values = series.to_numpy()
+        if values.dtype.kind in "iu":  # a column with nulls arrives as float or object
+            return values
+    return column(frame, name)
+
+
 def group_ids(
     frame: nw.DataFrame[Any], keys: Sequence[str]
 ) -> tuple[np.ndarray, nw.DataFrame[Any] | None]:

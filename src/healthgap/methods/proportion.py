@@ -111,7 +111,7 @@ def proportion(
                                            type=type, errors=errors, multiplier=multiplier)
     _checks.numeric(frame, x, n)
     g = _aggregate.groups(frame, keys)
-    xs_row, ns_row = _frames.column(frame, x), _frames.column(frame, n)
+    xs_row, ns_row = _frames.counts(frame, x), _frames.counts(frame, n)
     checks = _checks.RowChecks(len(frame), g.ids)
     checks.count_column(x, xs_row)
     checks.positive_column(n, ns_row)
