@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -10,7 +11,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,9 +241,28 @@ def _write(data: _data.ReportData, pages: list[Page], out: Path, pdf: bool,
     import weasyprint
 
     document = weasyprint.HTML(filename=str(out / "print.html"), base_url=str(out)).render()
-    document.write_pdf(out / "report.pdf")
+    with _fixed_font_timestamps():
+        document.write_pdf(out / "report.pdf")
     report("writing the PDF", 1, 1)
     return len(document.pages)
+
+
+@contextlib.contextmanager
+def _fixed_font_timestamps() -> Iterator[None]:
+    """Embedded fonts without the time of writing, so a vintage gives the same PDF bytes.
+
+    Without HarfBuzz-Subset, WeasyPrint subsets fonts with fontTools, which stamps each font's
+    ``head.modified`` with the current time unless ``SOURCE_DATE_EPOCH`` is set (the
+    reproducible-builds convention); a value the caller set is kept.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def _draw_svg(chart: Chart, folder: Path) -> None:
