@@ -3,8 +3,9 @@
 Each workload gives one pandas table to both packages in one process, checks that they agree,
 then times them: healthgap as the median of warm runs, PHStatsMethods the same unless one run
 takes over :data:`SLOW_PEER` seconds (then that single run is its time, said in the line).
-Peak memory is the growth of this process's resident memory during one call of each. A last
-line per workload times healthgap alone at 10x the size, to show its growth is linear.
+Peak memory is the growth of this process's resident memory during one call of each. Then
+each input where the two differ is run through both, saying which answer is right and why. A
+last line per workload times healthgap alone at 10x the size, to show its growth is linear.
 """
 
 from __future__ import annotations
@@ -172,6 +173,82 @@ def _quantile(areas: int, groups: int, with_peer: bool) -> None:
             lambda: quantile(data, "v", group_by="g"), peer, [("quantile", "quantile")])
 
 
+def _peer_outcome(fn: Callable[[], Any]) -> tuple[Any, str | None]:
+    """The peer's result, or ``None`` and the error it raised."""
+    try:
+        return _quiet(fn)(), None
+    except Exception as error:  # the peer's failure is what we report
+        return None, f"{type(error).__name__}: {error}"
+
+
+def differences() -> None:
+    """Print, with numbers from this run, each input where the two packages differ, which
+    answer is right and why (the tests in tests/methods/test_phstatsmethods_agreement.py
+    hold the same cases)."""
+    import PHStatsMethods as ph  # noqa: N813 - the tests' name for it
+    from scipy import special
+
+    from healthgap.methods.funnel import funnel_limits, funnel_significance
+
+    print("-- where PHStatsMethods and healthgap differ, and which is right", flush=True)
+
+    zero = pd.DataFrame({"x": [0], "n": [1000]})
+    ours = _quiet(lambda: rate(zero, "x", "n"))()
+    _, error = _peer_outcome(lambda: ph.ph_rate(zero, "x", "n"))
+    print(f"rate of 0 events in 1,000: healthgap {ours['value'][0]:g} "
+          f"({ours['lowercl'][0]:g} to {ours['uppercl'][0]:.4f}); PHStatsMethods "
+          f"{error or 'a value'}. healthgap is right: OHID's guidance and PHEindicatormethods "
+          "give 0 events the exact upper limit chi2(0.975; 2)/2 = -ln(0.025) = 3.689 events",
+          flush=True)
+
+    empty = pd.DataFrame({"g": [1] * 19 + [2] * 19, "age": BANDS * 2,
+                          "x": [0] * 19 + [3] * 19, "n": [1000] * 38,
+                          "xr": [50.0] * 38, "nr": [10_000.0] * 38})
+    ours = _quiet(lambda: isratio(empty, "x", "n", np.full(19, 50.0), np.full(19, 10_000.0),
+                                  group_by="g"))()
+    _, error = _peer_outcome(lambda: ph.ph_ISRatio(empty, "x", "n", "xr", "nr",
+                                                   group_cols="g"))
+    print(f"ISR of a group with 0 observed deaths: healthgap {ours['value'][0]:g} "
+          f"({ours['lowercl'][0]:g} to {ours['uppercl'][0]:.4f}); PHStatsMethods "
+          f"{error or 'a value'}. healthgap is right: 0 observed is a valid count with exact "
+          "Poisson limits, as in PHEindicatormethods", flush=True)
+
+    clip = pd.DataFrame({"x": [4, 6], "n": [10, 10]})
+    ours = _quiet(lambda: funnel_limits(clip, "x", "n", multiplier=1000))()
+    theirs = _quiet(lambda: ph.calculate_funnel_limits(clip, "x", "proportion", 1000,
+                                                       denom_col="n"))()
+    print(f"funnel limits of a proportion per 1,000: healthgap's 95% upper limits reach "
+          f"{ours['upper95_0cl'].max():.1f}; PHStatsMethods caps them at "
+          f"{theirs['upper_2s_limit'].max():g}. healthgap is right: a proportion is capped at "
+          "1, i.e. at the multiplier (PHStatsMethods caps at 100 whatever the multiplier)",
+          flush=True)
+
+    rng = np.random.default_rng(20240601)
+    n = rng.integers(20, 20_000, 60)
+    ratio = pd.DataFrame({"o": rng.binomial(n, 0.15) // 10 + 1, "e": n / 120})
+    ours = _quiet(lambda: funnel_limits(ratio, "o", "e", statistic="ratio",
+                                        ratio_type="count"))()
+    theirs = _quiet(lambda: ph.calculate_funnel_limits(ratio, "o", "ratio", 1, denom_col="e",
+                                                       ratio_type="count"))()
+    o = ours["observed_events"].to_numpy()
+    tail = 0.001  # the 99.8% limit: P(X >= O; m) = 0.001
+    ours_err = np.abs(special.gammaincc(o + 1, ours["lower99_8_expected"]) - tail).max()
+    peer_err = np.abs(special.gammaincc(o + 1, theirs["lower_3s_exp_events"]) - tail).max()
+    diff = max_rel_diff(ours["lower99_8_expected"].to_numpy(float),
+                        theirs["lower_3s_exp_events"].to_numpy(float))
+    same = (_quiet(lambda: funnel_significance(ratio, "o", "e", statistic="ratio"))()
+            ["significance"].to_numpy()
+            == _quiet(lambda: ph.assign_funnel_significance(ratio, "o", "ratio",
+                                                            denom_col="e"))()
+            ["significance"].to_numpy()).all()
+    print(f"funnel limits of a ratio (Poisson means): max rel diff {diff:.1e}; the defining "
+          f"equation P(X >= O; m) = 0.001 holds to {ours_err:.1e} for healthgap, "
+          f"{peer_err:.1e} for PHStatsMethods; same significance: {same}. healthgap is right: "
+          "it solves the equation exactly (inverse incomplete gamma), PHStatsMethods (as "
+          "PHEindicatormethods and OHID's Excel tool) stops a bisection at a step of 6e-8",
+          flush=True)
+
+
 def run(scale: float = 1.0) -> None:
     """Print one line per workload against PHStatsMethods, then healthgap alone at 10x."""
     def k(n: int) -> int:
@@ -189,6 +266,8 @@ def run(scale: float = 1.0) -> None:
     _isr(k(10_000), peer)
     _mean(k(1_000_000), k(10_000), peer)
     _quantile(k(32_844), k(300), peer)
+    if peer:
+        differences()
     print("-- healthgap alone at 1x and 10x: rows/s should stay about the same (linear)",
           flush=True)
     for factor in (1, 10):
