@@ -94,3 +94,25 @@ def test_demo_twice_gives_identical_data_exports_and_vintage(two_runs):
 @pytest.mark.slow
 def test_demo_twice_gives_identical_report(two_runs):
     assert _differing(two_runs, lambda name: name.startswith("report/")) == []
+
+
+def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
+    # `healthgap compute` on the strategy's folder and the demo's data gives the engine's
+    # values of the main job (the demo's vintage adds the commitments' measures)
+    from healthgap.catalogue.strategy import LONDON_DIR
+    from healthgap.store import Store
+
+    out, _ = demo_run
+    store = tmp_path / "again.duckdb"
+    result = runner.invoke(app, ["compute", str(LONDON_DIR), "--data", str(out / "data"),
+                                 "--store", str(store), "--quiet"])
+    assert result.exit_code == 0, result.output
+    keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
+    with Store.open(store) as again, Store.open(out / STORE) as demo:
+        ours = again.values(again.vintages()["id"][0].as_py()).to_pandas()
+        theirs = demo.values(demo.vintages()["id"][0].as_py()).to_pandas()
+    theirs = theirs[theirs["indicator_id"].isin(set(ours["indicator_id"]))]
+    assert len(ours) == len(theirs) > 1000
+    ours, theirs = (f.sort_values(keys).reset_index(drop=True) for f in (ours, theirs))
+    for column in ("value", "lower95_0cl", "upper95_0cl", "count", "denominator"):
+        assert ours[column].equals(theirs[column]), column

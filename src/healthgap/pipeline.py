@@ -41,7 +41,6 @@ __all__ = [
     "CATALOGUE_DIR",
     "STAGES",
     "PipelineResult",
-    "area_lookup",
     "load_his_catalogue",
     "run",
     "write_summary",
@@ -72,21 +71,6 @@ class PipelineResult:
 def load_his_catalogue() -> Catalogue:
     """Load the London HIS catalogue of engine indicators (``catalogue/london/indicators``)."""
     return load_catalogue(CATALOGUE_DIR)
-
-
-def area_lookup(lsoa_lookup: pa.Table) -> pa.Table:
-    """Build the catalogue's lookup: small areas, and each borough mapped to itself.
-
-    Tables published by borough (survey, notifications, registers) then roll up through the
-    same lookup as record-level tables by small area.
-    """
-    small = pl.from_arrow(lsoa_lookup.select(
-        ["lsoa_code", "borough_code", "imd_decile_london", "imd_decile_national"]))
-    assert isinstance(small, pl.DataFrame)
-    small = small.rename({"lsoa_code": "area_code"})
-    boroughs = small.select("borough_code").unique().sort("borough_code").with_columns(
-        pl.col("borough_code").alias("area_code"))
-    return pl.concat([small, boroughs], how="diagonal").to_arrow()
 
 
 def _areas(lookup: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
@@ -135,13 +119,10 @@ def _population(cells: pl.DataFrame) -> pl.DataFrame:
     ).sort("area_code", "year", "sex", "age_start")
 
 
-def _engine_data(data_dir: Path, lookup: pa.Table, catalogue: Catalogue) -> dict[str, Any]:
+def _engine_data(data_dir: Path, catalogue: Catalogue) -> dict[str, Path]:
     from healthgap.engine.compute import input_tables
 
-    tables = input_tables(catalogue) - {catalogue.geography.lookup}
-    data: dict[str, Any] = {name: data_dir / f"{name}.parquet" for name in sorted(tables)}
-    data[catalogue.geography.lookup] = lookup
-    return data
+    return {name: data_dir / f"{name}.parquet" for name in sorted(input_tables(catalogue))}
 
 
 def run(out: Path | str, *, seed: int = DEFAULT_SEED, years: Sequence[int] = DEFAULT_YEARS,
@@ -191,7 +172,6 @@ def run(out: Path | str, *, seed: int = DEFAULT_SEED, years: Sequence[int] = DEF
     strategy = load_strategy()
     metas = _metadata(catalogue, strategy)
     lsoa_lookup = pq.read_table(data_dir / "lsoa_lookup.parquet")
-    lookup = area_lookup(lsoa_lookup)
     with Store.open(store_path) as store:
         step("store", 0, 1)
         store.add_areas(*_areas(lsoa_lookup))
@@ -200,7 +180,7 @@ def run(out: Path | str, *, seed: int = DEFAULT_SEED, years: Sequence[int] = DEF
         store.add_population(population.to_arrow())
         step("store", 1, 1)
 
-        values = _compute(catalogue, strategy, data_dir, lookup, population, step)
+        values = _compute(catalogue, strategy, data_dir, population, step)
 
         step("vintage", 0, 1)
         parameters = {
@@ -241,7 +221,7 @@ def _metadata(catalogue: Catalogue, strategy: Strategy) -> list[IndicatorMeta]:
     return [metas[key] for key in sorted(metas)]
 
 
-def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path, lookup: pa.Table,
+def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path,
              population: pl.DataFrame, step: Callable[[str, int, int], None]) -> pa.Table:
     """Every value of the vintage: the engine's indicators and the commitments' measures."""
     from healthgap.engine import compute_counts, values_from_counts
@@ -256,7 +236,7 @@ def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path, lookup: p
     with warnings.catch_warnings():
         # groups withheld by OHID's rules are kept with the reason in value_note
         warnings.simplefilter("ignore", SuppressedWarning)
-        counts = compute_counts(catalogue, _engine_data(data_dir, lookup, catalogue),
+        counts = compute_counts(catalogue, _engine_data(data_dir, catalogue),
                                 progress=engine_progress)
         engine = pl.from_arrow(values_from_counts(catalogue, counts, progress=engine_progress))
         assert isinstance(engine, pl.DataFrame)

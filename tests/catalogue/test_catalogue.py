@@ -318,3 +318,11 @@ def test_new_methods_load(tmp_path):
     assert catalogue["satisfaction"].inequality[0].measures == ("d", "r", "bgv")
     assert catalogue["share"].ratio.numerator == "lbw"
     assert catalogue.geography.breakdowns["age"].bands == {"0-44": (0, 44), "45+": (45, None)}
+
+
+def test_a_strategy_folder_stands_for_its_indicators_folder():
+    from healthgap.catalogue.strategy import LONDON_DIR
+
+    whole, indicators = load_catalogue(LONDON_DIR), load_catalogue(LONDON_DIR / "indicators")
+    assert [i.id for i in whole] == [i.id for i in indicators]
+    assert whole.geography == indicators.geography

@@ -12,7 +12,7 @@ from healthgap.catalogue.strategy import load_strategy
 from healthgap.engine import compute_values
 from healthgap.engine.compute import input_tables
 from healthgap.errors import SuppressedWarning
-from healthgap.pipeline import area_lookup, load_his_catalogue
+from healthgap.pipeline import load_his_catalogue
 
 pytestmark = pytest.mark.xdist_group("his_demo")
 
@@ -34,12 +34,8 @@ def strategy():
 @pytest.fixture(scope="module")
 def demo_values(his_demo, catalogue):
     """The catalogue computed by the engine alone on the synthetic London (periods of 2019)."""
-    import pyarrow.parquet as pq
-
     data_dir = his_demo[0].data_dir
-    data = {name: data_dir / f"{name}.parquet"
-            for name in input_tables(catalogue) - {catalogue.geography.lookup}}
-    data["area_lookup"] = area_lookup(pq.read_table(data_dir / "lsoa_lookup.parquet"))
+    data = {name: data_dir / f"{name}.parquet" for name in input_tables(catalogue)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuppressedWarning)
         return pl.from_arrow(compute_values(catalogue, data, years=[2019]))

@@ -201,7 +201,9 @@ def load_catalogue(path: str | Path) -> Catalogue:
     Parameters
     ----------
     path : str or Path
-        A YAML file, or a folder whose YAML files (sorted by name) are read together.
+        A YAML file, or a folder whose YAML files (sorted by name) are read together; a
+        folder with an ``indicators`` subfolder (a strategy's, such as ``catalogue/london``)
+        stands for that subfolder.
 
     Returns
     -------
@@ -233,6 +235,8 @@ def load_catalogue(path: str | Path) -> Catalogue:
     (['lbw'], '<')
     """
     root = Path(path)
+    if root.is_dir() and (root / "indicators").is_dir():
+        root = root / "indicators"  # a strategy's folder (catalogue/london): its indicators
     if root.is_dir():
         files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
         if not files:

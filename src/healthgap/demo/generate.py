@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from healthgap.demo import geography, population, records, series
@@ -63,6 +64,8 @@ def generate(out: Path | str, *, seed: int = DEFAULT_SEED,
         # added after the others so that their random streams, and files, are unchanged
         "general_health": lambda: records.general_health(geo, yrs, rng),
         "smi_register": lambda: records.smi_register(geo, yrs, pop, rng),
+        # the engine's lookup (no random draws): `healthgap compute` reads this folder as is
+        "area_lookup": lambda: _area_lookup(_lookup(geo)),
     }
     manifest: dict[str, object] = {"synthetic": True, "generator": "healthgap.demo",
                                    "generator_version": GENERATOR_VERSION, "seed": seed,
@@ -81,6 +84,26 @@ def generate(out: Path | str, *, seed: int = DEFAULT_SEED,
     (out / "SYNTHETIC.md").write_text(SYNTHETIC_NOTE)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return rows
+
+
+def _area_lookup(lsoa_lookup: pa.Table) -> pa.Table:
+    """Build the London HIS catalogue's lookup (``geography.lookup: area_lookup``).
+
+    Each small area with its borough and within-London and national IMD deciles, and each
+    borough mapped to itself, so that tables published by borough (survey, notifications,
+    registers) roll up through the same lookup as record-level tables by small area.
+    """
+    small = lsoa_lookup.select(["lsoa_code", "borough_code", "imd_decile_london",
+                                "imd_decile_national"]).rename_columns(
+        ["area_code", "borough_code", "imd_decile_london", "imd_decile_national"])
+    boroughs = pc.unique(small["borough_code"]).sort()
+    itself = pa.table({
+        "area_code": boroughs, "borough_code": boroughs,
+        "imd_decile_london": pa.nulls(len(boroughs), small.schema.field("imd_decile_london").type),
+        "imd_decile_national": pa.nulls(len(boroughs),
+                                        small.schema.field("imd_decile_national").type),
+    })
+    return pa.concat_tables([small.replace_schema_metadata(None), itself])
 
 
 def _lookup(geo: geography.Geography) -> pa.Table:

@@ -23,8 +23,10 @@ def connect(backend: Any = "duckdb") -> Any:
         if backend == "spark":
             from pyspark.sql import SparkSession
 
+            # no console progress of Spark's own: it would print over ours
             session = (SparkSession.builder.master("local[*]").appName("healthgap")
-                       .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+                       .config("spark.sql.session.timeZone", "UTC")
+                       .config("spark.ui.showConsoleProgress", "false").getOrCreate())
             return ibis.pyspark.connect(session)
         raise InputError(f"backend must be one of {list(BACKENDS)} or a SparkSession; "
                          f"got {backend!r}")
