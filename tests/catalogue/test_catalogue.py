@@ -326,3 +326,9 @@ def test_a_strategy_folder_stands_for_its_indicators_folder():
     whole, indicators = load_catalogue(LONDON_DIR), load_catalogue(LONDON_DIR / "indicators")
     assert [i.id for i in whole] == [i.id for i in indicators]
     assert whole.geography == indicators.geography
+
+
+def test_a_folder_without_a_strategy_reads_its_own_files(tmp_path):
+    _write(tmp_path, "lbw.yaml", GOOD)
+    (tmp_path / "indicators").mkdir()  # just a subfolder: not a strategy's indicators
+    assert [i.id for i in load_catalogue(tmp_path)] == ["lbw"]

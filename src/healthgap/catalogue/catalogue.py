@@ -202,8 +202,8 @@ def load_catalogue(path: str | Path) -> Catalogue:
     ----------
     path : str or Path
         A YAML file, or a folder whose YAML files (sorted by name) are read together; a
-        folder with an ``indicators`` subfolder (a strategy's, such as ``catalogue/london``)
-        stands for that subfolder.
+        strategy's folder (``strategy.yaml`` beside an ``indicators`` folder, as
+        ``catalogue/london``) stands for its ``indicators`` folder.
 
     Returns
     -------
@@ -235,8 +235,8 @@ def load_catalogue(path: str | Path) -> Catalogue:
     (['lbw'], '<')
     """
     root = Path(path)
-    if root.is_dir() and (root / "indicators").is_dir():
-        root = root / "indicators"  # a strategy's folder (catalogue/london): its indicators
+    if (root / "strategy.yaml").is_file() and (root / "indicators").is_dir():
+        root = root / "indicators"
     if root.is_dir():
         files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
         if not files:

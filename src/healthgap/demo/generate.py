@@ -49,8 +49,9 @@ def generate(out: Path | str, *, seed: int = DEFAULT_SEED,
     geo = geography.make_geography(rng)
     pop = population.populations(geo, yrs, rng)
     rates = population.hazards(geo, yrs)
+    lookup = _lookup(geo)
     tables: dict[str, Callable[[], pa.Table]] = {
-        "lsoa_lookup": lambda: _lookup(geo),
+        "lsoa_lookup": lambda: lookup,
         "population": lambda: _population_table(geo, yrs, pop),
         "deaths": lambda: records.deaths(geo, yrs, pop, rates, rng),
         "births": lambda: records.births(geo, yrs, pop, rng),
@@ -65,7 +66,7 @@ def generate(out: Path | str, *, seed: int = DEFAULT_SEED,
         "general_health": lambda: records.general_health(geo, yrs, rng),
         "smi_register": lambda: records.smi_register(geo, yrs, pop, rng),
         # the engine's lookup (no random draws): `healthgap compute` reads this folder as is
-        "area_lookup": lambda: _area_lookup(_lookup(geo)),
+        "area_lookup": lambda: _area_lookup(lookup),
     }
     manifest: dict[str, object] = {"synthetic": True, "generator": "healthgap.demo",
                                    "generator_version": GENERATOR_VERSION, "seed": seed,

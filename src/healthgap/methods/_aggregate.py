@@ -41,14 +41,13 @@ def sums(g: Groups, *arrays: np.ndarray) -> list[np.ndarray]:
     group).
 
     Integer arrays are summed exactly in 64-bit integers (the same sums as adding them as
-    floats while the totals stay below 2**53, and no float copy of every row); wider totals
-    than 64 bits could hold fall back to floats.
+    floats while the totals stay below 2**53, and no float copy of every row), unless rows
+    times the largest magnitude could reach 2**62: then as floats.
     """
     out = []
     for values in arrays:
         if values.dtype.kind in "iu" and len(values) and (
-                (values.dtype.itemsize <= 4 and len(values) < 2**31)  # |total| < 2**62
-                or max(-int(values.min()), int(values.max())) < 2**62 // len(values)):
+                max(-int(values.min()), int(values.max())) < 2**62 // len(values)):
             total = np.zeros(g.count, dtype=np.int64)
             np.add.at(total, g.ids, values.astype(np.int64, copy=False))
             out.append(total.astype(float))

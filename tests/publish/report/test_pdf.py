@@ -1,6 +1,8 @@
+import os
 import re
 import shutil
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -63,3 +65,23 @@ def test_pdf_pages_are_not_blank_and_show_charts(pdf_reports, tmp_path):
     assert min(ink) > 0.005, f"a blank page: {ink}"
     # charts (coloured marks, not only the red synthetic banner) on several pages
     assert sum(c > 0.02 for c in colour) >= 4, colour
+
+
+def test_fonts_subset_by_fonttools_carry_no_time_of_writing(monkeypatch):
+    # without HarfBuzz-Subset, WeasyPrint subsets fonts with fontTools, which stamps each font
+    # with timestampNow(): inside the PDF writer's context that is fixed, and the caller's
+    # environment is as it was afterwards
+    from fontTools.misc.timeTools import timestampNow
+
+    from healthgap.publish.report.builder import _fixed_font_timestamps
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    with _fixed_font_timestamps():
+        first = timestampNow()
+        time.sleep(1.1)
+        assert timestampNow() == first
+    assert "SOURCE_DATE_EPOCH" not in os.environ
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    with _fixed_font_timestamps():
+        assert os.environ["SOURCE_DATE_EPOCH"] == "1700000000"
+    assert os.environ["SOURCE_DATE_EPOCH"] == "1700000000"
