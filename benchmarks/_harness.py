@@ -82,8 +82,14 @@ def max_rel_diff(a: Any, b: Any) -> float:
     return float(np.nanmax(rel)) if rel.size else 0.0
 
 
-def line(name: str, size: str, ours: float, peer: float | None = None,
-         diff: float | None = None, extra: str = "") -> None:
+def line(
+    name: str,
+    size: str,
+    ours: float,
+    peer: float | None = None,
+    diff: float | None = None,
+    extra: str = "",
+) -> None:
     """Print one result line: workload, size, our time, peer time and ratio, difference."""
     text = f"{name:<34} {size:<22} healthgap {ours:8.3f} s"
     if peer is not None:

@@ -31,14 +31,19 @@ def _values(n_rows: int, seed: int = 20261123) -> pl.DataFrame:
     value = counts / denominators
     half = 1.96 * np.sqrt(np.maximum(value * (1 - value), 1e-4) / denominators)
     series = np.arange(n_series).repeat(periods)
-    return pl.DataFrame({
-        "area": series // 50,
-        "indicator": series % 50,
-        "period": np.tile(np.arange(2014, 2014 + periods), n_series),
-        "x": counts, "n": denominators, "value": value,
-        "lowercl": value - half, "uppercl": value + half,
-        "england": np.full(n_rows, 0.2),
-    })
+    return pl.DataFrame(
+        {
+            "area": series // 50,
+            "indicator": series % 50,
+            "period": np.tile(np.arange(2014, 2014 + periods), n_series),
+            "x": counts,
+            "n": denominators,
+            "value": value,
+            "lowercl": value - half,
+            "uppercl": value + half,
+            "england": np.full(n_rows, 0.2),
+        }
+    )
 
 
 def run(scale: float = 1.0) -> None:
@@ -50,26 +55,42 @@ def run(scale: float = 1.0) -> None:
         return benchmark(df, benchmark_value="england", polarity="low_is_good")
 
     def compare_two_levels() -> pl.DataFrame:
-        return benchmark(df, "value", ["lowercl", "lowercl"], ["uppercl", "uppercl"],
-                         "england", polarity="low_is_good", level=(95, 99.8))
+        return benchmark(
+            df,
+            "value",
+            ["lowercl", "lowercl"],
+            ["uppercl", "uppercl"],
+            "england",
+            polarity="low_is_good",
+            level=(95, 99.8),
+        )
 
     def trend() -> pl.DataFrame:
-        return recent_trend(df, "x", "n", "period", group_by=["area", "indicator"],
-                            polarity="low_is_good")
+        return recent_trend(
+            df, "x", "n", "period", group_by=["area", "indicator"], polarity="low_is_good"
+        )
 
     memory, out = peak_rss_mb(compare)
     assert len(out) == n_rows
     seconds = median_seconds(compare, repeat=3)
-    line("benchmark (95% CI overlap)", size, seconds,
-         extra=f"{n_rows / seconds:,.0f} rows/s  peak +{memory:,.0f} MB")
+    line(
+        "benchmark (95% CI overlap)",
+        size,
+        seconds,
+        extra=f"{n_rows / seconds:,.0f} rows/s  peak +{memory:,.0f} MB",
+    )
     seconds = median_seconds(compare_two_levels, repeat=3)
     line("benchmark (95%/99.8%)", size, seconds, extra=f"{n_rows / seconds:,.0f} rows/s")
 
     memory, out = peak_rss_mb(trend)
     assert len(out) == n_rows // 10
     seconds = median_seconds(trend, repeat=3)
-    line("recent_trend (proportions)", size, seconds,
-         extra=f"{n_rows / seconds:,.0f} rows/s  {len(out):,} series  peak +{memory:,.0f} MB")
+    line(
+        "recent_trend (proportions)",
+        size,
+        seconds,
+        extra=f"{n_rows / seconds:,.0f} rows/s  {len(out):,} series  peak +{memory:,.0f} MB",
+    )
 
     cpu = time.process_time()
     total = median_seconds(lambda: (compare(), trend()), repeat=3)

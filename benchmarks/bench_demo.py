@@ -25,17 +25,20 @@ def run_bench(scale: float = 1.0) -> None:
             finished[stage] = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as out:
-        peak, result = peak_rss_mb(lambda: pipeline.run(out, years=years,
-                                                          progress=progress))
+        peak, result = peak_rss_mb(lambda: pipeline.run(out, years=years, progress=progress))
     total = time.perf_counter() - start
     size = f"{n_years} years, 33 boroughs"
     previous = start
     for stage in pipeline.STAGES:
         line(f"demo pipeline: {stage}", size, finished[stage] - previous)
         previous = finished[stage]
-    line("demo pipeline: total", size, total,
-         extra=f"{result.n_values:,} values, {result.n_values / total:,.0f} values/s, "
-               f"peak +{peak:,.0f} MB")
+    line(
+        "demo pipeline: total",
+        size,
+        total,
+        extra=f"{result.n_values:,} values, {result.n_values / total:,.0f} values/s, "
+        f"peak +{peak:,.0f} MB",
+    )
 
 
 def run(scale: float = 1.0) -> None:

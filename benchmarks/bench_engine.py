@@ -47,8 +47,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "tests" / "engine" / "catalogue"
 N_LSOA, N_BOROUGH, N_REGION = 33_755, 317, 9
 YEARS = range(2011, 2021)
-PER_YEAR = {"deaths": 600_000, "births": 600_000, "child_measurements": 1_000_000,
-            "survey": 300_000}
+PER_YEAR = {
+    "deaths": 600_000,
+    "births": 600_000,
+    "child_measurements": 1_000_000,
+    "survey": 300_000,
+}
 ADMISSIONS = 100_000_000
 SEED = 20_240_601
 GENERATOR = "v2"  # bump when the generated data changes
@@ -99,10 +103,10 @@ def _sql(scale: float, seed: int) -> dict[str, str]:
     date = "make_date(y.year, 1 + {}::INTEGER, 1 + {}::INTEGER)"
     return {
         "g_areas": f"SELECT i::INTEGER AS idx, printf('E01%06d', i) AS lsoa_code "
-                   f"FROM range({n}) t(i)",
+        f"FROM range({n}) t(i)",
         "g_years": f"SELECT i::INTEGER AS k, ({first} + i)::INTEGER AS year, "
-                   f"printf('%d/%02d', {first} + i, ({first} + i + 1) % 100) AS label "
-                   f"FROM range({years}) t(i)",
+        f"printf('%d/%02d', {first} + i, ({first} + i + 1) % 100) AS label "
+        f"FROM range({years}) t(i)",
         "lsoa_lookup": f"""
             WITH a AS (SELECT i, (hash(i, {seed}, 'imd') % 100000) / 1000.0 AS imd_score,
                               i % {N_BOROUGH} AS b FROM range({n}) t(i))
@@ -123,47 +127,47 @@ def _sql(scale: float, seed: int) -> dict[str, str]:
                  CROSS JOIN range(0, 91) a(age)""",
         "deaths": f"""
             WITH r AS (SELECT i, hash(i, {seed}, 'deaths') AS h, hash(i, {seed}, 'deaths2') AS h2
-                       FROM range({round(PER_YEAR['deaths'] * years * scale)}) t(i))
+                       FROM range({round(PER_YEAR["deaths"] * years * scale)}) t(i))
             SELECT i AS person_id, g.lsoa_code, y.year,
-                   {date.format(_bits('h', 16, 12), _bits('h', 32, 28))} AS date_of_death,
-                   {sex.format(_bits('h', 48, 2))} AS sex,
-                   least(104, greatest({_bits('h2', 0, 100)}, {_bits('h2', 16, 100)},
-                                       {_bits('h2', 32, 105)}))::INTEGER AS age,
-                   {icd}[1 + {_bits('h2', 48, 10)}::INTEGER] AS icd10
-            FROM r {area} = {_bits('h', 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
+                   {date.format(_bits("h", 16, 12), _bits("h", 32, 28))} AS date_of_death,
+                   {sex.format(_bits("h", 48, 2))} AS sex,
+                   least(104, greatest({_bits("h2", 0, 100)}, {_bits("h2", 16, 100)},
+                                       {_bits("h2", 32, 105)}))::INTEGER AS age,
+                   {icd}[1 + {_bits("h2", 48, 10)}::INTEGER] AS icd10
+            FROM r {area} = {_bits("h", 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
         "births": f"""
             WITH r AS (SELECT i, hash(i, {seed}, 'births') AS h, hash(i, {seed}, 'births2') AS h2
-                       FROM range({round(PER_YEAR['births'] * years * scale)}) t(i))
-            SELECT g.lsoa_code, y.year, {sex.format(_bits('h', 16, 2))} AS sex,
-                   CASE WHEN {_bits('h', 32, 50)} = 0 THEN NULL
-                        ELSE 1800 + {_bits('h2', 0, 1000)} + {_bits('h2', 16, 1000)}
-                             + {_bits('h2', 32, 800)}
+                       FROM range({round(PER_YEAR["births"] * years * scale)}) t(i))
+            SELECT g.lsoa_code, y.year, {sex.format(_bits("h", 16, 2))} AS sex,
+                   CASE WHEN {_bits("h", 32, 50)} = 0 THEN NULL
+                        ELSE 1800 + {_bits("h2", 0, 1000)} + {_bits("h2", 16, 1000)}
+                             + {_bits("h2", 32, 800)}
                    END::INTEGER AS birth_weight_g,
-                   (30 + {_bits('h', 48, 12)})::INTEGER AS gestation_weeks,
-                   (17 + {_bits('h2', 48, 28)})::INTEGER AS mother_age
-            FROM r {area} = {_bits('h', 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
+                   (30 + {_bits("h", 48, 12)})::INTEGER AS gestation_weeks,
+                   (17 + {_bits("h2", 48, 28)})::INTEGER AS mother_age
+            FROM r {area} = {_bits("h", 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
         "child_measurements": f"""
             WITH r AS (SELECT i, hash(i, {seed}, 'child') AS h
-                       FROM range({round(PER_YEAR['child_measurements'] * years * scale)}) t(i))
+                       FROM range({round(PER_YEAR["child_measurements"] * years * scale)}) t(i))
             SELECT g.lsoa_code, y.label AS academic_year,
-                   CASE WHEN {_bits('h', 16, 2)} = 0 THEN 'Reception' ELSE 'Year 6' END
+                   CASE WHEN {_bits("h", 16, 2)} = 0 THEN 'Reception' ELSE 'Year 6' END
                        AS school_year,
-                   {sex.format(_bits('h', 32, 2))} AS sex,
+                   {sex.format(_bits("h", 32, 2))} AS sex,
                    ['Underweight','Healthy weight','Healthy weight','Healthy weight',
-                    'Overweight','Obese','Severely obese'][1 + {_bits('h', 48, 7)}::INTEGER]
+                    'Overweight','Obese','Severely obese'][1 + {_bits("h", 48, 7)}::INTEGER]
                        AS bmi_category
-            FROM r {area} = {_bits('h', 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
+            FROM r {area} = {_bits("h", 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
         "survey": f"""
             WITH r AS (SELECT i, hash(i, {seed}, 'survey') AS h, hash(i, {seed}, 'survey2') AS h2
-                       FROM range({round(PER_YEAR['survey'] * years * scale)}) t(i)),
-                 a AS (SELECT *, {_bits('h', 32, 91)}::INTEGER AS age FROM r)
-            SELECT g.lsoa_code, y.year, {sex.format(_bits('h', 16, 2))} AS sex, age,
+                       FROM range({round(PER_YEAR["survey"] * years * scale)}) t(i)),
+                 a AS (SELECT *, {_bits("h", 32, 91)}::INTEGER AS age FROM r)
+            SELECT g.lsoa_code, y.year, {sex.format(_bits("h", 16, 2))} AS sex, age,
                    ['White','White','White','Asian','Black','Mixed','Other']
-                       [1 + {_bits('h2', 0, 7)}::INTEGER] AS ethnic_group,
-                   CASE WHEN {_bits('h2', 16, 20)} = 0 THEN NULL
-                        ELSE {_bits('h2', 32, 11)}::DOUBLE END AS life_satisfaction,
-                   {_bits('h2', 48, 100)} < 97 - age * 0.6 AS good_health
-            FROM a {area} = {_bits('h', 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
+                       [1 + {_bits("h2", 0, 7)}::INTEGER] AS ethnic_group,
+                   CASE WHEN {_bits("h2", 16, 20)} = 0 THEN NULL
+                        ELSE {_bits("h2", 32, 11)}::DOUBLE END AS life_satisfaction,
+                   {_bits("h2", 48, 100)} < 97 - age * 0.6 AS good_health
+            FROM a {area} = {_bits("h", 0, n)}::INTEGER {year} = (i % {years})::INTEGER""",
         "air_quality": f"""
             SELECT printf('E09%06d', b) AS borough_code, y.year,
                    (8 + hash(b, y.k, {seed}, 'pm25') % 700 / 100.0)::DOUBLE AS pm25
@@ -173,12 +177,12 @@ def _sql(scale: float, seed: int) -> dict[str, str]:
                               hash(i, {seed}, 'person') % {people} AS person
                        FROM range({round(ADMISSIONS * scale)}) t(i))
             SELECT person::BIGINT AS person_id, g.lsoa_code, y.year,
-                   {date.format(_bits('h', 0, 12), _bits('h', 16, 28))} AS admission_date,
+                   {date.format(_bits("h", 0, 12), _bits("h", 16, 28))} AS admission_date,
                    CASE WHEN person % 2 = 0 THEN 'Male' ELSE 'Female' END AS sex,
                    (person % 91)::INTEGER AS age,
-                   CASE WHEN {_bits('h', 32, 5)} < 3 THEN 'Emergency' ELSE 'Elective' END
+                   CASE WHEN {_bits("h", 32, 5)} < 3 THEN 'Emergency' ELSE 'Elective' END
                        AS admission_method,
-                   ['I21.9','J18.9','S72.0','K35.8'][1 + {_bits('h', 48, 4)}::INTEGER]
+                   ['I21.9','J18.9','S72.0','K35.8'][1 + {_bits("h", 48, 4)}::INTEGER]
                        AS primary_diagnosis
             FROM r {area} = (person % {n})::INTEGER {year} = (i % {years})::INTEGER""",
     }
@@ -196,8 +200,9 @@ def national_data(scale: float = 1.0, seed: int = SEED) -> Path:
     sql = _sql(scale, seed)
     tables = [name for name in sql if not name.startswith("g_")]
     # a complete folder gets only the tables added to the generator since it was written
-    todo = [name for name in tables
-            if not done.exists() or not (folder / f"{name}.parquet").exists()]
+    todo = [
+        name for name in tables if not done.exists() or not (folder / f"{name}.parquet").exists()
+    ]
     if not todo:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -211,13 +216,16 @@ def national_data(scale: float = 1.0, seed: int = SEED) -> Path:
         if name not in todo:
             continue
         target = folder / f"{name}.parquet"
-        con.raw_sql(f"COPY ({query}) TO '{target}' "
-                    f"(FORMAT parquet, ROW_GROUP_SIZE 1000000)")
+        con.raw_sql(f"COPY ({query}) TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
     done.write_text("ok\n")
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in folder.glob("*.parquet"))
     seconds = time.perf_counter() - t0
-    line(f"engine: generate national data ({', '.join(todo)})", f"{rows:,} rows", seconds,
-         extra=f"{rows / seconds:,.0f} rows/s  cpu {cpu_seconds() - c0:,.1f} s")
+    line(
+        f"engine: generate national data ({', '.join(todo)})",
+        f"{rows:,} rows",
+        seconds,
+        extra=f"{rows / seconds:,.0f} rows/s  cpu {cpu_seconds() - c0:,.1f} s",
+    )
     return folder
 
 
@@ -226,8 +234,12 @@ def _pandas_counts(sample: pd.DataFrame) -> pd.DataFrame:
     age = sample["age"].to_numpy()
     band = np.where(age >= 90, 90, age - age % 5)
     frame = sample.assign(age_start=band)
-    return (frame.groupby(["lsoa_code", "year", "sex", "age_start"], observed=True)
-            .size().rename("n").reset_index())
+    return (
+        frame.groupby(["lsoa_code", "year", "sex", "age_start"], observed=True)
+        .size()
+        .rename("n")
+        .reset_index()
+    )
 
 
 def aggregate_admissions(folder: Path) -> None:
@@ -248,26 +260,36 @@ def aggregate_admissions(folder: Path) -> None:
 
     k = min(n_rows, 5_000_000)
     t1, c1 = time.perf_counter(), cpu_seconds()  # the analyst reads the file, then groups
-    sample = next(pq.ParquetFile(path).iter_batches(
-        batch_size=k, columns=["lsoa_code", "year", "sex", "age"])).to_pandas()
+    sample = next(
+        pq.ParquetFile(path).iter_batches(batch_size=k, columns=["lsoa_code", "year", "sex", "age"])
+    ).to_pandas()
     peer = _pandas_counts(sample)
     pandas_full = (time.perf_counter() - t1) * n_rows / len(sample)
     pandas_cpu = (cpu_seconds() - c1) * n_rows / len(sample)
     # agreement on the sample: the engine's expression on the same rows
     con = _duckdb()
     table = con.create_table("sample", sample, temp=True)
-    mine = (count_expression(table, part, period_type="calendar", bands="five").to_pandas()
-            .rename(columns={"area_code": "lsoa_code"}))
+    mine = (
+        count_expression(table, part, period_type="calendar", bands="five")
+        .to_pandas()
+        .rename(columns={"area_code": "lsoa_code"})
+    )
     keys = ["lsoa_code", "year", "sex", "age_start"]
     for frame in (peer, mine):
         frame[["year", "age_start"]] = frame[["year", "age_start"]].astype(int)
     merged = peer.merge(mine, on=keys, suffixes=("_pd", "_hg"), how="outer").fillna(0)
     diff = max_rel_diff(merged["n_hg"], merged["n_pd"])
-    line("engine: admissions -> counts (duckdb)", f"{n_rows:,} rows", seconds, pandas_full,
-         diff, f"{n_rows / seconds:,.0f} rows/s  peak {peak:,.0f} MB  {len(counts):,} cells  "
-               f"cpu {cpu:,.1f} s (pandas cpu {pandas_cpu:,.1f} s: {pandas_cpu / cpu:.1f}x)  "
-               f"(pandas: read + group-by timed on the first {len(sample):,} rows, scaled to "
-               f"{n_rows:,}; all {n_rows:,} would not fit its memory budget)")
+    line(
+        "engine: admissions -> counts (duckdb)",
+        f"{n_rows:,} rows",
+        seconds,
+        pandas_full,
+        diff,
+        f"{n_rows / seconds:,.0f} rows/s  peak {peak:,.0f} MB  {len(counts):,} cells  "
+        f"cpu {cpu:,.1f} s (pandas cpu {pandas_cpu:,.1f} s: {pandas_cpu / cpu:.1f}x)  "
+        f"(pandas: read + group-by timed on the first {len(sample):,} rows, scaled to "
+        f"{n_rows:,}; all {n_rows:,} would not fit its memory budget)",
+    )
 
 
 def whole_catalogue(folder: Path) -> pl.DataFrame:
@@ -285,11 +307,14 @@ def whole_catalogue(folder: Path) -> pl.DataFrame:
         # ratios of two indicators last, from their values
         tables: dict[str, pa.Table] = {}
         for ind in sorted(catalogue, key=lambda ind: ind.method in FROM_VALUES):
-            tables[ind.id] = (derived_values(ind, tables, catalogue)
-                              if ind.method in FROM_VALUES else
-                              values_from_counts(Catalogue(geography=catalogue.geography,
-                                                           indicators=(ind,)),
-                                                 {ind.id: counts.pop(ind.id)}))
+            tables[ind.id] = (
+                derived_values(ind, tables, catalogue)
+                if ind.method in FROM_VALUES
+                else values_from_counts(
+                    Catalogue(geography=catalogue.geography, indicators=(ind,)),
+                    {ind.id: counts.pop(ind.id)},
+                )
+            )
         values = pl.from_arrow(pa.concat_tables(tables.values()))
         stages["stats"], stages["stats_cpu"] = time.perf_counter() - t, cpu_seconds() - c
         assert isinstance(values, pl.DataFrame)
@@ -299,11 +324,15 @@ def whole_catalogue(folder: Path) -> pl.DataFrame:
     peak, values = peak_rss_mb(run)
     seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in folder.glob("*.parquet"))
-    line("engine: test catalogue (duckdb)", f"{len(catalogue)} ind, {rows:,} rows", seconds,
-         extra=f"{rows / seconds:,.0f} rows/s  {len(values):,} values  peak {peak:,.0f} MB  "
-               f"cpu {cpu:,.1f} s  [records->counts {stages['counts']:,.1f} s "
-               f"(cpu {stages['counts_cpu']:,.1f}), statistics {stages['stats']:,.1f} s "
-               f"(cpu {stages['stats_cpu']:,.1f})]")
+    line(
+        "engine: test catalogue (duckdb)",
+        f"{len(catalogue)} ind, {rows:,} rows",
+        seconds,
+        extra=f"{rows / seconds:,.0f} rows/s  {len(values):,} values  peak {peak:,.0f} MB  "
+        f"cpu {cpu:,.1f} s  [records->counts {stages['counts']:,.1f} s "
+        f"(cpu {stages['counts_cpu']:,.1f}), statistics {stages['stats']:,.1f} s "
+        f"(cpu {stages['stats_cpu']:,.1f})]",
+    )
     return values
 
 
@@ -316,8 +345,11 @@ def spark_sample(folder: Path, target_rows: int = 1_000_000) -> None:
         return
     sample = folder.parent / f"{folder.name}-spark-sample"
     lookup = pl.read_parquet(folder / "lsoa_lookup.parquet")
-    total = sum(pq.ParquetFile(p).metadata.num_rows for p in folder.glob("*.parquet")
-                if p.stem != "lsoa_lookup")
+    total = sum(
+        pq.ParquetFile(p).metadata.num_rows
+        for p in folder.glob("*.parquet")
+        if p.stem != "lsoa_lookup"
+    )
     keep = max(20, round(len(lookup) * min(1.0, target_rows / total)))
     codes = lookup["lsoa_code"].head(keep)
     sample.mkdir(parents=True, exist_ok=True)
@@ -330,14 +362,20 @@ def spark_sample(folder: Path, target_rows: int = 1_000_000) -> None:
         part.write_parquet(sample / path.name)
         rows += len(part)
     catalogue = load_catalogue(CATALOGUE)
-    session = (SparkSession.builder.master("local[2]").appName("healthgap-bench")
-               .config("spark.sql.shuffle.partitions", "8").config("spark.ui.enabled", "false")
-               .config("spark.sql.warehouse.dir", str(sample / "spark-warehouse"))
-               .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("healthgap-bench")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.warehouse.dir", str(sample / "spark-warehouse"))
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
     try:
         t0, c0 = time.perf_counter(), cpu_seconds()  # cpu: ours and the JVM's
-        theirs = pl.from_arrow(values_from_counts(
-            catalogue, compute_counts(catalogue, sample, backend=session)))
+        theirs = pl.from_arrow(
+            values_from_counts(catalogue, compute_counts(catalogue, sample, backend=session))
+        )
         t_spark, c_spark = time.perf_counter() - t0, cpu_seconds() - c0
     finally:
         session.stop()
@@ -347,12 +385,22 @@ def spark_sample(folder: Path, target_rows: int = 1_000_000) -> None:
     assert isinstance(theirs, pl.DataFrame)
     assert isinstance(ours, pl.DataFrame)
     identical = theirs.equals(ours)
-    diff = max_rel_diff(theirs["value"].fill_null(np.nan).to_numpy(),
-                        ours["value"].fill_null(np.nan).to_numpy()) if len(theirs) == len(
-        ours) else float("inf")
-    line("engine: test catalogue (spark local)", f"{rows:,} rows sample", t_spark, t_duck, diff,
-         f"(peer = duckdb; identical values: {identical}; {len(ours):,} values; "
-         f"cpu spark {c_spark:,.1f} s incl. JVM, duckdb {c_duck:,.1f} s)")
+    diff = (
+        max_rel_diff(
+            theirs["value"].fill_null(np.nan).to_numpy(), ours["value"].fill_null(np.nan).to_numpy()
+        )
+        if len(theirs) == len(ours)
+        else float("inf")
+    )
+    line(
+        "engine: test catalogue (spark local)",
+        f"{rows:,} rows sample",
+        t_spark,
+        t_duck,
+        diff,
+        f"(peer = duckdb; identical values: {identical}; {len(ours):,} values; "
+        f"cpu spark {c_spark:,.1f} s incl. JVM, duckdb {c_duck:,.1f} s)",
+    )
 
 
 def run(scale: float = 1.0) -> None:

@@ -27,14 +27,16 @@ def _areas(n_areas: int, seed: int = 42) -> pl.DataFrame:
     rates = np.exp(np.linspace(-7.5, -1.6, 20)) * rng.uniform(0.7, 1.4, (n_areas, 1))
     deaths = rng.poisson(pops * rates).astype(float)
     deaths[:, -1] = np.maximum(deaths[:, -1], 1)
-    frame = pl.DataFrame({
-        "area": np.repeat([f"A{i:05d}" for i in range(n_areas)], 20),
-        "age": np.tile(AGES, n_areas),
-        "pops": pops.ravel(),
-        "deaths": deaths.ravel(),
-        "good": np.tile(np.linspace(0.95, 0.5, 20), n_areas),
-        "n": np.tile(np.linspace(400, 80, 20).round(), n_areas),
-    })
+    frame = pl.DataFrame(
+        {
+            "area": np.repeat([f"A{i:05d}" for i in range(n_areas)], 20),
+            "age": np.tile(AGES, n_areas),
+            "pops": pops.ravel(),
+            "deaths": deaths.ravel(),
+            "good": np.tile(np.linspace(0.95, 0.5, 20), n_areas),
+            "n": np.tile(np.linspace(400, 80, 20).round(), n_areas),
+        }
+    )
     return frame.sample(fraction=1.0, shuffle=True, seed=seed)
 
 
@@ -48,8 +50,9 @@ def run(scale: float = 1.0) -> None:
         return life_expectancy(data, "deaths", "pops", "age", group_by="area")
 
     def hle() -> object:
-        return healthy_life_expectancy(data, "deaths", "pops", "age", "good",
-                                       prevalence_n="n", group_by="area")
+        return healthy_life_expectancy(
+            data, "deaths", "pops", "age", "good", prevalence_n="n", group_by="area"
+        )
 
     n_pairs = n_areas  # 5,000 pairs: 10,000 populations
     pairs = _areas(2 * n_pairs, seed=7).with_columns(
@@ -58,19 +61,28 @@ def run(scale: float = 1.0) -> None:
     )
 
     def gap() -> object:
-        return decompose_gap(pairs, "deaths", "pops", "age", "side", reference=0,
-                             group_by="pair")
+        return decompose_gap(pairs, "deaths", "pops", "age", "side", reference=0, group_by="pair")
 
     le()  # warm up
     t = median_seconds(le)
     mem, _ = peak_rss_mb(le)
-    line("life expectancy (Chiang II)", size, t, R_SECONDS, None,
-         f"{rows / t:,.0f} rows/s  peak +{mem:.0f} MB  (peer = PHEindicatormethods, "
-         "reference time from issue 3, not measured; goal < 0.5 s)")
+    line(
+        "life expectancy (Chiang II)",
+        size,
+        t,
+        R_SECONDS,
+        None,
+        f"{rows / t:,.0f} rows/s  peak +{mem:.0f} MB  (peer = PHEindicatormethods, "
+        "reference time from issue 3, not measured; goal < 0.5 s)",
+    )
     hle()
     t = median_seconds(hle)
     line("healthy life expectancy (Sullivan)", size, t, extra=f"{rows / t:,.0f} rows/s")
     gap()
     t = median_seconds(gap)
-    line("gap decomposition (Arriaga)", f"{n_pairs:,} pairs x 20 bands", t,
-         extra=f"{len(pairs) / t:,.0f} input rows/s")
+    line(
+        "gap decomposition (Arriaga)",
+        f"{n_pairs:,} pairs x 20 bands",
+        t,
+        extra=f"{len(pairs) / t:,.0f} input rows/s",
+    )

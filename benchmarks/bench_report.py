@@ -30,9 +30,9 @@ def run(scale: float = 1.0) -> None:
     n_boroughs = max(3, min(33, round(33 * scale)))
     n_years = max(5, min(10, round(10 * scale)))
     with tempfile.TemporaryDirectory() as tmp:
-        path, vintage = _fixture().make_store(Path(tmp) / "report.duckdb",
-                                              n_boroughs=n_boroughs,
-                                              years=range(2024 - n_years, 2024))
+        path, vintage = _fixture().make_store(
+            Path(tmp) / "report.duckdb", n_boroughs=n_boroughs, years=range(2024 - n_years, 2024)
+        )
         with Store.open(path) as store:
             n_values = store.values(vintage).num_rows
             n_ind = len(store.indicators())
@@ -40,12 +40,15 @@ def run(scale: float = 1.0) -> None:
             for pdf in (False, True):
                 out = Path(tmp) / ("site-pdf" if pdf else "site")
                 t0 = time.perf_counter()
-                memory, result = peak_rss_mb(lambda out=out, pdf=pdf: write_report(
-                    store, vintage, out, pdf=pdf))
+                memory, result = peak_rss_mb(
+                    lambda out=out, pdf=pdf: write_report(store, vintage, out, pdf=pdf)
+                )
                 seconds = time.perf_counter() - t0
-                extra = (f"{result.n_pages} pages, {result.n_charts} charts, "
-                         f"{result.n_downloads} downloads, {n_values:,} values, "
-                         f"peak +{memory:,.0f} MB")
+                extra = (
+                    f"{result.n_pages} pages, {result.n_charts} charts, "
+                    f"{result.n_downloads} downloads, {n_values:,} values, "
+                    f"peak +{memory:,.0f} MB"
+                )
                 if pdf:
                     extra += f", PDF {result.pdf_pages} pages"
                 line("report HTML + PDF" if pdf else "report HTML", size, seconds, extra=extra)

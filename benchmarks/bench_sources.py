@@ -14,31 +14,64 @@ from healthgap import sources
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 REAL_FILES = [
-    ("imd2019 (File 1)", sources.read_imd2019,
-     SHARED / "deprivation" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"),
-    ("imd2019-london", sources.read_imd2019_london,
-     SHARED / "deprivation" / "ID 2019 for London.xlsx"),
-    ("ons-population (MYE 2019)", sources.read_ons_population,
-     SHARED / "population" / "ukmidyearestimates20192020ladcodes.xls"),
-    ("census-2021 TS007A LSOA", sources.read_census_2021,
-     SHARED / "population" / "census2021-ts007a-lsoa.csv"),
-    ("lsoa-shapefile (London)", sources.read_lsoa_shapefile,
-     SHARED / "boundaries" / "lsoa_2011_london_gen_mhw" / "LSOA_2011_London_gen_MHW.shp"),
-    ("fingertips (API dialect)", sources.read_fingertips_csv,
-     SHARED / "fingertips" / "jargonautical_data-dev__indicators-CountyUA.data.csv"),
+    (
+        "imd2019 (File 1)",
+        sources.read_imd2019,
+        SHARED / "deprivation" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx",
+    ),
+    (
+        "imd2019-london",
+        sources.read_imd2019_london,
+        SHARED / "deprivation" / "ID 2019 for London.xlsx",
+    ),
+    (
+        "ons-population (MYE 2019)",
+        sources.read_ons_population,
+        SHARED / "population" / "ukmidyearestimates20192020ladcodes.xls",
+    ),
+    (
+        "census-2021 TS007A LSOA",
+        sources.read_census_2021,
+        SHARED / "population" / "census2021-ts007a-lsoa.csv",
+    ),
+    (
+        "lsoa-shapefile (London)",
+        sources.read_lsoa_shapefile,
+        SHARED / "boundaries" / "lsoa_2011_london_gen_mhw" / "LSOA_2011_London_gen_MHW.shp",
+    ),
+    (
+        "fingertips (API dialect)",
+        sources.read_fingertips_csv,
+        SHARED / "fingertips" / "jargonautical_data-dev__indicators-CountyUA.data.csv",
+    ),
 ]
-MAPPING = {"indicator_id": "indicator", "area_code": "code", "period": "year", "sex": "sex",
-           "value": "value", "lower95_0cl": "lower", "upper95_0cl": "upper", "count": "count",
-           "denominator": "denominator"}
+MAPPING = {
+    "indicator_id": "indicator",
+    "area_code": "code",
+    "period": "year",
+    "sex": "sex",
+    "value": "value",
+    "lower95_0cl": "lower",
+    "upper95_0cl": "upper",
+    "count": "count",
+    "denominator": "denominator",
+}
 
 
 def synthetic_tidy(n_rows: int, seed: int = 2019) -> pl.DataFrame:
     """The store benchmark's seeded values, as a tidy file an analyst would have."""
     values, _areas = synthetic_values(n_rows, seed)
     return pl.from_arrow(values).select(
-        indicator="indicator_id", code="area_code", year="period_start", sex="sex",
-        value="value", lower="lower95_0cl", upper="upper95_0cl", count="count",
-        denominator="denominator")
+        indicator="indicator_id",
+        code="area_code",
+        year="period_start",
+        sex="sex",
+        value="value",
+        lower="lower95_0cl",
+        upper="upper95_0cl",
+        count="count",
+        denominator="denominator",
+    )
 
 
 def run(scale: float = 1.0) -> None:
@@ -53,8 +86,12 @@ def run(scale: float = 1.0) -> None:
             peak, imp = peak_rss_mb(lambda p=path: sources.read_tidy(p, MAPPING))
             seconds = time.perf_counter() - t0
             assert imp.values.num_rows == n
-            line(f"read_tidy ({suffix})", f"{n:,} rows", seconds,
-                 extra=f"{n / seconds:,.0f} rows/s  peak +{peak:,.0f} MB")
+            line(
+                f"read_tidy ({suffix})",
+                f"{n:,} rows",
+                seconds,
+                extra=f"{n / seconds:,.0f} rows/s  peak +{peak:,.0f} MB",
+            )
         del frame
     for name, reader, path in REAL_FILES:
         if not path.exists():
@@ -63,10 +100,17 @@ def run(scale: float = 1.0) -> None:
         t0 = time.perf_counter()
         peak, imp = peak_rss_mb(lambda r=reader, p=path: r(p))
         seconds = time.perf_counter() - t0
-        rows = max(t.num_rows for t in (imp.values, imp.population, imp.areas,
-                                        imp.classifications) if t is not None)
-        line(name, f"{rows:,} rows", seconds,
-             extra=f"{rows / seconds:,.0f} rows/s  peak +{peak:,.0f} MB")
+        rows = max(
+            t.num_rows
+            for t in (imp.values, imp.population, imp.areas, imp.classifications)
+            if t is not None
+        )
+        line(
+            name,
+            f"{rows:,} rows",
+            seconds,
+            extra=f"{rows / seconds:,.0f} rows/s  peak +{peak:,.0f} MB",
+        )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,12 @@ import pyarrow as pa
 from benchmarks._harness import line, peak_rss_mb
 from healthgap.store import Store, schema
 
-IMD_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "deprivation" / (
-    "File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
+IMD_FILE = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "deprivation"
+    / ("File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx")
 )
 
 
@@ -32,27 +36,33 @@ def synthetic_values(n_rows: int, seed: int = 2019) -> tuple[pa.Table, pa.Table]
     value = count / denominator * 1e5
     half = 1.96 * np.sqrt(np.maximum(count, 1)) / denominator * 1e5
     years = (2015 + year).astype(np.int32)
-    values = pa.table({
-        "indicator_id": pa.array(np.array([f"ind{k:03d}" for k in range(n_indicators)])[indicator]),
-        "area_code": pa.array(codes[area]),
-        "period": pa.array(years.astype(str)),
-        "period_start": pa.array(years),
-        "period_years": pa.array(np.ones(n_rows, np.int16)),
-        "sex": pa.array(sexes[sex]),
-        "age": pa.array(np.full(n_rows, "All ages")),
-        "category_type": pa.array(np.full(n_rows, "")),
-        "category": pa.array(np.full(n_rows, "")),
-        "value": value,
-        "lower95_0cl": np.maximum(value - half, 0),
-        "upper95_0cl": value + half,
-        "lower99_8cl": np.maximum(value - 1.6 * half, 0),
-        "upper99_8cl": value + 1.6 * half,
-        "count": count,
-        "denominator": denominator,
-        "value_note": pa.nulls(n_rows, pa.string()),
-    }, schema=schema.VALUES)
-    areas = pa.table({"area_code": codes, "area_name": codes,
-                      "area_type": np.full(n_areas, "lsoa")})
+    values = pa.table(
+        {
+            "indicator_id": pa.array(
+                np.array([f"ind{k:03d}" for k in range(n_indicators)])[indicator]
+            ),
+            "area_code": pa.array(codes[area]),
+            "period": pa.array(years.astype(str)),
+            "period_start": pa.array(years),
+            "period_years": pa.array(np.ones(n_rows, np.int16)),
+            "sex": pa.array(sexes[sex]),
+            "age": pa.array(np.full(n_rows, "All ages")),
+            "category_type": pa.array(np.full(n_rows, "")),
+            "category": pa.array(np.full(n_rows, "")),
+            "value": value,
+            "lower95_0cl": np.maximum(value - half, 0),
+            "upper95_0cl": value + half,
+            "lower99_8cl": np.maximum(value - 1.6 * half, 0),
+            "upper99_8cl": value + 1.6 * half,
+            "count": count,
+            "denominator": denominator,
+            "value_note": pa.nulls(n_rows, pa.string()),
+        },
+        schema=schema.VALUES,
+    )
+    areas = pa.table(
+        {"area_code": codes, "area_name": codes, "area_type": np.full(n_areas, "lsoa")}
+    )
     return values, areas
 
 
@@ -66,9 +76,13 @@ def _import_values(n_rows: int) -> None:
         t1 = time.perf_counter()
         store.add_vintage(values, source="bench")  # rerun: validated, hashed, nothing written
         rerun = time.perf_counter() - t1
-    line("add_vintage (synthetic values)", f"{n_rows:,} rows", seconds,
-         extra=f"{n_rows / seconds:,.0f} rows/s  cpu {cpu:.1f} s  peak +{peak:,.0f} MB  "
-               f"rerun {rerun:.2f} s")
+    line(
+        "add_vintage (synthetic values)",
+        f"{n_rows:,} rows",
+        seconds,
+        extra=f"{n_rows / seconds:,.0f} rows/s  cpu {cpu:.1f} s  peak +{peak:,.0f} MB  "
+        f"rerun {rerun:.2f} s",
+    )
 
 
 def _import_imd() -> None:
@@ -88,9 +102,13 @@ def _import_imd() -> None:
         peak, _ = peak_rss_mb(lambda: store.load(imported))
         write = time.perf_counter() - t1
         n = store.areas(area_type="lsoa").num_rows or store.areas().num_rows
-    line("imd2019 import (read + load)", f"{n:,} areas", read + write,
-         extra=f"read {read:.2f} s  load {write:.2f} s  {n / (read + write):,.0f} areas/s  "
-               f"load peak +{peak:,.0f} MB")
+    line(
+        "imd2019 import (read + load)",
+        f"{n:,} areas",
+        read + write,
+        extra=f"read {read:.2f} s  load {write:.2f} s  {n / (read + write):,.0f} areas/s  "
+        f"load peak +{peak:,.0f} MB",
+    )
 
 
 def _disclosure(n_areas: int) -> None:
@@ -105,19 +123,28 @@ def _disclosure(n_areas: int) -> None:
     cube = np.concatenate([cube.sum(2, keepdims=True), cube], axis=2)  # + all deciles
     n = cube.size
     area, sex, decile = np.unravel_index(np.arange(n), cube.shape)
-    frame = pl.DataFrame({
-        "indicator_id": np.full(n, "x"), "area_code": area.astype(str),
-        "period": np.full(n, "2021"), "sex": np.array(["Persons", "Male", "Female"])[sex],
-        "age": np.full(n, "All ages"),
-        "category_type": np.where(decile == 0, "", "IMD 2019 decile"),
-        "category": np.where(decile == 0, "", decile.astype(str)),
-        "value": cube.ravel() / 100, "count": cube.ravel(),
-    })
+    frame = pl.DataFrame(
+        {
+            "indicator_id": np.full(n, "x"),
+            "area_code": area.astype(str),
+            "period": np.full(n, "2021"),
+            "sex": np.array(["Persons", "Male", "Female"])[sex],
+            "age": np.full(n, "All ages"),
+            "category_type": np.where(decile == 0, "", "IMD 2019 decile"),
+            "category": np.where(decile == 0, "", decile.astype(str)),
+            "value": cube.ravel() / 100,
+            "count": cube.ravel(),
+        }
+    )
     t0 = time.perf_counter()
     out = apply_disclosure(frame)
     seconds = time.perf_counter() - t0
-    line("apply_disclosure (sex x decile)", f"{n:,} rows", seconds,
-         extra=f"{n / seconds:,.0f} rows/s  withheld {out['count'].null_count():,}")
+    line(
+        "apply_disclosure (sex x decile)",
+        f"{n:,} rows",
+        seconds,
+        extra=f"{n / seconds:,.0f} rows/s  withheld {out['count'].null_count():,}",
+    )
 
 
 def run(scale: float = 1.0) -> None:

@@ -91,8 +91,11 @@ def his_demo(tmp_path_factory):
     from healthgap.pipeline import run
 
     seen: list[tuple[str, int, int]] = []
-    result = run(tmp_path_factory.mktemp("his-demo"), years=(2017, 2018, 2019),
-                 progress=lambda *step: seen.append(step))
+    result = run(
+        tmp_path_factory.mktemp("his-demo"),
+        years=(2017, 2018, 2019),
+        progress=lambda *step: seen.append(step),
+    )
     return result, seen
 
 
@@ -107,6 +110,7 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
-        reporter.write_line(f"CI: {len(skipped)} tests were skipped; on CI every test must run",
-                            red=True)
+        reporter.write_line(
+            f"CI: {len(skipped)} tests were skipped; on CI every test must run", red=True
+        )
         session.exitstatus = 1

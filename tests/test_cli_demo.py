@@ -17,15 +17,19 @@ STORE = "healthgap.duckdb"  # the working database (it records when it was writt
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != STORE}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != STORE
+    }
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "out"
-    result = runner.invoke(app, ["demo", "--out", str(out), "--years", "2019-2019", "--quiet",
-                                 "--no-pdf"])
+    result = runner.invoke(
+        app, ["demo", "--out", str(out), "--years", "2019-2019", "--quiet", "--no-pdf"]
+    )
     return out, result
 
 
@@ -47,7 +51,8 @@ def test_demo_exports_apply_disclosure_control(demo_run):
     out, _ = demo_run
     table = pacsv.read_csv(out / "exports" / "his_values.csv")
     assert {"indicator_id", "area_code", "area_name", "value", "value_note"} <= set(
-        table.column_names)
+        table.column_names
+    )
     counts = table.column("count")
     small = pc.and_(pc.greater_equal(counts, 1), pc.less(counts, 5))
     assert pc.sum(pc.cast(small, "int64")).as_py() in (0, None)  # counts 1-4 never shown
@@ -65,8 +70,9 @@ def two_runs(tmp_path_factory):
     folders = []
     for name in ("first", "second"):
         out = tmp_path_factory.mktemp("twice") / name
-        result = runner.invoke(app, ["demo", "--out", str(out), "--years", "2017-2019",
-                                     "--quiet", "--no-pdf"])
+        result = runner.invoke(
+            app, ["demo", "--out", str(out), "--years", "2017-2019", "--quiet", "--no-pdf"]
+        )
         assert result.exit_code == 0, result.output
         folders.append((out, result.stdout))
     return folders
@@ -87,8 +93,7 @@ def test_demo_twice_gives_identical_data_exports_and_vintage(two_runs):
     (_, out1), (_, out2) = two_runs
     vintage = [line for line in out1.splitlines() if line.startswith("vintage")]
     assert vintage
-    assert vintage == [line for line in out2.splitlines()
-                                   if line.startswith("vintage")]
+    assert vintage == [line for line in out2.splitlines() if line.startswith("vintage")]
 
 
 @pytest.mark.slow
@@ -104,8 +109,10 @@ def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
 
     out, _ = demo_run
     store = tmp_path / "again.duckdb"
-    result = runner.invoke(app, ["compute", str(LONDON_DIR), "--data", str(out / "data"),
-                                 "--store", str(store), "--quiet"])
+    result = runner.invoke(
+        app,
+        ["compute", str(LONDON_DIR), "--data", str(out / "data"), "--store", str(store), "--quiet"],
+    )
     assert result.exit_code == 0, result.output
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
     with Store.open(store) as again, Store.open(out / STORE) as demo:

@@ -11,29 +11,46 @@ from healthgap.store import Store, schema
 
 runner = CliRunner()
 
-AREAS = pa.table({"area_code": ["E09000001", "E09000002", "E12000007"],
-                  "area_name": ["City of London", "Barking and Dagenham", "London"],
-                  "area_type": ["la", "la", "region"]})
+AREAS = pa.table(
+    {
+        "area_code": ["E09000001", "E09000002", "E12000007"],
+        "area_name": ["City of London", "Barking and Dagenham", "London"],
+        "area_type": ["la", "la", "region"],
+    }
+)
 
 
 def values(counts):
     n = len(counts)
     none = [None] * n
-    return pa.table({
-        "indicator_id": ["90366"] * n, "area_code": ["E09000001", "E09000002"] * (n // 2),
-        "period": ["2021"] * n, "period_start": [2021] * n, "period_years": [1] * n,
-        "sex": ["Persons"] * n, "age": ["All ages"] * n, "category_type": [""] * n,
-        "category": [""] * n, "value": [c / 10 for c in counts], "lower95_0cl": none,
-        "upper95_0cl": none, "lower99_8cl": none, "upper99_8cl": none, "count": counts,
-        "denominator": [10.0] * n, "value_note": none,
-    }, schema=schema.VALUES)
+    return pa.table(
+        {
+            "indicator_id": ["90366"] * n,
+            "area_code": ["E09000001", "E09000002"] * (n // 2),
+            "period": ["2021"] * n,
+            "period_start": [2021] * n,
+            "period_years": [1] * n,
+            "sex": ["Persons"] * n,
+            "age": ["All ages"] * n,
+            "category_type": [""] * n,
+            "category": [""] * n,
+            "value": [c / 10 for c in counts],
+            "lower95_0cl": none,
+            "upper95_0cl": none,
+            "lower99_8cl": none,
+            "upper99_8cl": none,
+            "count": counts,
+            "denominator": [10.0] * n,
+            "value_note": none,
+        },
+        schema=schema.VALUES,
+    )
 
 
 @pytest.fixture
 def fingertips_file(tmp_path):
     path = tmp_path / "fingertips.csv"
-    write_fingertips_csv(values([3.0, 40.0]), AREAS, [IndicatorMeta(id="90366", name="LE")],
-                         path)
+    write_fingertips_csv(values([3.0, 40.0]), AREAS, [IndicatorMeta(id="90366", name="LE")], path)
     return path
 
 
@@ -44,8 +61,15 @@ def invoke(*args, store=None):
 
 def test_import_then_list_show_export(tmp_path, fingertips_file):
     store = tmp_path / "s.duckdb"
-    result = invoke("import", "fingertips", str(fingertips_file), "--vintage-label", "first",
-                    "--quiet", store=store)
+    result = invoke(
+        "import",
+        "fingertips",
+        str(fingertips_file),
+        "--vintage-label",
+        "first",
+        "--quiet",
+        store=store,
+    )
     assert result.exit_code == 0, result.output
     assert "imported fingertips.csv: 2 areas, 2 values, 1 indicators" in result.stdout
     vintage_id = result.stdout.strip().splitlines()[-1].removeprefix("vintage ")
@@ -68,8 +92,9 @@ def test_import_then_list_show_export(tmp_path, fingertips_file):
     assert "indicators: 90366" in shown.stdout
 
     out = tmp_path / "published.csv"
-    exported = invoke("export", "--vintage", vintage_id, "--format", "csv", "--out", str(out),
-                      store=store)
+    exported = invoke(
+        "export", "--vintage", vintage_id, "--format", "csv", "--out", str(out), store=store
+    )
     assert exported.exit_code == 0, exported.output
     published = pl.read_csv(out, schema_overrides={"value_note": pl.String})
     assert published["count"].to_list() == [None, 40]  # 3 is suppressed
@@ -92,14 +117,18 @@ def test_vintages_diff(tmp_path):
 
 def test_areas_list_and_show(tmp_path):
     path = tmp_path / "s.duckdb"
-    hierarchy = pa.table({"hierarchy": ["lad19"], "child_code": ["E09000001"],
-                          "parent_code": ["E12000007"]})
+    hierarchy = pa.table(
+        {"hierarchy": ["lad19"], "child_code": ["E09000001"], "parent_code": ["E12000007"]}
+    )
     with Store.open(path) as store:
         store.add_areas(AREAS, hierarchy=hierarchy)
     listed = invoke("areas", "list", "--type", "la", store=path)
     assert listed.exit_code == 0
     assert [line.split("\t")[0] for line in listed.stdout.strip().splitlines()] == [
-        "area_code", "E09000001", "E09000002"]
+        "area_code",
+        "E09000001",
+        "E09000002",
+    ]
     shown = invoke("areas", "show", "E09000001", store=path)
     assert shown.exit_code == 0
     assert "area_name: City of London" in shown.stdout
@@ -140,8 +169,7 @@ def test_import_unknown_kind_and_bad_file(tmp_path, fingertips_file):
     assert result.exit_code == 1
     assert "Error: unknown kind 'nope'; known kinds:" in result.stderr
     bad = tmp_path / "bad.csv"
-    write_fingertips_csv(values([3.0, -40.0]), AREAS, [IndicatorMeta(id="90366", name="LE")],
-                         bad)
+    write_fingertips_csv(values([3.0, -40.0]), AREAS, [IndicatorMeta(id="90366", name="LE")], bad)
     result = invoke("import", "fingertips", str(bad), store=tmp_path / "s.duckdb")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ")

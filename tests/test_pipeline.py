@@ -99,8 +99,11 @@ def test_every_strategy_indicator_and_commitment_measure_has_values_and_metadata
         metas = {m.id for m in store.indicators()}
     assert ids <= metas
     for indicator_id in [*strategy.indicator_ids, *measures]:
-        london = values.filter(pl.col("indicator_id") == indicator_id,
-                               pl.col("area_code") == LONDON, pl.col("value").is_not_null())
+        london = values.filter(
+            pl.col("indicator_id") == indicator_id,
+            pl.col("area_code") == LONDON,
+            pl.col("value").is_not_null(),
+        )
         assert london.height, indicator_id
 
 
@@ -111,14 +114,21 @@ def test_period_and_category_conventions(values):
     pooled = values.filter(pl.col("period_years") == 3)
     assert set(pooled["period"]) == {"2017 - 19"}
     assert set(values["sex"]) == {"Persons", "Male", "Female"}
-    assert set(values["category_type"]) == {"", DECILES, "Free school meals", "Ethnic group",
-                                            "Age band", "Cause"}
+    assert set(values["category_type"]) == {
+        "",
+        DECILES,
+        "Free school meals",
+        "Ethnic group",
+        "Age band",
+        "Cause",
+    }
     totals = values.filter(pl.col("category_type") == "")
     assert (totals["category"] == "").all()
     le = values.filter(pl.col("indicator_id") == "life_expectancy")
     assert set(le["sex"]) == {"Male", "Female"}
     assert set(values.filter(pl.col("category_type") == DECILES)["category"]) == {
-        str(d) for d in range(1, 11)}
+        str(d) for d in range(1, 11)
+    }
 
 
 def test_le_sii_for_london_with_limits(values):
@@ -131,11 +141,23 @@ def test_le_sii_for_london_with_limits(values):
 
 def test_gap_decomposition_adds_up_to_the_decile_gap(values):
     for sex in ("Male", "Female"):
-        le = {d: _one(values, indicator_id="life_expectancy", area_code=LONDON,
-                      period="2017 - 19", sex=sex, category_type=DECILES,
-                      category=d)["value"] for d in ("1", "10")}
-        parts = values.filter(pl.col("indicator_id") == "le_gap_decomposition",
-                              pl.col("area_code") == LONDON, pl.col("sex") == sex)
+        le = {
+            d: _one(
+                values,
+                indicator_id="life_expectancy",
+                area_code=LONDON,
+                period="2017 - 19",
+                sex=sex,
+                category_type=DECILES,
+                category=d,
+            )["value"]
+            for d in ("1", "10")
+        }
+        parts = values.filter(
+            pl.col("indicator_id") == "le_gap_decomposition",
+            pl.col("area_code") == LONDON,
+            pl.col("sex") == sex,
+        )
         by_age = parts.filter(pl.col("category_type") == "Age band")
         by_cause = parts.filter(pl.col("category_type") == "Cause")
         assert by_age.height == 20
@@ -154,8 +176,9 @@ def test_healthy_life_expectancy_is_below_life_expectancy(values):
         both = hle.join(le, on=["area_code", "period", "sex"], suffix="_le")
         assert both.height >= 34 * 4 - 4
         assert (both["value"] < both["value_le"]).all()
-        london = _one(values, indicator_id=f"hle_{sex.lower()}", area_code=LONDON,
-                      period="2017 - 19", sex=sex)
+        london = _one(
+            values, indicator_id=f"hle_{sex.lower()}", area_code=LONDON, period="2017 - 19", sex=sex
+        )
         assert 55 < london["value"] < 70  # ONS 2017-19 London: about 64 years
 
 
@@ -163,11 +186,14 @@ def test_low_birth_weight_by_hand_for_two_boroughs(job, values, con):
     result, _ = job
     data = result.data_dir
     for borough in ("E09000002", "E09000027"):
-        x, n = con.execute(f"""
+        x, n = con.execute(
+            f"""
             select count(*) filter (where b.birth_weight_g < 2500), count(*)
             from '{data}/births.parquet' b join '{data}/lsoa_lookup.parquet' l using (lsoa_code)
             where l.borough_code = ? and b.year = 2018 and b.gestation_weeks >= 37
-              and b.birth_weight_g is not null""", [borough]).fetchone()
+              and b.birth_weight_g is not null""",
+            [borough],
+        ).fetchone()
         row = _one(values, indicator_id="low_birth_weight", area_code=borough, period="2018")
         assert (row["count"], row["denominator"]) == (x, n)
         assert row["value"] == pytest.approx(100 * x / n, rel=1e-12)
@@ -182,14 +208,18 @@ def test_low_birth_weight_by_hand_for_two_boroughs(job, values, con):
 def test_suicide_dsr_by_hand_for_london(job, values, con):
     result, _ = job
     data = result.data_dir
-    deaths = dict(con.execute(f"""
+    deaths = dict(
+        con.execute(f"""
         select least(age - age % 5, 90), count(*) from '{data}/deaths.parquet'
         where age >= 10 and (upper(replace(icd10, '.', '')) between 'X60' and 'X84z'
                              or upper(replace(icd10, '.', '')) between 'Y10' and 'Y34z')
-        group by all""").fetchall())
-    pops = dict(con.execute(f"""
+        group by all""").fetchall()
+    )
+    pops = dict(
+        con.execute(f"""
         select least(age - age % 5, 90), sum(population) from '{data}/population.parquet'
-        where age >= 10 group by all""").fetchall())
+        where age >= 10 group by all""").fetchall()
+    )
     bands = sorted(pops)
     weights = np.asarray(ESP2013, dtype=float)[[b // 5 for b in bands]]
     rates = np.array([deaths.get(b, 0) / pops[b] for b in bands])
@@ -224,16 +254,23 @@ def test_life_expectancy_by_hand_for_one_borough(job, values, con):
     big_l = width * (lx - (1 - a) * q * lx)
     big_l[-1] = lx[-1] / m[-1]
     expected = big_l.sum() / lx[0]
-    row = _one(values, indicator_id="life_expectancy", area_code="E09000012",
-               period="2017 - 19", sex="Female")
+    row = _one(
+        values,
+        indicator_id="life_expectancy",
+        area_code="E09000012",
+        period="2017 - 19",
+        sex="Female",
+    )
     assert row["value"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_pm25_attributable_fraction_by_hand(job, values, con):
     result, _ = job
     data = result.data_dir
-    c = con.execute(f"select pm25_annual_mean from '{data}/air_quality.parquet' "
-                    "where borough_code = 'E09000030' and year = 2019").fetchone()[0]
+    c = con.execute(
+        f"select pm25_annual_mean from '{data}/air_quality.parquet' "
+        "where borough_code = 'E09000030' and year = 2019"
+    ).fetchone()[0]
     row = _one(values, indicator_id="pm25_mortality", area_code="E09000030", period="2019")
     fraction = 1 - 1.08 ** (-c / 10)
     assert row["value"] == pytest.approx(100 * fraction, rel=1e-12)
@@ -248,8 +285,7 @@ def test_pm25_attributable_fraction_by_hand(job, values, con):
 def test_smi_excess_mortality_is_the_ratio_of_the_two_rates(values):
     smi = _one(values, indicator_id="smi_mortality_18_74", area_code=LONDON, period="2017 - 19")
     everyone = _one(values, indicator_id="mortality_18_74", area_code=LONDON, period="2017 - 19")
-    excess = _one(values, indicator_id="smi_excess_mortality", area_code=LONDON,
-                  period="2017 - 19")
+    excess = _one(values, indicator_id="smi_excess_mortality", area_code=LONDON, period="2017 - 19")
     assert excess["value"] == pytest.approx(100 * smi["value"] / everyone["value"], rel=1e-12)
     assert 250 < excess["value"] < 600  # published for London: about 400-500%
 
@@ -265,8 +301,11 @@ def test_commitment_measures_aggregate_the_boroughs(job, values, con):
                             where question = 'active_travel' and year = 2018""").fetchone()[0]
     row = _one(values, indicator_id="active_travel_20min", area_code=LONDON, period="2018")
     assert row["value"] == pytest.approx(share, rel=1e-12)
-    boroughs = values.filter(pl.col("indicator_id") == "pm25_annual_mean",
-                             pl.col("period") == "2019", pl.col("area_code") != LONDON)
+    boroughs = values.filter(
+        pl.col("indicator_id") == "pm25_annual_mean",
+        pl.col("period") == "2019",
+        pl.col("area_code") != LONDON,
+    )
     assert boroughs.height == 33
 
 
@@ -318,10 +357,15 @@ def test_plain_summary_shows_synthetic_london_values(job, tmp_path):
 
     result, _ = job
     with Store.open(result.store_path) as store:
-        page = write_summary(published_values(store, result.vintage), store, result.vintage,
-                             tmp_path / "summary.html")
-        again = write_summary(published_values(store, result.vintage), store, result.vintage,
-                              tmp_path / "again.html")
+        page = write_summary(
+            published_values(store, result.vintage),
+            store,
+            result.vintage,
+            tmp_path / "summary.html",
+        )
+        again = write_summary(
+            published_values(store, result.vintage), store, result.vintage, tmp_path / "again.html"
+        )
     html = page.read_text(encoding="utf-8")
     assert "Synthetic data." in html
     assert "Life expectancy at birth" in html

@@ -74,7 +74,9 @@ def list_methods() -> None:
 # -- the store: import, export, vintages, areas (healthgap.store, healthgap.publish.export) --
 
 STORE_OPTION = typer.Option(
-    Path("healthgap.duckdb"), "--store", envvar="HEALTHGAP_STORE",
+    Path("healthgap.duckdb"),
+    "--store",
+    envvar="HEALTHGAP_STORE",
     help="Store file (default ./healthgap.duckdb, or $HEALTHGAP_STORE).",
 )
 QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="Do not show progress on stderr.")
@@ -89,8 +91,12 @@ def _progress(quiet: bool) -> Any:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=stderr, transient=True, disable=quiet or not stderr.is_terminal,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet or not stderr.is_terminal,
     )
 
 
@@ -127,9 +133,11 @@ def import_file(
         progress.update(task, description=f"writing to {store_path}")
         with Store.open(store_path) as store:
             vintage_id = store.load(imported, label=label, parameters={"kind": kind})
-    found = [f"{getattr(imported, name).num_rows:,} {name}"
-             for name in ("areas", "hierarchy", "classifications", "geometry", "population",
-                          "values") if getattr(imported, name, None) is not None]
+    found = [
+        f"{getattr(imported, name).num_rows:,} {name}"
+        for name in ("areas", "hierarchy", "classifications", "geometry", "population", "values")
+        if getattr(imported, name, None) is not None
+    ]
     found += [f"{len(imported.indicators):,} indicators"] if imported.indicators else []
     typer.echo(f"imported {path.name}: {', '.join(found) or 'nothing'}")
     if vintage_id is not None:
@@ -141,11 +149,13 @@ def import_file(
 def export_vintage(
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     vintage: str | None = typer.Option(
-        None, "--vintage", help="Vintage id or unique prefix (default: the latest)."),
-    format: str = typer.Option("csv", "--format", "-f",
-                               help="csv, parquet, xlsx or fingertips."),
-    indicator: Annotated[list[str] | None, typer.Option(
-        "--indicator", "-i", help="Export only this indicator (repeatable).")] = None,
+        None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
+    ),
+    format: str = typer.Option("csv", "--format", "-f", help="csv, parquet, xlsx or fingertips."),
+    indicator: Annotated[
+        list[str] | None,
+        typer.Option("--indicator", "-i", help="Export only this indicator (repeatable)."),
+    ] = None,
     store_path: Path = STORE_OPTION,
 ) -> None:
     """Export a vintage's values, with disclosure control applied.
@@ -156,8 +166,13 @@ def export_vintage(
     from healthgap.store import Store
 
     with Store.open(store_path) as store:
-        written = export(store, vintage, out, format=format,  # type: ignore[arg-type]
-                         indicator_ids=indicator or None)
+        written = export(
+            store,
+            vintage,
+            out,
+            format=format,  # type: ignore[arg-type]
+            indicator_ids=indicator or None,
+        )
     typer.echo(f"wrote {written}")
 
 
@@ -259,24 +274,34 @@ def areas_show(
     for key, value in area.items():
         typer.echo(f"{key}: {'' if value is None else value}")
     for row in parents.to_pylist():
-        typer.echo(f"parent ({row['hierarchy']}, level {row['level']}): {row['area_code']} "
-                   f"{row['area_name'] or ''} {row['area_type'] or ''}".rstrip())
+        typer.echo(
+            f"parent ({row['hierarchy']}, level {row['level']}): {row['area_code']} "
+            f"{row['area_name'] or ''} {row['area_type'] or ''}".rstrip()
+        )
 
 
 # -- the engine: compute a catalogue from record-level data (healthgap.engine) --
 
-_YEAR_OPTION = typer.Option(None, "--year",
-                            help="Keep periods ending in this year (repeatable; default all).")
-_STAGES = {"counts": "aggregating records", "statistics": "computing indicators",
-           "store": "writing the vintage"}
+_YEAR_OPTION = typer.Option(
+    None, "--year", help="Keep periods ending in this year (repeatable; default all)."
+)
+_STAGES = {
+    "counts": "aggregating records",
+    "statistics": "computing indicators",
+    "store": "writing the vintage",
+}
 
 
 @app.command("compute")
 @reports_errors
 def compute_catalogue(
     catalogue: Annotated[Path, typer.Argument(exists=True, help="Catalogue YAML file or folder.")],
-    data: Annotated[Path, typer.Option("--data", exists=True, file_okay=False,
-                                       help="Folder of <table>.parquet / .csv files.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data", exists=True, file_okay=False, help="Folder of <table>.parquet / .csv files."
+        ),
+    ],
     backend: str = typer.Option("duckdb", "--backend", help="duckdb (default) or spark."),
     years: list[int] = _YEAR_OPTION,
     store_path: Path = STORE_OPTION,
@@ -294,9 +319,14 @@ def compute_catalogue(
     from healthgap.store import Store
 
     cat = load_catalogue(catalogue)
-    bars = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=stderr,
-                    disable=quiet or not stderr.is_terminal)
+    bars = Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=quiet or not stderr.is_terminal,
+    )
     tasks: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -305,8 +335,15 @@ def compute_catalogue(
         bars.update(tasks[stage], completed=done, total=total)
 
     with bars, Store.open(store_path) as store:
-        vintage = compute(cat, data, store=store, backend=backend, years=years or None,
-                          progress=progress, label=label)
+        vintage = compute(
+            cat,
+            data,
+            store=store,
+            backend=backend,
+            years=years or None,
+            progress=progress,
+            label=label,
+        )
         n_values = store.values(vintage).num_rows
     typer.echo(f"computed {len(cat)} indicators, {n_values:,} values")
     typer.echo(f"vintage {vintage}")
@@ -320,7 +357,8 @@ def compute_catalogue(
 def write_indicator_report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (replaced).")],
     vintage: str | None = typer.Option(
-        None, "--vintage", help="Vintage id or unique prefix (default: the latest)."),
+        None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
+    ),
     pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf (WeasyPrint)."),
     store_path: Path = STORE_OPTION,
     quiet: bool = QUIET_OPTION,
@@ -337,9 +375,14 @@ def write_indicator_report(
 
     if not store_path.exists():
         raise StoreError(f"store {str(store_path)!r} does not exist")
-    bars = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=stderr,
-                    disable=quiet or not stderr.is_terminal)
+    bars = Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=quiet or not stderr.is_terminal,
+    )
     tasks: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -349,21 +392,25 @@ def write_indicator_report(
 
     with bars, Store.open(store_path) as store:
         result = write_report(store, vintage, out, pdf=pdf, progress=progress)
-    typer.echo(f"wrote {result.n_pages} pages, {result.n_charts} charts, "
-               f"{result.n_downloads} downloads for vintage {result.vintage}"
-               + (" (synthetic data)" if result.synthetic else ""))
+    typer.echo(
+        f"wrote {result.n_pages} pages, {result.n_charts} charts, "
+        f"{result.n_downloads} downloads for vintage {result.vintage}"
+        + (" (synthetic data)" if result.synthetic else "")
+    )
     typer.echo(f"html {result.index_html}")
     if result.pdf_path is not None:
         typer.echo(f"pdf {result.pdf_path} ({result.pdf_pages} pages)")
 
 
-
 # -- the main job: the demo London, end to end (healthgap.pipeline) --
 
 _DEMO_STAGES = {
-    "generate": "generating the demo London", "store": "new store: areas, populations",
-    "engine": "computing the HIS catalogue", "commitments": "the commitments' measures",
-    "vintage": "writing the vintage", "exports": "CSV exports (disclosure applied)",
+    "generate": "generating the demo London",
+    "store": "new store: areas, populations",
+    "engine": "computing the HIS catalogue",
+    "commitments": "the commitments' measures",
+    "vintage": "writing the vintage",
+    "exports": "CSV exports (disclosure applied)",
     "summary": "HTML summary",
 }
 
@@ -382,8 +429,7 @@ def _demo_years(text: str) -> tuple[int, ...]:
 @app.command("demo")
 @reports_errors
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
-        "demo-output"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
     seed: int = typer.Option(20180101, "--seed", help="Seed of the synthetic London."),
     years: str = typer.Option("2013-2023", "--years", help="Calendar years FIRST-LAST."),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the report as PDF."),
@@ -403,9 +449,14 @@ def demo(
     from healthgap.publish.export import export, published_values
     from healthgap.store import Store
 
-    bars = Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=stderr,
-                    disable=quiet or not stderr.is_terminal)
+    bars = Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=quiet or not stderr.is_terminal,
+    )
     tasks: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -425,19 +476,25 @@ def demo(
             csv_path = export(store, result.vintage, out / "exports" / "his_values.csv", "csv")
             progress("exports", 1, 1)
             if write_report is not None:
-                report = write_report(store, result.vintage, out / "report", pdf=pdf,
-                                      progress=progress)
+                report = write_report(
+                    store, result.vintage, out / "report", pdf=pdf, progress=progress
+                )
                 pages = [report.index_html, *([report.pdf_path] if report.pdf_path else [])]
             else:
                 progress("summary", 0, 1)
                 summary = pipeline.write_summary(
-                    published_values(store, result.vintage), store, result.vintage,
-                    out / "summary.html")
+                    published_values(store, result.vintage),
+                    store,
+                    result.vintage,
+                    out / "summary.html",
+                )
                 progress("summary", 1, 1)
                 pages = [summary]
     typer.echo(f"demo London (synthetic data), seed {seed}, years {years}")
-    typer.echo(f"vintage {result.vintage}: {len(result.indicator_ids)} indicators, "
-               f"{result.n_values:,} values")
+    typer.echo(
+        f"vintage {result.vintage}: {len(result.indicator_ids)} indicators, "
+        f"{result.n_values:,} values"
+    )
     typer.echo(f"data    {result.data_dir}")
     typer.echo(f"store   {result.store_path}")
     typer.echo(f"exports {csv_path}")

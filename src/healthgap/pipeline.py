@@ -78,44 +78,72 @@ def _areas(lookup: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
     lk = pl.from_arrow(lookup)
     assert isinstance(lk, pl.DataFrame)
     boroughs = lk.select("borough_code", "borough_name").unique().sort("borough_code")
-    areas = pl.concat([
-        boroughs.select(pl.col("borough_code").alias("area_code"),
-                        pl.col("borough_name").alias("area_name"),
-                        pl.lit("la").alias("area_type")),
-        pl.DataFrame({"area_code": [LONDON_CODE], "area_name": [LONDON_NAME],
-                      "area_type": ["region"]}),
-        lk.select(pl.col("lsoa_code").alias("area_code"), pl.col("lsoa_name").alias("area_name"),
-                  pl.lit("lsoa").alias("area_type")),
-    ])
-    hierarchy = pl.concat([
-        lk.select(pl.col("lsoa_code").alias("child_code"),
-                  pl.col("borough_code").alias("parent_code")),
-        boroughs.select(pl.col("borough_code").alias("child_code"),
-                        pl.lit(LONDON_CODE).alias("parent_code")),
-    ]).select(pl.lit(HIERARCHY).alias("hierarchy"), "child_code", "parent_code")
-    classes = pl.concat([
-        lk.select(pl.lit(name).alias("classification"), pl.col("lsoa_code").alias("area_code"),
-                  pl.col(column).cast(pl.String).alias("category"),
-                  pl.col(column).cast(pl.Int32).alias("rank"),
-                  pl.col("imd_score").cast(pl.Float64).alias("score"))
-        for name, column in ((DECILE_TYPE, "imd_decile_london"),
-                             ("IMD 2019 decile (national)", "imd_decile_national"))
-    ])
+    areas = pl.concat(
+        [
+            boroughs.select(
+                pl.col("borough_code").alias("area_code"),
+                pl.col("borough_name").alias("area_name"),
+                pl.lit("la").alias("area_type"),
+            ),
+            pl.DataFrame(
+                {"area_code": [LONDON_CODE], "area_name": [LONDON_NAME], "area_type": ["region"]}
+            ),
+            lk.select(
+                pl.col("lsoa_code").alias("area_code"),
+                pl.col("lsoa_name").alias("area_name"),
+                pl.lit("lsoa").alias("area_type"),
+            ),
+        ]
+    )
+    hierarchy = pl.concat(
+        [
+            lk.select(
+                pl.col("lsoa_code").alias("child_code"), pl.col("borough_code").alias("parent_code")
+            ),
+            boroughs.select(
+                pl.col("borough_code").alias("child_code"), pl.lit(LONDON_CODE).alias("parent_code")
+            ),
+        ]
+    ).select(pl.lit(HIERARCHY).alias("hierarchy"), "child_code", "parent_code")
+    classes = pl.concat(
+        [
+            lk.select(
+                pl.lit(name).alias("classification"),
+                pl.col("lsoa_code").alias("area_code"),
+                pl.col(column).cast(pl.String).alias("category"),
+                pl.col(column).cast(pl.Int32).alias("rank"),
+                pl.col("imd_score").cast(pl.Float64).alias("score"),
+            )
+            for name, column in (
+                (DECILE_TYPE, "imd_decile_london"),
+                ("IMD 2019 decile (national)", "imd_decile_national"),
+            )
+        ]
+    )
     return areas.to_arrow(), hierarchy.to_arrow(), classes.to_arrow()
 
 
 def _population(cells: pl.DataFrame) -> pl.DataFrame:
     """Residents by borough and London, year, sex and single year of age (0..90+)."""
-    by_borough = cells.group_by(pl.col("borough_code").alias("area_code"), "year", "sex",
-                                "age").agg(pl.col("population").sum())
-    london = (by_borough.group_by("year", "sex", "age").agg(pl.col("population").sum())
-              .with_columns(pl.lit(LONDON_CODE).alias("area_code")))
+    by_borough = cells.group_by(
+        pl.col("borough_code").alias("area_code"), "year", "sex", "age"
+    ).agg(pl.col("population").sum())
+    london = (
+        by_borough.group_by("year", "sex", "age")
+        .agg(pl.col("population").sum())
+        .with_columns(pl.lit(LONDON_CODE).alias("area_code"))
+    )
     both = pl.concat([by_borough, london], how="diagonal")
     return both.select(
-        "area_code", pl.col("year").cast(pl.Int32), "sex",
-        pl.when(pl.col("age") >= 90).then(pl.lit("90+")).otherwise(pl.col("age").cast(pl.String))
+        "area_code",
+        pl.col("year").cast(pl.Int32),
+        "sex",
+        pl.when(pl.col("age") >= 90)
+        .then(pl.lit("90+"))
+        .otherwise(pl.col("age").cast(pl.String))
         .alias("age"),
-        pl.col("age").cast(pl.Int16).alias("age_start"), "population",
+        pl.col("age").cast(pl.Int16).alias("age_start"),
+        "population",
     ).sort("area_code", "year", "sex", "age_start")
 
 
@@ -125,8 +153,13 @@ def _engine_data(data_dir: Path, catalogue: Catalogue) -> dict[str, Path]:
     return {name: data_dir / f"{name}.parquet" for name in sorted(input_tables(catalogue))}
 
 
-def run(out: Path | str, *, seed: int = DEFAULT_SEED, years: Sequence[int] = DEFAULT_YEARS,
-        progress: Progress | None = None) -> PipelineResult:
+def run(
+    out: Path | str,
+    *,
+    seed: int = DEFAULT_SEED,
+    years: Sequence[int] = DEFAULT_YEARS,
+    progress: Progress | None = None,
+) -> PipelineResult:
     """Run the main job into ``out``: generate, new store, compute everything, one vintage.
 
     Parameters
@@ -184,16 +217,23 @@ def run(out: Path | str, *, seed: int = DEFAULT_SEED, years: Sequence[int] = DEF
 
         step("vintage", 0, 1)
         parameters = {
-            "synthetic": True, "generator": "healthgap.demo",
-            "generator_version": GENERATOR_VERSION, "seed": seed, "years": list(years),
+            "synthetic": True,
+            "generator": "healthgap.demo",
+            "generator_version": GENERATOR_VERSION,
+            "seed": seed,
+            "years": list(years),
             "catalogue": [ind.model_dump(mode="json") for ind in catalogue],
             "geography": catalogue.geography.model_dump(mode="json"),
         }
         inputs = sorted(data_dir.glob("*.parquet"))
         vintage = store.add_vintage(
-            values, source="healthgap demo (synthetic London)", inputs=inputs,
-            parameters=parameters, indicators=metas,
-            label=f"Demo London (synthetic), seed {seed}, {years[0]}-{years[-1]}")
+            values,
+            source="healthgap demo (synthetic London)",
+            inputs=inputs,
+            parameters=parameters,
+            indicators=metas,
+            label=f"Demo London (synthetic), seed {seed}, {years[0]}-{years[-1]}",
+        )
         step("vintage", 1, 1)
         ids = tuple(sorted(set(values.column("indicator_id").to_pylist())))
     return PipelineResult(data_dir, store_path, vintage, values.num_rows, ids)
@@ -204,11 +244,15 @@ def _clear_previous_run(data_dir: Path, store_path: Path) -> None:
     manifest = data_dir / "manifest.json"
     previous = manifest.exists() and '"generator": "healthgap.demo"' in manifest.read_text()
     if data_dir.exists() and any(data_dir.iterdir()) and not previous:
-        raise InputError(f"{data_dir} exists and is not a healthgap demo data folder; "
-                         "choose another --out folder")
+        raise InputError(
+            f"{data_dir} exists and is not a healthgap demo data folder; "
+            "choose another --out folder"
+        )
     if store_path.exists() and not previous:
-        raise InputError(f"{store_path} exists and was not written by the demo; the main job "
-                         "starts from a new store: choose another --out folder")
+        raise InputError(
+            f"{store_path} exists and was not written by the demo; the main job "
+            "starts from a new store: choose another --out folder"
+        )
     if data_dir.exists():
         shutil.rmtree(data_dir)
     for path in (store_path, store_path.with_name(store_path.name + ".wal")):
@@ -221,8 +265,13 @@ def _metadata(catalogue: Catalogue, strategy: Strategy) -> list[IndicatorMeta]:
     return [metas[key] for key in sorted(metas)]
 
 
-def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path,
-             population: pl.DataFrame, step: Callable[[str, int, int], None]) -> pa.Table:
+def _compute(
+    catalogue: Catalogue,
+    strategy: Strategy,
+    data_dir: Path,
+    population: pl.DataFrame,
+    step: Callable[[str, int, int], None],
+) -> pa.Table:
     """Every value of the vintage: the engine's indicators and the commitments' measures."""
     from healthgap.engine import compute_counts, values_from_counts
     from healthgap.store.schema import VALUE_KEYS, VALUES
@@ -236,8 +285,9 @@ def _compute(catalogue: Catalogue, strategy: Strategy, data_dir: Path,
     with warnings.catch_warnings():
         # groups withheld by OHID's rules are kept with the reason in value_note
         warnings.simplefilter("ignore", SuppressedWarning)
-        counts = compute_counts(catalogue, _engine_data(data_dir, catalogue),
-                                progress=engine_progress)
+        counts = compute_counts(
+            catalogue, _engine_data(data_dir, catalogue), progress=engine_progress
+        )
         engine = pl.from_arrow(values_from_counts(catalogue, counts, progress=engine_progress))
         assert isinstance(engine, pl.DataFrame)
         step("commitments", 0, 1)
@@ -259,12 +309,18 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
 
     record = store.vintage(vintage)
     synthetic = '"synthetic": true' in record["parameters"]
-    names = dict(zip(store.areas().column("area_code").to_pylist(),
-                     store.areas().column("area_name").to_pylist(), strict=True))
+    names = dict(
+        zip(
+            store.areas().column("area_code").to_pylist(),
+            store.areas().column("area_name").to_pylist(),
+            strict=True,
+        )
+    )
     frame = pl.from_arrow(published)
     assert isinstance(frame, pl.DataFrame)
-    totals = frame.filter(pl.col("category_type") == "", pl.col("period_years") == 1,
-                          pl.col("value").is_not_null())
+    totals = frame.filter(
+        pl.col("category_type") == "", pl.col("period_years") == 1, pl.col("value").is_not_null()
+    )
 
     def fmt(value: float | None) -> str:
         return "" if value is None else f"{value:,.2f}"
@@ -280,43 +336,82 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
         own = own.filter(pl.col("period_start") == latest)
         london = own.filter(pl.col("area_code") == LONDON_CODE)
         boroughs = own.filter(pl.col("area_code") != LONDON_CODE).sort("value", "area_code")
-        deciles = frame.filter(pl.col("indicator_id") == meta.id,
-                               pl.col("category_type") == DECILE_TYPE,
-                               pl.col("area_code") == LONDON_CODE, pl.col("sex") == sex,
-                               pl.col("period_start") == latest, pl.col("period_years") == 1)
-        by_decile = dict(zip(deciles["category"].to_list(), deciles["value"].to_list(),
-                             strict=True))
+        deciles = frame.filter(
+            pl.col("indicator_id") == meta.id,
+            pl.col("category_type") == DECILE_TYPE,
+            pl.col("area_code") == LONDON_CODE,
+            pl.col("sex") == sex,
+            pl.col("period_start") == latest,
+            pl.col("period_years") == 1,
+        )
+        by_decile = dict(
+            zip(deciles["category"].to_list(), deciles["value"].to_list(), strict=True)
+        )
         cells = [meta.name, meta.unit, f"{sex}, {own['period'][0]}"]
         if london.height:
             row = london.row(0, named=True)
-            cells.append(f"{fmt(row['value'])} ({fmt(row['lower95_0cl'])} - "
-                         f"{fmt(row['upper95_0cl'])})" if row["lower95_0cl"] is not None
-                         else fmt(row["value"]))
+            cells.append(
+                f"{fmt(row['value'])} ({fmt(row['lower95_0cl'])} - {fmt(row['upper95_0cl'])})"
+                if row["lower95_0cl"] is not None
+                else fmt(row["value"])
+            )
         else:
             cells.append("")
         for pick in (boroughs.head(1), boroughs.tail(1)):
-            cells.append(f"{names.get(pick['area_code'][0], '')} {fmt(pick['value'][0])}"
-                         if pick.height else "")
+            cells.append(
+                f"{names.get(pick['area_code'][0], '')} {fmt(pick['value'][0])}"
+                if pick.height
+                else ""
+            )
         cells += [fmt(by_decile.get("1")), fmt(by_decile.get("10"))]
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
-    banner = ("<p class=\"synthetic\"><strong>Synthetic data.</strong> These figures come "
-              "from healthgap's generated demo London and describe no real place or person."
-              "</p>" if synthetic else "")
-    head = ["Indicator", "Unit", "Sex, period", "London (95% limits)", "Lowest borough",
-            "Highest borough", "Most deprived decile", "Least deprived decile"]
-    html = "\n".join([
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>London Health Inequalities Strategy indicators{' (synthetic)' * synthetic}"
-        "</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:4px 8px;text-align:left}"
-        ".synthetic{background:#fff3cd;padding:8px}</style>", "</head>", "<body>",
-        f"<h1>London Health Inequalities Strategy indicators{' (synthetic)' * synthetic}</h1>",
-        banner,
-        f"<p>Vintage {escape(vintage)}: {escape(record['label'])}. Counts of 1 to 4, and values "
-        "derived from them, are withheld (disclosure control).</p>",
-        "<table>", "<thead><tr>" + "".join(f"<th scope=\"col\">{h}</th>" for h in head)
-        + "</tr></thead>", "<tbody>", *rows, "</tbody>", "</table>", "</body>", "</html>", ""])
+    banner = (
+        '<p class="synthetic"><strong>Synthetic data.</strong> These figures come '
+        "from healthgap's generated demo London and describe no real place or person."
+        "</p>"
+        if synthetic
+        else ""
+    )
+    suffix = " (synthetic)" * synthetic
+    head = [
+        "Indicator",
+        "Unit",
+        "Sex, period",
+        "London (95% limits)",
+        "Lowest borough",
+        "Highest borough",
+        "Most deprived decile",
+        "Least deprived decile",
+    ]
+    html = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f"<title>London Health Inequalities Strategy indicators{' (synthetic)' * synthetic}"
+            "</title>",
+            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #999;padding:4px 8px;text-align:left}"
+            ".synthetic{background:#fff3cd;padding:8px}</style>",
+            "</head>",
+            "<body>",
+            f"<h1>London Health Inequalities Strategy indicators{suffix}</h1>",
+            banner,
+            f"<p>Vintage {escape(vintage)}: {escape(record['label'])}. "
+            "Counts of 1 to 4, and values derived from them, are withheld "
+            "(disclosure control).</p>",
+            "<table>",
+            "<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead>",
+            "<tbody>",
+            *rows,
+            "</tbody>",
+            "</table>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

@@ -35,10 +35,18 @@ def _write(folder: Path, name: str, text: str) -> Path:
 def test_test_catalogue_loads(tmp_path):
     catalogue = load_catalogue(TEST_CATALOGUE)
     assert isinstance(catalogue, Catalogue)
-    assert {ind.method for ind in catalogue} == {"rate", "dsr", "isratio", "proportion",
-                                                 "life_expectancy", "mean",
-                                                 "healthy_life_expectancy", "ratio",
-                                                 "decompose_gap", "attributable_fraction"}
+    assert {ind.method for ind in catalogue} == {
+        "rate",
+        "dsr",
+        "isratio",
+        "proportion",
+        "life_expectancy",
+        "mean",
+        "healthy_life_expectancy",
+        "ratio",
+        "decompose_gap",
+        "attributable_fraction",
+    }
     assert catalogue.geography.level_names == ("lsoa", "borough", "england")
     suicide = catalogue["suicide_rate"]
     assert suicide.numerator.filter.icd10 == "X60-X84, Y10-Y34"
@@ -59,39 +67,86 @@ def test_one_file_with_one_indicator(tmp_path):
 
 MISTAKES = [
     # (what is wrong, replacement in GOOD, expected message parts)
-    ("unknown method", ("method: proportion", "method: proportions"),
-     ["field (top level): method must be one of ['proportion', 'rate', 'mean', 'dsr'",
-      "got 'proportions'"]),
-    ("misspelt field", ("numerator:", "numerater: {table: x}\nnumerator:"),
-     ["field numerater: unknown field (check the spelling)"]),
-    ("bad operator", ('op: "<"', 'op: "<<"'),
-     ["field numerator.filter.where[0].op: Input should be '==', '!=', '<'", "got '<<'"]),
-    ("bad ICD-10 range", ("filter: {", 'filter: {icd10: "X60-84", '),
-     ["field numerator.filter.icd10: ICD-10 code or range 'X60-84' is not valid",
-      "'C34', 'C34.1'"]),
-    ("backwards ICD-10 range", ("filter: {", 'filter: {icd10: "X84-X60", '),
-     ["ICD-10 range 'X84-X60' runs backwards"]),
-    ("age range backwards", ("filter: {", "filter: {age: [75, 10], "),
-     ["field numerator.filter.age: age must be [min, max] with 0 <= min <= max; got [75, 10]"]),
-    ("people without id", ("  age: null\n  filter", "  age: null\n  count: people\n  filter"),
-     ["field numerator: count: people needs person_id"]),
-    ("bad polarity", ("multiplier: 100", "multiplier: 100\npolarity: good"),
-     ["field polarity: Input should be 'low_is_good', 'high_is_good' or 'no_judgement'",
-      "got 'good'"]),
-    ("negative multiplier", ("multiplier: 100", "multiplier: -1"),
-     ["multiplier must be > 0; got -1"]),
-    ("no denominator", ("denominator: {table: births, age: null}", ""),
-     ["method 'proportion' needs a denominator"]),
-    ("bad pooled length", ("multiplier: 100", "multiplier: 100\nperiods: {pooled: [4]}"),
-     ["field periods.pooled[0]: Input should be 1, 2, 3 or 5", "got 4"]),
-    ("between needs two", ('op: "<", value: 2500', "op: between, value: [1]"),
-     ["op 'between' needs a list [low, high]; got [1]"]),
-    ("dsr without age", ("method: proportion", "method: dsr"),
-     ["method 'dsr' needs an age column in table 'births'"]),
-    ("age filter without age column", ("filter: {", "filter: {age: [0, 74], "),
-     ["field numerator: filter.age needs an age column (age is null)"]),
-    ("bad id", ("id: lbw", "id: low birth weight"),
-     ["field id: String should match pattern"]),
+    (
+        "unknown method",
+        ("method: proportion", "method: proportions"),
+        [
+            "field (top level): method must be one of ['proportion', 'rate', 'mean', 'dsr'",
+            "got 'proportions'",
+        ],
+    ),
+    (
+        "misspelt field",
+        ("numerator:", "numerater: {table: x}\nnumerator:"),
+        ["field numerater: unknown field (check the spelling)"],
+    ),
+    (
+        "bad operator",
+        ('op: "<"', 'op: "<<"'),
+        ["field numerator.filter.where[0].op: Input should be '==', '!=', '<'", "got '<<'"],
+    ),
+    (
+        "bad ICD-10 range",
+        ("filter: {", 'filter: {icd10: "X60-84", '),
+        [
+            "field numerator.filter.icd10: ICD-10 code or range 'X60-84' is not valid",
+            "'C34', 'C34.1'",
+        ],
+    ),
+    (
+        "backwards ICD-10 range",
+        ("filter: {", 'filter: {icd10: "X84-X60", '),
+        ["ICD-10 range 'X84-X60' runs backwards"],
+    ),
+    (
+        "age range backwards",
+        ("filter: {", "filter: {age: [75, 10], "),
+        ["field numerator.filter.age: age must be [min, max] with 0 <= min <= max; got [75, 10]"],
+    ),
+    (
+        "people without id",
+        ("  age: null\n  filter", "  age: null\n  count: people\n  filter"),
+        ["field numerator: count: people needs person_id"],
+    ),
+    (
+        "bad polarity",
+        ("multiplier: 100", "multiplier: 100\npolarity: good"),
+        [
+            "field polarity: Input should be 'low_is_good', 'high_is_good' or 'no_judgement'",
+            "got 'good'",
+        ],
+    ),
+    (
+        "negative multiplier",
+        ("multiplier: 100", "multiplier: -1"),
+        ["multiplier must be > 0; got -1"],
+    ),
+    (
+        "no denominator",
+        ("denominator: {table: births, age: null}", ""),
+        ["method 'proportion' needs a denominator"],
+    ),
+    (
+        "bad pooled length",
+        ("multiplier: 100", "multiplier: 100\nperiods: {pooled: [4]}"),
+        ["field periods.pooled[0]: Input should be 1, 2, 3 or 5", "got 4"],
+    ),
+    (
+        "between needs two",
+        ('op: "<", value: 2500', "op: between, value: [1]"),
+        ["op 'between' needs a list [low, high]; got [1]"],
+    ),
+    (
+        "dsr without age",
+        ("method: proportion", "method: dsr"),
+        ["method 'dsr' needs an age column in table 'births'"],
+    ),
+    (
+        "age filter without age column",
+        ("filter: {", "filter: {age: [0, 74], "),
+        ["field numerator: filter.age needs an age column (age is null)"],
+    ),
+    ("bad id", ("id: lbw", "id: low birth weight"), ["field id: String should match pattern"]),
 ]
 
 
@@ -117,9 +172,13 @@ def test_set_file_errors_name_the_position_and_id(tmp_path):
     text = "indicators:\n" + textwrap.indent(GOOD.strip(), "  ").replace("  id:", "- id:", 1)
     text = text.replace("table: births\n", "table: births\n    sex: 3\n", 1)
     path = _write(tmp_path, "set.yaml", text)
-    with pytest.raises(InputError, match=re.escape(
+    with pytest.raises(
+        InputError,
+        match=re.escape(
             f"catalogue file {path}: indicators[0] (id 'lbw'): field numerator.sex: "
-            "Input should be a valid string")):
+            "Input should be a valid string"
+        ),
+    ):
         load_catalogue(path)
 
 
@@ -135,13 +194,20 @@ geography:
 def test_geography_references_are_checked(tmp_path):
     _write(tmp_path, "a_geo.yaml", GEOGRAPHY)
     path = _write(tmp_path, "b.yaml", GOOD + "geographies: [lsoa, ward]\n")
-    with pytest.raises(InputError, match=re.escape(
+    with pytest.raises(
+        InputError,
+        match=re.escape(
             f"catalogue file {path}: indicator 'lbw': geographies: 'ward' is not a level of "
-            "the catalogue's geography; allowed: ['lsoa', 'borough', 'england']")):
+            "the catalogue's geography; allowed: ['lsoa', 'borough', 'england']"
+        ),
+    ):
         load_catalogue(tmp_path)
     path.write_text(GOOD + "breakdowns: [ethnicity]\n")
-    with pytest.raises(InputError, match=r"breakdowns: 'ethnicity' is not defined in "
-                                         r"geography.breakdowns; allowed: \['imd'\]"):
+    with pytest.raises(
+        InputError,
+        match=r"breakdowns: 'ethnicity' is not defined in "
+        r"geography.breakdowns; allowed: \['imd'\]",
+    ):
         load_catalogue(tmp_path)
     path.write_text(GOOD + "breakdowns: [imd]\ngeographies: [lsoa, england]\n")
     assert load_catalogue(tmp_path)["lbw"].breakdowns == ("imd",)
@@ -149,8 +215,11 @@ def test_geography_references_are_checked(tmp_path):
 
 def test_geography_errors_and_duplicates(tmp_path):
     _write(tmp_path, "a_geo.yaml", GEOGRAPHY.replace("column:", "col:"))
-    with pytest.raises(InputError, match=r"a_geo.yaml: geography: .*field "
-                                         r"breakdowns.imd.col: unknown field"):
+    with pytest.raises(
+        InputError,
+        match=r"a_geo.yaml: geography: .*field "
+        r"breakdowns.imd.col: unknown field",
+    ):
         load_catalogue(tmp_path)
     _write(tmp_path, "a_geo.yaml", GEOGRAPHY)
     _write(tmp_path, "b_geo.yaml", GEOGRAPHY)
@@ -159,8 +228,11 @@ def test_geography_errors_and_duplicates(tmp_path):
     (tmp_path / "b_geo.yaml").unlink()
     _write(tmp_path, "c.yaml", GOOD)
     _write(tmp_path, "d.yaml", GOOD)
-    with pytest.raises(InputError, match=r"d.yaml: field id: indicator 'lbw' is already "
-                                         r"defined in .*c.yaml"):
+    with pytest.raises(
+        InputError,
+        match=r"d.yaml: field id: indicator 'lbw' is already "
+        r"defined in .*c.yaml",
+    ):
         load_catalogue(tmp_path)
 
 
@@ -231,52 +303,107 @@ ratio: {numerator: lbw, denominator: lbw}
 NEW_MISTAKES = [
     # (what is wrong, the indicator file's text, other indicator files ("---" between them)
     # or "", message parts)
-    ("mean with a denominator", MEAN + "denominator: {table: survey}\n", "",
-     ["field (top level): method 'mean' takes no denominator"]),
-    ("mean without numerator.value", MEAN.replace(", value: life_satisfaction", ""), "",
-     ["method 'mean' needs numerator.value (the column averaged)"]),
-    ("healthy life expectancy without prevalence", HLE.split("prevalence:")[0], "",
-     ["field (top level): method 'healthy_life_expectancy' needs prevalence"]),
-    ("prevalence on another method", HLE.replace("healthy_life_expectancy",
-                                                 "life_expectancy"), "",
-     ["prevalence is only for that method"]),
-    ("ratio with a numerator table", SHARE + "numerator: {table: births}\n", GOOD,
-     ["field (top level): method 'ratio' takes no numerator or denominator tables"]),
-    ("ratio without ratio", SHARE.replace("ratio: {numerator: lbw, denominator: lbw}", ""),
-     GOOD, ["method 'ratio' needs ratio (numerator and denominator ids)"]),
-    ("ratio naming an unknown indicator", SHARE.replace("numerator: lbw", "numerator: nope"),
-     GOOD, ["ratio.numerator: 'nope' is not an indicator of the catalogue"]),
-    ("ratio of a ratio", SHARE.replace("id: share", "id: share_of_share")
-     .replace("numerator: lbw", "numerator: share"), GOOD + "---" + SHARE,
-     ["ratio.numerator: 'share' is itself a ratio"]),
-    ("age breakdown on life expectancy",
-     HLE.split("prevalence:")[0].replace("healthy_life_expectancy", "life_expectancy")
-     + "breakdowns: [age]\n", "",
-     ["breakdowns: 'age' groups ages, which method 'life_expectancy' cannot be broken down by"]),
-    ("age-group DSR with bands not multiples of 5", DSR, "",
-     ["breakdowns: 'age': method 'dsr' standardises over five-year bands",
-      "got {'0-17': (0, 17), '18+': (18, None)}"]),
-    ("unknown HEAT measure",
-     MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, measures: [d, gini]}]\n",
-     "", ["field inequality[0].measures: measures must be some of ['sii', 'rii', 'd'",
-          "got ['d', 'gini']"]),
-    ("sii over non-ordered categories",
-     MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, measures: [sii]}]\n", "",
-     ["field inequality[0]: measures ['sii'] need ordered categories (ordered: true)"]),
-    ("HEAT over a breakdown the indicator lacks",
-     MEAN + "inequality: [{breakdown: age, ordered: false, measures: [d]}]\n", "",
-     ["inequality breakdown 'age' is not one of breakdowns ['ethnic_group']"]),
+    (
+        "mean with a denominator",
+        MEAN + "denominator: {table: survey}\n",
+        "",
+        ["field (top level): method 'mean' takes no denominator"],
+    ),
+    (
+        "mean without numerator.value",
+        MEAN.replace(", value: life_satisfaction", ""),
+        "",
+        ["method 'mean' needs numerator.value (the column averaged)"],
+    ),
+    (
+        "healthy life expectancy without prevalence",
+        HLE.split("prevalence:")[0],
+        "",
+        ["field (top level): method 'healthy_life_expectancy' needs prevalence"],
+    ),
+    (
+        "prevalence on another method",
+        HLE.replace("healthy_life_expectancy", "life_expectancy"),
+        "",
+        ["prevalence is only for that method"],
+    ),
+    (
+        "ratio with a numerator table",
+        SHARE + "numerator: {table: births}\n",
+        GOOD,
+        ["field (top level): method 'ratio' takes no numerator or denominator tables"],
+    ),
+    (
+        "ratio without ratio",
+        SHARE.replace("ratio: {numerator: lbw, denominator: lbw}", ""),
+        GOOD,
+        ["method 'ratio' needs ratio (numerator and denominator ids)"],
+    ),
+    (
+        "ratio naming an unknown indicator",
+        SHARE.replace("numerator: lbw", "numerator: nope"),
+        GOOD,
+        ["ratio.numerator: 'nope' is not an indicator of the catalogue"],
+    ),
+    (
+        "ratio of a ratio",
+        SHARE.replace("id: share", "id: share_of_share").replace(
+            "numerator: lbw", "numerator: share"
+        ),
+        GOOD + "---" + SHARE,
+        ["ratio.numerator: 'share' is itself a ratio"],
+    ),
+    (
+        "age breakdown on life expectancy",
+        HLE.split("prevalence:")[0].replace("healthy_life_expectancy", "life_expectancy")
+        + "breakdowns: [age]\n",
+        "",
+        ["breakdowns: 'age' groups ages, which method 'life_expectancy' cannot be broken down by"],
+    ),
+    (
+        "age-group DSR with bands not multiples of 5",
+        DSR,
+        "",
+        [
+            "breakdowns: 'age': method 'dsr' standardises over five-year bands",
+            "got {'0-17': (0, 17), '18+': (18, None)}",
+        ],
+    ),
+    (
+        "unknown HEAT measure",
+        MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, measures: [d, gini]}]\n",
+        "",
+        [
+            "field inequality[0].measures: measures must be some of ['sii', 'rii', 'd'",
+            "got ['d', 'gini']",
+        ],
+    ),
+    (
+        "sii over non-ordered categories",
+        MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, measures: [sii]}]\n",
+        "",
+        ["field inequality[0]: measures ['sii'] need ordered categories (ordered: true)"],
+    ),
+    (
+        "HEAT over a breakdown the indicator lacks",
+        MEAN + "inequality: [{breakdown: age, ordered: false, measures: [d]}]\n",
+        "",
+        ["inequality breakdown 'age' is not one of breakdowns ['ethnic_group']"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("what", "text", "other", "expected"), NEW_MISTAKES,
-                         ids=[m[0] if isinstance(m, tuple) else m.id for m in NEW_MISTAKES])
-def test_new_method_mistakes_name_file_field_and_allowed(tmp_path, what, text, other,
-                                                         expected):
+@pytest.mark.parametrize(
+    ("what", "text", "other", "expected"),
+    NEW_MISTAKES,
+    ids=[m[0] if isinstance(m, tuple) else m.id for m in NEW_MISTAKES],
+)
+def test_new_method_mistakes_name_file_field_and_allowed(tmp_path, what, text, other, expected):
     geography = AGE_GEOGRAPHY
     if "not multiples of 5" in what:
-        geography = geography.replace('{"0-44": [0, 44], "45+": [45, null]}',
-                                      '{"0-17": [0, 17], "18+": [18, null]}')
+        geography = geography.replace(
+            '{"0-44": [0, 44], "45+": [45, null]}', '{"0-17": [0, 17], "18+": [18, null]}'
+        )
     _write(tmp_path, "a_geo.yaml", geography)
     for i, extra in enumerate(other.split("---") if other else []):
         _write(tmp_path, f"b{i}.yaml", extra)
@@ -285,19 +412,32 @@ def test_new_method_mistakes_name_file_field_and_allowed(tmp_path, what, text, o
 
 
 GEOGRAPHY_MISTAKES = [
-    ("overlapping age bands", '{"0-44": [0, 44], "40-64": [40, 64]}',
-     ["field breakdowns.age: age bands overlap: [0, 44] and one from 40"]),
-    ("open band before another", '{"0-44": [0, null], "45+": [45, null]}',
-     ["field breakdowns.age: age bands overlap: [0, None] and one from 45"]),
-    ("age band backwards", '{"young": [20, 10]}',
-     ["age band 'young' must be [min, max] with 0 <= min <= max; got [20, 10]"]),
-    ("source age without bands", "{}",
-     ["field breakdowns.age: source: age needs bands (label -> [min, max] years)"]),
+    (
+        "overlapping age bands",
+        '{"0-44": [0, 44], "40-64": [40, 64]}',
+        ["field breakdowns.age: age bands overlap: [0, 44] and one from 40"],
+    ),
+    (
+        "open band before another",
+        '{"0-44": [0, null], "45+": [45, null]}',
+        ["field breakdowns.age: age bands overlap: [0, None] and one from 45"],
+    ),
+    (
+        "age band backwards",
+        '{"young": [20, 10]}',
+        ["age band 'young' must be [min, max] with 0 <= min <= max; got [20, 10]"],
+    ),
+    (
+        "source age without bands",
+        "{}",
+        ["field breakdowns.age: source: age needs bands (label -> [min, max] years)"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("what", "bands", "expected"), GEOGRAPHY_MISTAKES,
-                         ids=[m[0] for m in GEOGRAPHY_MISTAKES])
+@pytest.mark.parametrize(
+    ("what", "bands", "expected"), GEOGRAPHY_MISTAKES, ids=[m[0] for m in GEOGRAPHY_MISTAKES]
+)
 def test_age_group_mistakes_name_file_and_field(tmp_path, what, bands, expected):
     text = AGE_GEOGRAPHY.replace('{"0-44": [0, 44], "45+": [45, null]}', bands)
     assert text != AGE_GEOGRAPHY, what
@@ -309,8 +449,11 @@ def test_age_group_mistakes_name_file_and_field(tmp_path, what, bands, expected)
 def test_new_methods_load(tmp_path):
     _write(tmp_path, "a_geo.yaml", AGE_GEOGRAPHY)
     _write(tmp_path, "b.yaml", GOOD)
-    _write(tmp_path, "c.yaml", MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, "
-                                      "measures: [d, r, bgv]}]\n")
+    _write(
+        tmp_path,
+        "c.yaml",
+        MEAN + "inequality: [{breakdown: ethnic_group, ordered: false, measures: [d, r, bgv]}]\n",
+    )
     _write(tmp_path, "d.yaml", HLE)
     _write(tmp_path, "e.yaml", DSR)
     _write(tmp_path, "f.yaml", SHARE)

@@ -16,9 +16,24 @@ from healthgap.pipeline import load_his_catalogue
 
 pytestmark = pytest.mark.xdist_group("his_demo")
 
-HEADLINE_FIELDS = ("name", "definition", "gap", "rationale", "data_source",
-                   "numerator_definition", "denominator_definition", "statistic", "method",
-                   "unit", "ci_method", "age", "year_type", "frequency", "caveats", "licence")
+HEADLINE_FIELDS = (
+    "name",
+    "definition",
+    "gap",
+    "rationale",
+    "data_source",
+    "numerator_definition",
+    "denominator_definition",
+    "statistic",
+    "method",
+    "unit",
+    "ci_method",
+    "age",
+    "year_type",
+    "frequency",
+    "caveats",
+    "licence",
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +78,14 @@ def test_every_indicator_has_full_metadata_and_a_gap_definition(catalogue, strat
 
 
 def test_every_engine_indicator_is_computable_with_values_for_london_and_boroughs(
-        catalogue, demo_values):
+    catalogue, demo_values
+):
     for ind in catalogue:
         # a decomposition gives contributions by age band and cause, not a total
         total = "Cause" if ind.method == "decompose_gap" else ""
-        rows = demo_values.filter(pl.col("indicator_id") == ind.id,
-                                  pl.col("category_type") == total)
+        rows = demo_values.filter(
+            pl.col("indicator_id") == ind.id, pl.col("category_type") == total
+        )
         areas = set(rows.filter(pl.col("value").is_not_null())["area_code"])
         assert "E12000007" in areas, ind.id
         # a borough's deprivation quintile with 5,000 residents or fewer has no life table,
@@ -78,21 +95,35 @@ def test_every_engine_indicator_is_computable_with_values_for_london_and_borough
 
 
 def test_record_level_indicators_have_every_within_london_decile(catalogue, demo_values):
-    deciles = demo_values.filter(pl.col("category_type") == "IMD 2019 decile (within London)",
-                                 pl.col("area_code") == "E12000007")
-    with_deciles = [ind.id for ind in catalogue if "imd_decile_london" in ind.breakdowns
-                    and ind.method != "decompose_gap"]  # compares two groups of deciles
-    assert {"life_expectancy", "infant_mortality", "under75_mortality", "low_birth_weight",
-            "school_readiness", "excess_weight_10_11"} <= set(with_deciles)
+    deciles = demo_values.filter(
+        pl.col("category_type") == "IMD 2019 decile (within London)",
+        pl.col("area_code") == "E12000007",
+    )
+    with_deciles = [
+        ind.id
+        for ind in catalogue
+        if "imd_decile_london" in ind.breakdowns and ind.method != "decompose_gap"
+    ]  # compares two groups of deciles
+    assert {
+        "life_expectancy",
+        "infant_mortality",
+        "under75_mortality",
+        "low_birth_weight",
+        "school_readiness",
+        "excess_weight_10_11",
+    } <= set(with_deciles)
     for indicator_id in with_deciles:
         cats = set(deciles.filter(pl.col("indicator_id") == indicator_id)["category"])
         assert {str(d) for d in range(1, 11)} <= cats, indicator_id
 
 
 def test_school_readiness_compares_free_school_meals(demo_values):
-    rows = demo_values.filter(pl.col("indicator_id") == "school_readiness",
-                              pl.col("category_type") == "Free school meals",
-                              pl.col("area_code") == "E12000007", pl.col("sex") == "Persons")
+    rows = demo_values.filter(
+        pl.col("indicator_id") == "school_readiness",
+        pl.col("category_type") == "Free school meals",
+        pl.col("area_code") == "E12000007",
+        pl.col("sex") == "Persons",
+    )
     by = dict(zip(rows["category"], rows["value"], strict=True))
     assert by["Eligible for free school meals"] < by["Not eligible"]
 
@@ -113,8 +144,9 @@ def test_the_geography_rolls_boroughs_to_london():
     geography = load_his_catalogue().geography
     assert geography.levels == {"borough": "borough_code"}
     assert geography.national == {"london": "E12000007"}
-    assert (geography.breakdowns["imd_decile_london"].category_type
-            == "IMD 2019 decile (within London)")
+    assert (
+        geography.breakdowns["imd_decile_london"].category_type == "IMD 2019 decile (within London)"
+    )
 
 
 def test_numerator_value_sums_a_column_and_excludes_counting_people():

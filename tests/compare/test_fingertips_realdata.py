@@ -27,8 +27,15 @@ from healthgap.compare import benchmark, quintiles, recent_trend
 pytestmark = pytest.mark.realdata
 
 KEYS = ["Indicator ID", "Sex", "Age", "Category Type", "Category", "Time period"]
-NUMBERS = ["Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit",
-           "Upper CI 99.8 limit", "Count", "Denominator"]
+NUMBERS = [
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+]
 ENGLAND = "E92000001"
 ENGLAND_COLUMN = "Compared to England value or percentiles"
 #: area types that are themselves a parent: Fingertips does not compare them with a parent
@@ -47,48 +54,60 @@ POLARITY = {INJURIES: "low_is_good", CAMPYLOBACTER: "low_is_good", FAMILY: "no_j
 def load(shared_data, name: str) -> pl.DataFrame:
     """An export as Polars: numbers parsed (thousands separators and HTML placeholders of
     missing counts become null), keys filled so nulls match, and the parent's value joined."""
-    raw = pl.read_csv(shared_data / "fingertips" / name, infer_schema_length=0,
-                      truncate_ragged_lines=True)  # CountyUA rows omit the last header field
+    raw = pl.read_csv(
+        shared_data / "fingertips" / name, infer_schema_length=0, truncate_ragged_lines=True
+    )  # CountyUA rows omit the last header field
     df = raw.with_columns(
         [pl.col(c).str.replace_all(",", "").cast(pl.Float64, strict=False) for c in NUMBERS]
         + [pl.col(c).fill_null("") for c in KEYS]
         + [pl.col(c).fill_null("") for c in raw.columns if c.startswith("Compared to")]
     )
-    parents = df.select(*KEYS, pl.col("Area Code").alias("Parent Code"),
-                        pl.col("Value").alias("parent_value")).unique([*KEYS, "Parent Code"])
+    parents = df.select(
+        *KEYS, pl.col("Area Code").alias("Parent Code"), pl.col("Value").alias("parent_value")
+    ).unique([*KEYS, "Parent Code"])
     df = df.join(parents, on=[*KEYS, "Parent Code"], how="left", maintain_order="left")
     return df.with_columns(
-        parent_value=pl.when(pl.col("Area Type").is_in(PARENT_TYPES)).then(None)
+        parent_value=pl.when(pl.col("Area Type").is_in(PARENT_TYPES))
+        .then(None)
         .otherwise(pl.col("parent_value"))
     )
 
 
 def parent_column(df: pl.DataFrame) -> str:
-    return next(c for c in df.columns
-                if c.startswith("Compared to") and c not in (ENGLAND_COLUMN, "Compared to goal"))
+    return next(
+        c
+        for c in df.columns
+        if c.startswith("Compared to") and c not in (ENGLAND_COLUMN, "Compared to goal")
+    )
 
 
 def compared_indicators(df: pl.DataFrame, column: str) -> pl.DataFrame:
     """Rows of indicators Fingertips compares at all: an indicator whose every row is "Not
     compared" has the comparator method "No comparison" (metadata the export lacks)."""
-    judged = (df.filter(~pl.col(column).is_in(["Not compared", ""]))
-              ["Indicator ID"].unique())
+    judged = df.filter(~pl.col(column).is_in(["Not compared", ""]))["Indicator ID"].unique()
     return df.filter(pl.col("Indicator ID").is_in(judged) & (pl.col(column) != ""))
 
 
 def agreement(out: pl.DataFrame, column: str) -> tuple[float, pl.DataFrame]:
     same = out["comparison"] == out[column]
-    return same.mean(), out.filter(~same).select("Area Name" if "Area Name" in out.columns
-                                                 else "AreaName", column, "comparison",
-                                                 "reason")
+    return same.mean(), out.filter(~same).select(
+        "Area Name" if "Area Name" in out.columns else "AreaName", column, "comparison", "reason"
+    )
 
 
 @pytest.mark.parametrize("name", [INJURIES, CAMPYLOBACTER, FAMILY])
 def test_compared_with_england_is_reproduced(shared_data, name):
     df = compared_indicators(load(shared_data, name), ENGLAND_COLUMN)
-    out = benchmark(df, "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit",
-                    polarity=POLARITY[name], area="Area Code", benchmark_area=ENGLAND,
-                    group_by=KEYS)
+    out = benchmark(
+        df,
+        "Value",
+        "Lower CI 95.0 limit",
+        "Upper CI 95.0 limit",
+        polarity=POLARITY[name],
+        area="Area Code",
+        benchmark_area=ENGLAND,
+        group_by=KEYS,
+    )
     rate, differences = agreement(out, ENGLAND_COLUMN)
     assert len(out) >= 40
     assert rate >= 0.99, differences
@@ -99,8 +118,14 @@ def test_compared_with_the_parent_is_reproduced(shared_data, name):
     df = load(shared_data, name)
     column = parent_column(df)
     df = compared_indicators(df, column)
-    out = benchmark(df, "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit",
-                    "parent_value", polarity=POLARITY[name])
+    out = benchmark(
+        df,
+        "Value",
+        "Lower CI 95.0 limit",
+        "Upper CI 95.0 limit",
+        "parent_value",
+        polarity=POLARITY[name],
+    )
     rate, differences = agreement(out, column)
     assert len(out) >= 40
     assert rate >= 0.99, differences
@@ -108,9 +133,16 @@ def test_compared_with_the_parent_is_reproduced(shared_data, name):
 
 def test_the_london_boroughs_judged_as_fingertips_did(shared_data):
     df = load(shared_data, INJURIES)
-    out = benchmark(df, "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit",
-                    polarity="low_is_good", area="Area Code", benchmark_area=ENGLAND,
-                    group_by=KEYS).filter(pl.col("Area Code").str.starts_with("E09"))
+    out = benchmark(
+        df,
+        "Value",
+        "Lower CI 95.0 limit",
+        "Upper CI 95.0 limit",
+        polarity="low_is_good",
+        area="Area Code",
+        benchmark_area=ENGLAND,
+        group_by=KEYS,
+    ).filter(pl.col("Area Code").str.starts_with("E09"))
     assert len(out) == 33
     assert (out["comparison"] == out[ENGLAND_COLUMN]).all()
 
@@ -134,12 +166,18 @@ def test_england_quintiles_cannot_be_formed_from_six_authorities(shared_data):
 def test_recent_trend_with_three_periods_cannot_be_calculated(shared_data):
     # Campylobacter incidence 2015-2017: three annual points per series, so Fingertips says
     # "Cannot be calculated" on every 2017 row; so must we, with the reason
-    df = load(shared_data, CAMPYLOBACTER).with_columns(
-        year=pl.col("Time period").cast(pl.Int64))
+    df = load(shared_data, CAMPYLOBACTER).with_columns(year=pl.col("Time period").cast(pl.Int64))
     series = ["Area Code", "Indicator ID", "Sex", "Age", "Category Type", "Category"]
-    out = recent_trend(df, period="year", value="Value", lower="Lower CI 95.0 limit",
-                       upper="Upper CI 95.0 limit", kind="rate", group_by=series,
-                       polarity="low_is_good")
+    out = recent_trend(
+        df,
+        period="year",
+        value="Value",
+        lower="Lower CI 95.0 limit",
+        upper="Upper CI 95.0 limit",
+        kind="rate",
+        group_by=series,
+        polarity="low_is_good",
+    )
     latest = df.filter(pl.col("year") == 2017).join(out, on=series, how="left")
     assert len(latest) == 182
     assert (latest["trend"] == latest["Recent Trend"]).all()
@@ -151,9 +189,16 @@ def test_recent_trend_from_periods_the_file_lacks_is_not_guessed(shared_data, na
     # Fingertips' trends here come from earlier periods not in the export (one period per
     # indicator): we cannot reproduce them, and never judge from a single point
     df = load(shared_data, name).with_columns(year=pl.lit(2020))
-    out = recent_trend(df.filter(pl.col("Value").is_not_null()), period="year", value="Value",
-                       lower="Lower CI 95.0 limit", upper="Upper CI 95.0 limit", kind="rate",
-                       group_by=["Area Code", *KEYS], polarity=POLARITY[name])
+    out = recent_trend(
+        df.filter(pl.col("Value").is_not_null()),
+        period="year",
+        value="Value",
+        lower="Lower CI 95.0 limit",
+        upper="Upper CI 95.0 limit",
+        kind="rate",
+        group_by=["Area Code", *KEYS],
+        polarity=POLARITY[name],
+    )
     assert set(out["trend"]) == {"Cannot be calculated"}
     assert set(out["reason"]) == {"fewer than 5 points"}
     judged = df.filter(~pl.col("Recent Trend").is_in(["Cannot be calculated", ""]))

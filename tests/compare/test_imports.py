@@ -18,8 +18,14 @@ def test_compare_is_pure_no_io_engines_or_models_are_imported():
 def test_public_names_are_the_functions():
     from healthgap.compare import benchmark, peer_ranks, quintiles, recent_trend
 
-    assert {"benchmark", "peer_ranks", "quintiles", "recent_trend", "target_progress",
-            "target_trajectory"} <= set(compare.__all__)
+    assert {
+        "benchmark",
+        "peer_ranks",
+        "quintiles",
+        "recent_trend",
+        "target_progress",
+        "target_trajectory",
+    } <= set(compare.__all__)
     for function in (benchmark, peer_ranks, quintiles, recent_trend):
         assert callable(function)
     assert callable(compare.target_progress)

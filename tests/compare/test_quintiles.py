@@ -8,8 +8,13 @@ from tests.conftest import to_polars
 from healthgap.compare import quintiles
 from healthgap.errors import InputError
 
-PLAIN = ["Lowest quintile", "2nd lowest quintile", "Middle quintile", "2nd highest quintile",
-         "Highest quintile"]
+PLAIN = [
+    "Lowest quintile",
+    "2nd lowest quintile",
+    "Middle quintile",
+    "2nd highest quintile",
+    "Highest quintile",
+]
 
 
 def test_ten_values_two_per_quintile(constructor):
@@ -34,22 +39,43 @@ def test_ties_share_a_quintile_and_may_leave_quintiles_empty():
 
 
 def test_fewer_than_five_values_are_not_compared(constructor):
-    df = constructor({"g": ["a"] * 4 + ["b"] * 5, "value": [1.0, 2.0, 3.0, None, 1.0, 2.0,
-                                                             3.0, 4.0, 5.0]})
+    df = constructor(
+        {"g": ["a"] * 4 + ["b"] * 5, "value": [1.0, 2.0, 3.0, None, 1.0, 2.0, 3.0, 4.0, 5.0]}
+    )
     out = to_polars(quintiles(df, group_by="g"))
     assert out["comparison"].to_list()[:4] == ["Not compared"] * 4
     assert out["reason"].to_list()[:4] == ["fewer than 5 values in the group"] * 3 + [
-        "value missing"]
+        "value missing"
+    ]
     assert out["quintile"].to_list()[4:] == [1, 2, 3, 4, 5]
 
 
-@pytest.mark.parametrize(("polarity", "expected"), [
-    ("high_is_good", ["Worst quintile", "2nd worst quintile", "Middle quintile",
-                      "2nd best quintile", "Best quintile"]),
-    ("low_is_good", ["Best quintile", "2nd best quintile", "Middle quintile",
-                     "2nd worst quintile", "Worst quintile"]),
-    ("no_judgement", PLAIN),
-])
+@pytest.mark.parametrize(
+    ("polarity", "expected"),
+    [
+        (
+            "high_is_good",
+            [
+                "Worst quintile",
+                "2nd worst quintile",
+                "Middle quintile",
+                "2nd best quintile",
+                "Best quintile",
+            ],
+        ),
+        (
+            "low_is_good",
+            [
+                "Best quintile",
+                "2nd best quintile",
+                "Middle quintile",
+                "2nd worst quintile",
+                "Worst quintile",
+            ],
+        ),
+        ("no_judgement", PLAIN),
+    ],
+)
 def test_polarity_turns_lowest_highest_into_best_worst(polarity, expected):
     out = quintiles(pl.DataFrame({"value": [1.0, 2.0, 3.0, 4.0, 5.0]}), polarity=polarity)
     assert out["comparison"].to_list() == expected
@@ -57,8 +83,12 @@ def test_polarity_turns_lowest_highest_into_best_worst(polarity, expected):
 
 
 def test_null_polarity_in_a_column_is_said():
-    df = pl.DataFrame({"value": [1.0, 2.0, 3.0, 4.0, 5.0],
-                       "polarity": [None, None, None, "low_is_good", "low_is_good"]})
+    df = pl.DataFrame(
+        {
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "polarity": [None, None, None, "low_is_good", "low_is_good"],
+        }
+    )
     out = quintiles(df, polarity="polarity")
     assert out["comparison"].to_list() == [*PLAIN[:3], "2nd worst quintile", "Worst quintile"]
     assert out["reason"].to_list()[0] == "polarity not set: quintiles shown without judgement"

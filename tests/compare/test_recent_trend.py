@@ -15,8 +15,7 @@ YEARS = [2019, 2020, 2021, 2022, 2023]
 
 
 def series(x, n=10_000, years=YEARS, **extra):
-    return {"year": list(years), "x": list(x), "n": [n] * len(x) if np.isscalar(n) else n,
-            **extra}
+    return {"year": list(years), "x": list(x), "n": [n] * len(x) if np.isscalar(n) else n, **extra}
 
 
 def test_chi_squared_for_trend_matches_r_prop_trend_test():
@@ -33,33 +32,41 @@ def test_chi_squared_for_trend_matches_r_prop_trend_test():
 def test_chi_squared_equals_the_weighted_regression_form():
     # independent re-derivation: regression sum of squares of p_t on t with weights
     # n_t / (p (1 - p)), p the pooled proportion (Armitage, Berry & Matthews 15.2)
-    x, n = np.array([200, 220, 240, 260, 280.]), np.full(5, 2000.)
-    t = np.arange(1, 6.)
+    x, n = np.array([200, 220, 240, 260, 280.0]), np.full(5, 2000.0)
+    t = np.arange(1, 6.0)
     p = x.sum() / n.sum()
     w = n / (p * (1 - p))
     tbar = (w * t).sum() / w.sum()
     slope = (w * (t - tbar) * (x / n)).sum() / (w * (t - tbar) ** 2).sum()
     expected = slope**2 * (w * (t - tbar) ** 2).sum()
-    out = recent_trend(pl.DataFrame(series(x, n=2000)), "x", "n", "year",
-                       polarity="high_is_good")
+    out = recent_trend(pl.DataFrame(series(x, n=2000)), "x", "n", "year", polarity="high_is_good")
     assert out["statistic"][0] == pytest.approx(expected, rel=1e-12)
     assert expected == pytest.approx(18.939393939, rel=1e-9)
     assert out.row(0, named=True) | {"slope": None, "statistic": None, "pvalue": None} == {
-        "year": 2023, "points": 5, "slope": None, "statistic": None, "pvalue": None,
-        "trend": "Increasing and getting better", "reason": None,
+        "year": 2023,
+        "points": 5,
+        "slope": None,
+        "statistic": None,
+        "pvalue": None,
+        "trend": "Increasing and getting better",
+        "reason": None,
         "method": "chi-squared test for trend in proportions, significant at 99.8%, robust "
-                  "to leaving out a point"}
+        "to leaving out a point",
+    }
     assert out["slope"][0] == pytest.approx(np.polyfit(t, np.log(x / (n - x)), 1)[0])
 
 
-@pytest.mark.parametrize(("x", "polarity", "expected"), [
-    ([1000, 1100, 1200, 1300, 1400], "high_is_good", "Increasing and getting better"),
-    ([1000, 1100, 1200, 1300, 1400], "low_is_good", "Increasing and getting worse"),
-    ([1400, 1300, 1200, 1100, 1000], "high_is_good", "Decreasing and getting worse"),
-    ([1400, 1300, 1200, 1100, 1000], "low_is_good", "Decreasing and getting better"),
-    ([1400, 1300, 1200, 1100, 1000], "no_judgement", "Decreasing"),
-    ([1000, 1002, 998, 1001, 1000], "low_is_good", "No significant change"),
-])
+@pytest.mark.parametrize(
+    ("x", "polarity", "expected"),
+    [
+        ([1000, 1100, 1200, 1300, 1400], "high_is_good", "Increasing and getting better"),
+        ([1000, 1100, 1200, 1300, 1400], "low_is_good", "Increasing and getting worse"),
+        ([1400, 1300, 1200, 1100, 1000], "high_is_good", "Decreasing and getting worse"),
+        ([1400, 1300, 1200, 1100, 1000], "low_is_good", "Decreasing and getting better"),
+        ([1400, 1300, 1200, 1100, 1000], "no_judgement", "Decreasing"),
+        ([1000, 1002, 998, 1001, 1000], "low_is_good", "No significant change"),
+    ],
+)
 def test_labels_by_polarity(constructor, x, polarity, expected):
     out = to_polars(recent_trend(constructor(series(x)), "x", "n", "year", polarity=polarity))
     assert out["trend"].to_list() == [expected]
@@ -75,8 +82,13 @@ def test_polarity_not_set_gives_direction_only_and_says_so():
 def test_a_trend_that_flips_when_a_point_is_left_out_is_not_robust():
     # 12%, 10%, 10%, 10%, 20%: highly significant, but without the last point the log-odds
     # slope is negative
-    out = recent_trend(pl.DataFrame(series([1200, 1000, 1000, 1000, 2000])), "x", "n", "year",
-                       polarity="low_is_good")
+    out = recent_trend(
+        pl.DataFrame(series([1200, 1000, 1000, 1000, 2000])),
+        "x",
+        "n",
+        "year",
+        polarity="low_is_good",
+    )
     assert out["statistic"][0] > 100
     assert out["trend"][0] == "No significant change"
     assert out["reason"][0] == "not robust: the slope changes sign when one point is left out"
@@ -85,10 +97,11 @@ def test_a_trend_that_flips_when_a_point_is_left_out_is_not_robust():
 def test_rates_use_the_weighted_slope_from_95_limits():
     # values 10, 12, 14, 16, 18 with s = (U - L) / 3.92 = 0.5: w = 4, slope 2,
     # chi-squared = 2^2 * sum w (t - 3)^2 = 4 * 40 = 160
-    y = np.array([10, 12, 14, 16, 18.])
+    y = np.array([10, 12, 14, 16, 18.0])
     df = pl.DataFrame({"year": YEARS, "rate": y, "lo": y - 0.98, "hi": y + 0.98})
-    out = recent_trend(df, period="year", value="rate", lower="lo", upper="hi", kind="rate",
-                       polarity="low_is_good")
+    out = recent_trend(
+        df, period="year", value="rate", lower="lo", upper="hi", kind="rate", polarity="low_is_good"
+    )
     assert out["statistic"][0] == pytest.approx(160, rel=1e-12)
     assert out["slope"][0] == pytest.approx(2, rel=1e-12)
     assert out["pvalue"][0] == pytest.approx(stats.chi2.sf(160, 1), rel=1e-9)
@@ -100,34 +113,65 @@ def test_rates_leave_one_out_with_weights():
     # four precise points rising and an imprecise last point far below: unweighted, the
     # slope would be negative (-0.8); weighted by the limits the last point barely counts,
     # and every leave-one-out weighted slope stays positive
-    y = np.array([10, 11, 12, 13, 5.])
-    half = np.array([0.1, 0.1, 0.1, 0.1, 20.])
+    y = np.array([10, 11, 12, 13, 5.0])
+    half = np.array([0.1, 0.1, 0.1, 0.1, 20.0])
     df = pl.DataFrame({"year": YEARS, "v": y, "lo": y - half, "hi": y + half})
-    out = recent_trend(df, period="year", value="v", lower="lo", upper="hi", kind="other",
-                       polarity="high_is_good")
+    out = recent_trend(
+        df, period="year", value="v", lower="lo", upper="hi", kind="other", polarity="high_is_good"
+    )
     assert out["trend"][0] == "Increasing and getting better"
     w = (3.92 / (2 * half)) ** 2
     assert out["slope"][0] == pytest.approx(np.polyfit(np.arange(1, 6), y, 1, w=np.sqrt(w))[0])
 
 
 def test_cannot_be_calculated_with_the_reason():
-    df = pl.DataFrame({
-        "area": ["few"] * 4 + ["gap"] * 5 + ["missing"] * 5 + ["edge"] * 5 + ["ok"] * 6,
-        "year": [2020, 2021, 2022, 2023, 2018, 2019, 2021, 2022, 2023, *YEARS, *YEARS, 2018,
-                 *YEARS],
-        "x": [10, 10, 10, 10] + [10] * 5 + [10, 10, None, 10, 10] + [0, 10, 10, 10, 10]
-        + [None, 100, 100, 100, 100, 100],
-        "n": [100] * 19 + [1000] * 6,
-    })
+    df = pl.DataFrame(
+        {
+            "area": ["few"] * 4 + ["gap"] * 5 + ["missing"] * 5 + ["edge"] * 5 + ["ok"] * 6,
+            "year": [
+                2020,
+                2021,
+                2022,
+                2023,
+                2018,
+                2019,
+                2021,
+                2022,
+                2023,
+                *YEARS,
+                *YEARS,
+                2018,
+                *YEARS,
+            ],
+            "x": [10, 10, 10, 10]
+            + [10] * 5
+            + [10, 10, None, 10, 10]
+            + [0, 10, 10, 10, 10]
+            + [None, 100, 100, 100, 100, 100],
+            "n": [100] * 19 + [1000] * 6,
+        }
+    )
     out = recent_trend(df, "x", "n", "year", group_by="area", polarity="low_is_good")
     assert out.select("area", "trend", "reason", "points").rows() == [
-        ("edge", "Cannot be calculated",
-         "a count is 0 or equals its denominator (the log-odds are infinite)", 5),
+        (
+            "edge",
+            "Cannot be calculated",
+            "a count is 0 or equals its denominator (the log-odds are infinite)",
+            5,
+        ),
         ("few", "Cannot be calculated", "fewer than 5 points", 4),
-        ("gap", "Cannot be calculated",
-         "periods not consecutive: a gap breaks the 5 most recent points", 3),
-        ("missing", "Cannot be calculated",
-         "count or denominator missing among the 5 most recent points", 2),
+        (
+            "gap",
+            "Cannot be calculated",
+            "periods not consecutive: a gap breaks the 5 most recent points",
+            3,
+        ),
+        (
+            "missing",
+            "Cannot be calculated",
+            "count or denominator missing among the 5 most recent points",
+            2,
+        ),
         ("ok", "No significant change", None, 5),
     ]
     assert out["statistic"].to_list()[:4] == [None] * 4
@@ -135,11 +179,18 @@ def test_cannot_be_calculated_with_the_reason():
 
 def test_only_the_most_recent_points_are_tested():
     # an old gap and old missing values do not matter
-    df = pl.DataFrame(series([None, 5, 1000, 1100, 1200, 1300, 1400],
-                             years=[2010, 2015, 2017, 2018, 2019, 2020, 2021]))
+    df = pl.DataFrame(
+        series(
+            [None, 5, 1000, 1100, 1200, 1300, 1400],
+            years=[2010, 2015, 2017, 2018, 2019, 2020, 2021],
+        )
+    )
     out = recent_trend(df, "x", "n", "year", polarity="high_is_good")
     assert out.select("year", "points", "trend").row(0) == (
-        2021, 5, "Increasing and getting better")
+        2021,
+        5,
+        "Increasing and getting better",
+    )
 
 
 def test_grouped_equals_each_series_alone():
@@ -147,48 +198,65 @@ def test_grouped_equals_each_series_alone():
     groups = 60
     p = rng.uniform(0.05, 0.3, groups).repeat(6) * np.tile(np.linspace(0.9, 1.1, 6), groups)
     n = rng.integers(500, 5000, groups * 6)
-    df = pl.DataFrame({"g": np.arange(groups).repeat(6), "year": np.tile(np.arange(2018, 2024),
-                       groups), "x": rng.binomial(n, p), "n": n}).sample(fraction=1, seed=1)
+    df = pl.DataFrame(
+        {
+            "g": np.arange(groups).repeat(6),
+            "year": np.tile(np.arange(2018, 2024), groups),
+            "x": rng.binomial(n, p),
+            "n": n,
+        }
+    ).sample(fraction=1, seed=1)
     together = recent_trend(df, "x", "n", "year", group_by="g", polarity="high_is_good")
     assert together["g"].to_list() == list(range(groups))
     for g in (0, 17, 59):
-        alone = recent_trend(df.filter(pl.col("g") == g), "x", "n", "year",
-                             polarity="high_is_good")
+        alone = recent_trend(df.filter(pl.col("g") == g), "x", "n", "year", polarity="high_is_good")
         assert together.filter(pl.col("g") == g).drop("g").equals(alone)
 
 
 def test_same_answer_from_every_frame_library(constructor):
-    data = {"g": ["a"] * 5 + ["b"] * 5, "year": YEARS * 2,
-            "x": [10, 20, 30, 40, 50, 50, 49, 51, 50, 50], "n": [1000] * 10}
-    expected = recent_trend(pl.DataFrame(data), "x", "n", "year", group_by="g",
-                            polarity="high_is_good")
-    got = recent_trend(constructor(data), "x", "n", "year", group_by="g",
-                       polarity="high_is_good")
+    data = {
+        "g": ["a"] * 5 + ["b"] * 5,
+        "year": YEARS * 2,
+        "x": [10, 20, 30, 40, 50, 50, 49, 51, 50, 50],
+        "n": [1000] * 10,
+    }
+    expected = recent_trend(
+        pl.DataFrame(data), "x", "n", "year", group_by="g", polarity="high_is_good"
+    )
+    got = recent_trend(constructor(data), "x", "n", "year", group_by="g", polarity="high_is_good")
     assert type(got) is type(constructor(data))
     assert to_polars(got).equals(expected)
 
 
-@pytest.mark.parametrize(("data", "kwargs", "message"), [
-    (series([1, 2, 3, 4, 5]), {"kind": "dsr"}, "argument 'kind' must be one of"),
-    (series([1, 2, 3, 4, 5]), {"x": None}, "kind='proportion' needs 'x' and 'n'"),
-    (series([1, 2, 3, 4, 5]), {"kind": "rate"}, "kind='rate' needs 'value', 'lower'"),
-    (series([1, 2, 3, 4, 5]), {"points": 2}, "argument 'points' must be a whole number >= 3"),
-    (series([1, 2, 3, 4, 5]), {"group_by": "year"}, "must not be in group_by"),
-    (series([1, 2, 3, 4, 5], years=[2019, 2019, 2020, 2021, 2022]), {},
-     "each series must have one row per 'year': 1 of 5 rows fail (rows [1]"),
-    (series([1, 2, 3, 4, 5], years=[2019.0, 2020.5, 2021.0, 2022.0, 2023.0]), {},
-     "column 'year' must hold whole numbers"),
-    (series([1, 2, 3, 4, 20_000]), {}, "column 'x' must be <= column 'n'"),
-    (series([1, 2, 3, 4, -5]), {}, "column 'x' must be >= 0"),
-])
+@pytest.mark.parametrize(
+    ("data", "kwargs", "message"),
+    [
+        (series([1, 2, 3, 4, 5]), {"kind": "dsr"}, "argument 'kind' must be one of"),
+        (series([1, 2, 3, 4, 5]), {"x": None}, "kind='proportion' needs 'x' and 'n'"),
+        (series([1, 2, 3, 4, 5]), {"kind": "rate"}, "kind='rate' needs 'value', 'lower'"),
+        (series([1, 2, 3, 4, 5]), {"points": 2}, "argument 'points' must be a whole number >= 3"),
+        (series([1, 2, 3, 4, 5]), {"group_by": "year"}, "must not be in group_by"),
+        (
+            series([1, 2, 3, 4, 5], years=[2019, 2019, 2020, 2021, 2022]),
+            {},
+            "each series must have one row per 'year': 1 of 5 rows fail (rows [1]",
+        ),
+        (
+            series([1, 2, 3, 4, 5], years=[2019.0, 2020.5, 2021.0, 2022.0, 2023.0]),
+            {},
+            "column 'year' must hold whole numbers",
+        ),
+        (series([1, 2, 3, 4, 20_000]), {}, "column 'x' must be <= column 'n'"),
+        (series([1, 2, 3, 4, -5]), {}, "column 'x' must be >= 0"),
+    ],
+)
 def test_wrong_arguments_and_data_are_named(data, kwargs, message):
     args = {"x": "x", "n": "n", "period": "year"} | kwargs
     with pytest.raises(InputError, match=re.escape(message)):
         recent_trend(pl.DataFrame(data), **args)
 
 
-counts = st.lists(st.tuples(st.integers(1, 500), st.integers(0, 400)), min_size=5,
-                  max_size=5)
+counts = st.lists(st.tuples(st.integers(1, 500), st.integers(0, 400)), min_size=5, max_size=5)
 
 
 @settings(max_examples=60, deadline=None)
@@ -203,13 +271,15 @@ def test_reversing_time_mirrors_the_trend(pairs):
     t = np.arange(1, 6.0)
     for keep in [np.ones(5, bool), *(np.arange(5) != j for j in range(5))]:
         assume(abs(np.polyfit(t[keep], logit[keep], 1)[0]) > 1e-9)
-    forward = recent_trend(pl.DataFrame(series(x, n=n)), "x", "n", "year",
-                           polarity="high_is_good")
-    backward = recent_trend(pl.DataFrame(series(x[::-1], n=n[::-1])), "x", "n", "year",
-                            polarity="high_is_good")
+    forward = recent_trend(pl.DataFrame(series(x, n=n)), "x", "n", "year", polarity="high_is_good")
+    backward = recent_trend(
+        pl.DataFrame(series(x[::-1], n=n[::-1])), "x", "n", "year", polarity="high_is_good"
+    )
     assert backward["statistic"][0] == pytest.approx(forward["statistic"][0], rel=1e-9)
     assert backward["slope"][0] == pytest.approx(-forward["slope"][0], rel=1e-9, abs=1e-12)
-    mirror = {"Increasing and getting better": "Decreasing and getting worse",
-              "Decreasing and getting worse": "Increasing and getting better",
-              "No significant change": "No significant change"}
+    mirror = {
+        "Increasing and getting better": "Decreasing and getting worse",
+        "Decreasing and getting worse": "Increasing and getting better",
+        "No significant change": "No significant change",
+    }
     assert backward["trend"][0] == mirror[forward["trend"][0]]

@@ -6,8 +6,10 @@ from healthgap.compare.world_cities import world_city_comparison
 
 
 def _cities_table():
-    return {k: [getattr(c, k) for c in load_world_cities()]
-            for k in ("city", "area", "measure", "sex", "value", "period", "year")}
+    return {
+        k: [getattr(c, k) for c in load_world_cities()]
+        for k in ("city", "area", "measure", "sex", "value", "period", "year")
+    }
 
 
 def test_comparability_is_stated_for_every_published_figure(constructor):
@@ -21,10 +23,12 @@ def test_comparability_is_stated_for_every_published_figure(constructor):
     # Tokyo 2020 vs London 2013-15: six years apart
     assert not rows[("Tokyo", "life_expectancy", "Female")]["comparable"]
     assert rows[("Tokyo", "life_expectancy", "Female")]["reason"] == (
-        "published 6 years apart (2014 and 2020)")
+        "published 6 years apart (2014 and 2020)"
+    )
     # New York publishes for both sexes together; London's figures are by sex
     assert rows[("New York", "life_expectancy", "Persons")]["reason"] == (
-        "London has no Persons figure for this measure")
+        "London has no Persons figure for this measure"
+    )
     # infant mortality: New York 2014 and Paris 2007 are far from London's 2022
     assert not rows[("New York", "infant_mortality", "Persons")]["comparable"]
     assert not rows[("Paris", "infant_mortality", "Persons")]["comparable"]

@@ -53,8 +53,10 @@ def test_everything_is_labelled_synthetic(demo_dir):
 def test_geography_has_the_real_boroughs_and_about_4800_small_areas(demo_dir):
     lookup = pq.read_table(demo_dir / "lsoa_lookup.parquet").to_pandas()
     assert sorted(lookup["borough_code"].unique()) == [f"E090000{i:02d}" for i in range(1, 34)]
-    assert dict(zip(lookup["borough_code"], lookup["borough_name"], strict=True))[
-        "E09000030"] == "Tower Hamlets"
+    assert (
+        dict(zip(lookup["borough_code"], lookup["borough_name"], strict=True))["E09000030"]
+        == "Tower Hamlets"
+    )
     assert 4700 <= len(lookup) <= 4900
     assert lookup["lsoa_code"].is_unique
     # synthetic codes lie outside the range ONS has used for real LSOAs (E01000001-E01035xxx)
@@ -91,14 +93,18 @@ def _life_expectancy(con, demo_dir, group: str) -> dict[tuple, float]:
 @pytest.mark.slow
 def test_headline_figures_fall_in_published_ranges(demo_dir):
     con = duckdb.connect()
-    pop = con.execute(f"select sum(population) from '{demo_dir}/population.parquet' "
-                  "where year = 2019").fetchone()[0]
+    pop = con.execute(
+        f"select sum(population) from '{demo_dir}/population.parquet' where year = 2019"
+    ).fetchone()[0]
     assert 8.5e6 < pop < 9.8e6  # ONS mid-2019: 8.96 million
-    deaths = con.execute(f"select count(*) from '{demo_dir}/deaths.parquet' "
-                     "where year = 2019").fetchone()[0]
+    deaths = con.execute(
+        f"select count(*) from '{demo_dir}/deaths.parquet' where year = 2019"
+    ).fetchone()[0]
     assert 40_000 < deaths < 55_000  # ONS: about 47,000 registrations a year
-    births = con.execute(f"select count(*), avg((birth_weight_g < 2500 and gestation_weeks >= 37)"
-                     f"::int) from '{demo_dir}/births.parquet' where year = 2019").fetchone()
+    births = con.execute(
+        f"select count(*), avg((birth_weight_g < 2500 and gestation_weeks >= 37)"
+        f"::int) from '{demo_dir}/births.parquet' where year = 2019"
+    ).fetchone()
     assert 105_000 < births[0] < 140_000  # ONS: about 113,000-130,000 a year
     assert 0.02 < births[1] < 0.045  # low birth weight of term babies: about 3%
 

@@ -24,24 +24,29 @@ def records(n: int = 3000, seed: int = 11) -> pa.Table:
     """Deaths with awkward values: null and negative ages, null areas, codes, weights."""
     rng = np.random.default_rng(seed)
     age = rng.integers(-8, 106, n).astype(np.int32)
-    return pa.table({
-        "lsoa_code": pa.array(rng.choice(["E01000001", "E01000002", "E01000003"], n),
-                              mask=rng.random(n) < 0.02),
-        "year": rng.choice([2019, 2020, 2021], n).astype(np.int32),
-        "sex": rng.choice(["Male", "Female"], n).tolist(),
-        "age": pa.array(age, mask=rng.random(n) < 0.03),
-        "icd10": rng.choice(["X60", "C34.1", "Y10.2", "I21.9"], n).tolist(),
-        "weight": pa.array(rng.integers(1, 50, n).astype(np.float64),
-                           mask=rng.random(n) < 0.05),
-    })
+    return pa.table(
+        {
+            "lsoa_code": pa.array(
+                rng.choice(["E01000001", "E01000002", "E01000003"], n), mask=rng.random(n) < 0.02
+            ),
+            "year": rng.choice([2019, 2020, 2021], n).astype(np.int32),
+            "sex": rng.choice(["Male", "Female"], n).tolist(),
+            "age": pa.array(age, mask=rng.random(n) < 0.03),
+            "icd10": rng.choice(["X60", "C34.1", "Y10.2", "I21.9"], n).tolist(),
+            "weight": pa.array(
+                rng.integers(1, 50, n).astype(np.float64), mask=rng.random(n) < 0.05
+            ),
+        }
+    )
 
 
 def indicator(catalogue: Catalogue, method: str, numerator: dict) -> Indicator:
     """The suicide indicator with another method and numerator (a denominator is required)."""
     base = catalogue["suicide_rate"].model_dump()
     extra = {"standard_population": "ESP2013"} if method == "dsr" else {}
-    return Indicator.model_validate({**base, **extra, "method": method,
-                                     "numerator": {"table": "deaths", **numerator}})
+    return Indicator.model_validate(
+        {**base, **extra, "method": method, "numerator": {"table": "deaths", **numerator}}
+    )
 
 
 PARTS = [  # (method, numerator): age bands, age ranges on and off band edges, filters, sums
@@ -71,9 +76,14 @@ def test_batched_counts_equal_one_query_per_part(catalogue, kind):
     assert len(runner.cache) == len(PARTS)  # every part answered from the batches
     for ind in inds:
         batched = runner.counts(ind.numerator, ind, [])
-        alone = pl.from_arrow(count_expression(
-            runner.table("deaths"), ind.numerator, period_type="calendar",
-            bands=METHOD_BANDS[ind.method]).to_pyarrow())
+        alone = pl.from_arrow(
+            count_expression(
+                runner.table("deaths"),
+                ind.numerator,
+                period_type="calendar",
+                bands=METHOD_BANDS[ind.method],
+            ).to_pyarrow()
+        )
         assert batched.schema == alone.schema, ind.numerator
         assert _sorted(batched).equals(_sorted(alone)), ind.numerator
     assert runner.cache == {}  # each frame dropped after its last request
@@ -87,9 +97,14 @@ def test_float_ages_are_not_batched_and_still_count(catalogue):
     runner.prefetch([(ind.numerator, ind, []) for ind in inds])
     assert runner.cache == {}  # the parts needing ages are not batched; one part is left
     for ind in inds:
-        alone = pl.from_arrow(count_expression(
-            runner.table("deaths"), ind.numerator, period_type="calendar",
-            bands=METHOD_BANDS[ind.method]).to_pyarrow())
+        alone = pl.from_arrow(
+            count_expression(
+                runner.table("deaths"),
+                ind.numerator,
+                period_type="calendar",
+                bands=METHOD_BANDS[ind.method],
+            ).to_pyarrow()
+        )
         got = runner.counts(ind.numerator, ind, [])
         assert got["n"].sum() > 0
         assert _sorted(got).equals(_sorted(alone))
@@ -101,9 +116,15 @@ def test_record_breakdowns_are_batched(catalogue):
     runner.prefetch([(ind.numerator, ind, ["icd10"]) for ind in inds])
     assert len(runner.cache) == 4
     for ind in inds:
-        alone = pl.from_arrow(count_expression(
-            runner.table("deaths"), ind.numerator, period_type="calendar",
-            bands=METHOD_BANDS[ind.method], record_breakdowns=["icd10"]).to_pyarrow())
+        alone = pl.from_arrow(
+            count_expression(
+                runner.table("deaths"),
+                ind.numerator,
+                period_type="calendar",
+                bands=METHOD_BANDS[ind.method],
+                record_breakdowns=["icd10"],
+            ).to_pyarrow()
+        )
         assert _sorted(runner.counts(ind.numerator, ind, ["icd10"])).equals(_sorted(alone))
 
 
@@ -119,9 +140,15 @@ def test_age_groups_come_from_the_segments_of_one_pass(catalogue):
     runner.prefetch(requests)
     assert len(runner.cache) == len(inds)
     for part, ind, record in requests:
-        alone = pl.from_arrow(count_expression(
-            runner.table("deaths"), part, period_type="calendar",
-            bands=METHOD_BANDS[ind.method], record_breakdowns=record).to_pyarrow())
+        alone = pl.from_arrow(
+            count_expression(
+                runner.table("deaths"),
+                part,
+                period_type="calendar",
+                bands=METHOD_BANDS[ind.method],
+                record_breakdowns=record,
+            ).to_pyarrow()
+        )
         got = runner.counts(part, ind, record)
         if record:  # every age group is there
             assert set(got["rb_age_group"].to_list()) >= {"0-17", "18-64", "65+"}
@@ -130,15 +157,17 @@ def test_age_groups_come_from_the_segments_of_one_pass(catalogue):
 
 def test_test_catalogue_reads_each_shared_table_once(catalogue, data_dir):
     runner = compute_module._Runner(data_dir, "duckdb")
-    requests = [(part, ind, []) for ind in catalogue
-                for part in compute_module.sides(ind).values()]
+    requests = [(part, ind, []) for ind in catalogue for part in compute_module.sides(ind).values()]
     batches = compute_module._batches(requests, runner.table)
     tables = sorted(batch[0][0].table for batch in batches)
     # the survey: healthy life expectancy's two prevalence counts (the mean is not batched)
     assert tables == ["births", "child_measurements", "deaths", "population", "survey"]
     population = next(b for b in batches if b[0][0].table == "population")
-    populations = [ind.id for ind in catalogue if ind.denominator is not None
-                   and ind.denominator.table == "population"]
+    populations = [
+        ind.id
+        for ind in catalogue
+        if ind.denominator is not None and ind.denominator.table == "population"
+    ]
     assert len(populations) == 11
     assert len(population) == 11  # the eleven population variants share one pass
 
@@ -146,15 +175,45 @@ def test_test_catalogue_reads_each_shared_table_once(catalogue, data_dir):
 def test_segment_bounds_cover_bands_and_ranges(catalogue):
     inds = [indicator(catalogue, method, num) for method, num in PARTS]
     bounds = segment_bounds([(ind.numerator, METHOD_BANDS[ind.method]) for ind in inds])
-    assert bounds == (0, 1, 3, 5, 10, 13, 15, 16, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70,
-                      75, 80, 85, 90, 91)
+    assert bounds == (
+        0,
+        1,
+        3,
+        5,
+        10,
+        13,
+        15,
+        16,
+        20,
+        25,
+        30,
+        35,
+        40,
+        45,
+        50,
+        55,
+        60,
+        65,
+        70,
+        75,
+        80,
+        85,
+        90,
+        91,
+    )
 
 
 def test_people_ignore_null_person_ids():
     import ibis
 
-    frame = pd.DataFrame({"lsoa_code": ["A"] * 5, "year": [2020] * 5, "sex": ["Male"] * 5,
-                          "pid": ["p1", "p1", "p2", None, None]})
+    frame = pd.DataFrame(
+        {
+            "lsoa_code": ["A"] * 5,
+            "year": [2020] * 5,
+            "sex": ["Male"] * 5,
+            "pid": ["p1", "p1", "p2", None, None],
+        }
+    )
     from healthgap.catalogue.indicator import Numerator
 
     part = Numerator(table="t", count="people", person_id="pid", age=None)
@@ -166,14 +225,17 @@ def test_people_ignore_null_person_ids():
 def test_larger_areas_same_with_or_without_small_areas(catalogue, data_dir, levels):
     """Summing each side to boroughs first (no small areas) gives the joined path's counts."""
     ind = catalogue["u75_mortality"]
-    full = Indicator.model_validate({**ind.model_dump(),
-                                     "geographies": ["lsoa", "borough", "england"]})
+    full = Indicator.model_validate(
+        {**ind.model_dump(), "geographies": ["lsoa", "borough", "england"]}
+    )
     mine = Indicator.model_validate({**ind.model_dump(), "geographies": levels})
     larger = ~pl.col("area_code").str.starts_with("E01")
-    got = compute_counts(Catalogue(geography=catalogue.geography, indicators=(mine,)),
-                         data_dir)[ind.id].filter(larger)
-    ref = compute_counts(Catalogue(geography=catalogue.geography, indicators=(full,)),
-                         data_dir)[ind.id].filter(larger)
+    got = compute_counts(Catalogue(geography=catalogue.geography, indicators=(mine,)), data_dir)[
+        ind.id
+    ].filter(larger)
+    ref = compute_counts(Catalogue(geography=catalogue.geography, indicators=(full,)), data_dir)[
+        ind.id
+    ].filter(larger)
     assert len(got) == len(ref) > 0
     # the group numbers are positions among one roll-up's groups: not compared
     assert _sorted(got.drop(GROUP)).equals(_sorted(ref.drop(GROUP)))

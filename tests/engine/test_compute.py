@@ -36,8 +36,6 @@ ENGLAND = "E92000001"
 LIMITS = ["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
 
 
-
-
 def _is_suicide(code: str) -> bool:
     three = code.upper().replace(".", "")[:3]
     return "X60" <= three <= "X84" or "Y10" <= three <= "Y34"
@@ -58,17 +56,30 @@ def test_crude_rate_counts_by_hand(values):
         got = one_row(values, indicator_id="suicide_rate", area_code=ENGLAND, period=str(year))
         assert (got["count"], got["denominator"]) == (x, n)
         assert got["value"] == pytest.approx(x / n * 1e5, rel=1e-12)
-        expected = rate(pl.DataFrame({"x": [float(x)], "n": [n]}), "x", "n",
-                        confidence=(0.95, 0.998))
-        np.testing.assert_allclose([got[c] for c in LIMITS], expected.select(LIMITS).row(0),
-                                   rtol=1e-12)
+        expected = rate(
+            pl.DataFrame({"x": [float(x)], "n": [n]}), "x", "n", confidence=(0.95, 0.998)
+        )
+        np.testing.assert_allclose(
+            [got[c] for c in LIMITS], expected.select(LIMITS).row(0), rtol=1e-12
+        )
     # females in the first small area, pooled 2019-21
-    x = sum(1 for r in d if r["lsoa_code"] == LSOAS[0] and r["sex"] == "Female"
-            and r["age"] >= 10 and _is_suicide(r["icd10"]))
-    got = one_row(values, indicator_id="suicide_rate", area_code=LSOAS[0], period="2019 - 21",
-               sex="Female")
+    x = sum(
+        1
+        for r in d
+        if r["lsoa_code"] == LSOAS[0]
+        and r["sex"] == "Female"
+        and r["age"] >= 10
+        and _is_suicide(r["icd10"])
+    )
+    got = one_row(
+        values, indicator_id="suicide_rate", area_code=LSOAS[0], period="2019 - 21", sex="Female"
+    )
     assert (got["count"], got["denominator"], got["period_start"], got["period_years"]) == (
-        x, 10 * 81 * 3, 2019, 3)
+        x,
+        10 * 81 * 3,
+        2019,
+        3,
+    )
 
 
 def test_proportion_by_deprivation_decile(values):
@@ -78,15 +89,30 @@ def test_proportion_by_deprivation_decile(values):
         kept = [r for r in b if r["lsoa_code"] == code and r["year"] == 2020]
         x = sum(1 for r in kept if r["birth_weight_g"] is not None and r["birth_weight_g"] < 2500)
         n = sum(1 for r in kept if r["birth_weight_g"] is not None)
-        got = one_row(values, indicator_id="low_birth_weight", area_code=ENGLAND, period="2020",
-                   category_type="IMD 2019 decile (national)", category=str(decile))
+        got = one_row(
+            values,
+            indicator_id="low_birth_weight",
+            area_code=ENGLAND,
+            period="2020",
+            category_type="IMD 2019 decile (national)",
+            category=str(decile),
+        )
         assert (got["count"], got["denominator"]) == (x, n)
         assert got["value"] == pytest.approx(100 * x / n, rel=1e-12)
     # within-London deciles pair up small areas: decile 1 = the first two
-    kept = [r for r in b if r["lsoa_code"] in LSOAS[:2] and r["year"] == 2021
-            and r["birth_weight_g"] is not None]
-    got = one_row(values, indicator_id="low_birth_weight", area_code=BOROUGH[LSOAS[0]],
-               period="2021", category_type="IMD 2019 decile (within London)", category="1")
+    kept = [
+        r
+        for r in b
+        if r["lsoa_code"] in LSOAS[:2] and r["year"] == 2021 and r["birth_weight_g"] is not None
+    ]
+    got = one_row(
+        values,
+        indicator_id="low_birth_weight",
+        area_code=BOROUGH[LSOAS[0]],
+        period="2021",
+        category_type="IMD 2019 decile (within London)",
+        category="1",
+    )
     assert got["denominator"] == len(kept)
 
 
@@ -100,29 +126,38 @@ def test_dsr_against_the_method_on_hand_made_bands(values):
         if r["year"] == 2020 and r["age"] <= 74:
             n[r["age"] // 5 * 5] += r["population"]
     bands = list(range(0, 75, 5))
-    frame = pl.DataFrame({"x": [float(x[b]) for b in bands], "n": [n[b] for b in bands],
-                          "w": [float(w) for w in ESP2013[:15]]})
+    frame = pl.DataFrame(
+        {
+            "x": [float(x[b]) for b in bands],
+            "n": [n[b] for b in bands],
+            "w": [float(w) for w in ESP2013[:15]],
+        }
+    )
     expected = dsr(frame, "x", "n", "w", confidence=(0.95, 0.998))
     got = one_row(values, indicator_id="u75_mortality", area_code=ENGLAND, period="2020")
     assert got["count"] == sum(x.values())
-    np.testing.assert_allclose([got[c] for c in ["value", *LIMITS]],
-                               expected.select(["value", *LIMITS]).row(0), rtol=1e-12)
+    np.testing.assert_allclose(
+        [got[c] for c in ["value", *LIMITS]], expected.select(["value", *LIMITS]).row(0), rtol=1e-12
+    )
 
 
 def test_inequality_rows(values):
-    rows = values.filter(pl.col("indicator_id") == "u75_mortality",
-                         pl.col("category").str.contains("index of inequality"))
+    rows = values.filter(
+        pl.col("indicator_id") == "u75_mortality",
+        pl.col("category").str.contains("index of inequality"),
+    )
     # England only: a borough has 4 deciles, fewer than the 5 the SII needs
     assert set(rows["area_code"]) == {ENGLAND}
-    assert sorted(set(rows["category"])) == ["Relative index of inequality",
-                                             "Slope index of inequality"]
+    assert sorted(set(rows["category"])) == [
+        "Relative index of inequality",
+        "Slope index of inequality",
+    ]
     assert (rows["lower95_0cl"] <= rows["value"]).all()
     assert (rows["value"] <= rows["upper95_0cl"]).all()
 
 
 def test_smr_of_the_reference_is_100(values):
-    rows = values.filter(pl.col("indicator_id") == "smr_all_causes",
-                         pl.col("area_code") == ENGLAND)
+    rows = values.filter(pl.col("indicator_id") == "smr_all_causes", pl.col("area_code") == ENGLAND)
     assert len(rows) == 9  # 3 years x Persons, Male, Female
     np.testing.assert_allclose(rows["value"].to_numpy(), 100.0, rtol=1e-12)
 
@@ -130,18 +165,23 @@ def test_smr_of_the_reference_is_100(values):
 def test_distinct_people_by_financial_year(values):
     a = admissions().to_pylist()
     for borough in sorted(set(BOROUGH.values())):
-        people = {r["person_id"] for r in a if BOROUGH[r["lsoa_code"]] == borough
-                  and r["admission_method"] == "Emergency"
-                  and np.datetime64("2020-04-01") <= np.datetime64(r["admission_date"])
-                  < np.datetime64("2021-04-01")}
-        got = one_row(values, indicator_id="emergency_admissions_people", area_code=borough,
-                   period="2020/21")
+        people = {
+            r["person_id"]
+            for r in a
+            if BOROUGH[r["lsoa_code"]] == borough
+            and r["admission_method"] == "Emergency"
+            and np.datetime64("2020-04-01")
+            <= np.datetime64(r["admission_date"])
+            < np.datetime64("2021-04-01")
+        }
+        got = one_row(
+            values, indicator_id="emergency_admissions_people", area_code=borough, period="2020/21"
+        )
         assert got["count"] == len(people)
 
 
 def test_academic_year_labels(values):
-    rows = values.filter(pl.col("indicator_id") == "year6_obesity",
-                         pl.col("area_code") == ENGLAND)
+    rows = values.filter(pl.col("indicator_id") == "year6_obesity", pl.col("area_code") == ENGLAND)
     assert rows["period"].to_list() == ["2019/20", "2020/21", "2021/22"]
 
 
@@ -157,13 +197,14 @@ def test_life_expectancy_pooled_against_the_method(values):
     for r in pop:
         n[band(r["age"])] += r["population"]
     ages = sorted(n)
-    frame = pl.DataFrame({"age": ages, "x": [float(x[a]) for a in ages],
-                          "n": [n[a] for a in ages]})
+    frame = pl.DataFrame({"age": ages, "x": [float(x[a]) for a in ages], "n": [n[a] for a in ages]})
     expected = life_expectancy(frame, "x", "n", "age", le_age=0, confidence=(0.95, 0.998))
-    got = one_row(values, indicator_id="life_expectancy_birth", area_code=ENGLAND,
-               period="2019 - 21")
-    np.testing.assert_allclose([got[c] for c in ["value", *LIMITS]],
-                               expected.select(["value", *LIMITS]).row(0), rtol=1e-12)
+    got = one_row(
+        values, indicator_id="life_expectancy_birth", area_code=ENGLAND, period="2019 - 21"
+    )
+    np.testing.assert_allclose(
+        [got[c] for c in ["value", *LIMITS]], expected.select(["value", *LIMITS]).row(0), rtol=1e-12
+    )
 
 
 def test_years_keeps_periods_ending_then(catalogue, data_dir):
@@ -189,8 +230,11 @@ def test_unknown_area_code_is_an_error(catalogue, tmp_path):
     bad = deaths().to_pylist()
     bad[3]["lsoa_code"] = "E01999999"
     pq.write_table(pa.Table.from_pylist(bad, schema=deaths().schema), folder / "deaths.parquet")
-    with pytest.raises(InputError, match=r"1 area codes are not in the lookup 'lsoa_lookup' "
-                                         r"\(first: \['E01999999'\]\)"):
+    with pytest.raises(
+        InputError,
+        match=r"1 area codes are not in the lookup 'lsoa_lookup' "
+        r"\(first: \['E01999999'\]\)",
+    ):
         compute_counts(catalogue, folder)
 
 
@@ -205,12 +249,16 @@ def test_record_level_breakdown(catalogue, data_dir):
     from healthgap.catalogue import Catalogue, Geography, Indicator
 
     geo = catalogue.geography.model_dump()
-    geo["breakdowns"]["school_year"] = {"source": "record", "column": "school_year",
-                                        "category_type": "School year"}
+    geo["breakdowns"]["school_year"] = {
+        "source": "record",
+        "column": "school_year",
+        "category_type": "School year",
+    }
     base = catalogue["year6_obesity"].model_dump()
     for part in ("numerator", "denominator"):  # all children, split by school year
-        base[part]["filter"]["where"] = [w for w in base[part]["filter"]["where"]
-                                         if w["column"] != "school_year"]
+        base[part]["filter"]["where"] = [
+            w for w in base[part]["filter"]["where"] if w["column"] != "school_year"
+        ]
     ind = Indicator.model_validate({**base, "breakdowns": ["school_year"]})
     small = Catalogue(geography=Geography.model_validate(geo), indicators=(ind,))
     values = pl.from_arrow(compute_values(small, data_dir))
@@ -218,17 +266,21 @@ def test_record_level_breakdown(catalogue, data_dir):
     for year in ("Reception", "Year 6"):
         mine = kids.filter(pl.col("school_year") == year)
         obese = mine.filter(pl.col("bmi_category").is_in(["Obese", "Severely obese"]))
-        got = one_row(values, area_code=ENGLAND, period="2020/21", category_type="School year",
-                   category=year)
+        got = one_row(
+            values, area_code=ENGLAND, period="2020/21", category_type="School year", category=year
+        )
         assert (got["count"], got["denominator"]) == (len(obese), len(mine))
 
 
-def test_compute_writes_one_vintage_and_reruns_idempotently(catalogue, data_dir, tmp_path,
-                                                            values):
+def test_compute_writes_one_vintage_and_reruns_idempotently(catalogue, data_dir, tmp_path, values):
     stages = []
     with Store.open(tmp_path / "hg.duckdb") as store:
-        vintage = compute(catalogue, data_dir, store=store,
-                          progress=lambda stage, done, total: stages.append((stage, done, total)))
+        vintage = compute(
+            catalogue,
+            data_dir,
+            store=store,
+            progress=lambda stage, done, total: stages.append((stage, done, total)),
+        )
         again = compute(catalogue, data_dir, store=store)
         assert again == vintage
         assert store.vintages().num_rows == 1
@@ -265,8 +317,9 @@ def test_group_numbers_survive_hash_collisions(catalogue, data_dir):
     assert groups_c.equals(groups)
     assert rows_c.equals(rows)
     assert groups["_g"].to_list() == list(range(len(groups)))
-    assert groups.drop("_g").equals(counts.select(groups.drop("_g").columns).unique()
-                                    .sort(groups.drop("_g").columns))
+    assert groups.drop("_g").equals(
+        counts.select(groups.drop("_g").columns).unique().sort(groups.drop("_g").columns)
+    )
     # each row kept its own group's keys
     back = rows.join(groups, on="_g").select(counts.columns).sort(counts.columns)
     assert back.equals(counts.sort(counts.columns))

@@ -14,20 +14,39 @@ from healthgap.engine._backends import connect, open_table
 from healthgap.engine.counts import band_start, count_expression, filter_expression
 from healthgap.errors import ColumnNotFoundError, InputError
 
-RECORDS = pa.table({
-    "person_id": ["a", "a", "b", "c", "d", "e", "f", "g"],
-    "lsoa_code": ["L1", "L1", "L1", "L2", "L2", "L2", "L1", None],
-    "year": pa.array([2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021], pa.int32()),
-    "date": pa.array([dt.date(2020, 3, 31), dt.date(2020, 4, 1), dt.date(2020, 8, 31),
-                      dt.date(2020, 9, 1), dt.date(2021, 1, 1), dt.date(2021, 12, 31),
-                      dt.date(2021, 4, 1), dt.date(2021, 5, 5)]),
-    "label": ["2019/20", "2020/21", "2020/21", "2020/21", "2020/21", "2021/22", "2021/22",
-              "2021/22"],
-    "sex": ["Male", "Male", "Female", "Female", "Male", "Female", "Female", "Male"],
-    "age": pa.array([0, 1, 4, 5, 74, 75, 90, 104], pa.int32()),
-    "icd10": ["X60", "X84.9", "X85", "Y10.2", "Y34", "y35", "C34.1", "X59.9"],
-    "weight": pa.array([2400, 2500, None, 3000, 2499, 4000, 1000, 2000], pa.int32()),
-})
+RECORDS = pa.table(
+    {
+        "person_id": ["a", "a", "b", "c", "d", "e", "f", "g"],
+        "lsoa_code": ["L1", "L1", "L1", "L2", "L2", "L2", "L1", None],
+        "year": pa.array([2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021], pa.int32()),
+        "date": pa.array(
+            [
+                dt.date(2020, 3, 31),
+                dt.date(2020, 4, 1),
+                dt.date(2020, 8, 31),
+                dt.date(2020, 9, 1),
+                dt.date(2021, 1, 1),
+                dt.date(2021, 12, 31),
+                dt.date(2021, 4, 1),
+                dt.date(2021, 5, 5),
+            ]
+        ),
+        "label": [
+            "2019/20",
+            "2020/21",
+            "2020/21",
+            "2020/21",
+            "2020/21",
+            "2021/22",
+            "2021/22",
+            "2021/22",
+        ],
+        "sex": ["Male", "Male", "Female", "Female", "Male", "Female", "Female", "Male"],
+        "age": pa.array([0, 1, 4, 5, 74, 75, 90, 104], pa.int32()),
+        "icd10": ["X60", "X84.9", "X85", "Y10.2", "Y34", "y35", "C34.1", "X59.9"],
+        "weight": pa.array([2400, 2500, None, 3000, 2499, 4000, 1000, 2000], pa.int32()),
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,40 +80,54 @@ def test_age_sex_and_column_conditions(table):
     assert _kept(table, where) == ["C34.1", "X59.9", "X60", "Y34"]
     null = Filter(where=[{"column": "weight", "op": "is null"}])
     assert _kept(table, null) == ["X85"]
-    both = Filter(where=[{"column": "weight", "op": "between", "value": [2400, 2500]},
-                         {"column": "sex", "op": "in", "value": ["Male"]}])
+    both = Filter(
+        where=[
+            {"column": "weight", "op": "between", "value": [2400, 2500]},
+            {"column": "sex", "op": "in", "value": ["Male"]},
+        ]
+    )
     assert _kept(table, both) == ["X60", "X84.9", "Y34"]  # weights 2400, 2500, 2499
 
 
 def test_unknown_filter_column_names_the_column(table):
     with pytest.raises(ColumnNotFoundError, match="column 'wieght' not found; available"):
-        filter_expression(table, Filter(where=[{"column": "wieght", "value": 1}]),
-                          age="age", sex="sex")
+        filter_expression(
+            table, Filter(where=[{"column": "wieght", "value": 1}]), age="age", sex="sex"
+        )
     with pytest.raises(InputError, match=r"filter\.age needs an age column"):
         filter_expression(table, Filter(age=(0, 5)), age=None, sex="sex")
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    ("five", [0, 0, 0, 5, 70, 75, 90, 90]),
-    ("life", [0, 1, 1, 5, 70, 75, 90, 90]),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("five", [0, 0, 0, 5, 70, 75, 90, 90]),
+        ("life", [0, 1, 1, 5, 70, 75, 90, 90]),
+    ],
+)
 def test_age_bands(table, kind, expected):
     out = _run(table.select(band=band_start(table.age, kind)))
     assert out["band"].to_list() == expected
 
 
-@pytest.mark.parametrize(("year", "year_from", "period", "expected"), [
-    ("year", "year", "calendar", [2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021]),
-    ("date", "date", "calendar", [2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021]),
-    # financial years start on 1 April; academic years on 1 September
-    ("date", "date", "financial", [2019, 2020, 2020, 2020, 2020, 2021, 2021, 2021]),
-    ("date", "date", "academic", [2019, 2019, 2019, 2020, 2020, 2021, 2020, 2020]),
-    ("label", "label", "academic", [2019, 2020, 2020, 2020, 2020, 2021, 2021, 2021]),
-])
+@pytest.mark.parametrize(
+    ("year", "year_from", "period", "expected"),
+    [
+        ("year", "year", "calendar", [2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021]),
+        ("date", "date", "calendar", [2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021]),
+        # financial years start on 1 April; academic years on 1 September
+        ("date", "date", "financial", [2019, 2020, 2020, 2020, 2020, 2021, 2021, 2021]),
+        ("date", "date", "academic", [2019, 2019, 2019, 2020, 2020, 2021, 2020, 2020]),
+        ("label", "label", "academic", [2019, 2020, 2020, 2020, 2020, 2021, 2021, 2021]),
+    ],
+)
 def test_period_start_from_year_date_or_label(table, year, year_from, period, expected):
     part = Denominator(table="records", area="icd10", year=year, year_from=year_from)
-    out = dict(_run(count_expression(table, part, period_type=period, bands=None))
-               .select("area_code", "year").rows())
+    out = dict(
+        _run(count_expression(table, part, period_type=period, bands=None))
+        .select("area_code", "year")
+        .rows()
+    )
     assert [out[code] for code in RECORDS["icd10"].to_pylist()] == expected
 
 
@@ -107,8 +140,12 @@ def test_events_people_and_sums(table):
     ev = _run(count_expression(table, events, period_type="calendar", bands=None)).sort(keys)
     pe = _run(count_expression(table, people, period_type="calendar", bands=None)).sort(keys)
     su = _run(count_expression(table, summed, period_type="calendar", bands=None)).sort(keys)
-    assert ev.rows() == [("L1", 2020, "Persons", 3.0), ("L1", 2021, "Persons", 1.0),
-                         ("L2", 2020, "Persons", 1.0), ("L2", 2021, "Persons", 2.0)]
+    assert ev.rows() == [
+        ("L1", 2020, "Persons", 3.0),
+        ("L1", 2021, "Persons", 1.0),
+        ("L2", 2020, "Persons", 1.0),
+        ("L2", 2021, "Persons", 2.0),
+    ]
     assert pe["n"].to_list() == [2.0, 1.0, 1.0, 2.0]
     assert su["n"].to_list() == [4900.0, 1000.0, 3000.0, 6499.0]  # null weight ignored
 

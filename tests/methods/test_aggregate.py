@@ -11,7 +11,7 @@ def _groups(ids):
     return _aggregate.Groups(ids, int(ids.max()) + 1, None)
 
 
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(-10**6, 10**6)), min_size=1))
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(-(10**6), 10**6)), min_size=1))
 def test_integer_sums_equal_float_sums_in_row_order(rows):
     ids, values = (np.array(c) for c in zip(*rows, strict=True))
     g = _groups(ids)

@@ -9,30 +9,36 @@ from healthgap.errors import ColumnNotFoundError, InputError
 from healthgap.methods import _checks
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (0.95, (0.95,)),
-    (95, (0.95,)),
-    (99.8, (0.998,)),
-    (0.9, (0.9,)),
-    (1, (1.0,)),
-    (100, (1.0,)),
-    ((0.95, 0.998), (0.95, 0.998)),
-    ([99.8, 95], (0.95, 0.998)),
-    (None, ()),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.95, (0.95,)),
+        (95, (0.95,)),
+        (99.8, (0.998,)),
+        (0.9, (0.9,)),
+        (1, (1.0,)),
+        (100, (1.0,)),
+        ((0.95, 0.998), (0.95, 0.998)),
+        ([99.8, 95], (0.95, 0.998)),
+        (None, ()),
+    ],
+)
 def test_confidence_normalised(value, expected):
     assert _checks.confidence(value) == expected
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (0.85, r"confidence must be between 0\.9 and 1 \(or 90 and 100\); got 0\.85"),
-    (89, r"confidence must be between 0\.9 and 1"),
-    (100.5, r"confidence must be between 0\.9 and 1"),
-    ((0.95, 0.99), r"two confidence levels must be 95% and 99\.8% \(0\.95, 0\.998\)"),
-    ((0.95, 0.998, 0.9), r"two confidence levels must be 95% and 99\.8%"),
-    ("0.95", r"confidence must be a number or a pair of numbers; got '0\.95'"),
-    (True, r"confidence must be a number"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0.85, r"confidence must be between 0\.9 and 1 \(or 90 and 100\); got 0\.85"),
+        (89, r"confidence must be between 0\.9 and 1"),
+        (100.5, r"confidence must be between 0\.9 and 1"),
+        ((0.95, 0.99), r"two confidence levels must be 95% and 99\.8% \(0\.95, 0\.998\)"),
+        ((0.95, 0.998, 0.9), r"two confidence levels must be 95% and 99\.8%"),
+        ("0.95", r"confidence must be a number or a pair of numbers; got '0\.95'"),
+        (True, r"confidence must be a number"),
+    ],
+)
 def test_confidence_rejected(value, message):
     with pytest.raises(InputError, match=message):
         _checks.confidence(value)
@@ -40,8 +46,11 @@ def test_confidence_rejected(value, message):
 
 def test_one_of_and_number():
     _checks.one_of("type", "full", ("full", "value"))
-    with pytest.raises(InputError, match=r"argument 'type' must be one of \['full', 'value'\]; "
-                                         r"got 'all'"):
+    with pytest.raises(
+        InputError,
+        match=r"argument 'type' must be one of \['full', 'value'\]; "
+        r"got 'all'",
+    ):
         _checks.one_of("type", "all", ("full", "value"))
     assert _checks.number("m", 3) == 3.0
     with pytest.raises(InputError, match=r"argument 'm' must be > 0; got 0"):
@@ -59,8 +68,11 @@ def test_one_of_and_number():
 def test_columns_and_numeric():
     frame = nw.from_native(pl.DataFrame({"a": [1], "b": ["x"]}), eager_only=True)
     _checks.columns(frame, "a", None)
-    with pytest.raises(ColumnNotFoundError, match=r"columns \['c', 'd'\] not found; available: "
-                                                  r"\['a', 'b'\]"):
+    with pytest.raises(
+        ColumnNotFoundError,
+        match=r"columns \['c', 'd'\] not found; available: "
+        r"\['a', 'b'\]",
+    ):
         _checks.columns(frame, "a", "c", "d")
     _checks.numeric(frame, "a")
     with pytest.raises(InputError, match=r"columns must be numeric: 'b' is String"):
@@ -72,10 +84,12 @@ def test_where_lists_first_rows_and_values():
     mask[[1, 3, 4, 5, 7, 9]] = True
     values = np.arange(10) * 1.5
     text = _checks.where(mask, values)
-    assert text == ("6 of 10 rows fail (rows [1, 3, 4, 5, 7], values [1.5, 4.5, 6, 7.5, 10.5]"
-                    ", ...)")
+    assert text == (
+        "6 of 10 rows fail (rows [1, 3, 4, 5, 7], values [1.5, 4.5, 6, 7.5, 10.5], ...)"
+    )
     assert _checks.where(np.array([False, True]), np.array([np.nan, np.nan])) == (
-        "1 of 2 rows fail (rows [1], values [NaN])")
+        "1 of 2 rows fail (rows [1], values [NaN])"
+    )
 
 
 def test_row_checks_raise_lists_every_rule():
@@ -98,8 +112,11 @@ def test_row_checks_flag_gives_reasons_per_group():
     checks.count_column("x", np.array([1.0, -1.0, 2.0, 3.0, 4.0]))
     checks.positive_column("n", np.array([1.0, 0.0, 1.0, 1.0, 0.0]))
     reasons = checks.resolve("flag")
-    assert reasons.tolist() == ["column 'x' must be >= 0; column 'n' must be > 0", None,
-                                "column 'n' must be > 0"]
+    assert reasons.tolist() == [
+        "column 'x' must be >= 0; column 'n' must be > 0",
+        None,
+        "column 'n' must be > 0",
+    ]
 
 
 def test_row_checks_clean_and_bad_errors_argument():
@@ -111,8 +128,16 @@ def test_row_checks_clean_and_bad_errors_argument():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                          st.sampled_from([0.0, -0.0, 1e308, -1.0, 3.0])), min_size=0, max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from([0.0, -0.0, 1e308, -1.0, 3.0]),
+        ),
+        min_size=0,
+        max_size=12,
+    )
+)
 def test_row_checks_quick_pass_agrees_with_row_masks(values):
     """Clean columns skip the row masks (min and sum); any NaN, infinity, value out of range or
     overflowing total falls back to them, so the failures are always those of the rows."""
@@ -121,7 +146,15 @@ def test_row_checks_quick_pass_agrees_with_row_masks(values):
     checks.count_column("x", x)
     checks.positive_column("n", x)
     with np.errstate(invalid="ignore"):
-        expected = [np.flatnonzero(m).tolist() for m in (
-            ~np.isfinite(x), np.isfinite(x) & (x < 0), ~np.isfinite(x), np.isfinite(x) & (x <= 0))]
+        expected = [
+            np.flatnonzero(m).tolist()
+            for m in (
+                ~np.isfinite(x),
+                np.isfinite(x) & (x < 0),
+                ~np.isfinite(x),
+                np.isfinite(x) & (x <= 0),
+            )
+        ]
     assert [np.flatnonzero(mask).tolist() for mask, _ in checks.failures] == [
-        rows for rows in expected if rows]
+        rows for rows in expected if rows
+    ]

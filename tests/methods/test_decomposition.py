@@ -12,20 +12,43 @@ from healthgap.methods.decomposition import decompose_gap
 from healthgap.methods.life_expectancy import life_expectancy
 
 AGES = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]
-POPS = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601,
-        50209, 56416, 46411, 39820, 37978, 37039, 33288, 23306, 11936, 11936]
-DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872,
-          1390, 1605, 1936, 1937]
+POPS = [
+    7060,
+    35059,
+    46974,
+    48489,
+    43219,
+    38561,
+    46009,
+    57208,
+    61435,
+    55601,
+    50209,
+    56416,
+    46411,
+    39820,
+    37978,
+    37039,
+    33288,
+    23306,
+    11936,
+    11936,
+]
+DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
 
 
 def pair(scale_most, pops_most=None, key=None):
     """Least deprived = PHE's example population; most deprived = its deaths scaled."""
     most = np.round(np.array(DEATHS) * np.asarray(scale_most)).astype(float)
-    out = pl.DataFrame({
-        "quintile": ["least"] * 20 + ["most"] * 20, "age": AGES * 2,
-        "pops": [float(p) for p in POPS]
-        + [float(p) for p in (pops_most if pops_most is not None else POPS)],
-        "deaths": [float(d) for d in DEATHS] + most.tolist()})
+    out = pl.DataFrame(
+        {
+            "quintile": ["least"] * 20 + ["most"] * 20,
+            "age": AGES * 2,
+            "pops": [float(p) for p in POPS]
+            + [float(p) for p in (pops_most if pops_most is not None else POPS)],
+            "deaths": [float(d) for d in DEATHS] + most.tolist(),
+        }
+    )
     return out if key is None else out.with_columns(area=pl.lit(key))
 
 
@@ -43,8 +66,9 @@ def test_contributions_add_up_to_the_gap():
     np.testing.assert_allclose(out["share"].sum(), 1.0, rtol=1e-9)
     assert (out["value"].to_numpy() > 0).all()  # higher mortality at every age
     assert out["statistic"][0] == "contribution to the gap in life expectancy at 0"
-    assert out["method"][0] == ("Arriaga (1984), Chiang II life tables; "
-                                "20 age bands (0, 1-4, 5-9, ..., 85-89, 90+)")
+    assert out["method"][0] == (
+        "Arriaga (1984), Chiang II life tables; 20 age bands (0, 1-4, 5-9, ..., 85-89, 90+)"
+    )
 
 
 def test_matches_stepwise_replacement_from_the_oldest_band():
@@ -85,22 +109,40 @@ def test_causes_split_each_band_and_add_up(constructor):
             circulatory = round(deaths * 0.3 * factor)
             cancer = round(deaths * 0.3 * rng.uniform(0.9, 1.3))
             other = deaths - round(deaths * 0.6)
-            for cause, d in (("circulatory", circulatory), ("cancer", cancer),
-                             ("other", other)):
-                rows.append({"area": "X", "quintile": label, "age": age, "pops": pop,
-                             "cause": cause, "deaths": float(d)})
+            for cause, d in (("circulatory", circulatory), ("cancer", cancer), ("other", other)):
+                rows.append(
+                    {
+                        "area": "X",
+                        "quintile": label,
+                        "age": age,
+                        "pops": pop,
+                        "cause": cause,
+                        "deaths": float(d),
+                    }
+                )
     data = pl.DataFrame(rows)
-    out = to_polars(decompose_gap(constructor(data.to_dict(as_series=False)), "deaths", "pops",
-                                  "age", "quintile", reference="least", cause="cause",
-                                  group_by="area"))
+    out = to_polars(
+        decompose_gap(
+            constructor(data.to_dict(as_series=False)),
+            "deaths",
+            "pops",
+            "age",
+            "quintile",
+            reference="least",
+            cause="cause",
+            group_by="area",
+        )
+    )
     assert out.columns[:4] == ["area", "age", "cause", "value"]
     assert out.height == 60
     totals = data.group_by("quintile", "age", maintain_order=True).agg(
-        pl.col("deaths").sum(), pl.col("pops").first())
+        pl.col("deaths").sum(), pl.col("pops").first()
+    )
     by_age = decompose_gap(totals, "deaths", "pops", "age", "quintile", reference="least")
     summed = out.group_by("age", maintain_order=True).agg(pl.col("value").sum())
-    np.testing.assert_allclose(summed["value"].to_numpy(), by_age["value"].to_numpy(),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        summed["value"].to_numpy(), by_age["value"].to_numpy(), rtol=1e-9, atol=1e-12
+    )
     assert out["value"].sum() == pytest.approx(by_age["gap"][0], abs=1e-9)
     # circulatory deaths are 50% higher in the most deprived: they carry the gap
     by_cause = out.group_by("cause").agg(pl.col("value").sum()).sort("value")
@@ -111,13 +153,24 @@ def test_causes_split_each_band_and_add_up(constructor):
 def test_many_pairs_at_once_equal_one_at_a_time():
     rng = np.random.default_rng(2)
     parts = [pair(rng.uniform(0.9, 1.6, 20), key=f"E0{i}") for i in range(6)]
-    together = decompose_gap(pl.concat(parts), "deaths", "pops", "age", "quintile",
-                             reference="least", group_by="area", type="value")
+    together = decompose_gap(
+        pl.concat(parts),
+        "deaths",
+        "pops",
+        "age",
+        "quintile",
+        reference="least",
+        group_by="area",
+        type="value",
+    )
     assert together.columns == ["area", "age", "value"]
-    alone = [decompose_gap(p, "deaths", "pops", "age", "quintile", reference="least",
-                           type="value")["value"].to_numpy() for p in parts]
-    np.testing.assert_allclose(together["value"].to_numpy(), np.concatenate(alone),
-                               rtol=1e-12)
+    alone = [
+        decompose_gap(p, "deaths", "pops", "age", "quintile", reference="least", type="value")[
+            "value"
+        ].to_numpy()
+        for p in parts
+    ]
+    np.testing.assert_allclose(together["value"].to_numpy(), np.concatenate(alone), rtol=1e-12)
 
 
 def test_identical_populations_have_no_gap_and_swapping_negates_it():
@@ -134,12 +187,20 @@ def test_identical_populations_have_no_gap_and_swapping_negates_it():
 def test_withheld_pair_warns_and_others_are_computed():
     good = pair(np.full(20, 1.3), key="good")
     small = pair(np.full(20, 1.3), pops_most=[200] * 20, key="small")
-    small = small.with_columns(deaths=pl.when(pl.col("quintile") == "most").then(10.0)
-                               .otherwise(pl.col("deaths")))
+    small = small.with_columns(
+        deaths=pl.when(pl.col("quintile") == "most").then(10.0).otherwise(pl.col("deaths"))
+    )
     lone = pair(np.full(20, 1.3), key="lone").filter(pl.col("quintile") == "least")
     with pytest.warns(SuppressedWarning) as record:
-        out = decompose_gap(pl.concat([good, small, lone]), "deaths", "pops", "age",
-                            "quintile", reference="least", group_by="area")
+        out = decompose_gap(
+            pl.concat([good, small, lone]),
+            "deaths",
+            "pops",
+            "age",
+            "quintile",
+            reference="least",
+            group_by="area",
+        )
     message = str(record[0].message)
     assert len(record) == 1
     assert message.startswith("life expectancy gap decomposition withheld for 2 of 3 groups")
@@ -149,37 +210,55 @@ def test_withheld_pair_warns_and_others_are_computed():
     assert out.filter(pl.col("area") != "good")["value"].null_count() == 40
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"reference": "top"}, r"reference 'top' not found in column 'quintile'"),
-    ({"reference": "least", "comparison": "mid"}, "comparison 'mid' not found"),
-    ({"reference": "least", "age": 3}, r"argument 'age' must be 'all' or age bands"),
-    ({"reference": "least", "type": "lower"}, "argument 'type' must be one of"),
-    ({"reference": "least", "age_contents": "by group"}, "needs one age-band layout"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"reference": "top"}, r"reference 'top' not found in column 'quintile'"),
+        ({"reference": "least", "comparison": "mid"}, "comparison 'mid' not found"),
+        ({"reference": "least", "age": 3}, r"argument 'age' must be 'all' or age bands"),
+        ({"reference": "least", "type": "lower"}, "argument 'type' must be one of"),
+        ({"reference": "least", "age_contents": "by group"}, "needs one age-band layout"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(InputError, match=match):
         decompose_gap(pair(np.ones(20)), "deaths", "pops", "age", "quintile", **kwargs)
 
 
 def test_three_populations_need_a_comparison():
-    df = pl.concat([pair(np.ones(20)),
-                    pair(np.ones(20)).filter(pl.col("quintile") == "most")
-                    .with_columns(quintile=pl.lit("mid"))])
+    df = pl.concat(
+        [
+            pair(np.ones(20)),
+            pair(np.ones(20))
+            .filter(pl.col("quintile") == "most")
+            .with_columns(quintile=pl.lit("mid")),
+        ]
+    )
     with pytest.raises(InputError, match="has 3 values; name the compared population"):
         decompose_gap(df, "deaths", "pops", "age", "quintile", reference="least")
-    out = decompose_gap(df, "deaths", "pops", "age", "quintile", reference="least",
-                        comparison="mid")
+    out = decompose_gap(
+        df, "deaths", "pops", "age", "quintile", reference="least", comparison="mid"
+    )
     assert out.height == 20
 
 
 def test_cause_rows_must_repeat_the_band_population():
-    rows = [{"q": q, "age": a, "pops": p + (1 if c == "b" and a == 5 else 0), "cause": c,
-             "deaths": float(d // 2)}
-            for q in ("least", "most") for a, p, d in zip(AGES, POPS, DEATHS, strict=True)
-            for c in ("a", "b")]
+    rows = [
+        {
+            "q": q,
+            "age": a,
+            "pops": p + (1 if c == "b" and a == 5 else 0),
+            "cause": c,
+            "deaths": float(d // 2),
+        }
+        for q in ("least", "most")
+        for a, p, d in zip(AGES, POPS, DEATHS, strict=True)
+        for c in ("a", "b")
+    ]
     with pytest.raises(InputError, match="must repeat the band's population on every cause"):
-        decompose_gap(pl.DataFrame(rows), "deaths", "pops", "age", "q", reference="least",
-                      cause="cause")
+        decompose_gap(
+            pl.DataFrame(rows), "deaths", "pops", "age", "q", reference="least", cause="cause"
+        )
 
 
 @settings(max_examples=40, deadline=None)

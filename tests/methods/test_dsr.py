@@ -20,8 +20,10 @@ def dobson_by_hand(x, n, w, level, multiplier=100_000):
     """Dobson et al. 1991 re-derived in exact fractions, Byar's limits on the total count."""
     sw = sum(Fraction(v) for v in w)
     value = sum(Fraction(wi) * xi / ni for xi, ni, wi in zip(x, n, w, strict=True)) / sw
-    var = sum(Fraction(wi) ** 2 * xi / Fraction(ni) ** 2
-              for xi, ni, wi in zip(x, n, w, strict=True)) / sw**2
+    var = (
+        sum(Fraction(wi) ** 2 * xi / Fraction(ni) ** 2 for xi, ni, wi in zip(x, n, w, strict=True))
+        / sw**2
+    )
     total = sum(x)
     z = NormalDist().inv_cdf(0.5 + level / 2)
     o_lo = total * (1 - 1 / (9 * total) - z / (3 * math.sqrt(total))) ** 3
@@ -29,27 +31,42 @@ def dobson_by_hand(x, n, w, level, multiplier=100_000):
     o_hi = t1 * (1 - 1 / (9 * t1) + z / (3 * math.sqrt(t1))) ** 3
     scale = math.sqrt(var / total)
     v = float(value)
-    return (v * multiplier, (v + scale * (o_lo - total)) * multiplier,
-            (v + scale * (o_hi - total)) * multiplier)
+    return (
+        v * multiplier,
+        (v + scale * (o_lo - total)) * multiplier,
+        (v + scale * (o_hi - total)) * multiplier,
+    )
 
 
 def esp_data(seed=1, groups=("E1", "E2")):
     rng = np.random.default_rng(seed)
     k = len(groups)
-    return pl.DataFrame({
-        "area": np.repeat(groups, 19),
-        "band": np.tile(np.arange(0, 95, 5), k),
-        "deaths": rng.integers(0, 60, 19 * k),
-        "pop": rng.integers(2_000, 9_000, 19 * k),
-    })
+    return pl.DataFrame(
+        {
+            "area": np.repeat(groups, 19),
+            "band": np.tile(np.arange(0, 95, 5), k),
+            "deaths": rng.integers(0, 60, 19 * k),
+            "pop": rng.integers(2_000, 9_000, 19 * k),
+        }
+    )
 
 
 def test_esp2013_default_matches_hand_derivation_both_levels():
     d = esp_data()
     out = dsr(d, "deaths", "pop", group_by="area", confidence=(0.95, 0.998))
-    assert out.columns == ["area", "total_count", "total_pop", "value", "lower95_0cl",
-                           "upper95_0cl", "lower99_8cl", "upper99_8cl", "confidence",
-                           "statistic", "method"]
+    assert out.columns == [
+        "area",
+        "total_count",
+        "total_pop",
+        "value",
+        "lower95_0cl",
+        "upper95_0cl",
+        "lower99_8cl",
+        "upper99_8cl",
+        "confidence",
+        "statistic",
+        "method",
+    ]
     for row in out.iter_rows(named=True):
         part = d.filter(pl.col("area") == row["area"])
         x, n = part["deaths"].to_list(), part["pop"].to_list()
@@ -71,9 +88,11 @@ def test_stdpop_column_vector_and_default_agree():
     by_column = dsr(d, "deaths", "pop", "esp", group_by="area")
     by_vector = dsr(d, "deaths", "pop", ESP, group_by="area")
     for other in (by_column, by_vector):
-        np.testing.assert_allclose(other.select("value", "lowercl", "uppercl").to_numpy(),
-                                   by_default.select("value", "lowercl", "uppercl").to_numpy(),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            other.select("value", "lowercl", "uppercl").to_numpy(),
+            by_default.select("value", "lowercl", "uppercl").to_numpy(),
+            rtol=1e-12,
+        )
 
 
 def test_under_75s_with_truncated_standard():
@@ -82,10 +101,12 @@ def test_under_75s_with_truncated_standard():
     assert out["statistic"].to_list() == ["dsr per 1000"] * 2
     for row in out.iter_rows(named=True):
         part = d.filter(pl.col("area") == row["area"])
-        value, lo, hi = dobson_by_hand(part["deaths"].to_list(), part["pop"].to_list(), ESP[:15],
-                                       0.95, multiplier=1000)
+        value, lo, hi = dobson_by_hand(
+            part["deaths"].to_list(), part["pop"].to_list(), ESP[:15], 0.95, multiplier=1000
+        )
         assert (row["value"], row["lowercl"], row["uppercl"]) == pytest.approx(
-            (value, lo, hi), rel=1e-9)
+            (value, lo, hi), rel=1e-9
+        )
 
 
 def test_rows_matched_to_standard_by_row_order_within_group():
@@ -94,15 +115,20 @@ def test_rows_matched_to_standard_by_row_order_within_group():
     shuffled = d.with_row_index("i").sort(pl.col("i") % 19, "area").drop("i")
     np.testing.assert_allclose(
         dsr(shuffled, "deaths", "pop", group_by="area")["value"].to_numpy(),
-        dsr(d, "deaths", "pop", group_by="area")["value"].to_numpy(), rtol=1e-12)
+        dsr(d, "deaths", "pop", group_by="area")["value"].to_numpy(),
+        rtol=1e-12,
+    )
 
 
 def test_total_count_nine_withheld_ten_given():
     # 9 and 10 events spread over two bands; standard population 1 and 1
-    d = pl.DataFrame({"g": ["a", "a", "b", "b"], "x": [4, 5, 4, 6], "n": [100, 200, 100, 200],
-                      "w": [1, 1, 1, 1]})
-    with pytest.warns(SuppressedWarning,
-                      match=r"dsr withheld for 1 of 2 groups with total count < 10 \(first: a\)"):
+    d = pl.DataFrame(
+        {"g": ["a", "a", "b", "b"], "x": [4, 5, 4, 6], "n": [100, 200, 100, 200], "w": [1, 1, 1, 1]}
+    )
+    with pytest.warns(
+        SuppressedWarning,
+        match=r"dsr withheld for 1 of 2 groups with total count < 10 \(first: a\)",
+    ):
         out = dsr(d, "x", "n", "w", group_by="g", confidence=(0.95, 0.998))
     first, second = out.rows(named=True)
     assert first["total_count"] == 9
@@ -112,7 +138,8 @@ def test_total_count_nine_withheld_ten_given():
     assert first["statistic"] == "dsr NA for total count < 10"
     value, lo, hi = dobson_by_hand([4, 6], [100, 200], [1, 1], 0.95)
     assert (second["value"], second["lower95_0cl"], second["upper95_0cl"]) == pytest.approx(
-        (value, lo, hi), rel=1e-9)
+        (value, lo, hi), rel=1e-9
+    )
     assert second["statistic"] == "dsr per 100000"
 
 
@@ -120,28 +147,41 @@ def test_zero_events_in_some_bands():
     d = pl.DataFrame({"x": [0, 0, 12], "n": [500, 800, 900], "w": [3, 2, 1]})
     row = dsr(d, "x", "n", "w").row(0, named=True)
     assert (row["value"], row["lowercl"], row["uppercl"]) == pytest.approx(
-        dobson_by_hand([0, 0, 12], [500, 800, 900], [3, 2, 1], 0.95), rel=1e-9)
+        dobson_by_hand([0, 0, 12], [500, 800, 900], [3, 2, 1], 0.95), rel=1e-9
+    )
 
 
 def test_non_independent_events_with_frequency_one_equals_independent():
     d = esp_data().with_columns(pl.lit(1).alias("freq"))
     a = dsr(d, "deaths", "pop", group_by="area")
-    b = dsr(d, "deaths", "pop", group_by="area", independent_events=False, eventfreq="freq",
-            ageband="band")
-    np.testing.assert_allclose(b.select("value", "lowercl", "uppercl").to_numpy(),
-                               a.select("value", "lowercl", "uppercl").to_numpy(), rtol=1e-12)
+    b = dsr(
+        d,
+        "deaths",
+        "pop",
+        group_by="area",
+        independent_events=False,
+        eventfreq="freq",
+        ageband="band",
+    )
+    np.testing.assert_allclose(
+        b.select("value", "lowercl", "uppercl").to_numpy(),
+        a.select("value", "lowercl", "uppercl").to_numpy(),
+        rtol=1e-12,
+    )
 
 
 def test_non_independent_events_hand_derivation():
     # band 0: 6 people with 1 event, 2 people with 3 events (12 events); band 1: 10 people with
     # one event and 1 person with 2 (12 events); rows arrive out of order on purpose
-    d = pl.DataFrame({
-        "band": ["b1", "b0", "b1", "b0"],
-        "freq": [2, 1, 1, 3],
-        "x": [2, 6, 10, 6],
-        "n": [4000, 1000, 4000, 1000],
-        "w": [40, 60, 40, 60],
-    })
+    d = pl.DataFrame(
+        {
+            "band": ["b1", "b0", "b1", "b0"],
+            "freq": [2, 1, 1, 3],
+            "x": [2, 6, 10, 6],
+            "n": [4000, 1000, 4000, 1000],
+            "w": [40, 60, 40, 60],
+        }
+    )
     out = dsr(d, "x", "n", "w", independent_events=False, eventfreq="freq", ageband="band")
     row = out.row(0, named=True)
     # per band (n and w repeat on its rows): b0 has 12 events, sum f*x = 6*1 + 6*3 = 24;
@@ -149,8 +189,10 @@ def test_non_independent_events_hand_derivation():
     sw = Fraction(100)
     exact_value = (Fraction(60) * 12 / 1000 + Fraction(40) * 12 / 4000) / sw * 100_000
     assert row["value"] == pytest.approx(float(exact_value), rel=1e-12)
-    var = (Fraction(60) ** 2 * (6 * 1 + 6 * 3) / Fraction(1000) ** 2
-           + Fraction(40) ** 2 * (10 * 1 + 2 * 2) / Fraction(4000) ** 2) / sw**2
+    var = (
+        Fraction(60) ** 2 * (6 * 1 + 6 * 3) / Fraction(1000) ** 2
+        + Fraction(40) ** 2 * (10 * 1 + 2 * 2) / Fraction(4000) ** 2
+    ) / sw**2
     z = NormalDist().inv_cdf(0.975)
     o = 24
     o_lo = o * (1 - 1 / (9 * o) - z / (3 * math.sqrt(o))) ** 3
@@ -163,8 +205,9 @@ def test_non_independent_events_hand_derivation():
     assert row["total_count"] == 24
     assert row["total_pop"] == 5000
     # wider than if the events were independent
-    indep = dsr(d.group_by("band").agg(pl.col("x").sum(), pl.col("n", "w").first()),
-                "x", "n", "w").row(0, named=True)
+    indep = dsr(
+        d.group_by("band").agg(pl.col("x").sum(), pl.col("n", "w").first()), "x", "n", "w"
+    ).row(0, named=True)
     assert indep["value"] == pytest.approx(row["value"], rel=1e-12)
     assert row["uppercl"] - row["lowercl"] > indep["uppercl"] - indep["lowercl"]
 
@@ -173,38 +216,56 @@ def test_non_independent_bands_follow_first_appearance_for_esp():
     d = esp_data(groups=("E1",)).with_columns(pl.lit(1).alias("freq"))
     # split each band's deaths over frequencies 1 and 2, with band rows reversed
     ones = d.with_columns((pl.col("deaths") // 2).alias("deaths"))
-    twos = d.with_columns((pl.col("deaths") - pl.col("deaths") // 2).alias("deaths"),
-                          pl.lit(2).alias("freq"))
+    twos = d.with_columns(
+        (pl.col("deaths") - pl.col("deaths") // 2).alias("deaths"), pl.lit(2).alias("freq")
+    )
     long = pl.concat([ones, twos])
-    out = dsr(long, "deaths", "pop", independent_events=False, eventfreq="freq",
-              ageband="band")
+    out = dsr(long, "deaths", "pop", independent_events=False, eventfreq="freq", ageband="band")
     ref = dsr(d, "deaths", "pop")
     assert out["value"][0] == pytest.approx(ref["value"][0], rel=1e-12)
 
 
 def test_same_answer_from_pandas_polars_arrow(constructor):
     d = esp_data(seed=5, groups=("E3", "E1", "E2"))
-    out = dsr(constructor(d.to_dict(as_series=False)), "deaths", "pop", group_by="area",
-              confidence=(0.95, 0.998))
+    out = dsr(
+        constructor(d.to_dict(as_series=False)),
+        "deaths",
+        "pop",
+        group_by="area",
+        confidence=(0.95, 0.998),
+    )
     assert type(out) is type(constructor({"a": [1]}))
     got = pl.DataFrame(out)
     ref = dsr(d, "deaths", "pop", group_by="area", confidence=(0.95, 0.998))
     assert got["area"].to_list() == ["E1", "E2", "E3"]
-    cols = ["total_count", "total_pop", "value", "lower95_0cl", "upper95_0cl", "lower99_8cl",
-            "upper99_8cl"]
-    np.testing.assert_allclose(got.select(cols).to_numpy(), ref.select(cols).to_numpy(),
-                               rtol=1e-12)
+    cols = [
+        "total_count",
+        "total_pop",
+        "value",
+        "lower95_0cl",
+        "upper95_0cl",
+        "lower99_8cl",
+        "upper99_8cl",
+    ]
+    np.testing.assert_allclose(got.select(cols).to_numpy(), ref.select(cols).to_numpy(), rtol=1e-12)
 
 
 def test_unequal_bands_named():
-    d = esp_data(groups=("E1", "E2", "E3")).filter(~((pl.col("area") == "E2")
-                                                      & (pl.col("band") == 90)))
-    with pytest.raises(InputError, match=r"each group must have 19 age bands, as the 2013 "
-                                         r"European Standard Population.*1 of 3 groups differ: "
-                                         r"\(E2\) has 18"):
+    d = esp_data(groups=("E1", "E2", "E3")).filter(
+        ~((pl.col("area") == "E2") & (pl.col("band") == 90))
+    )
+    with pytest.raises(
+        InputError,
+        match=r"each group must have 19 age bands, as the 2013 "
+        r"European Standard Population.*1 of 3 groups differ: "
+        r"\(E2\) has 18",
+    ):
         dsr(d, "deaths", "pop", group_by="area")
-    with pytest.raises(InputError, match=r"each group must have 19 age bands, as the standard "
-                                         r"population 'stdpop'"):
+    with pytest.raises(
+        InputError,
+        match=r"each group must have 19 age bands, as the standard "
+        r"population 'stdpop'",
+    ):
         dsr(d, "deaths", "pop", ESP, group_by="area")
     with pytest.raises(InputError, match=r"each group must have 19 age bands, as most groups"):
         dsr(d.with_columns(pl.lit(1).alias("w")), "deaths", "pop", "w", group_by="area")
@@ -221,22 +282,38 @@ def test_unequal_bands_flagged():
 
 def test_bad_rows_and_arguments():
     d = pl.DataFrame({"x": [10, -1], "n": [100, 0], "w": [1, 1], "f": [1, 1], "b": [0, 5]})
-    with pytest.raises(InputError, match=r"column 'x' must be >= 0: 1 of 2 rows fail.*"
-                                         r"column 'n' must be > 0: 1 of 2 rows fail"):
+    with pytest.raises(
+        InputError,
+        match=r"column 'x' must be >= 0: 1 of 2 rows fail.*"
+        r"column 'n' must be > 0: 1 of 2 rows fail",
+    ):
         dsr(d, "x", "n", "w")
     ok = pl.DataFrame({"x": [10, 1], "n": [100, 20], "w": [1, 1], "f": [1, 0], "b": [0, 0]})
     with pytest.raises(InputError, match=r"column 'f' must hold whole numbers >= 1"):
         dsr(ok, "x", "n", "w", independent_events=False, eventfreq="f", ageband="b")
     with pytest.raises(InputError, match=r"column 'n' must be the same on every row of an age"):
-        dsr(ok.with_columns(pl.lit(1).alias("f")), "x", "n", "w", independent_events=False,
-            eventfreq="f", ageband="b")
-    with pytest.raises(InputError, match=r"independent_events=False needs arguments "
-                                         r"\['eventfreq', 'ageband'\]"):
+        dsr(
+            ok.with_columns(pl.lit(1).alias("f")),
+            "x",
+            "n",
+            "w",
+            independent_events=False,
+            eventfreq="f",
+            ageband="b",
+        )
+    with pytest.raises(
+        InputError,
+        match=r"independent_events=False needs arguments "
+        r"\['eventfreq', 'ageband'\]",
+    ):
         dsr(ok, "x", "n", "w", independent_events=False)
     with pytest.raises(InputError, match=r"argument 'eventfreq' is only used"):
         dsr(ok, "x", "n", "w", eventfreq="f")
-    with pytest.raises(InputError, match=r"argument 'stdpop' must hold finite numbers >= 0: "
-                                         r"positions \[1\] hold \[-2.0\]"):
+    with pytest.raises(
+        InputError,
+        match=r"argument 'stdpop' must hold finite numbers >= 0: "
+        r"positions \[1\] hold \[-2.0\]",
+    ):
         dsr(ok, "x", "n", [1, -2])
     with pytest.raises(InputError, match=r"argument 'stdpop' must have a positive sum"):
         dsr(ok, "x", "n", [0, 0])
@@ -254,11 +331,20 @@ def test_type_value_and_standard():
     d = esp_data()
     assert dsr(d, "deaths", "pop", group_by="area", type="value").columns == ["area", "value"]
     assert dsr(d, "deaths", "pop", group_by="area", type="standard").columns == [
-        "area", "total_count", "total_pop", "value", "lowercl", "uppercl"]
+        "area",
+        "total_count",
+        "total_pop",
+        "value",
+        "lowercl",
+        "uppercl",
+    ]
 
 
-bands = st.lists(st.tuples(st.integers(0, 400), st.integers(1, 10**6), st.integers(1, 10_000)),
-                 min_size=1, max_size=8)
+bands = st.lists(
+    st.tuples(st.integers(0, 400), st.integers(1, 10**6), st.integers(1, 10_000)),
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(max_examples=50, deadline=None)
@@ -268,8 +354,9 @@ def test_limits_bracket_value_and_widen(rows):
     if sum(x) < 10:
         x[0] += 10
     out = dsr(pl.DataFrame({"x": x, "n": n, "w": w}), "x", "n", "w", confidence=(0.95, 0.998))
-    vals = out.select("lower99_8cl", "lower95_0cl", "value", "upper95_0cl",
-                      "upper99_8cl").to_numpy()[0]
+    vals = out.select(
+        "lower99_8cl", "lower95_0cl", "value", "upper95_0cl", "upper99_8cl"
+    ).to_numpy()[0]
     assert (np.diff(vals) >= -1e-9 * np.abs(vals[1:])).all()
 
 
@@ -281,8 +368,9 @@ def test_multiplier_scales(rows, multiplier):
     d = pl.DataFrame({"x": x, "n": n, "w": w})
     base = dsr(d, "x", "n", "w", multiplier=1).select("value", "lowercl", "uppercl").to_numpy()
     scaled = dsr(d, "x", "n", "w", multiplier=multiplier)
-    np.testing.assert_allclose(scaled.select("value", "lowercl", "uppercl").to_numpy(),
-                               base * multiplier, rtol=1e-12)
+    np.testing.assert_allclose(
+        scaled.select("value", "lowercl", "uppercl").to_numpy(), base * multiplier, rtol=1e-12
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -303,19 +391,30 @@ def test_grouped_equals_each_group_alone(groups):
             assert row[col] == pytest.approx(alone[col], rel=1e-12)
 
 
-
 def test_zero_standard_population_and_small_count_warn_once():
-    d = pl.DataFrame({"g": ["a", "a", "b", "b", "c", "c"], "x": [20, 20, 1, 2, 30, 40],
-                      "n": [100] * 6, "w": [0, 0, 1, 1, 1, 2]})
-    with pytest.raises(InputError, match=r"standard population 'w' must not be 0 on "
-                                         r"every band of a group: 1 of 3 groups fail: \(a\)"):
+    d = pl.DataFrame(
+        {
+            "g": ["a", "a", "b", "b", "c", "c"],
+            "x": [20, 20, 1, 2, 30, 40],
+            "n": [100] * 6,
+            "w": [0, 0, 1, 1, 1, 2],
+        }
+    )
+    with pytest.raises(
+        InputError,
+        match=r"standard population 'w' must not be 0 on "
+        r"every band of a group: 1 of 3 groups fail: \(a\)",
+    ):
         dsr(d, "x", "n", "w", group_by="g")
     with pytest.warns(SuppressedWarning) as record:
         out = dsr(d, "x", "n", "w", group_by="g", errors="flag")
     assert len(record) == 1
-    assert str(record[0].message) == ("dsr withheld for 2 of 3 groups with invalid input or "
-                                      "total count < 10 (first: a)")
+    assert str(record[0].message) == (
+        "dsr withheld for 2 of 3 groups with invalid input or total count < 10 (first: a)"
+    )
     assert out["value"].to_list()[:2] == [None, None]
     assert out["statistic"].to_list() == [
         "standard population 'w' must not be 0 on every band of a group",
-        "dsr NA for total count < 10", "dsr per 100000"]
+        "dsr NA for total count < 10",
+        "dsr per 100000",
+    ]

@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 from healthgap.methods import _frames
 
 
-@pytest.mark.parametrize("values", [
-    [5, -3, 5, 0, -3, 12],              # small range: direct addressing
-    [10**12, 7, 10**12, -(10**9), 7],   # huge range: falls back to dictionary encoding
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [5, -3, 5, 0, -3, 12],  # small range: direct addressing
+        [10**12, 7, 10**12, -(10**9), 7],  # huge range: falls back to dictionary encoding
+    ],
+)
 def test_integer_dense_ranks_match_sorted_distinct_values(values):
     ranks, count = _frames._dense_ranks(pa.array(values, pa.int64()))
     distinct = sorted(set(values))
@@ -34,21 +37,28 @@ def _native(kind, values, dtype):
     if kind == "pandas":
         return pd.DataFrame({"g": pd.Series(values, dtype=dtype)})
     if kind == "polars":
-        return pl.DataFrame({"g": pl.Series(values, dtype=getattr(pl, dtype.capitalize()
-                                                                  .replace("Ui", "UI")))})
+        return pl.DataFrame(
+            {"g": pl.Series(values, dtype=getattr(pl, dtype.capitalize().replace("Ui", "UI")))}
+        )
     return pa.table({"g": pa.array(values, getattr(pa, dtype)())})
 
 
 @settings(max_examples=80, deadline=None)
-@given(dtype=st.sampled_from(INTEGER_TYPES), kind=st.sampled_from(["pandas", "polars", "arrow"]),
-       data=st.data())
+@given(
+    dtype=st.sampled_from(INTEGER_TYPES),
+    kind=st.sampled_from(["pandas", "polars", "arrow"]),
+    data=st.data(),
+)
 def test_integer_group_ids_match_sorted_distinct_values(dtype, kind, data):
     """The direct-addressing path (dense or gappy ranges, extremes of every width) numbers
     groups as a sort of the distinct values would, and keeps the key's type."""
     info = np.iinfo(dtype)
     narrow = st.integers(max(int(info.min), -5), min(int(info.max), 300))
-    values = data.draw(st.lists(st.one_of(narrow, st.integers(int(info.min), int(info.max))),
-                                min_size=1, max_size=40))
+    values = data.draw(
+        st.lists(
+            st.one_of(narrow, st.integers(int(info.min), int(info.max))), min_size=1, max_size=40
+        )
+    )
     frame = nw.from_native(_native(kind, values, dtype), eager_only=True)
     ids, keys = _frames.group_ids(frame, ["g"])
     distinct, inverse = np.unique(np.array(values, dtype=dtype), return_inverse=True)
@@ -85,13 +95,17 @@ def test_group_ids_never_hand_back_a_writable_view_of_the_callers_column():
     assert native["g"].tolist() == [0, 1, 2, 0, 1, 2]
 
 
-@pytest.mark.parametrize("native", [
-    pd.DataFrame({"v": pd.Series([1, None, 3], dtype="Int64")}),
-    pd.DataFrame({"v": np.array([1, 2, 3], np.uint8)}),
-    pd.DataFrame({"v": np.array([1.5, np.nan], np.float32)}),
-    pl.DataFrame({"v": [1, None, 3]}),
-    pa.table({"v": pa.array([1, None, 3], pa.int32())}),
-], ids=["pandas-Int64", "pandas-uint8", "pandas-float32", "polars", "arrow"])
+@pytest.mark.parametrize(
+    "native",
+    [
+        pd.DataFrame({"v": pd.Series([1, None, 3], dtype="Int64")}),
+        pd.DataFrame({"v": np.array([1, 2, 3], np.uint8)}),
+        pd.DataFrame({"v": np.array([1.5, np.nan], np.float32)}),
+        pl.DataFrame({"v": [1, None, 3]}),
+        pa.table({"v": pa.array([1, None, 3], pa.int32())}),
+    ],
+    ids=["pandas-Int64", "pandas-uint8", "pandas-float32", "polars", "arrow"],
+)
 def test_column_as_float_matches_cast(native):
     frame = nw.from_native(native, eager_only=True)
     expected = frame["v"].cast(nw.Float64).to_numpy().astype(float)
@@ -100,11 +114,15 @@ def test_column_as_float_matches_cast(native):
     np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("native", [
-    pd.DataFrame({"v": np.array([4, 0, 7], np.int64)}),
-    pl.DataFrame({"v": pl.Series([4, 0, 7], dtype=pl.Int32)}),
-    pa.table({"v": pa.array([4, 0, 7], pa.uint16())}),
-], ids=["pandas-int64", "polars-int32", "arrow-uint16"])
+@pytest.mark.parametrize(
+    "native",
+    [
+        pd.DataFrame({"v": np.array([4, 0, 7], np.int64)}),
+        pl.DataFrame({"v": pl.Series([4, 0, 7], dtype=pl.Int32)}),
+        pa.table({"v": pa.array([4, 0, 7], pa.uint16())}),
+    ],
+    ids=["pandas-int64", "polars-int32", "arrow-uint16"],
+)
 def test_counts_keep_integer_columns_as_integers(native):
     got = _frames.counts(nw.from_native(native, eager_only=True), "v")
     assert got.dtype.kind in "iu"

@@ -24,6 +24,7 @@ def props():
 
 # -- proportions --------------------------------------------------------------------------
 
+
 def test_proportion_limits_are_where_wilson_reaches_the_average(props):
     out = funnel_limits(props, "x", "n", statistic="proportion", multiplier=100)
     average = props["x"].sum() / props["n"].sum()
@@ -36,10 +37,12 @@ def test_proportion_limits_are_where_wilson_reaches_the_average(props):
         low, high = lower > 0, upper < 1  # clipped at 0 and 1 where the funnel is widest
         assert low.sum() > 50
         assert high.sum() > 50
-        np.testing.assert_allclose(_limits.wilson(lower * n, n, level).upper[low], average,
-                                   rtol=1e-9)
-        np.testing.assert_allclose(_limits.wilson(upper * n, n, level).lower[high], average,
-                                   rtol=1e-9)
+        np.testing.assert_allclose(
+            _limits.wilson(lower * n, n, level).upper[low], average, rtol=1e-9
+        )
+        np.testing.assert_allclose(
+            _limits.wilson(upper * n, n, level).lower[high], average, rtol=1e-9
+        )
     np.testing.assert_allclose(out["baseline"].to_numpy(), average * 100, rtol=1e-15)
     assert out["statistic"].unique().to_list() == ["proportion"]
     assert out["method"].unique().to_list() == ["Wilson"]
@@ -81,6 +84,7 @@ def test_proportion_limits_clip_at_0_and_at_a_proportion_of_1():
 
 # -- ratios -------------------------------------------------------------------------------
 
+
 def test_ratio_limits_are_exact_poisson():
     df = pl.DataFrame({"o": [12, 30, 55, 80], "e": [10.0, 35.0, 50.0, 70.0]})
     out = funnel_limits(df, "o", "e", statistic="ratio", ratio_type="isr")
@@ -95,14 +99,19 @@ def test_ratio_limits_are_exact_poisson():
         # independent: scipy's Poisson distribution at the solved means
         np.testing.assert_allclose(stats.poisson.cdf(o, lower_expected), tail, rtol=1e-9)
         np.testing.assert_allclose(stats.poisson.sf(o - 1, upper_expected), tail, rtol=1e-9)
-        np.testing.assert_allclose(out[f"lower{suffix}cl"].to_numpy(), 100 * o / lower_expected,
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            out[f"lower{suffix}cl"].to_numpy(), 100 * o / lower_expected, rtol=1e-12
+        )
     assert out["baseline"].unique().to_list() == [100.0]
     assert out["statistic"][0] == "ratio (isr)"
     assert out["method"][0] == "Poisson"
     counts = funnel_limits(df, "o", "e", statistic="ratio", ratio_type="count")
-    np.testing.assert_allclose(counts.select(LIMITS).to_numpy(),
-                               out.select(LIMITS).to_numpy() / 100 - 1, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        counts.select(LIMITS).to_numpy(),
+        out.select(LIMITS).to_numpy() / 100 - 1,
+        rtol=1e-12,
+        atol=1e-15,
+    )
     assert counts["baseline"].unique().to_list() == [0.0]
 
 
@@ -119,6 +128,7 @@ def test_ratio_limits_of_one_event_hand_derived():
 
 # -- rates --------------------------------------------------------------------------------
 
+
 def rates_frame():
     pop = np.array([20_000, 35_000, 50_000, 80_000, 120_000, 150_000])
     ev = np.array([0, 30, 45, 90, 100, 160])
@@ -128,8 +138,9 @@ def rates_frame():
 
 def test_rate_limits_follow_poisson_and_the_weighted_average():
     df = rates_frame()
-    out = funnel_limits(df, "ev", "pop", "r", statistic="rate", rate_type="dsr",
-                        years_of_data=3, multiplier=100_000)
+    out = funnel_limits(
+        df, "ev", "pop", "r", statistic="rate", rate_type="dsr", years_of_data=3, multiplier=100_000
+    )
     # DSR with 0 events: no implied population, left out of the average
     implied = 1e5 * df.ev[1:] / df.r[1:]
     average = df.ev.sum() / implied.sum()
@@ -138,8 +149,7 @@ def test_rate_limits_follow_poisson_and_the_weighted_average():
     tail = 0.025
     lower_pop = out["lower95_0_population"].to_numpy() * 3  # shown per year
     np.testing.assert_allclose(stats.poisson.cdf(events, lower_pop * average), tail, rtol=1e-9)
-    np.testing.assert_allclose(out["lower95_0cl"].to_numpy(), events / lower_pop * 1e5,
-                               rtol=1e-9)
+    np.testing.assert_allclose(out["lower95_0cl"].to_numpy(), events / lower_pop * 1e5, rtol=1e-9)
     assert out["statistic"][0] == "rate (dsr per 100,000)"
 
 
@@ -147,20 +157,31 @@ def test_rate_axis_in_events():
     # implied populations 10,000..40,000 over 2 years (5,000..20,000 a year): wide, so from 0;
     # 105% of 20,000 = 21,000 -> 21,000 a year, 42,000 in all, times the average 1% = 420 events
     df = pl.DataFrame({"ev": [100, 400], "r": [1000.0, 1000.0]})
-    out = funnel_limits(df, "ev", rate="r", statistic="rate", rate_type="crude",
-                        years_of_data=2, multiplier=100_000)
+    out = funnel_limits(
+        df, "ev", rate="r", statistic="rate", rate_type="crude", years_of_data=2, multiplier=100_000
+    )
     assert (out["events"][0], out["events"][-1]) == (1, 420)
 
 
 # -- significance -------------------------------------------------------------------------
 
+
 def test_significance_proportion_phe_example(constructor):
-    data = constructor({"area": ["A", "B", "C", "D"], "x": [10232, 12321, 15123, 13213],
-                        "n": [15232, 16123, 17932, 18475]})
+    data = constructor(
+        {
+            "area": ["A", "B", "C", "D"],
+            "x": [10232, 12321, 15123, 13213],
+            "n": [15232, 16123, 17932, 18475],
+        }
+    )
     out = to_polars(funnel_significance(data, "x", "n"))
     assert out.columns == ["area", "x", "n", "significance"]
-    assert out["significance"].to_list() == ["Low (0.001)", "High (0.001)", "High (0.001)",
-                                             "Low (0.001)"]
+    assert out["significance"].to_list() == [
+        "Low (0.001)",
+        "High (0.001)",
+        "High (0.001)",
+        "Low (0.001)",
+    ]
 
 
 def test_significance_ratio_hand_derived():
@@ -170,32 +191,47 @@ def test_significance_ratio_hand_derived():
     # O=40, E=10: Byar lower 99.8% = 24.4 > 10 -> High (0.001).
     df = pl.DataFrame({"o": [20, 3, 0, 40], "e": [10.0, 10.0, 1.0, 10.0]})
     out = funnel_significance(df, "o", "e", statistic="ratio")
-    assert out["significance"].to_list() == ["High (0.025)", "Low (0.025)", "Not significant",
-                                             "High (0.001)"]
+    assert out["significance"].to_list() == [
+        "High (0.025)",
+        "Low (0.025)",
+        "Not significant",
+        "High (0.001)",
+    ]
 
 
 def test_significance_rate_dsr_small_counts_not_applicable():
     df = rates_frame()
     df.loc[1, "ev"] = 9
     df.loc[1, "r"] = 9 / 35_000 * 1e5
-    out = funnel_significance(df, "ev", "pop", "r", statistic="rate", rate_type="dsr",
-                              multiplier=100_000)
+    out = funnel_significance(
+        df, "ev", "pop", "r", statistic="rate", rate_type="dsr", multiplier=100_000
+    )
     labels = out["significance"].tolist()
     assert labels[:2] == ["Not applicable for events less than 10 for dsrs"] * 2
     assert all(label != labels[0] for label in labels[2:])
 
 
 def test_significance_rate_crude_uses_denominator_for_zero_events():
-    df = pl.DataFrame({"ev": [0, 200, 210, 190], "pop": [10_000, 100_000, 105_000, 95_000],
-                       "r": [0.0, 200.0, 200.0, 200.0]})
+    df = pl.DataFrame(
+        {
+            "ev": [0, 200, 210, 190],
+            "pop": [10_000, 100_000, 105_000, 95_000],
+            "r": [0.0, 200.0, 200.0, 200.0],
+        }
+    )
     out = funnel_significance(df, "ev", "pop", "r", statistic="rate", rate_type="crude")
     # average 600 / 310,000; the area with no events in 10,000 people expected 19.4: its exact
     # upper 99.8% limit, chi2(0.999; 2)/2 = 6.9 events, lies below
-    assert out["significance"].to_list() == ["Low (0.001)", "Not significant",
-                                             "Not significant", "Not significant"]
+    assert out["significance"].to_list() == [
+        "Low (0.001)",
+        "Not significant",
+        "Not significant",
+        "Not significant",
+    ]
 
 
 # -- points -------------------------------------------------------------------------------
+
 
 def test_points_dsr_and_crude(constructor):
     data = constructor({"ev": [50, 5, 0], "pop": [9000, 1000, 800], "r": [500.0, 400.0, 0.0]})
@@ -217,31 +253,40 @@ def test_same_kind_returned(constructor):
 
 def test_standard_type_has_no_metadata():
     out = funnel_limits(pl.DataFrame({"x": [1, 2], "n": [10, 20]}), "x", "n", type="standard")
-    assert out.columns == ["population", *["lower95_0cl", "upper95_0cl", "lower99_8cl",
-                                           "upper99_8cl"], "baseline"]
+    assert out.columns == [
+        "population",
+        *["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"],
+        "baseline",
+    ]
 
 
 # -- errors -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"statistic": "mean"}, r"argument 'statistic' must be one of \['proportion', 'ratio'"),
-    ({"statistic": "ratio"}, r"argument 'ratio_type' must be one of \['count', 'isr'\]"),
-    ({"statistic": "rate", "rate_type": "dsr", "rate": "n"}, "'years_of_data' is required"),
-    ({"statistic": "rate", "rate_type": "age"}, "argument 'rate_type' must be one of"),
-    ({"statistic": "rate", "rate_type": "dsr", "years_of_data": 1}, "'rate' is required"),
-    ({"type": "full!"}, "argument 'type' must be one of"),
-    ({"multiplier": -1}, "argument 'multiplier' must be > 0"),
-])
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"statistic": "mean"}, r"argument 'statistic' must be one of \['proportion', 'ratio'"),
+        ({"statistic": "ratio"}, r"argument 'ratio_type' must be one of \['count', 'isr'\]"),
+        ({"statistic": "rate", "rate_type": "dsr", "rate": "n"}, "'years_of_data' is required"),
+        ({"statistic": "rate", "rate_type": "age"}, "argument 'rate_type' must be one of"),
+        ({"statistic": "rate", "rate_type": "dsr", "years_of_data": 1}, "'rate' is required"),
+        ({"type": "full!"}, "argument 'type' must be one of"),
+        ({"multiplier": -1}, "argument 'multiplier' must be > 0"),
+    ],
+)
 def test_argument_errors(kwargs, message):
     df = pl.DataFrame({"x": [1, 2], "n": [10, 20]})
     with pytest.raises(InputError, match=message):
-        funnel_limits(df, "x", "n" if kwargs.get("statistic") != "rate" else None,
-                      **kwargs)
+        funnel_limits(df, "x", "n" if kwargs.get("statistic") != "rate" else None, **kwargs)
 
 
 def test_data_errors_name_rows():
-    with pytest.raises(InputError, match=r"column 'x' must be <= column 'n': 1 of 3 rows fail "
-                                         r"\(rows \[2\], values \[40\]\)"):
+    with pytest.raises(
+        InputError,
+        match=r"column 'x' must be <= column 'n': 1 of 3 rows fail "
+        r"\(rows \[2\], values \[40\]\)",
+    ):
         funnel_limits(pl.DataFrame({"x": [1, 2, 40], "n": [10, 20, 30]}), "x", "n")
     with pytest.raises(InputError, match=r"column 'n' must be > 0: 1 of 2 rows"):
         funnel_significance(pl.DataFrame({"x": [1, 0], "n": [10, 0]}), "x", "n")
@@ -250,21 +295,32 @@ def test_data_errors_name_rows():
     with pytest.raises(InputError, match="argument 'denominator' is required"):
         funnel_significance(pl.DataFrame({"x": [1]}), "x", statistic="ratio")
     with pytest.raises(InputError, match=r"column 'ev' is 0 so its population is unknown"):
-        funnel_points(pl.DataFrame({"ev": [0, 3], "r": [0.0, 5.0]}), "ev", rate="r",
-                      rate_type="crude")
+        funnel_points(
+            pl.DataFrame({"ev": [0, 3], "r": [0.0, 5.0]}), "ev", rate="r", rate_type="crude"
+        )
     with pytest.raises(InputError, match=r"column 'r' must be > 0 where 'ev' > 0"):
         funnel_points(pl.DataFrame({"ev": [1, 3], "r": [0.0, 5.0]}), "ev", rate="r")
     with pytest.raises(InputError, match="every DSR in column 'ev' has 0 events"):
-        funnel_limits(pl.DataFrame({"ev": [0, 0], "r": [0.0, 0.0], "p": [5, 6]}), "ev", "p",
-                      "r", statistic="rate", rate_type="dsr", years_of_data=1)
+        funnel_limits(
+            pl.DataFrame({"ev": [0, 0], "r": [0.0, 0.0], "p": [5, 6]}),
+            "ev",
+            "p",
+            "r",
+            statistic="rate",
+            rate_type="dsr",
+            years_of_data=1,
+        )
     with pytest.raises(InputError, match="no rows"):
         funnel_limits(pl.DataFrame({"x": [1], "n": [2]}).clear(), "x", "n")
 
 
 # -- properties ---------------------------------------------------------------------------
 
-areas = st.lists(st.integers(10, 100_000).flatmap(
-    lambda n: st.tuples(st.integers(0, n), st.just(n))), min_size=2, max_size=20)
+areas = st.lists(
+    st.integers(10, 100_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    min_size=2,
+    max_size=20,
+)
 
 
 @settings(max_examples=50, deadline=None)
@@ -274,8 +330,9 @@ def test_proportion_limits_bracket_baseline_and_narrow(rows):
     if sum(x) == 0 or sum(x) == sum(n):
         return
     out = funnel_limits(pl.DataFrame({"x": x, "n": n}), "x", "n")
-    table = out.select(["lower99_8cl", "lower95_0cl", "baseline", "upper95_0cl",
-                        "upper99_8cl"]).to_numpy()
+    table = out.select(
+        ["lower99_8cl", "lower95_0cl", "baseline", "upper95_0cl", "upper99_8cl"]
+    ).to_numpy()
     assert (np.diff(table, axis=1) >= -1e-9).all()
     assert (np.diff(out["upper95_0cl"].to_numpy()) <= 1e-9).all()  # narrows as n grows
     assert (np.diff(out["lower95_0cl"].to_numpy()) >= -1e-9).all()
@@ -285,10 +342,12 @@ def test_proportion_limits_bracket_baseline_and_narrow(rows):
 @given(st.lists(st.tuples(st.integers(1, 5000), st.floats(0.5, 5000)), min_size=2, max_size=20))
 def test_ratio_limits_bracket_one(rows):
     o, e = zip(*rows, strict=True)
-    out = funnel_limits(pl.DataFrame({"o": o, "e": e}), "o", "e", statistic="ratio",
-                        ratio_type="isr")
-    table = out.select(["lower99_8cl", "lower95_0cl", "baseline", "upper95_0cl",
-                        "upper99_8cl"]).to_numpy()
+    out = funnel_limits(
+        pl.DataFrame({"o": o, "e": e}), "o", "e", statistic="ratio", ratio_type="isr"
+    )
+    table = out.select(
+        ["lower99_8cl", "lower95_0cl", "baseline", "upper95_0cl", "upper99_8cl"]
+    ).to_numpy()
     assert (np.diff(table, axis=1) > 0).all()
 
 

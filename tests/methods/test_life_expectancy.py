@@ -16,27 +16,100 @@ from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods.life_expectancy import life_expectancy
 
 AGES = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]
-POPS = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601,
-        50209, 56416, 46411, 39820, 37978, 37039, 33288, 23306, 11936, 11936]
-DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872,
-          1390, 1605, 1936, 1937]
+POPS = [
+    7060,
+    35059,
+    46974,
+    48489,
+    43219,
+    38561,
+    46009,
+    57208,
+    61435,
+    55601,
+    50209,
+    56416,
+    46411,
+    39820,
+    37978,
+    37039,
+    33288,
+    23306,
+    11936,
+    11936,
+]
+DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
 LABELS = ["<1", "1-4", *[f"{a} – {a + 4}" for a in AGES[2:-1]], "90 +"]
 
 # PHE Life Expectancy Calculator (Fingertips technical guidance), its example population,
 # as published with PHEindicatormethods' tests (testLifeExpectancy.R, answer1), 10 s.f.
 # The calculator's limits use z = 1.96 exactly.
-PHE_VALUE = [80.16960813, 79.36245674, 75.44193645, 70.47299936, 65.52909542, 60.67510088,
-             55.78835987, 50.92752727, 46.06740425, 41.24505636, 36.49322717, 31.83343842,
-             27.26027992, 22.9719144, 18.76856852, 14.95858336, 11.51684445, 8.618849241,
-             6.163942934, 6.16210635]
-PHE_LOWER = [79.88268548, 79.0898816, 75.17407307, 70.20675732, 65.26548673, 60.41876577,
-             55.53801579, 50.68279939, 45.82666794, 41.00842831, 36.26223216, 31.60996318,
-             27.04337271, 22.76653134, 18.57570352, 14.77985004, 11.34831778, 8.451134045,
-             5.978358351, 5.887683386]
-PHE_UPPER = [80.45653078, 79.63503188, 75.70979983, 70.7392414, 65.79270412, 60.931436,
-             56.03870395, 51.17225516, 46.30814055, 41.48168441, 36.72422219, 32.05691365,
-             27.47718713, 23.17729746, 18.96143352, 15.13731667, 11.68537112, 8.786564437,
-             6.349527517, 6.436529314]
+PHE_VALUE = [
+    80.16960813,
+    79.36245674,
+    75.44193645,
+    70.47299936,
+    65.52909542,
+    60.67510088,
+    55.78835987,
+    50.92752727,
+    46.06740425,
+    41.24505636,
+    36.49322717,
+    31.83343842,
+    27.26027992,
+    22.9719144,
+    18.76856852,
+    14.95858336,
+    11.51684445,
+    8.618849241,
+    6.163942934,
+    6.16210635,
+]
+PHE_LOWER = [
+    79.88268548,
+    79.0898816,
+    75.17407307,
+    70.20675732,
+    65.26548673,
+    60.41876577,
+    55.53801579,
+    50.68279939,
+    45.82666794,
+    41.00842831,
+    36.26223216,
+    31.60996318,
+    27.04337271,
+    22.76653134,
+    18.57570352,
+    14.77985004,
+    11.34831778,
+    8.451134045,
+    5.978358351,
+    5.887683386,
+]
+PHE_UPPER = [
+    80.45653078,
+    79.63503188,
+    75.70979983,
+    70.7392414,
+    65.79270412,
+    60.931436,
+    56.03870395,
+    51.17225516,
+    46.30814055,
+    41.48168441,
+    36.72422219,
+    32.05691365,
+    27.47718713,
+    23.17729746,
+    18.96143352,
+    15.13731667,
+    11.68537112,
+    8.786564437,
+    6.349527517,
+    6.436529314,
+]
 Z95 = 1.959963984540054
 
 
@@ -84,21 +157,39 @@ def test_matches_phe_calculator_example():
     assert out["confidence"][0] == "95%"
     assert out["pops_used"][0] == sum(POPS)
     assert out["dths_used"][-1] == DEATHS[-1]
-    assert out["method"][0] == ("Chiang II, Silcocks et al. for the open age band; "
-                                "20 age bands (0, 1-4, 5-9, ..., 85-89, 90+)")
+    assert out["method"][0] == (
+        "Chiang II, Silcocks et al. for the open age band; "
+        "20 age bands (0, 1-4, 5-9, ..., 85-89, 90+)"
+    )
 
 
 def test_same_answer_from_pandas_polars_arrow(constructor):
-    data = {"area": ["A"] * 20 + ["B"] * 20, "age": AGES * 2, "pops": POPS * 2,
-            "deaths": DEATHS + [d * 2 for d in DEATHS]}
+    data = {
+        "area": ["A"] * 20 + ["B"] * 20,
+        "age": AGES * 2,
+        "pops": POPS * 2,
+        "deaths": DEATHS + [d * 2 for d in DEATHS],
+    }
     native = constructor(data)
-    out = life_expectancy(native, "deaths", "pops", "age", group_by="area",
-                          confidence=(0.95, 0.998))
+    out = life_expectancy(
+        native, "deaths", "pops", "age", group_by="area", confidence=(0.95, 0.998)
+    )
     assert type(out) is type(native)
     out = to_polars(out)
-    assert out.columns == ["area", "age", "value", "pops_used", "dths_used", "lower95_0cl",
-                           "upper95_0cl", "lower99_8cl", "upper99_8cl", "confidence",
-                           "statistic", "method"]
+    assert out.columns == [
+        "area",
+        "age",
+        "value",
+        "pops_used",
+        "dths_used",
+        "lower95_0cl",
+        "upper95_0cl",
+        "lower99_8cl",
+        "upper99_8cl",
+        "confidence",
+        "statistic",
+        "method",
+    ]
     np.testing.assert_allclose(out["value"][:20].to_numpy(), PHE_VALUE, rtol=1e-9)
     assert (out["value"][20:].to_numpy() < out["value"][:20].to_numpy()).all()
     assert out["confidence"][0] == "95%, 99.8%"
@@ -106,18 +197,26 @@ def test_same_answer_from_pandas_polars_arrow(constructor):
 
 def test_labels_in_any_order_match_numbers():
     order = np.random.default_rng(3).permutation(20)
-    df = pl.DataFrame({"age": [LABELS[i] for i in order], "pops": [POPS[i] for i in order],
-                       "deaths": [DEATHS[i] for i in order]})
+    df = pl.DataFrame(
+        {
+            "age": [LABELS[i] for i in order],
+            "pops": [POPS[i] for i in order],
+            "deaths": [DEATHS[i] for i in order],
+        }
+    )
     out = life_expectancy(df, "deaths", "pops", "age")
     assert out["age"].to_list() == LABELS
     np.testing.assert_allclose(out["value"].to_numpy(), PHE_VALUE, rtol=1e-9)
     assert out["statistic"][1] == "life expectancy at 1-4"
 
 
-@pytest.mark.parametrize("labels", [
-    ["0", "1-4", *[f"{a}-{a + 4}" for a in AGES[2:-1]], "90 and over"],
-    ["Under 1", "1 to 4", *[f"{a} to {a + 4}" for a in AGES[2:-1]], "90+ years"],
-])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["0", "1-4", *[f"{a}-{a + 4}" for a in AGES[2:-1]], "90 and over"],
+        ["Under 1", "1 to 4", *[f"{a} to {a + 4}" for a in AGES[2:-1]], "90+ years"],
+    ],
+)
 def test_age_contents_fixes_the_layout(labels):
     df = pl.DataFrame({"age": labels[::-1], "pops": POPS[::-1], "deaths": DEATHS[::-1]})
     out = life_expectancy(df, "deaths", "pops", "age", age_contents=labels, le_age=labels[3])
@@ -135,21 +234,25 @@ def _five_year(ages, values, top):
 def test_other_layouts_match_a_plain_life_table(top, first_band):
     starts, pops = _five_year(AGES, POPS, top)
     _, deaths = _five_year(AGES, DEATHS, top)
-    out = life_expectancy(pl.DataFrame({"age": starts, "pops": pops, "deaths": deaths}),
-                          "deaths", "pops", "age")
+    out = life_expectancy(
+        pl.DataFrame({"age": starts, "pops": pops, "deaths": deaths}), "deaths", "pops", "age"
+    )
     e, var = reference_life_table(starts, deaths, pops)
     np.testing.assert_allclose(out["value"].to_numpy(), e, rtol=1e-12)
     np.testing.assert_allclose(out["uppercl"].to_numpy(), e + Z95 * np.sqrt(var), rtol=1e-12)
-    assert f"{len(starts)} age bands ({first_band}, 5-9, 10-14, ..., {top - 5}-{top - 1}, " \
+    assert (
+        f"{len(starts)} age bands ({first_band}, 5-9, 10-14, ..., {top - 5}-{top - 1}, "
         f"{top}+)" in out["method"][0]
+    )
 
 
 def test_single_years_match_a_plain_life_table():
     ages = np.arange(0, 101)
     pops = np.full(101, 20000.0)
     deaths = np.round(pops * np.exp(-9 + 0.085 * ages))
-    out = life_expectancy(pl.DataFrame({"age": ages, "pops": pops, "deaths": deaths}),
-                          "deaths", "pops", "age")
+    out = life_expectancy(
+        pl.DataFrame({"age": ages, "pops": pops, "deaths": deaths}), "deaths", "pops", "age"
+    )
     e, var = reference_life_table(ages, deaths, pops)
     np.testing.assert_allclose(out["value"].to_numpy(), e, rtol=1e-12)
     np.testing.assert_allclose(out["lowercl"].to_numpy(), e - Z95 * np.sqrt(var), rtol=1e-12)
@@ -159,15 +262,21 @@ def test_single_years_match_a_plain_life_table():
 def test_layouts_by_group_are_each_computed_with_their_own_bands():
     starts5, pops5 = _five_year(AGES, POPS, 85)
     _, deaths5 = _five_year(AGES, DEATHS, 85)
-    df = pl.DataFrame({"area": ["A"] * 20 + ["B"] * len(starts5),
-                       "age": AGES + starts5, "pops": POPS + pops5,
-                       "deaths": DEATHS + deaths5}, strict=False)
-    out = life_expectancy(df, "deaths", "pops", "age", group_by="area",
-                          age_contents="by group")
+    df = pl.DataFrame(
+        {
+            "area": ["A"] * 20 + ["B"] * len(starts5),
+            "age": AGES + starts5,
+            "pops": POPS + pops5,
+            "deaths": DEATHS + deaths5,
+        },
+        strict=False,
+    )
+    out = life_expectancy(df, "deaths", "pops", "age", group_by="area", age_contents="by group")
     a, b = out.filter(pl.col("area") == "A"), out.filter(pl.col("area") == "B")
     np.testing.assert_allclose(a["value"].to_numpy(), PHE_VALUE, rtol=1e-9)
-    np.testing.assert_allclose(b["value"].to_numpy(),
-                               reference_life_table(starts5, deaths5, pops5)[0], rtol=1e-12)
+    np.testing.assert_allclose(
+        b["value"].to_numpy(), reference_life_table(starts5, deaths5, pops5)[0], rtol=1e-12
+    )
     assert "20 age bands" in a["method"][0]
     assert "18 age bands" in b["method"][0]
 
@@ -182,20 +291,22 @@ def test_grouped_equals_one_group_at_a_time_and_duplicates_add_up():
         singles.append(life_expectancy(part, "deaths", "pops", "age")["value"].to_numpy())
     both = pl.concat(frames)
     grouped = life_expectancy(both, "deaths", "pops", "age", group_by="area")
-    np.testing.assert_allclose(grouped["value"].to_numpy(), np.concatenate(singles),
-                               rtol=1e-12)
+    np.testing.assert_allclose(grouped["value"].to_numpy(), np.concatenate(singles), rtol=1e-12)
     # the same data split into two rows per band (e.g. by sex) adds up to the same table
     halves = pl.concat([both.with_columns(pl.col("pops", "deaths") / 2)] * 2)
     split = life_expectancy(halves, "deaths", "pops", "age", group_by="area")
-    np.testing.assert_allclose(split["value"].to_numpy(), grouped["value"].to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(split["value"].to_numpy(), grouped["value"].to_numpy(), rtol=1e-12)
 
 
 def _grouped_with_problems():
     good = {"area": ["good"] * 20, "age": AGES, "pops": POPS, "deaths": DEATHS}
     neg = dict(good, area=["neg deaths"] * 20, deaths=[*DEATHS[:3], -2, *DEATHS[4:]])
-    zero = dict(good, area=["zero pop"] * 20, pops=[*POPS[:5], 0, *POPS[6:]],
-                deaths=[*DEATHS[:5], 0, *DEATHS[6:]])
+    zero = dict(
+        good,
+        area=["zero pop"] * 20,
+        pops=[*POPS[:5], 0, *POPS[6:]],
+        deaths=[*DEATHS[:5], 0, *DEATHS[6:]],
+    )
     more = dict(good, area=["deaths > pop"] * 20, deaths=[*DEATHS[:5], 50000, *DEATHS[6:]])
     small = dict(good, area=["small"] * 20, pops=[250] * 20, deaths=[1] * 20)
     parts = [pl.DataFrame(p) for p in (good, neg, zero, more, small)]
@@ -204,15 +315,16 @@ def _grouped_with_problems():
 
 def test_withheld_groups_get_nulls_a_reason_and_one_warning():
     with pytest.warns(SuppressedWarning) as record:
-        out = life_expectancy(_grouped_with_problems(), "deaths", "pops", "age",
-                              group_by="area")
+        out = life_expectancy(_grouped_with_problems(), "deaths", "pops", "age", group_by="area")
     assert len(record) == 1
     message = str(record[0].message)
     assert message.startswith("life expectancy withheld for 4 of 5 groups:")
-    for text in ["column 'deaths' must be >= 0 (1; first: neg deaths)",
-                 "column 'pops' must be > 0 (1; first: zero pop)",
-                 "column 'deaths' must be <= column 'pops' (1; first: deaths > pop)",
-                 "total population 5,000 or less (1; first: small)"]:
+    for text in [
+        "column 'deaths' must be >= 0 (1; first: neg deaths)",
+        "column 'pops' must be > 0 (1; first: zero pop)",
+        "column 'deaths' must be <= column 'pops' (1; first: deaths > pop)",
+        "total population 5,000 or less (1; first: small)",
+    ]:
         assert text in message
     by_area = {a: g for (a,), g in out.group_by("area")}
     np.testing.assert_allclose(by_area["good"]["value"].to_numpy(), PHE_VALUE, rtol=1e-9)
@@ -221,31 +333,39 @@ def test_withheld_groups_get_nulls_a_reason_and_one_warning():
         assert len(rows) == 20
         assert rows["value"].null_count() == 20
         assert rows["lowercl"].null_count() == 20
-    assert by_area["small"]["statistic"][0] == \
-        "life expectancy at 0 NA: total population 5,000 or less"
+    assert (
+        by_area["small"]["statistic"][0]
+        == "life expectancy at 0 NA: total population 5,000 or less"
+    )
 
 
 def test_population_of_exactly_5000_is_withheld_and_5001_is_not():
     base = {"age": [0, 1, 50], "deaths": [3, 5, 400]}
     with pytest.warns(SuppressedWarning, match="total population 5,000 or less"):
-        out = life_expectancy(pl.DataFrame({**base, "pops": [500, 2500, 2000]}),
-                              "deaths", "pops", "age", le_age=0)
+        out = life_expectancy(
+            pl.DataFrame({**base, "pops": [500, 2500, 2000]}), "deaths", "pops", "age", le_age=0
+        )
     assert out["value"][0] is None
-    out = life_expectancy(pl.DataFrame({**base, "pops": [500, 2500, 2001]}),
-                          "deaths", "pops", "age", le_age=0)
+    out = life_expectancy(
+        pl.DataFrame({**base, "pops": [500, 2500, 2001]}), "deaths", "pops", "age", le_age=0
+    )
     assert out["value"][0] is not None
 
 
 def test_errors_raise_names_column_and_rows():
     df = pl.DataFrame({"age": AGES, "pops": POPS, "deaths": [*DEATHS[:3], -2, *DEATHS[4:]]})
-    with pytest.raises(InputError, match=r"column 'deaths' must be >= 0: 1 of 20 rows fail "
-                                         r"\(rows \[3\], values \[-2\]\)"):
+    with pytest.raises(
+        InputError,
+        match=r"column 'deaths' must be >= 0: 1 of 20 rows fail "
+        r"\(rows \[3\], values \[-2\]\)",
+    ):
         life_expectancy(df, "deaths", "pops", "age", errors="raise")
 
 
 def test_no_deaths_in_the_open_band_is_withheld():
-    df = phe_frame().with_columns(deaths=pl.when(pl.col("age") == 90).then(0)
-                                  .otherwise(pl.col("deaths")))
+    df = phe_frame().with_columns(
+        deaths=pl.when(pl.col("age") == 90).then(0).otherwise(pl.col("deaths"))
+    )
     with pytest.warns(SuppressedWarning, match="no deaths in the open age band"):
         out = life_expectancy(df, "deaths", "pops", "age")
     assert out["value"].null_count() == 20
@@ -253,8 +373,9 @@ def test_no_deaths_in_the_open_band_is_withheld():
 
 def test_value_withheld_when_95_interval_is_wider_than_20_years():
     # two deaths in a small open band: only the oldest value's interval is too wide
-    df = pl.DataFrame({"age": [0, 1, 45, 85], "pops": [1000, 4000, 40000, 20],
-                       "deaths": [5, 2, 800, 2]})
+    df = pl.DataFrame(
+        {"age": [0, 1, 45, 85], "pops": [1000, 4000, 40000, 20], "deaths": [5, 2, 800, 2]}
+    )
     with pytest.warns(SuppressedWarning, match="95% confidence interval wider than 20 years"):
         out = life_expectancy(df, "deaths", "pops", "age")
     wide = (out["uppercl"] - out["lowercl"]).to_numpy() > 20
@@ -262,7 +383,8 @@ def test_value_withheld_when_95_interval_is_wider_than_20_years():
     assert out.filter(pl.Series(wide))["value"].null_count() == int(wide.sum())
     assert out.filter(pl.Series(~wide))["value"].null_count() == 0
     assert out.filter(pl.Series(wide))["statistic"][0].endswith(
-        "NA: 95% confidence interval wider than 20 years")
+        "NA: 95% confidence interval wider than 20 years"
+    )
 
 
 def test_missing_band_withholds_the_group_or_raises():
@@ -276,20 +398,32 @@ def test_missing_band_withholds_the_group_or_raises():
         life_expectancy(both, "deaths", "pops", "age", group_by="area", errors="raise")
 
 
-@pytest.mark.parametrize(("kwargs", "data", "match"), [
-    ({"age_contents": [0, 5, 1]}, None, r"ascending order of age; out of position: \[1\]"),
-    ({"age_contents": [1, 5, 10]}, None, "must start at age 0"),
-    ({"le_age": 3}, None, r"argument 'le_age' must be 'all' or age bands .* \[3\]"),
-    ({}, {"age": ["0", "1-4", "ten"], "pops": [1, 2, 3], "deaths": [0, 0, 1]},
-     r"cannot read 1 value\(s\): \['ten'\]"),
-    ({}, {"age": ["0", "1-4", "10-14", "15+"], "pops": [1] * 4, "deaths": [0] * 4},
-     r"band '1-4' ends at 4 but the next band '10-14' starts at 10"),
-    ({}, {"age": ["0", "5+", "10+"], "pops": [1] * 3, "deaths": [0] * 3},
-     r"open band '5\+' is not the last"),
-    ({}, {"age": [1, 5], "pops": [1] * 2, "deaths": [0] * 2}, "must start at age 0"),
-    ({"confidence": 0.5}, None, "confidence must be between 0.9 and 1"),
-    ({"type": "all"}, None, "argument 'type' must be one of"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "data", "match"),
+    [
+        ({"age_contents": [0, 5, 1]}, None, r"ascending order of age; out of position: \[1\]"),
+        ({"age_contents": [1, 5, 10]}, None, "must start at age 0"),
+        ({"le_age": 3}, None, r"argument 'le_age' must be 'all' or age bands .* \[3\]"),
+        (
+            {},
+            {"age": ["0", "1-4", "ten"], "pops": [1, 2, 3], "deaths": [0, 0, 1]},
+            r"cannot read 1 value\(s\): \['ten'\]",
+        ),
+        (
+            {},
+            {"age": ["0", "1-4", "10-14", "15+"], "pops": [1] * 4, "deaths": [0] * 4},
+            r"band '1-4' ends at 4 but the next band '10-14' starts at 10",
+        ),
+        (
+            {},
+            {"age": ["0", "5+", "10+"], "pops": [1] * 3, "deaths": [0] * 3},
+            r"open band '5\+' is not the last",
+        ),
+        ({}, {"age": [1, 5], "pops": [1] * 2, "deaths": [0] * 2}, "must start at age 0"),
+        ({"confidence": 0.5}, None, "confidence must be between 0.9 and 1"),
+        ({"type": "all"}, None, "argument 'type' must be one of"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(kwargs, data, match):
     df = phe_frame() if data is None else pl.DataFrame(data)
     with pytest.raises(InputError, match=match):
@@ -300,14 +434,20 @@ def test_missing_columns_and_text_counts_are_errors():
     with pytest.raises(InputError, match=r"columns \['pop'\] not found"):
         life_expectancy(phe_frame(), "deaths", "pop", "age")
     with pytest.raises(InputError, match="columns must be numeric: 'deaths' is String"):
-        life_expectancy(phe_frame().with_columns(pl.col("deaths").cast(pl.String)),
-                        "deaths", "pops", "age")
+        life_expectancy(
+            phe_frame().with_columns(pl.col("deaths").cast(pl.String)), "deaths", "pops", "age"
+        )
 
 
-@pytest.mark.parametrize(("type_", "columns"), [
-    ("value", ["age", "value"]), ("lower", ["age", "lowercl"]), ("upper", ["age", "uppercl"]),
-    ("standard", ["age", "value", "lowercl", "uppercl"]),
-])
+@pytest.mark.parametrize(
+    ("type_", "columns"),
+    [
+        ("value", ["age", "value"]),
+        ("lower", ["age", "lowercl"]),
+        ("upper", ["age", "uppercl"]),
+        ("standard", ["age", "value", "lowercl", "uppercl"]),
+    ],
+)
 def test_output_types(type_, columns):
     out = life_expectancy(phe_frame(), "deaths", "pops", "age", type=type_, le_age=[5, 25])
     assert out.columns == columns
@@ -315,8 +455,9 @@ def test_output_types(type_, columns):
 
 
 def test_pandas_input_is_not_modified_and_gets_a_fresh_index():
-    df = pd.DataFrame({"age": AGES[::-1], "pops": POPS[::-1], "deaths": DEATHS[::-1]},
-                      index=range(100, 120))
+    df = pd.DataFrame(
+        {"age": AGES[::-1], "pops": POPS[::-1], "deaths": DEATHS[::-1]}, index=range(100, 120)
+    )
     before = df.copy()
     out = life_expectancy(df, "deaths", "pops", "age")
     pd.testing.assert_frame_equal(df, before)
@@ -325,8 +466,9 @@ def test_pandas_input_is_not_modified_and_gets_a_fresh_index():
 
 
 def test_arrow_keeps_integer_ages():
-    out = life_expectancy(pa.table({"age": AGES, "pops": POPS, "deaths": DEATHS}),
-                          "deaths", "pops", "age", le_age=65)
+    out = life_expectancy(
+        pa.table({"age": AGES, "pops": POPS, "deaths": DEATHS}), "deaths", "pops", "age", le_age=65
+    )
     assert out.schema.field("age").type == pa.int64()
     assert out["value"].to_pylist()[0] == pytest.approx(PHE_VALUE[14], rel=1e-9)
 
@@ -354,11 +496,16 @@ def test_limits_bracket_value_and_more_deaths_lower_life_expectancy(scale, band,
     e_more, _ = reference_life_table(AGES, more, POPS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuppressedWarning)
-        out_more = life_expectancy(df.with_columns(deaths=pl.Series(more)), "deaths", "pops",
-                                   "age", type="value", confidence=None)
+        out_more = life_expectancy(
+            df.with_columns(deaths=pl.Series(more)),
+            "deaths",
+            "pops",
+            "age",
+            type="value",
+            confidence=None,
+        )
     values = out_more["value"].fill_null(np.nan).to_numpy()
-    np.testing.assert_allclose(values[np.isfinite(values)], e_more[np.isfinite(values)],
-                               rtol=1e-12)
+    np.testing.assert_allclose(values[np.isfinite(values)], e_more[np.isfinite(values)], rtol=1e-12)
     assert e_more[0] < e[0]
 
 
@@ -370,13 +517,16 @@ def test_published_ward_intervals_have_the_form_of_chiangs(shared_data):
     # recomputed; what can be checked is the form of the interval our method gives:
     # Chiang's interval is value -/+ z * se, symmetric (to the 0.1-year rounding of the
     # file), and no published value has a 95% interval wider than OHID's 20 years.
-    data = pl.read_csv(shared_data / "mortality" / "gla_life-expectancy-ward-at-Birth.csv",
-                       infer_schema_length=0)
+    data = pl.read_csv(
+        shared_data / "mortality" / "gla_life-expectancy-ward-at-Birth.csv", infer_schema_length=0
+    )
     checked = 0
     for column in [c for c in data.columns if c.endswith(";Life expectancy at birth")]:
         stem = column.rsplit(";", 1)[0]
-        value, lower, upper = (data[c].cast(pl.Float64, strict=False).to_numpy()
-                               for c in (column, f"{stem};95% Lower", f"{stem};95% Upper"))
+        value, lower, upper = (
+            data[c].cast(pl.Float64, strict=False).to_numpy()
+            for c in (column, f"{stem};95% Lower", f"{stem};95% Upper")
+        )
         ok = np.isfinite(value) & np.isfinite(lower) & np.isfinite(upper)
         checked += int(ok.sum())
         assert (np.abs((upper - value) - (value - lower))[ok] <= 0.1 + 1e-9).all()
@@ -384,16 +534,32 @@ def test_published_ward_intervals_have_the_form_of_chiangs(shared_data):
     assert checked > 15_000
     # and ours is exactly symmetric
     out = life_expectancy(phe_frame(), "deaths", "pops", "age")
-    np.testing.assert_allclose(out["uppercl"] - out["value"], out["value"] - out["lowercl"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        out["uppercl"] - out["value"], out["value"] - out["lowercl"], rtol=1e-12
+    )
 
 
-@pytest.mark.parametrize(("label", "start", "end"), [
-    ("<1", 0, 0), ("Under 1", 0, 0), ("0", 0, -1), (0, 0, -1), (5.0, 5, -1),
-    ("1-4", 1, 4), ("10 – 14", 10, 14), ("10—14", 10, 14), ("15 to 19", 15, 19),
-    ("Aged 20-24", 20, 24), ("25-29 years", 25, 29), ("90+", 90, -2), ("90 +", 90, -2),
-    ("85 and over", 85, -2), ("85 plus", 85, -2), ("100 or older", 100, -2),
-])
+@pytest.mark.parametrize(
+    ("label", "start", "end"),
+    [
+        ("<1", 0, 0),
+        ("Under 1", 0, 0),
+        ("0", 0, -1),
+        (0, 0, -1),
+        (5.0, 5, -1),
+        ("1-4", 1, 4),
+        ("10 – 14", 10, 14),
+        ("10—14", 10, 14),
+        ("15 to 19", 15, 19),
+        ("Aged 20-24", 20, 24),
+        ("25-29 years", 25, 29),
+        ("90+", 90, -2),
+        ("90 +", 90, -2),
+        ("85 and over", 85, -2),
+        ("85 plus", 85, -2),
+        ("100 or older", 100, -2),
+    ],
+)
 def test_age_labels_are_read(label, start, end):
     from healthgap.methods._ages import parse_label
 

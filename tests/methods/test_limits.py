@@ -10,8 +10,7 @@ from healthgap.methods import _limits
 
 @pytest.mark.parametrize("level", [0.9, 0.95, 0.99, 0.998])
 def test_z_value(level):
-    assert _limits.z_value(level) == pytest.approx(NormalDist().inv_cdf(0.5 + level / 2),
-                                                   rel=1e-12)
+    assert _limits.z_value(level) == pytest.approx(NormalDist().inv_cdf(0.5 + level / 2), rel=1e-12)
 
 
 def test_wilson_newcombe_1998_table_i():
@@ -38,8 +37,7 @@ def test_poisson_exact_matches_tail_definition(x, level):
     if x == 0:
         assert lo[0] == 0.0
     else:
-        want_lo = optimize.brentq(lambda m: stats.poisson.sf(x - 1, m) - a, 1e-12, 200,
-                                  xtol=1e-14)
+        want_lo = optimize.brentq(lambda m: stats.poisson.sf(x - 1, m) - a, 1e-12, 200, xtol=1e-14)
         assert lo[0] == pytest.approx(want_lo, rel=1e-9)
 
 
@@ -50,8 +48,7 @@ def test_byar_hand_formula(x):
     lo, hi = _limits.byar(np.array([x]), 0.95)
     assert lo[0] == pytest.approx(x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3, rel=1e-12)
     x1 = x + 1
-    assert hi[0] == pytest.approx(x1 * (1 - 1 / (9 * x1) + z / (3 * math.sqrt(x1))) ** 3,
-                                  rel=1e-12)
+    assert hi[0] == pytest.approx(x1 * (1 - 1 / (9 * x1) + z / (3 * math.sqrt(x1))) ** 3, rel=1e-12)
 
 
 def test_byar_close_to_exact_for_large_counts():

@@ -22,13 +22,40 @@ from healthgap.methods.rate import rate
 ph = pytest.importorskip("PHStatsMethods", reason="PHStatsMethods (bench extra) not installed")
 
 RTOL = 1e-9
-BANDS = ["0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
-         "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+"]
-LIMIT_PAIRS = [("value", "Value"), ("lower95_0cl", "lower_95_ci"),
-               ("upper95_0cl", "upper_95_ci"), ("lower99_8cl", "lower_99_8_ci"),
-               ("upper99_8cl", "upper_99_8_ci")]
-FUNNEL_PAIRS = [("lower95_0cl", "lower_2s_limit"), ("upper95_0cl", "upper_2s_limit"),
-                ("lower99_8cl", "lower_3s_limit"), ("upper99_8cl", "upper_3s_limit")]
+BANDS = [
+    "0-4",
+    "5-9",
+    "10-14",
+    "15-19",
+    "20-24",
+    "25-29",
+    "30-34",
+    "35-39",
+    "40-44",
+    "45-49",
+    "50-54",
+    "55-59",
+    "60-64",
+    "65-69",
+    "70-74",
+    "75-79",
+    "80-84",
+    "85-89",
+    "90+",
+]
+LIMIT_PAIRS = [
+    ("value", "Value"),
+    ("lower95_0cl", "lower_95_ci"),
+    ("upper95_0cl", "upper_95_ci"),
+    ("lower99_8cl", "lower_99_8_ci"),
+    ("upper99_8cl", "upper_99_8_ci"),
+]
+FUNNEL_PAIRS = [
+    ("lower95_0cl", "lower_2s_limit"),
+    ("upper95_0cl", "upper_2s_limit"),
+    ("lower99_8cl", "lower_3s_limit"),
+    ("upper99_8cl", "upper_3s_limit"),
+]
 
 
 def peer(fn, *args, **kwargs):
@@ -66,14 +93,16 @@ def banded(rng):
     events = rng.poisson(pop * np.tile(np.linspace(0.001, 0.08, 19), groups))
     events[:19] = rng.poisson(0.2, 19)  # a group below 10 events: no DSR
     events[19:38] = 0  # a group with none
-    return pd.DataFrame({"g": np.repeat(np.arange(groups), 19), "age": BANDS * groups,
-                         "x": events, "n": pop})
+    return pd.DataFrame(
+        {"g": np.repeat(np.arange(groups), 19), "age": BANDS * groups, "x": events, "n": pop}
+    )
 
 
 def test_proportion(counts):
     ours = proportion(counts, "x", "n", group_by="g", confidence=(0.95, 0.998), multiplier=100)
-    theirs = peer(ph.ph_proportion, counts, "x", "n", group_cols="g", confidence=[0.95, 0.998],
-                  multiplier=100)
+    theirs = peer(
+        ph.ph_proportion, counts, "x", "n", group_cols="g", confidence=[0.95, 0.998], multiplier=100
+    )
     assert_columns_agree(ours, theirs, LIMIT_PAIRS)
 
 
@@ -112,12 +141,14 @@ def test_isratio_and_israte(banded, rng):
     n_ref = rng.integers(100_000, 900_000, 19).astype(float)
     data = data.assign(xr=np.tile(x_ref, data.g.nunique()), nr=np.tile(n_ref, data.g.nunique()))
     ours = isratio(data, "x", "n", x_ref, n_ref, group_by="g", confidence=(0.95, 0.998))
-    theirs = peer(ph.ph_ISRatio, data, "x", "n", "xr", "nr", group_cols="g",
-                  confidence=[0.95, 0.998])
+    theirs = peer(
+        ph.ph_ISRatio, data, "x", "n", "xr", "nr", group_cols="g", confidence=[0.95, 0.998]
+    )
     assert_columns_agree(ours, theirs, [*LIMIT_PAIRS, ("expected", "Expected")])
     ours = israte(data, "x", "n", x_ref, n_ref, group_by="g", confidence=(0.95, 0.998))
-    theirs = peer(ph.ph_ISRate, data, "x", "n", "xr", "nr", group_cols="g",
-                  confidence=[0.95, 0.998])
+    theirs = peer(
+        ph.ph_ISRate, data, "x", "n", "xr", "nr", group_cols="g", confidence=[0.95, 0.998]
+    )
     assert_columns_agree(ours, theirs, LIMIT_PAIRS)
 
 
@@ -125,16 +156,18 @@ def test_mean(rng):
     data = pd.DataFrame({"g": rng.integers(0, 40, 3000), "v": rng.normal(50, 12, 3000)})
     ours = mean(data, "v", group_by="g", confidence=(0.95, 0.998))
     theirs = peer(ph.ph_mean, data, "v", "g", confidence=[0.95, 0.998])
-    assert_columns_agree(ours, theirs, [*LIMIT_PAIRS, ("value_sum", "value_sum"),
-                                        ("stdev", "stdev")])
+    assert_columns_agree(
+        ours, theirs, [*LIMIT_PAIRS, ("value_sum", "value_sum"), ("stdev", "stdev")]
+    )
     np.testing.assert_array_equal(ours["value_count"], theirs["value_count"])
 
 
 @pytest.mark.parametrize("invert", [True, False])
 def test_quantile(rng, invert):
     # 3,000 areas in 40 groups, values with many ties, decile boundaries at fractional N/10
-    data = pd.DataFrame({"g": rng.integers(0, 40, 3000),
-                         "v": rng.integers(0, 60, 3000).astype(float)})
+    data = pd.DataFrame(
+        {"g": rng.integers(0, 40, 3000), "v": rng.integers(0, 60, 3000).astype(float)}
+    )
     ours = quantile(data, "v", group_by="g", invert=invert)
     theirs = peer(ph.ph_quantile, data, "v", group_cols=["g"], invert=invert)
     np.testing.assert_array_equal(ours["quantile"], theirs["quantile"])
@@ -183,8 +216,9 @@ def test_funnel_ratio_limits_are_exact_where_peer_bisects(counts, ratio_type):
     data = counts.assign(o=counts.x // 10, e=counts.n / 120)
     data = data[data.o > 0]
     ours = funnel_limits(data, "o", "e", statistic="ratio", ratio_type=ratio_type)
-    theirs = peer(ph.calculate_funnel_limits, data, "o", "ratio", 1, denom_col="e",
-                  ratio_type=ratio_type)
+    theirs = peer(
+        ph.calculate_funnel_limits, data, "o", "ratio", 1, denom_col="e", ratio_type=ratio_type
+    )
     observed = ours["observed_events"].to_numpy()
     np.testing.assert_array_equal(observed, theirs["Observed_events"])
     for level, suffix, peer_suffix in ((0.95, "95_0", "2s"), (0.998, "99_8", "3s")):
@@ -192,14 +226,16 @@ def test_funnel_ratio_limits_are_exact_where_peer_bisects(counts, ratio_type):
         for side, peer_side in (("lower", "lower"), ("upper", "upper")):
             mine = ours[f"{side}{suffix}_expected"].to_numpy()
             theirs_m = theirs[f"{peer_side}_{peer_suffix}_exp_events"].to_numpy()
-            step = np.abs(bisection_position(mine, observed)
-                          - bisection_position(theirs_m, observed))
+            step = np.abs(
+                bisection_position(mine, observed) - bisection_position(theirs_m, observed)
+            )
             assert step.max() < 1.2e-7
-        np.testing.assert_allclose(special.gammaincc(observed + 1,
-                                                     ours[f"lower{suffix}_expected"]),
-                                   tail, rtol=1e-12)
-        np.testing.assert_allclose(special.gammainc(observed, ours[f"upper{suffix}_expected"]),
-                                   tail, rtol=1e-12)
+        np.testing.assert_allclose(
+            special.gammaincc(observed + 1, ours[f"lower{suffix}_expected"]), tail, rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            special.gammainc(observed, ours[f"upper{suffix}_expected"]), tail, rtol=1e-12
+        )
     ours_sig = funnel_significance(data, "o", "e", statistic="ratio")
     theirs_sig = peer(ph.assign_funnel_significance, data, "o", "ratio", denom_col="e")
     np.testing.assert_array_equal(ours_sig["significance"], theirs_sig["significance"])
@@ -212,10 +248,27 @@ def test_funnel_rate(rng, rate_type):
     events[:3] = [0, 4, 9]
     rates = np.where(events > 0, events / pop * 1e5 * rng.uniform(0.9, 1.1, 80), 0.0)
     data = pd.DataFrame({"ev": events, "pop": pop, "r": rates})
-    ours = funnel_limits(data, "ev", "pop", "r", statistic="rate", rate_type=rate_type,
-                         years_of_data=3, multiplier=100_000)
-    theirs = peer(ph.calculate_funnel_limits, data, "ev", "rate", 100_000, denom_col="pop",
-                  rate="r", rate_type=rate_type, years_of_data=3)
+    ours = funnel_limits(
+        data,
+        "ev",
+        "pop",
+        "r",
+        statistic="rate",
+        rate_type=rate_type,
+        years_of_data=3,
+        multiplier=100_000,
+    )
+    theirs = peer(
+        ph.calculate_funnel_limits,
+        data,
+        "ev",
+        "rate",
+        100_000,
+        denom_col="pop",
+        rate="r",
+        rate_type=rate_type,
+        years_of_data=3,
+    )
     np.testing.assert_array_equal(ours["events"], theirs["Events"])
     np.testing.assert_allclose(ours["baseline"], theirs["baseline"], rtol=RTOL)
     # limits differ only by the peer's bisection (see the ratio test): within 6e-8 in v
@@ -227,30 +280,46 @@ def test_funnel_rate(rng, rate_type):
         step = np.abs(bisection_position(m_ours, observed) - bisection_position(m_peer, observed))
         assert step.max() < 1.2e-7
 
-    ours_sig = funnel_significance(data, "ev", "pop", "r", statistic="rate", rate_type=rate_type,
-                                   multiplier=100_000)
-    theirs_sig = peer(ph.assign_funnel_significance, data, "ev", "rate", denom_col="pop",
-                      rate="r", rate_type=rate_type, multiplier=100_000)
+    ours_sig = funnel_significance(
+        data, "ev", "pop", "r", statistic="rate", rate_type=rate_type, multiplier=100_000
+    )
+    theirs_sig = peer(
+        ph.assign_funnel_significance,
+        data,
+        "ev",
+        "rate",
+        denom_col="pop",
+        rate="r",
+        rate_type=rate_type,
+        multiplier=100_000,
+    )
     # Same decisions; PHStatsMethods writes "DSRs" where PHEindicatormethods 2.1 (the reference
     # we follow for output) writes "dsrs".
     np.testing.assert_array_equal(
-        ours_sig["significance"],
-        theirs_sig["significance"].str.replace("for DSRs", "for dsrs"))
+        ours_sig["significance"], theirs_sig["significance"].str.replace("for DSRs", "for dsrs")
+    )
     if rate_type == "dsr":
-        assert (ours_sig["significance"][:3]
-                == "Not applicable for events less than 10 for dsrs").all()
+        assert (
+            ours_sig["significance"][:3] == "Not applicable for events less than 10 for dsrs"
+        ).all()
 
     ours_pts = funnel_points(data, "ev", "pop", "r", rate_type=rate_type, years_of_data=3)
-    theirs_pts = peer(ph.calculate_funnel_points, data, "ev", "r", rate_type, denom_col="pop",
-                      years_of_data=3)
-    assert_columns_agree(ours_pts, theirs_pts, [("r_chart", "r_chart"),
-                                                ("denominator_derived", "denom_derived")])
+    theirs_pts = peer(
+        ph.calculate_funnel_points, data, "ev", "r", rate_type, denom_col="pop", years_of_data=3
+    )
+    assert_columns_agree(
+        ours_pts, theirs_pts, [("r_chart", "r_chart"), ("denominator_derived", "denom_derived")]
+    )
 
 
 def test_exact_poisson_means_reference_values():
     # the defining equations through scipy's Poisson distribution, independently of ours
-    ours = funnel_limits(pd.DataFrame({"o": [5, 50], "e": [5.0, 45.0]}), "o", "e",
-                         statistic="ratio", ratio_type="isr")
+    ours = funnel_limits(
+        pd.DataFrame({"o": [5, 50], "e": [5.0, 45.0]}),
+        "o",
+        "e",
+        statistic="ratio",
+        ratio_type="isr",
+    )
     o = ours["observed_events"].to_numpy()
-    np.testing.assert_allclose(stats.poisson.cdf(o, ours["lower99_8_expected"]), 0.001,
-                               rtol=1e-9)
+    np.testing.assert_allclose(stats.poisson.cdf(o, ours["lower99_8_expected"]), 0.001, rtol=1e-9)

@@ -35,11 +35,23 @@ def test_ties_take_the_quantile_of_their_lowest_rank():
 
 
 def test_full_output_columns_and_row_order(constructor):
-    data = constructor({"region": ["R2", "R1", "R2", "R1", "R2", "R1"],
-                        "area": list("abcdef"), "v": [3.0, 10.0, 1.0, 30.0, 2.0, 20.0]})
+    data = constructor(
+        {
+            "region": ["R2", "R1", "R2", "R1", "R2", "R1"],
+            "area": list("abcdef"),
+            "v": [3.0, 10.0, 1.0, 30.0, 2.0, 20.0],
+        }
+    )
     out = to_polars(quantile(data, "v", group_by="region", nquantiles=3))
-    assert out.columns == ["region", "area", "v", "quantile", "nquantiles", "groupvars",
-                           "qinverted"]
+    assert out.columns == [
+        "region",
+        "area",
+        "v",
+        "quantile",
+        "nquantiles",
+        "groupvars",
+        "qinverted",
+    ]
     assert out["area"].to_list() == list("abcdef")  # the input's order, not the groups'
     assert out["quantile"].to_list() == [1.0, 3.0, 3.0, 1.0, 2.0, 2.0]
     assert out["nquantiles"].to_list() == [3] * 6
@@ -64,19 +76,32 @@ def test_standard_output_and_ungrouped_groupvars():
 
 
 def test_invert_column_per_group():
-    data = pl.DataFrame({"g": ["a"] * 3 + ["b"] * 3, "v": [1, 2, 3, 1, 2, 3],
-                         "inv": [True] * 3 + [False] * 3})
+    data = pl.DataFrame(
+        {"g": ["a"] * 3 + ["b"] * 3, "v": [1, 2, 3, 1, 2, 3], "inv": [True] * 3 + [False] * 3}
+    )
     out = quantile(data, "v", group_by="g", nquantiles=3, invert="inv")
     assert out["quantile"].to_list() == [3.0, 2.0, 1.0, 1.0, 2.0, 3.0]
-    assert out["qinverted"].to_list()[2:4] == ["lowest quantile represents highest values",
-                                               "lowest quantile represents lowest values"]
+    assert out["qinverted"].to_list()[2:4] == [
+        "lowest quantile represents highest values",
+        "lowest quantile represents lowest values",
+    ]
 
 
 def test_invert_column_errors():
-    data = pl.DataFrame({"g": ["a", "a", "b"], "v": [1, 2, 3], "inv": [True, False, True],
-                         "s": ["x", "y", "z"], "n": [True, None, True]})
-    with pytest.raises(InputError, match=r"must hold one value within each group: 1 of 2 "
-                                         r"groups mix True and False \(first: 'a'\)"):
+    data = pl.DataFrame(
+        {
+            "g": ["a", "a", "b"],
+            "v": [1, 2, 3],
+            "inv": [True, False, True],
+            "s": ["x", "y", "z"],
+            "n": [True, None, True],
+        }
+    )
+    with pytest.raises(
+        InputError,
+        match=r"must hold one value within each group: 1 of 2 "
+        r"groups mix True and False \(first: 'a'\)",
+    ):
         quantile(data, "v", group_by="g", nquantiles=1, invert="inv")
     with pytest.raises(InputError, match=r"column 's' \(invert\) must be boolean; it is String"):
         quantile(data, "v", invert="s")
@@ -90,8 +115,7 @@ def test_invert_column_errors():
 
 def test_no_rows_gives_no_rows():
     empty = pl.DataFrame({"v": []}, schema={"v": pl.Float64})
-    assert quantile(empty, "v").columns == ["v", "quantile", "nquantiles", "groupvars",
-                                            "qinverted"]
+    assert quantile(empty, "v").columns == ["v", "quantile", "nquantiles", "groupvars", "qinverted"]
 
 
 def test_missing_values_get_no_quantile_and_are_not_counted():
@@ -101,9 +125,12 @@ def test_missing_values_get_no_quantile_and_are_not_counted():
 
 def test_small_groups_are_null_with_one_warning():
     data = pl.DataFrame({"g": ["a"] * 5 + ["b"] * 2 + ["c"] * 3, "v": list(range(10))})
-    with pytest.warns(SuppressedWarning, match=r"quantile withheld for 2 of 3 groups with "
-                                               r"fewer areas with values than nquantiles = 4 "
-                                               r"\(first: 'b'\)"):
+    with pytest.warns(
+        SuppressedWarning,
+        match=r"quantile withheld for 2 of 3 groups with "
+        r"fewer areas with values than nquantiles = 4 "
+        r"\(first: 'b'\)",
+    ):
         out = quantile(data, "v", group_by="g", nquantiles=4)
     assert out["quantile"].null_count() == 5
     assert out["quantile"].head(5).null_count() == 0
@@ -157,15 +184,17 @@ def test_monotone_in_value_and_invert_flips(values, nq):
         return
     df = pl.DataFrame({"v": values})
     high_first = quantile(df, "v", nquantiles=nq, type="standard")["quantile"].to_numpy()
-    low_first = quantile(df, "v", nquantiles=nq, invert=False,
-                         type="standard")["quantile"].to_numpy()
+    low_first = quantile(df, "v", nquantiles=nq, invert=False, type="standard")[
+        "quantile"
+    ].to_numpy()
     order = np.argsort(values, kind="stable")
     assert (np.diff(high_first[order]) <= 0).all()  # higher value, same or lower quantile
     assert (np.diff(low_first[order]) >= 0).all()
     assert high_first.min() >= 1
     assert high_first.max() <= nq
-    negated = quantile(pl.DataFrame({"v": [-x for x in values]}), "v", nquantiles=nq,
-                       invert=False, type="standard")["quantile"].to_numpy()
+    negated = quantile(
+        pl.DataFrame({"v": [-x for x in values]}), "v", nquantiles=nq, invert=False, type="standard"
+    )["quantile"].to_numpy()
     np.testing.assert_array_equal(high_first, negated)  # invert=True ranks -v ascending
     if len(set(values)) == len(values):
         # no ties: every quantile is used; when q divides N, inverting mirrors the quantiles
@@ -187,4 +216,5 @@ def test_grouped_equals_each_group_alone(rows):
     for key in big.to_list():
         alone = quantile(data.filter(pl.col("g") == key), "v", nquantiles=2, type="standard")
         assert together.filter(pl.col("g") == key)["quantile"].to_list() == (
-            alone["quantile"].to_list())
+            alone["quantile"].to_list()
+        )

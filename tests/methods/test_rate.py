@@ -18,10 +18,16 @@ def _exact_by_root_finding(x, level):
     # exact Poisson limits defined by tail probabilities (Armitage & Berry 2002, sec 5.3):
     # P(X >= x | L) = alpha/2 and P(X <= x | U) = alpha/2, solved numerically
     a = (1 - level) / 2
-    lower = 0.0 if x == 0 else optimize.brentq(
-        lambda m: stats.poisson.sf(x - 1, m) - a, 1e-12, 10 * x + 10, xtol=1e-14, rtol=1e-14)
-    upper = optimize.brentq(lambda m: stats.poisson.cdf(x, m) - a, 1e-12, 10 * x + 50,
-                            xtol=1e-14, rtol=1e-14)
+    lower = (
+        0.0
+        if x == 0
+        else optimize.brentq(
+            lambda m: stats.poisson.sf(x - 1, m) - a, 1e-12, 10 * x + 10, xtol=1e-14, rtol=1e-14
+        )
+    )
+    upper = optimize.brentq(
+        lambda m: stats.poisson.cdf(x, m) - a, 1e-12, 10 * x + 50, xtol=1e-14, rtol=1e-14
+    )
     return lower, upper
 
 
@@ -35,8 +41,9 @@ def _byar_by_hand(x, z):
 @pytest.mark.parametrize("x", [0, 1, 2, 5, 9])
 @pytest.mark.parametrize("level", [0.95, 0.998])
 def test_exact_limits_below_ten(x, level):
-    out = rate(pl.DataFrame({"x": [x], "n": [1000]}), "x", "n", confidence=level,
-               multiplier=1000).row(0, named=True)
+    out = rate(
+        pl.DataFrame({"x": [x], "n": [1000]}), "x", "n", confidence=level, multiplier=1000
+    ).row(0, named=True)
     lower, upper = _exact_by_root_finding(x, level)
     assert out["lowercl"] == pytest.approx(lower, rel=1e-9, abs=1e-12)
     assert out["uppercl"] == pytest.approx(upper, rel=1e-9)
@@ -62,23 +69,41 @@ def test_byar_from_ten(x):
 
 
 def test_method_switches_between_nine_and_ten():
-    out = rate(pl.DataFrame({"g": [1, 2], "x": [9, 10], "n": [100, 100]}), "x", "n",
-               group_by="g", multiplier=100)
+    out = rate(
+        pl.DataFrame({"g": [1, 2], "x": [9, 10], "n": [100, 100]}),
+        "x",
+        "n",
+        group_by="g",
+        multiplier=100,
+    )
     assert out["method"].to_list() == ["Exact", "Byars"]
     lo9, hi9 = _exact_by_root_finding(9, 0.95)
     lo10, hi10 = _byar_by_hand(10, Z95)
-    np.testing.assert_allclose(out.select("lowercl", "uppercl").to_numpy(),
-                               [[lo9, hi9], [lo10, hi10]], rtol=1e-9)
+    np.testing.assert_allclose(
+        out.select("lowercl", "uppercl").to_numpy(), [[lo9, hi9], [lo10, hi10]], rtol=1e-9
+    )
 
 
 def test_statistic_and_both_levels():
     out = rate(pl.DataFrame({"x": [65], "n": [100_000]}), "x", "n", confidence=(0.998, 0.95))
-    assert out.columns == ["x", "n", "value", "lower95_0cl", "upper95_0cl", "lower99_8cl",
-                           "upper99_8cl", "confidence", "statistic", "method"]
+    assert out.columns == [
+        "x",
+        "n",
+        "value",
+        "lower95_0cl",
+        "upper95_0cl",
+        "lower99_8cl",
+        "upper99_8cl",
+        "confidence",
+        "statistic",
+        "method",
+    ]
     assert out["statistic"][0] == "rate per 100000"
     assert out["confidence"][0] == "95%, 99.8%"
-    assert rate(pl.DataFrame({"x": [65], "n": [10]}), "x", "n",
-                multiplier=1000)["statistic"][0] == "rate per 1000"
+    assert (
+        rate(pl.DataFrame({"x": [65], "n": [10]}), "x", "n", multiplier=1000)["statistic"][0]
+        == "rate per 1000"
+    )
 
 
 def test_same_answer_from_pandas_polars_arrow(constructor):
@@ -91,15 +116,17 @@ def test_same_answer_from_pandas_polars_arrow(constructor):
     assert got["method"].to_list() == ["Exact", "Byars", "Exact"]
     ref = rate(pl.DataFrame(d), "x", "n", group_by="area", confidence=(0.95, 0.998))
     cols = ["value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
-    np.testing.assert_allclose(got.select(cols).to_numpy(), ref.select(cols).to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(got.select(cols).to_numpy(), ref.select(cols).to_numpy(), rtol=1e-12)
 
 
-@pytest.mark.parametrize(("d", "message"), [
-    ({"x": [1, -2], "n": [4, 4]}, r"column 'x' must be >= 0: 1 of 2 rows fail \(rows \[1\]"),
-    ({"x": [1, 2], "n": [4, 0]}, r"column 'n' must be > 0: 1 of 2 rows fail \(rows \[1\]"),
-    ({"x": [1.0, float("nan")], "n": [4, 4]}, r"column 'x' must not be missing or infinite"),
-])
+@pytest.mark.parametrize(
+    ("d", "message"),
+    [
+        ({"x": [1, -2], "n": [4, 4]}, r"column 'x' must be >= 0: 1 of 2 rows fail \(rows \[1\]"),
+        ({"x": [1, 2], "n": [4, 0]}, r"column 'n' must be > 0: 1 of 2 rows fail \(rows \[1\]"),
+        ({"x": [1.0, float("nan")], "n": [4, 4]}, r"column 'x' must not be missing or infinite"),
+    ],
+)
 def test_bad_rows_are_named(d, message):
     with pytest.raises(InputError, match=message):
         rate(pd.DataFrame(d), "x", "n")
@@ -130,8 +157,13 @@ counts = st.tuples(st.integers(0, 5000), st.integers(1, 10**7))
 @given(st.lists(counts, min_size=1, max_size=30))
 def test_limits_bracket_value_and_widen(rows):
     x, n = zip(*rows, strict=True)
-    out = rate(pl.DataFrame({"x": x, "n": n, "g": range(len(x))}), "x", "n", group_by="g",
-               confidence=(0.95, 0.998))
+    out = rate(
+        pl.DataFrame({"x": x, "n": n, "g": range(len(x))}),
+        "x",
+        "n",
+        group_by="g",
+        confidence=(0.95, 0.998),
+    )
     order = ["lower99_8cl", "lower95_0cl", "value", "upper95_0cl", "upper99_8cl"]
     vals = out.select(order).to_numpy()
     assert (np.diff(vals, axis=1) >= -1e-9 * np.abs(vals[:, 1:])).all()
@@ -146,15 +178,17 @@ def test_multiplier_scales(rows, multiplier):
     base = rate(d, "x", "n", group_by="g", multiplier=1, type="standard")
     scaled = rate(d, "x", "n", group_by="g", multiplier=multiplier, type="standard")
     cols = ["value", "lowercl", "uppercl"]
-    np.testing.assert_allclose(scaled.select(cols).to_numpy(),
-                               base.select(cols).to_numpy() * multiplier, rtol=1e-12)
+    np.testing.assert_allclose(
+        scaled.select(cols).to_numpy(), base.select(cols).to_numpy() * multiplier, rtol=1e-12
+    )
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("xyz"), counts), min_size=1, max_size=25))
 def test_grouped_equals_each_group_alone(rows):
-    d = pl.DataFrame({"g": [r[0] for r in rows], "x": [r[1][0] for r in rows],
-                      "n": [r[1][1] for r in rows]})
+    d = pl.DataFrame(
+        {"g": [r[0] for r in rows], "x": [r[1][0] for r in rows], "n": [r[1][1] for r in rows]}
+    )
     grouped = rate(d, "x", "n", group_by="g")
     for row in grouped.iter_rows(named=True):
         alone = rate(d.filter(pl.col("g") == row["g"]), "x", "n").row(0, named=True)

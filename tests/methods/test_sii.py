@@ -16,16 +16,116 @@ from healthgap.methods.sii import sii
 PHE_EXAMPLE = {
     "area": ["Area1"] * 10 + ["Area2"] * 10,
     "decile": list(range(1, 11)) * 2,
-    "population": [7291, 7997, 6105, 7666, 5790, 6934, 5918, 5974, 7147, 7534,
-                   21675, 20065, 19750, 24713, 20112, 19618, 22408, 19752, 18939, 19312],
-    "value": [75.9, 78.3, 83.8, 83.6, 80.5, 81.1, 81.7, 84.2, 80.6, 86.3,
-              70.5, 71.6, 72.5, 73.5, 73.1, 76.2, 78.7, 80.6, 80.9, 80.0],
-    "lowercl": [72.7, 75.3, 80.9, 80.2, 77.1, 78, 79, 81.4, 75.8, 83.2,
-                70.1, 71.1, 72, 73.1, 72.7, 75.7, 78.2, 80.1, 80.4, 79.5],
-    "uppercl": [79.1, 81.4, 86.8, 87.1, 83.8, 84.2, 84.4, 86.9, 85.4, 89.4,
-                71, 72.1, 73.2, 73.7, 75.8, 78.8, 79.8, 81.2, 81.3, 80.9],
-    "se": [1.64, 1.58, 1.51, 1.78, 1.7, 1.56, 1.37, 1.4, 2.43, 1.57,
-           0.23, 0.26, 0.3, 0.16, 0.79, 0.78, 0.4, 0.28, 0.23, 0.35],
+    "population": [
+        7291,
+        7997,
+        6105,
+        7666,
+        5790,
+        6934,
+        5918,
+        5974,
+        7147,
+        7534,
+        21675,
+        20065,
+        19750,
+        24713,
+        20112,
+        19618,
+        22408,
+        19752,
+        18939,
+        19312,
+    ],
+    "value": [
+        75.9,
+        78.3,
+        83.8,
+        83.6,
+        80.5,
+        81.1,
+        81.7,
+        84.2,
+        80.6,
+        86.3,
+        70.5,
+        71.6,
+        72.5,
+        73.5,
+        73.1,
+        76.2,
+        78.7,
+        80.6,
+        80.9,
+        80.0,
+    ],
+    "lowercl": [
+        72.7,
+        75.3,
+        80.9,
+        80.2,
+        77.1,
+        78,
+        79,
+        81.4,
+        75.8,
+        83.2,
+        70.1,
+        71.1,
+        72,
+        73.1,
+        72.7,
+        75.7,
+        78.2,
+        80.1,
+        80.4,
+        79.5,
+    ],
+    "uppercl": [
+        79.1,
+        81.4,
+        86.8,
+        87.1,
+        83.8,
+        84.2,
+        84.4,
+        86.9,
+        85.4,
+        89.4,
+        71,
+        72.1,
+        73.2,
+        73.7,
+        75.8,
+        78.8,
+        79.8,
+        81.2,
+        81.3,
+        80.9,
+    ],
+    "se": [
+        1.64,
+        1.58,
+        1.51,
+        1.78,
+        1.7,
+        1.56,
+        1.37,
+        1.4,
+        2.43,
+        1.57,
+        0.23,
+        0.26,
+        0.3,
+        0.16,
+        0.79,
+        0.78,
+        0.4,
+        0.28,
+        0.23,
+        0.35,
+    ],
 }
 
 
@@ -50,16 +150,14 @@ def test_linear_gradient_sii_is_the_range_over_the_rank_scale():
     out = sii(d, "q", "n", value="v", se="s", rii=True, repetitions=1000, seed=3)
     assert out["sii"][0] == pytest.approx(12.5, rel=1e-12)
     assert out["rii"][0] == pytest.approx(72.5 / 60, rel=1e-12)
-    neg = sii(d, "q", "n", value="v", se="s", rii=True, repetitions=1000, seed=3,
-              multiplier=-2)
+    neg = sii(d, "q", "n", value="v", se="s", rii=True, repetitions=1000, seed=3, multiplier=-2)
     assert neg["sii"][0] == pytest.approx(-25.0, rel=1e-12)
     assert neg["rii"][0] == pytest.approx(60 / 72.5, rel=1e-12)
     assert neg["sii_lower95_0cl"][0] < -25 < neg["sii_upper95_0cl"][0]
 
 
 def test_flat_gradient_has_rii_one_and_sii_zero():
-    d = pl.DataFrame({"q": range(1, 6), "n": [5, 9, 2, 7, 4], "v": [3.2] * 5,
-                      "s": [0.1] * 5})
+    d = pl.DataFrame({"q": range(1, 6), "n": [5, 9, 2, 7, 4], "v": [3.2] * 5, "s": [0.1] * 5})
     out = sii(d, "q", "n", value="v", se="s", rii=True, repetitions=1000, seed=1)
     assert out["sii"][0] == pytest.approx(0.0, abs=1e-12)
     assert out["rii"][0] == pytest.approx(1.0, rel=1e-12)
@@ -68,13 +166,24 @@ def test_flat_gradient_has_rii_one_and_sii_zero():
 def test_point_estimates_match_an_independent_least_squares_fit():
     # PHE example: the estimates are deterministic and exact (lstsq of the documented model)
     d = pl.DataFrame(PHE_EXAMPLE)
-    out = sii(d, "decile", "population", value="value", lower_cl="lowercl",
-              upper_cl="uppercl", group_by="area", rii=True, intercept=True,
-              repetitions=1000, seed=1)
+    out = sii(
+        d,
+        "decile",
+        "population",
+        value="value",
+        lower_cl="lowercl",
+        upper_cl="uppercl",
+        group_by="area",
+        rii=True,
+        intercept=True,
+        repetitions=1000,
+        seed=1,
+    )
     for i, area in enumerate(["Area1", "Area2"]):
         rows = slice(10 * i, 10 * i + 10)
-        b0, b1 = reference_fit(np.array(PHE_EXAMPLE["population"][rows], float),
-                               np.array(PHE_EXAMPLE["value"][rows]))
+        b0, b1 = reference_fit(
+            np.array(PHE_EXAMPLE["population"][rows], float), np.array(PHE_EXAMPLE["value"][rows])
+        )
         assert out["area"][i] == area
         assert out["sii"][i] == pytest.approx(b1, rel=1e-10)
         assert out["rii"][i] == pytest.approx((b0 + b1) / b0, rel=1e-10)
@@ -85,11 +194,21 @@ def test_point_estimates_match_an_independent_least_squares_fit():
 
 def test_transform_fits_on_the_log_scale_and_takes_back():
     d = pl.DataFrame(PHE_EXAMPLE).filter(pl.col("area") == "Area2")
-    out = sii(d, "decile", "population", value="value", lower_cl="lowercl",
-              upper_cl="uppercl", value_type=1, transform=True, rii=True,
-              repetitions=1000, seed=2, multiplier=100)
-    b0, b1 = reference_fit(d["population"].to_numpy().astype(float),
-                           np.log(d["value"].to_numpy()))
+    out = sii(
+        d,
+        "decile",
+        "population",
+        value="value",
+        lower_cl="lowercl",
+        upper_cl="uppercl",
+        value_type=1,
+        transform=True,
+        rii=True,
+        repetitions=1000,
+        seed=2,
+        multiplier=100,
+    )
+    b0, b1 = reference_fit(d["population"].to_numpy().astype(float), np.log(d["value"].to_numpy()))
     assert out["sii"][0] == pytest.approx(100 * (np.exp(b0 + b1) - np.exp(b0)), rel=1e-10)
     assert out["rii"][0] == pytest.approx(np.exp(b1), rel=1e-10)
     assert out["method"][0].startswith("OHID SII (Low & Low 2004)")
@@ -118,8 +237,9 @@ def reference_limits(pop, value, se, *, value_type, transform, reps, seed, level
     return lo, hi, np.std(slopes), (rii_lo, rii_hi, np.std(ratios))
 
 
-@pytest.mark.parametrize(("value_type", "transform"), [(0, False), (1, False), (1, True),
-                                                      (2, False), (2, True)])
+@pytest.mark.parametrize(
+    ("value_type", "transform"), [(0, False), (1, False), (1, True), (2, False), (2, True)]
+)
 def test_simulated_limits_agree_with_an_independent_simulation(value_type, transform):
     rng = np.random.default_rng(11)
     pop = rng.integers(2000, 9000, 10).astype(float)
@@ -135,13 +255,26 @@ def test_simulated_limits_agree_with_an_independent_simulation(value_type, trans
     if transform:  # transform needs limits: give 95% limits on the link scale
         link = np.log if value_type == 1 else (lambda v: np.log(v / (1 - v)))
         back = np.exp if value_type == 1 else (lambda v: 1 / (1 + np.exp(-v)))
-        d = d.with_columns(lo=back(link(value) - 1.959963984540054 * se),
-                           hi=back(link(value) + 1.959963984540054 * se))
+        d = d.with_columns(
+            lo=back(link(value) - 1.959963984540054 * se),
+            hi=back(link(value) + 1.959963984540054 * se),
+        )
         kwargs = {"lower_cl": "lo", "upper_cl": "hi"}
-    out = sii(d, "q", "n", value="v", value_type=value_type, transform=transform,
-              repetitions=reps, seed=123, rii=True, **kwargs)
-    lo, hi, sd, (rii_lo, rii_hi, rii_sd) = reference_limits(pop, value, se, value_type=value_type,
-                                  transform=transform, reps=reps, seed=987)
+    out = sii(
+        d,
+        "q",
+        "n",
+        value="v",
+        value_type=value_type,
+        transform=transform,
+        repetitions=reps,
+        seed=123,
+        rii=True,
+        **kwargs,
+    )
+    lo, hi, sd, (rii_lo, rii_hi, rii_sd) = reference_limits(
+        pop, value, se, value_type=value_type, transform=transform, reps=reps, seed=987
+    )
     # MC standard error of a 2.5% quantile ~ 0.019 sd per run; allow ~6 SE of the difference
     scale = sd if not transform else abs(hi - lo) / 3.92
     assert out["sii_lower95_0cl"][0] == pytest.approx(lo, abs=0.16 * scale)
@@ -153,8 +286,14 @@ def test_simulated_limits_agree_with_an_independent_simulation(value_type, trans
 
 def test_seed_reproducibility_and_reliability_statistic():
     d = pl.DataFrame(PHE_EXAMPLE)
-    kw = {"value": "value", "se": "se", "group_by": "area", "rii": True,
-          "repetitions": 2000, "confidence": (0.95, 0.998)}
+    kw = {
+        "value": "value",
+        "se": "se",
+        "group_by": "area",
+        "rii": True,
+        "repetitions": 2000,
+        "confidence": (0.95, 0.998),
+    }
     a = sii(d, "decile", "population", seed=5, **kw)
     b = sii(d, "decile", "population", seed=5, **kw)
     c = sii(d, "decile", "population", seed=6, **kw)
@@ -169,15 +308,42 @@ def test_seed_reproducibility_and_reliability_statistic():
 
 
 def test_same_answer_from_every_frame_library(constructor):
-    out = sii(constructor(PHE_EXAMPLE), "decile", "population", value="value",
-              se="se", group_by="area", rii=True, repetitions=1000, seed=9)
+    out = sii(
+        constructor(PHE_EXAMPLE),
+        "decile",
+        "population",
+        value="value",
+        se="se",
+        group_by="area",
+        rii=True,
+        repetitions=1000,
+        seed=9,
+    )
     assert type(out) is type(constructor({"a": [1]}))
-    ref = sii(pl.DataFrame(PHE_EXAMPLE), "decile", "population", value="value", se="se",
-              group_by="area", rii=True, repetitions=1000, seed=9)
+    ref = sii(
+        pl.DataFrame(PHE_EXAMPLE),
+        "decile",
+        "population",
+        value="value",
+        se="se",
+        group_by="area",
+        rii=True,
+        repetitions=1000,
+        seed=9,
+    )
     assert to_polars(out).equals(ref)
-    assert list(ref.columns) == ["area", "sii", "sii_lower95_0cl", "sii_upper95_0cl", "rii",
-                                 "rii_lower95_0cl", "rii_upper95_0cl", "confidence",
-                                 "statistic", "method"]
+    assert list(ref.columns) == [
+        "area",
+        "sii",
+        "sii_lower95_0cl",
+        "sii_upper95_0cl",
+        "rii",
+        "rii_lower95_0cl",
+        "rii_upper95_0cl",
+        "confidence",
+        "statistic",
+        "method",
+    ]
 
 
 def test_proportions_from_counts():
@@ -193,8 +359,16 @@ def test_proportions_from_counts():
 def test_missing_quantile_withholds_the_group_with_a_warning():
     d = pl.DataFrame(PHE_EXAMPLE).filter(~((pl.col("area") == "Area2") & (pl.col("decile") == 4)))
     with pytest.warns(SuppressedWarning, match=r"1 of 2 groups.*'Area2'"):
-        out = sii(d, "decile", "population", value="value", se="se", group_by="area",
-                  repetitions=1000, seed=1)
+        out = sii(
+            d,
+            "decile",
+            "population",
+            value="value",
+            se="se",
+            group_by="area",
+            repetitions=1000,
+            seed=1,
+        )
     assert out["sii"][1] is None
     assert out["sii_lower95_0cl"][1] is None
     assert "misses one of the 10 quantiles" in out["statistic"][1]
@@ -206,8 +380,12 @@ def test_missing_quantile_withholds_the_group_with_a_warning():
     [
         ({"decile": [1, 2, 3, 4] * 5}, {}, "between 5 and 100 distinct quantiles; found 4"),
         ({"decile": list(range(101))}, {}, "found 101"),
-        ({"population": [0] + [5] * 19}, {}, r"'population' must be > 0: 1 of 20 rows fail "
-                                             r"\(rows \[0\], values \[0\]\)"),
+        (
+            {"population": [0] + [5] * 19},
+            {},
+            r"'population' must be > 0: 1 of 20 rows fail "
+            r"\(rows \[0\], values \[0\]\)",
+        ),
         ({"se": [-1.0] + [1.0] * 19}, {}, "'se' must be >= 0"),
         ({}, {"repetitions": 999}, "'repetitions' must be >= 1,000"),
         ({}, {"value_type": 3}, "value_type"),
@@ -220,8 +398,12 @@ def test_missing_quantile_withholds_the_group_with_a_warning():
 def test_bad_input_names_the_problem(change, kwargs, message):
     base = dict(PHE_EXAMPLE)
     if len(change.get("decile", [])) == 101:
-        base = {"decile": list(range(101)), "population": [5] * 101, "value": [1.0] * 101,
-                "se": [1.0] * 101}
+        base = {
+            "decile": list(range(101)),
+            "population": [5] * 101,
+            "value": [1.0] * 101,
+            "se": [1.0] * 101,
+        }
         change = {}
     else:
         base.pop("area")
@@ -235,23 +417,42 @@ def test_bad_input_names_the_problem(change, kwargs, message):
 def test_no_computable_group_is_an_error():
     d = pl.DataFrame(PHE_EXAMPLE).with_columns(pl.lit(None, pl.Float64).alias("se"))
     with pytest.raises(InputError, match="no group can be computed"):
-        sii(d, "decile", "population", value="value", se="se", group_by="area",
-            repetitions=1000)
+        sii(d, "decile", "population", value="value", se="se", group_by="area", repetitions=1000)
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.integers(100, 10**5), st.floats(50, 100), st.floats(0.05, 5)),
-                min_size=5, max_size=12),
-       st.sampled_from([1, -1, 100]))
+@given(
+    st.lists(
+        st.tuples(st.integers(100, 10**5), st.floats(50, 100), st.floats(0.05, 5)),
+        min_size=5,
+        max_size=12,
+    ),
+    st.sampled_from([1, -1, 100]),
+)
 def test_limits_bracket_the_estimate(rows, multiplier):
     pop, value, se = (np.array(c, float) for c in zip(*rows, strict=True))
     d = pl.DataFrame({"q": range(len(pop)), "n": pop, "v": value, "s": se})
-    out = sii(d, "q", "n", value="v", se="s", rii=True, repetitions=1000, seed=0,
-              multiplier=multiplier, confidence=(0.95, 0.998))
+    out = sii(
+        d,
+        "q",
+        "n",
+        value="v",
+        se="s",
+        rii=True,
+        repetitions=1000,
+        seed=0,
+        multiplier=multiplier,
+        confidence=(0.95, 0.998),
+    )
     row = out.row(0, named=True)
     for stat in ("sii", "rii"):
-        seq = [row[f"{stat}_lower99_8cl"], row[f"{stat}_lower95_0cl"], row[stat],
-               row[f"{stat}_upper95_0cl"], row[f"{stat}_upper99_8cl"]]
+        seq = [
+            row[f"{stat}_lower99_8cl"],
+            row[f"{stat}_lower95_0cl"],
+            row[stat],
+            row[f"{stat}_upper95_0cl"],
+            row[f"{stat}_upper99_8cl"],
+        ]
         if stat == "rii" and not all(np.isfinite(seq)):
             continue  # a fitted value near 0 at rank 0 makes the RII unbounded
         assert np.all(np.diff(seq) >= -1e-6 * np.abs(seq).max())

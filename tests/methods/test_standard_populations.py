@@ -45,12 +45,15 @@ def test_returns_a_fresh_array():
     assert esp2013()[0] == 5000
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((3,), r"argument 'start' must be the start of an ESP2013 band"),
-    ((0, 77), r"argument 'stop' must be the start of an ESP2013 band"),
-    ((50, 50), r"argument 'stop' must be greater than 'start'; got 50, 50"),
-    ((2.5,), r"argument 'start' must be a whole age; got 2.5"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((3,), r"argument 'start' must be the start of an ESP2013 band"),
+        ((0, 77), r"argument 'stop' must be the start of an ESP2013 band"),
+        ((50, 50), r"argument 'stop' must be greater than 'start'; got 50, 50"),
+        ((2.5,), r"argument 'start' must be a whole age; got 2.5"),
+    ],
+)
 def test_bad_ranges(args, message):
     with pytest.raises(InputError, match=message):
         esp2013(*args)

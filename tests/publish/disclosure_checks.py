@@ -70,32 +70,52 @@ def count_tables(draw, max_categories: int = 4) -> tuple[pl.DataFrame, dict[str,
     for ind in range(draw(st.integers(1, 2))):
         indicator_id = f"ind{ind}"
         rules[indicator_id] = DisclosureRule(
-            suppress_below=draw(st.integers(1, 10)), suppress_zero=draw(st.booleans()),
+            suppress_below=draw(st.integers(1, 10)),
+            suppress_zero=draw(st.booleans()),
             round_to=draw(st.sampled_from([None, None, 5, 10])),
         )
         n_cat = draw(st.integers(0, max_categories))
         for area in ("E09000001", "E09000002")[: draw(st.integers(1, 2))]:
-            parts = {(sex, cat): draw(st.integers(0, 25))
-                     for sex, cat in itertools.product(("Male", "Female"), range(n_cat or 1))}
+            parts = {
+                (sex, cat): draw(st.integers(0, 25))
+                for sex, cat in itertools.product(("Male", "Female"), range(n_cat or 1))
+            }
             for sex in SEXES:
                 for cat in [*range(n_cat), None] if n_cat else [None]:
                     sexes = ("Male", "Female") if sex == "Persons" else (sex,)
                     cats = range(n_cat or 1) if cat is None else (cat,)
                     count = sum(parts[(s, c)] for s in sexes for c in cats)
-                    rows.append({
-                        "indicator_id": indicator_id, "area_code": area, "period": "2021",
-                        "period_start": 2021, "period_years": 1, "sex": sex,
-                        "age": "All ages",
-                        "category_type": "" if cat is None else "IMD 2019 decile",
-                        "category": "" if cat is None else str(cat + 1),
-                        "value": count / 1000, "lower95_0cl": count / 2000,
-                        "upper95_0cl": count / 500 + 0.001, "lower99_8cl": None,
-                        "upper99_8cl": None, "count": float(count), "denominator": 1000.0,
-                        "value_note": None,
-                    })
-    frame = pl.DataFrame(rows, schema_overrides={
-        "lower99_8cl": pl.Float64, "upper99_8cl": pl.Float64, "value_note": pl.String,
-        "period_start": pl.Int32, "period_years": pl.Int16})
+                    rows.append(
+                        {
+                            "indicator_id": indicator_id,
+                            "area_code": area,
+                            "period": "2021",
+                            "period_start": 2021,
+                            "period_years": 1,
+                            "sex": sex,
+                            "age": "All ages",
+                            "category_type": "" if cat is None else "IMD 2019 decile",
+                            "category": "" if cat is None else str(cat + 1),
+                            "value": count / 1000,
+                            "lower95_0cl": count / 2000,
+                            "upper95_0cl": count / 500 + 0.001,
+                            "lower99_8cl": None,
+                            "upper99_8cl": None,
+                            "count": float(count),
+                            "denominator": 1000.0,
+                            "value_note": None,
+                        }
+                    )
+    frame = pl.DataFrame(
+        rows,
+        schema_overrides={
+            "lower99_8cl": pl.Float64,
+            "upper99_8cl": pl.Float64,
+            "value_note": pl.String,
+            "period_start": pl.Int32,
+            "period_years": pl.Int16,
+        },
+    )
     return frame, rules
 
 

@@ -13,7 +13,8 @@ from healthgap.publish.disclosure import SECONDARY_NOTE, apply_disclosure
 from healthgap.store import schema
 
 _spec = importlib.util.spec_from_file_location(
-    "disclosure_checks", Path(__file__).with_name("disclosure_checks.py"))
+    "disclosure_checks", Path(__file__).with_name("disclosure_checks.py")
+)
 checks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(checks)
 
@@ -24,13 +25,19 @@ def rows(counts, sexes=None, categories=None, indicator="x", area="E09000001"):
     n = len(counts)
     categories = categories or [""] * n
     return {
-        "indicator_id": [indicator] * n, "area_code": [area] * n, "period": ["2021"] * n,
-        "sex": sexes or ["Persons"] * n, "age": ["All ages"] * n,
+        "indicator_id": [indicator] * n,
+        "area_code": [area] * n,
+        "period": ["2021"] * n,
+        "sex": sexes or ["Persons"] * n,
+        "age": ["All ages"] * n,
         "category_type": ["IMD 2019 decile" if c else "" for c in categories],
         "category": categories,
         "value": [float(c) / 10 if c is not None else None for c in counts],
-        "lower95_0cl": [0.0] * n, "upper95_0cl": [9.0] * n,
-        "count": counts, "denominator": [100.0] * n, "value_note": [None] * n,
+        "lower95_0cl": [0.0] * n,
+        "upper95_0cl": [9.0] * n,
+        "count": counts,
+        "denominator": [100.0] * n,
+        "value_note": [None] * n,
     }
 
 
@@ -58,24 +65,31 @@ def test_returns_same_kind_same_rows_and_columns(constructor):
     native = constructor(data)
     out = apply_disclosure(native)
     assert type(out) is type(native)
-    assert list(out.columns if not isinstance(out, pa.Table) else out.column_names) == list(
-        data)
+    assert list(out.columns if not isinstance(out, pa.Table) else out.column_names) == list(data)
     assert checks_frame(out)["extra"].to_list() == ["keep", "me"]
 
 
 def test_arrow_schema_is_kept():
     table = pa.table(rows([3.0, 10.0, 20.0], sexes=["Male", "Female", "Persons"]))
-    table = table.cast(pa.schema([
-        *[schema.VALUES.field(c) if c in schema.VALUES.names else table.schema.field(c)
-          for c in table.column_names]]))
+    table = table.cast(
+        pa.schema(
+            [
+                *[
+                    schema.VALUES.field(c) if c in schema.VALUES.names else table.schema.field(c)
+                    for c in table.column_names
+                ]
+            ]
+        )
+    )
     out = apply_disclosure(table)
     assert out.schema == table.schema
 
 
 def test_suppress_zero_and_custom_threshold_and_note():
     rule = DisclosureRule(suppress_below=10, suppress_zero=True, note="small")
-    out = apply_disclosure(pl.DataFrame(rows([0.0, 9.0, 10.0], categories=["a", "b", "c"])),
-                           rule, totals=())
+    out = apply_disclosure(
+        pl.DataFrame(rows([0.0, 9.0, 10.0], categories=["a", "b", "c"])), rule, totals=()
+    )
     assert out["count"].to_list() == [None, None, 10.0]
     assert out["value_note"].to_list() == ["small", "small", None]
 
@@ -94,18 +108,24 @@ def test_count_that_rounds_to_a_suppressible_count_is_withheld():
 
 
 def test_rules_per_indicator_and_default_for_others():
-    data = pl.concat([pl.DataFrame(rows([3.0], indicator="a")),
-                      pl.DataFrame(rows([3.0], indicator="b")),
-                      pl.DataFrame(rows([3.0], indicator="c"))])
-    out = apply_disclosure(data, {"a": DisclosureRule(suppress_below=3),
-                                  "b": DisclosureRule(suppress_below=0)})
+    data = pl.concat(
+        [
+            pl.DataFrame(rows([3.0], indicator="a")),
+            pl.DataFrame(rows([3.0], indicator="b")),
+            pl.DataFrame(rows([3.0], indicator="c")),
+        ]
+    )
+    out = apply_disclosure(
+        data, {"a": DisclosureRule(suppress_below=3), "b": DisclosureRule(suppress_below=0)}
+    )
     assert out["count"].to_list() == [3.0, 3.0, None]
 
 
 def test_secondary_suppression_of_sexes():
     # Female 3 is withheld; Persons 50 - Male 47 would give it away, so Male goes too
-    out = apply_disclosure(pl.DataFrame(rows([50.0, 47.0, 3.0],
-                                             sexes=["Persons", "Male", "Female"])))
+    out = apply_disclosure(
+        pl.DataFrame(rows([50.0, 47.0, 3.0], sexes=["Persons", "Male", "Female"]))
+    )
     assert out["count"].to_list() == [50.0, None, None]
     assert out["value_note"].to_list() == [None, SECONDARY_NOTE, NOTE]
 
@@ -126,17 +146,24 @@ def test_secondary_withholds_the_total_when_no_part_is_left():
 def test_no_secondary_without_a_total_or_when_two_are_withheld():
     out = apply_disclosure(pl.DataFrame(rows([47.0, 3.0], sexes=["Male", "Female"])))
     assert out["count"].to_list() == [47.0, None]
-    out = apply_disclosure(pl.DataFrame(rows([50.0, 2.0, 3.0, 45.0],
-                                             categories=["", "1", "2", "3"])))
+    out = apply_disclosure(
+        pl.DataFrame(rows([50.0, 2.0, 3.0, 45.0], categories=["", "1", "2", "3"]))
+    )
     assert out["count"].to_list() == [50.0, None, None, 45.0]
 
 
 def test_secondary_off_by_rule_or_by_totals():
     data = pl.DataFrame(rows([50.0, 47.0, 3.0], sexes=["Persons", "Male", "Female"]))
     assert apply_disclosure(data, DisclosureRule(secondary=False))["count"].to_list() == [
-        50.0, 47.0, None]
+        50.0,
+        47.0,
+        None,
+    ]
     assert apply_disclosure(data, totals=["IMD 2019 decile"])["count"].to_list() == [
-        50.0, 47.0, None]
+        50.0,
+        47.0,
+        None,
+    ]
     assert apply_disclosure(data, totals=["sex"])["count"].to_list() == [50.0, None, None]
 
 

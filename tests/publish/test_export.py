@@ -17,15 +17,32 @@ from healthgap.sources import read_fingertips_csv
 from healthgap.store import Store, schema
 
 _spec = importlib.util.spec_from_file_location(
-    "disclosure_checks", Path(__file__).with_name("disclosure_checks.py"))
+    "disclosure_checks", Path(__file__).with_name("disclosure_checks.py")
+)
 checks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(checks)
 
-AREAS = pa.table({"area_code": ["E09000001", "E09000002"],
-                  "area_name": ["City of London", "Barking and Dagenham"],
-                  "area_type": ["la", "la"]})
-STRINGS = dict.fromkeys(("indicator_id", "area_code", "period", "sex", "age", "category_type",
-                         "category", "value_note", "area_name"), pl.String)
+AREAS = pa.table(
+    {
+        "area_code": ["E09000001", "E09000002"],
+        "area_name": ["City of London", "Barking and Dagenham"],
+        "area_type": ["la", "la"],
+    }
+)
+STRINGS = dict.fromkeys(
+    (
+        "indicator_id",
+        "area_code",
+        "period",
+        "sex",
+        "age",
+        "category_type",
+        "category",
+        "value_note",
+        "area_name",
+    ),
+    pl.String,
+)
 
 
 def read_back(path: Path, format: str) -> pl.DataFrame:
@@ -38,29 +55,59 @@ def read_back(path: Path, format: str) -> pl.DataFrame:
         sheet = load_workbook(path, read_only=True)["values"]
         header, *body = list(sheet.values)
         width = len(header)  # read-only sheets drop trailing empty cells
-        frame = pl.DataFrame([dict(zip(header, (*r, *[None] * (width - len(r))), strict=True))
-                              for r in body],
-                             schema_overrides=STRINGS, infer_schema_length=None)
+        frame = pl.DataFrame(
+            [dict(zip(header, (*r, *[None] * (width - len(r))), strict=True)) for r in body],
+            schema_overrides=STRINGS,
+            infer_schema_length=None,
+        )
     else:
         frame = pl.from_arrow(read_fingertips_csv(path).values)
     keys = ["category_type", "category"]
-    return frame.with_columns(pl.col(keys).fill_null(""),
-                              pl.col("count").cast(pl.Float64))
+    return frame.with_columns(pl.col(keys).fill_null(""), pl.col("count").cast(pl.Float64))
 
 
 def values_table(counts, sexes, indicator="x"):
     n = len(counts)
-    return pa.table({
-        "indicator_id": [indicator] * n, "area_code": ["E09000001"] * n,
-        "period": ["2021"] * n, "period_start": [2021] * n, "period_years": [1] * n,
-        "sex": sexes, "age": ["All ages"] * n, "category_type": [""] * n,
-        "category": [""] * n, "value": [c / 100 for c in counts],
-        "lower95_0cl": [c / 200 for c in counts], "upper95_0cl": [c / 50 for c in counts],
-        "count": counts, "denominator": [100.0] * n,
-    }).cast(pa.schema([schema.VALUES.field(c) for c in
-                       ["indicator_id", "area_code", "period", "period_start", "period_years",
-                        "sex", "age", "category_type", "category", "value", "lower95_0cl",
-                        "upper95_0cl", "count", "denominator"]]))
+    return pa.table(
+        {
+            "indicator_id": [indicator] * n,
+            "area_code": ["E09000001"] * n,
+            "period": ["2021"] * n,
+            "period_start": [2021] * n,
+            "period_years": [1] * n,
+            "sex": sexes,
+            "age": ["All ages"] * n,
+            "category_type": [""] * n,
+            "category": [""] * n,
+            "value": [c / 100 for c in counts],
+            "lower95_0cl": [c / 200 for c in counts],
+            "upper95_0cl": [c / 50 for c in counts],
+            "count": counts,
+            "denominator": [100.0] * n,
+        }
+    ).cast(
+        pa.schema(
+            [
+                schema.VALUES.field(c)
+                for c in [
+                    "indicator_id",
+                    "area_code",
+                    "period",
+                    "period_start",
+                    "period_years",
+                    "sex",
+                    "age",
+                    "category_type",
+                    "category",
+                    "value",
+                    "lower95_0cl",
+                    "upper95_0cl",
+                    "count",
+                    "denominator",
+                ]
+            ]
+        )
+    )
 
 
 @pytest.fixture
@@ -72,8 +119,11 @@ def store(tmp_path):
 
 @pytest.mark.parametrize("format", FORMATS)
 def test_every_format_is_written_with_disclosure(store, tmp_path, format):
-    vid = store.add_vintage(values_table([50.0, 47.0, 3.0], ["Persons", "Male", "Female"]),
-                            source="t", indicators=[IndicatorMeta(id="x", name="Indicator x")])
+    vid = store.add_vintage(
+        values_table([50.0, 47.0, 3.0], ["Persons", "Male", "Female"]),
+        source="t",
+        indicators=[IndicatorMeta(id="x", name="Indicator x")],
+    )
     path = export(store, vid, tmp_path / "out" / f"values.{format}", format=format)
     assert path.is_file()
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp left
@@ -86,10 +136,12 @@ def test_every_format_is_written_with_disclosure(store, tmp_path, format):
 
 
 def test_rules_come_from_the_store(store, tmp_path):
-    meta = IndicatorMeta(id="x", name="x", disclosure=DisclosureRule(suppress_below=3,
-                                                                     round_to=5))
-    vid = store.add_vintage(values_table([52.0, 49.0, 3.0], ["Persons", "Male", "Female"]),
-                            source="t", indicators=[meta])
+    meta = IndicatorMeta(id="x", name="x", disclosure=DisclosureRule(suppress_below=3, round_to=5))
+    vid = store.add_vintage(
+        values_table([52.0, 49.0, 3.0], ["Persons", "Male", "Female"]),
+        source="t",
+        indicators=[meta],
+    )
     got = published_values(store, vid)
     assert got["count"].to_pylist() == [5.0, 50.0, 50.0]  # Female, Male, Persons
 
@@ -105,8 +157,7 @@ def test_xlsx_has_an_about_sheet(store, tmp_path):
 
 def test_fingertips_round_trip_gives_the_same_values(store, tmp_path):
     table = values_table([50.0, 27.0, 23.0], ["Persons", "Male", "Female"], indicator="90366")
-    vid = store.add_vintage(table, source="t", indicators=[IndicatorMeta(id="90366",
-                                                                         name="LE")])
+    vid = store.add_vintage(table, source="t", indicators=[IndicatorMeta(id="90366", name="LE")])
     path = export(store, vid, tmp_path / "f.csv", format="fingertips")
     imported = read_fingertips_csv(path)
     with Store.open(tmp_path / "other.duckdb") as other:
@@ -130,15 +181,19 @@ def test_export_errors_leave_no_file(store, tmp_path, monkeypatch):
 
 
 def test_indicator_selection(store, tmp_path):
-    both = pa.concat_tables([values_table([50.0], ["Persons"], "a"),
-                             values_table([60.0], ["Persons"], "b")])
+    both = pa.concat_tables(
+        [values_table([50.0], ["Persons"], "a"), values_table([60.0], ["Persons"], "b")]
+    )
     vid = store.add_vintage(both, source="t")
     path = export(store, vid, tmp_path / "a.csv", indicator_ids=["b"])
     assert read_back(path, "csv")["indicator_id"].to_list() == ["b"]
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(checks.count_tables(max_categories=3))
 def test_property_no_published_artefact_discloses(table_and_rules):
     table, rules = table_and_rules

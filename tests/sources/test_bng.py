@@ -26,11 +26,17 @@ def test_true_origin():
 @pytest.mark.realdata
 def test_matches_ons_centroids(shared_data):
     """ONS publish each district's centroid in grid (BNG_E/N) and WGS84 (LONG/LAT, 5 dp)."""
-    data = json.loads((shared_data / "boundaries" /
-                       "Local_Authority_Districts_May_2024_Boundaries_UK_BSC.geo.json").read_text())
+    data = json.loads(
+        (
+            shared_data
+            / "boundaries"
+            / "Local_Authority_Districts_May_2024_Boundaries_UK_BSC.geo.json"
+        ).read_text()
+    )
     props = [f["properties"] for f in data["features"] if f["properties"]["LAD24CD"][0] in "EWS"]
-    lon, lat = bng_to_wgs84(np.array([p["BNG_E"] for p in props], float),
-                            np.array([p["BNG_N"] for p in props], float))
+    lon, lat = bng_to_wgs84(
+        np.array([p["BNG_E"] for p in props], float), np.array([p["BNG_N"] for p in props], float)
+    )
     # Helmert is good to ~5 m (OS guide 6.6): 1e-4 degrees is 7-11 m
     assert np.abs(lon - [p["LONG"] for p in props]).max() < 1e-4
     assert np.abs(lat - [p["LAT"] for p in props]).max() < 1e-4

@@ -19,8 +19,9 @@ SHP = f"{B}/lsoa_2011_london_gen_mhw/LSOA_2011_London_gen_MHW.shp"
 
 def _coords(text: str) -> np.ndarray:
     geometry = json.loads(text)
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [
-        geometry["coordinates"]]
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
     return np.concatenate([np.asarray(ring) for poly in polygons for ring in poly])
 
 
@@ -38,11 +39,15 @@ def test_lsoa_shapefile_areas_and_hierarchy(lsoas):
     assert edges["hierarchy"].unique().to_list() == ["lsoa11-msoa11-lad11-rgn11"]
     assert edges.height == 4_835 + 983 + 33
     assert edges.filter(pl.col("child_code") == "E01000001")["parent_code"].to_list() == [
-        "E02000001"]
+        "E02000001"
+    ]
     assert edges.filter(pl.col("child_code") == "E09000001")["parent_code"].to_list() == [
-        "E12000007"]
-    assert {f.name for f in lsoas.inputs} >= {"LSOA_2011_London_gen_MHW.shp",
-                                              "LSOA_2011_London_gen_MHW.dbf"}
+        "E12000007"
+    ]
+    assert {f.name for f in lsoas.inputs} >= {
+        "LSOA_2011_London_gen_MHW.shp",
+        "LSOA_2011_London_gen_MHW.dbf",
+    }
 
 
 @pytest.mark.realdata
@@ -52,8 +57,9 @@ def test_lsoa_geometry_reprojected_onto_ons_wgs84_boundaries(lsoas, shared_data)
     points = np.concatenate([_coords(g) for g in lsoas.geometry.column("geometry").to_pylist()])
     # London's extent in ONS's own WGS84 boundaries of the 33 boroughs
     lads = pl.from_arrow(read_geojson(shared_data / LAD).geometry)
-    boroughs = np.concatenate([_coords(g) for g in lads.filter(
-        pl.col("area_code").str.starts_with("E09"))["geometry"]])
+    boroughs = np.concatenate(
+        [_coords(g) for g in lads.filter(pl.col("area_code").str.starts_with("E09"))["geometry"]]
+    )
     # generalisation differs (200 m vs 20 m), so allow 0.01 degrees
     assert points.min(axis=0) == pytest.approx(boroughs.min(axis=0), abs=0.01)
     assert points.max(axis=0) == pytest.approx(boroughs.max(axis=0), abs=0.01)
@@ -83,7 +89,8 @@ def test_msoa_folder_gives_msoa_to_borough(shared_data):
     edges = pl.from_arrow(imp.hierarchy)
     assert edges["hierarchy"].unique().to_list() == ["msoa11-la"]
     assert edges.filter(pl.col("parent_code") == "E09000001")["child_code"].to_list() == [
-        "E02000001"]
+        "E02000001"
+    ]
     assert edges["parent_code"].n_unique() == 33
     assert len(imp.inputs) == 33
 
@@ -106,10 +113,14 @@ def test_topojson(shared_data):
 
 
 def test_geojson_bad_and_duplicate_codes(tmp_path):
-    features = [{"type": "Feature", "properties": {"LAD24CD": code, "LAD24NM": "x"},
-                 "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 1],
-                                                                  [0, 0]]]}}
-                for code in ("E09000001", "E09000001", "bad", None)]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"LAD24CD": code, "LAD24NM": "x"},
+            "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 1], [0, 0]]]},
+        }
+        for code in ("E09000001", "E09000001", "bad", None)
+    ]
     path = tmp_path / "x.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     with pytest.raises(ImportValidationError) as info:
@@ -126,10 +137,21 @@ def _charing_cross():
 def test_geojson_in_british_national_grid_is_reprojected(tmp_path):
     square = [[[530000, 180000], [531000, 180000], [531000, 181000], [530000, 180000]]]
     path = tmp_path / "bng.geojson"
-    path.write_text(json.dumps({
-        "type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:27700"}},
-        "features": [{"type": "Feature", "properties": {"areacd": "E09000001", "areanm": "C"},
-                      "geometry": {"type": "Polygon", "coordinates": square}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "EPSG:27700"}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"areacd": "E09000001", "areanm": "C"},
+                        "geometry": {"type": "Polygon", "coordinates": square},
+                    }
+                ],
+            }
+        )
+    )
     imp = read_geojson(path)
     lon, lat = _coords(imp.geometry.column("geometry")[0].as_py())[0]
     assert (lon, lat) == pytest.approx(_charing_cross(), abs=1e-6)
@@ -138,18 +160,37 @@ def test_geojson_in_british_national_grid_is_reprojected(tmp_path):
 
 def test_topojson_unknown_object(tmp_path):
     path = tmp_path / "t.json"
-    path.write_text(json.dumps({"type": "Topology", "arcs": [], "objects": {"a": {
-        "type": "GeometryCollection", "geometries": []}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "Topology",
+                "arcs": [],
+                "objects": {"a": {"type": "GeometryCollection", "geometries": []}},
+            }
+        )
+    )
     with pytest.raises(ImportValidationError, match="one of"):
         read_topojson(path, objects=["b"])
 
 
 def test_topojson_decodes_quantised_arcs(tmp_path):
-    topology = {"type": "Topology", "transform": {"scale": [0.5, 0.25], "translate": [10, 50]},
-                "arcs": [[[0, 0], [2, 0], [0, 4], [-2, -4]]],
-                "objects": {"x": {"type": "GeometryCollection", "geometries": [
-                    {"type": "Polygon", "arcs": [[0]],
-                     "properties": {"areacd": "E09000001", "areanm": "C", "start": 2019}}]}}}
+    topology = {
+        "type": "Topology",
+        "transform": {"scale": [0.5, 0.25], "translate": [10, 50]},
+        "arcs": [[[0, 0], [2, 0], [0, 4], [-2, -4]]],
+        "objects": {
+            "x": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {
+                        "type": "Polygon",
+                        "arcs": [[0]],
+                        "properties": {"areacd": "E09000001", "areanm": "C", "start": 2019},
+                    }
+                ],
+            }
+        },
+    }
     path = tmp_path / "t.json"
     path.write_text(json.dumps(topology))
     imp = read_topojson(path)
@@ -161,13 +202,20 @@ def test_topojson_decodes_quantised_arcs(tmp_path):
 def _shapefile(tmp_path, records):
     path = tmp_path / "l.shp"
     with shapefile.Writer(str(path), shapeType=shapefile.POLYGON) as w:
-        for name in ("LSOA11CD", "LSOA11NM", "MSOA11CD", "MSOA11NM", "LAD11CD", "LAD11NM",
-                     "RGN11CD", "RGN11NM"):
+        for name in (
+            "LSOA11CD",
+            "LSOA11NM",
+            "MSOA11CD",
+            "MSOA11NM",
+            "LAD11CD",
+            "LAD11NM",
+            "RGN11CD",
+            "RGN11NM",
+        ):
             w.field(name, "C")
         for i, rec in enumerate(records):
             x = 530000 + 100 * i
-            w.poly([[[x, 180000], [x, 180100], [x + 100, 180100], [x + 100, 180000],
-                     [x, 180000]]])
+            w.poly([[[x, 180000], [x, 180100], [x + 100, 180100], [x + 100, 180000], [x, 180000]]])
             w.record(*rec)
     return path
 
@@ -181,9 +229,11 @@ def test_shapefile_small_valid(tmp_path):
 
 
 def test_shapefile_two_parents_and_bad_codes(tmp_path):
-    recs = [["E01000001", "a", "E02000001", "m", "E09000001", "C", "E12000007", "L"],
-            ["E01000002", "b", "E02000001", "m", "E09000002", "C", "E12000007", "L"],
-            ["E0100003", "c", "E02000002", "m", "E09000002", "C", "E12000007", "L"]]
+    recs = [
+        ["E01000001", "a", "E02000001", "m", "E09000001", "C", "E12000007", "L"],
+        ["E01000002", "b", "E02000001", "m", "E09000002", "C", "E12000007", "L"],
+        ["E0100003", "c", "E02000002", "m", "E09000002", "C", "E12000007", "L"],
+    ]
     with pytest.raises(ImportValidationError) as info:
         read_lsoa_shapefile(_shapefile(tmp_path, recs))
     found = {(p["line"], p["column"]) for p in info.value.problems}
@@ -192,14 +242,32 @@ def test_shapefile_two_parents_and_bad_codes(tmp_path):
 
 def test_shapefile_holes_and_parts(tmp_path):
     path = tmp_path / "h.shp"
-    outer = [[530000, 180000], [530000, 181000], [531000, 181000], [531000, 180000],
-             [530000, 180000]]  # clockwise
-    hole = [[530200, 180200], [530800, 180200], [530800, 180800], [530200, 180800],
-            [530200, 180200]]  # anticlockwise
+    outer = [
+        [530000, 180000],
+        [530000, 181000],
+        [531000, 181000],
+        [531000, 180000],
+        [530000, 180000],
+    ]  # clockwise
+    hole = [
+        [530200, 180200],
+        [530800, 180200],
+        [530800, 180800],
+        [530200, 180800],
+        [530200, 180200],
+    ]  # anticlockwise
     island = [[532000, 180000], [532000, 180500], [532500, 180500], [532000, 180000]]
     with shapefile.Writer(str(path), shapeType=shapefile.POLYGON) as w:
-        for name in ("LSOA11CD", "LSOA11NM", "MSOA11CD", "MSOA11NM", "LAD11CD", "LAD11NM",
-                     "RGN11CD", "RGN11NM"):
+        for name in (
+            "LSOA11CD",
+            "LSOA11NM",
+            "MSOA11CD",
+            "MSOA11NM",
+            "LAD11CD",
+            "LAD11NM",
+            "RGN11CD",
+            "RGN11NM",
+        ):
             w.field(name, "C")
         w.poly([outer, hole, island])
         w.record("E01000001", "a", "E02000001", "m", "E09000001", "C", "E12000007", "L")

@@ -22,18 +22,32 @@ DISABILITY = "gss-cogs_family-disability__indicators-CountyUApre419.data.csv"
 TRIMETHOPRIM = "hannahlepper_uti-model__fingertips_trimres.csv"
 LCR = "lcr-evidence_test-repo__Compare_areas.csv"
 
-HEADER = ("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,"
-          "Sex,Age,Category Type,Category,Time period,Value,Lower CI 95.0 limit,"
-          "Upper CI 95.0 limit,Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,"
-          "Value note,Recent Trend,Compared to England value or percentiles,"
-          "Compared to Region value or percentiles,Time period Sortable,New data,"
-          "Compared to goal")
+HEADER = (
+    "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,"
+    "Sex,Age,Category Type,Category,Time period,Value,Lower CI 95.0 limit,"
+    "Upper CI 95.0 limit,Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,"
+    "Value note,Recent Trend,Compared to England value or percentiles,"
+    "Compared to Region value or percentiles,Time period Sortable,New data,"
+    "Compared to goal"
+)
 
 
-def _row(area="E09000001", period="2019", value="10", lo="9", hi="11", count="5",
-         denom="50", name="Rate of things", ind="1", sex="Persons"):
-    return (f'{ind},"{name}",E12000007,London region,{area},Somewhere,UA,{sex},All ages,,,'
-            f"{period},{value},{lo},{hi},,,{count},{denom},,,Similar,Similar,20190000,,")
+def _row(
+    area="E09000001",
+    period="2019",
+    value="10",
+    lo="9",
+    hi="11",
+    count="5",
+    denom="50",
+    name="Rate of things",
+    ind="1",
+    sex="Persons",
+):
+    return (
+        f'{ind},"{name}",E12000007,London region,{area},Somewhere,UA,{sex},All ages,,,'
+        f"{period},{value},{lo},{hi},,,{count},{denom},,,Similar,Similar,20190000,,"
+    )
 
 
 def _write(tmp_path, rows, header=HEADER, name="bad.csv"):
@@ -58,7 +72,10 @@ def test_chart_export_dialect(shared_data):
     assert england["value"] == pytest.approx(72.71223)
     assert england["upper99_8cl"] == pytest.approx(73.55181)
     assert (england["period"], england["period_start"], england["period_years"]) == (
-        "2023/24", 2023, 1)
+        "2023/24",
+        2023,
+        1,
+    )
     hackney = values.filter(pl.col("area_code") == "E09000012").row(0, named=True)
     assert hackney["value_note"] == "* Value for Hackney and City of London combined"  # no HTML
     assert imp.indicators[0].id == "90284"
@@ -82,15 +99,21 @@ def test_api_dialect_with_newlines_and_short_rows(shared_data):
         "County & UA deprivation deciles in England (IMD2015)",
         "District & UA deprivation deciles in England (IMD2015)",
     ]
-    england = values.filter((pl.col("area_code") == "E92000001") & (pl.col("category") == "")
-                            & (pl.col("period") == "2015") & (pl.col("age") == "All ages"))
+    england = values.filter(
+        (pl.col("area_code") == "E92000001")
+        & (pl.col("category") == "")
+        & (pl.col("period") == "2015")
+        & (pl.col("age") == "All ages")
+    )
     assert england["count"].to_list() == [51897]
     assert england["denominator"].to_list() == [54786327]
     assert set(values["value_note"].drop_nulls()) >= {
-        "Value for Hackney and City of London combined"}
+        "Value for Hackney and City of London combined"
+    }
     hierarchy = pl.from_arrow(imp.hierarchy)
     assert hierarchy.filter(pl.col("child_code") == "E09000007")["parent_code"].to_list() == [
-        "E12000007"]
+        "E12000007"
+    ]
     comparisons = pl.from_arrow(imp.extra["fingertips_comparisons"])
     assert comparisons.height == 852
     assert "compared_to_parent" in comparisons.columns
@@ -101,8 +124,11 @@ def test_value_rounded_but_limits_not_is_accepted(shared_data):
     # Indicator 10101 England 2016: value 17, 95% limits 17.025-17.072 (value rounded).
     imp = read_fingertips_csv(shared_data / FT / DISABILITY)
     values = pl.from_arrow(imp.values)
-    row = values.filter((pl.col("indicator_id") == "10101") & (pl.col("period") == "2016")
-                        & (pl.col("area_code") == "E92000001")).row(0, named=True)
+    row = values.filter(
+        (pl.col("indicator_id") == "10101")
+        & (pl.col("period") == "2016")
+        & (pl.col("area_code") == "E92000001")
+    ).row(0, named=True)
     assert row["value"] == 17
     assert row["lower95_0cl"] == pytest.approx(17.02501286)
     assert len(imp.indicators) == 8
@@ -161,23 +187,61 @@ def test_round_trip_real_files(shared_data, tmp_path, name):
 
 
 def test_round_trip_exact(tmp_path):
-    values = pa.Table.from_pylist([
-        {"indicator_id": "demo-rate", "area_code": "E09000001", "period": "2019 - 21",
-         "period_start": 2019, "period_years": 3, "sex": "Female", "age": "<75 yrs",
-         "category_type": "IMD 2019 decile", "category": "1 - most deprived",
-         "value": 0.1 + 0.2, "lower95_0cl": 0.1, "upper95_0cl": 1 / 3, "lower99_8cl": None,
-         "upper99_8cl": None, "count": 12.0, "denominator": 4000.0,
-         "value_note": 'Note, with "quotes"\nand a newline'},
-        {"indicator_id": "demo-rate", "area_code": "E12000007", "period": "2021/22",
-         "period_start": 2021, "period_years": 1, "sex": "Persons", "age": "All ages",
-         "category_type": "", "category": "", "value": 123456.789012345,
-         "lower95_0cl": None, "upper95_0cl": None, "lower99_8cl": None, "upper99_8cl": None,
-         "count": None, "denominator": None, "value_note": None},
-    ], schema=VALUES)
-    areas = pa.Table.from_pylist([
-        {"area_code": "E09000001", "area_name": "City of London", "area_type": "la",
-         "valid_from": None, "valid_to": None},
-    ], schema=AREAS)
+    values = pa.Table.from_pylist(
+        [
+            {
+                "indicator_id": "demo-rate",
+                "area_code": "E09000001",
+                "period": "2019 - 21",
+                "period_start": 2019,
+                "period_years": 3,
+                "sex": "Female",
+                "age": "<75 yrs",
+                "category_type": "IMD 2019 decile",
+                "category": "1 - most deprived",
+                "value": 0.1 + 0.2,
+                "lower95_0cl": 0.1,
+                "upper95_0cl": 1 / 3,
+                "lower99_8cl": None,
+                "upper99_8cl": None,
+                "count": 12.0,
+                "denominator": 4000.0,
+                "value_note": 'Note, with "quotes"\nand a newline',
+            },
+            {
+                "indicator_id": "demo-rate",
+                "area_code": "E12000007",
+                "period": "2021/22",
+                "period_start": 2021,
+                "period_years": 1,
+                "sex": "Persons",
+                "age": "All ages",
+                "category_type": "",
+                "category": "",
+                "value": 123456.789012345,
+                "lower95_0cl": None,
+                "upper95_0cl": None,
+                "lower99_8cl": None,
+                "upper99_8cl": None,
+                "count": None,
+                "denominator": None,
+                "value_note": None,
+            },
+        ],
+        schema=VALUES,
+    )
+    areas = pa.Table.from_pylist(
+        [
+            {
+                "area_code": "E09000001",
+                "area_name": "City of London",
+                "area_type": "la",
+                "valid_from": None,
+                "valid_to": None,
+            },
+        ],
+        schema=AREAS,
+    )
     meta = [IndicatorMeta(id="demo-rate", name="Demo rate, per 100,000")]
     path = write_fingertips_csv(values, areas, meta, tmp_path / "x.csv")
     header = path.read_text().splitlines()[0]
@@ -200,8 +264,7 @@ def test_registered():
 def test_valid_hand_made_file(tmp_path):
     imp = read_fingertips_csv(_write(tmp_path, [_row(), _row(area="E09000002")]))
     assert imp.values.num_rows == 2
-    assert sorted(pl.from_arrow(imp.areas)["area_code"]) == ["E09000001", "E09000002",
-                                                             "E12000007"]
+    assert sorted(pl.from_arrow(imp.areas)["area_code"]) == ["E09000001", "E09000002", "E12000007"]
 
 
 def test_error_is_an_input_error(tmp_path):
@@ -215,15 +278,17 @@ def test_wrong_type_names_line_and_column(tmp_path):
         read_fingertips_csv(path)
     err = info.value
     assert err.total == 1
-    assert err.problems == [{"line": 3, "column": "Value", "value": "ten",
-                             "expected": "a number"}]
+    assert err.problems == [{"line": 3, "column": "Value", "value": "ten", "expected": "a number"}]
     assert str(path) in str(err)
     assert "line 3, column 'Value'" in str(err)
 
 
 def test_line_numbers_count_quoted_newlines(tmp_path):
-    rows = [_row(name="Two\nlines"), _row(area="E09000002", name="Two\nlines"),
-            _row(area="E09000003", name="Two\nlines", count="-1")]
+    rows = [
+        _row(name="Two\nlines"),
+        _row(area="E09000002", name="Two\nlines"),
+        _row(area="E09000003", name="Two\nlines", count="-1"),
+    ]
     with pytest.raises(ImportValidationError) as info:
         read_fingertips_csv(_write(tmp_path, rows))
     # header line 1; records start on lines 2, 4 and 6
@@ -253,14 +318,21 @@ def test_numerator_above_denominator_for_proportions_only(tmp_path):
     with pytest.raises(ImportValidationError, match="no greater than the denominator"):
         read_fingertips_csv(_write(tmp_path, rows))
     # a rate may have more events than people
-    assert read_fingertips_csv(_write(tmp_path, [_row(count="60", denom="50")],
-                                      name="rate.csv")).values.num_rows == 1
+    assert (
+        read_fingertips_csv(
+            _write(tmp_path, [_row(count="60", denom="50")], name="rate.csv")
+        ).values.num_rows
+        == 1
+    )
 
 
-@pytest.mark.parametrize(("lo", "hi", "message"), [
-    ("10.2", "11", "lower limit at or below the value"),
-    ("9", "9.9", "upper limit at or above the value"),
-])
+@pytest.mark.parametrize(
+    ("lo", "hi", "message"),
+    [
+        ("10.2", "11", "lower limit at or below the value"),
+        ("9", "9.9", "upper limit at or above the value"),
+    ],
+)
 def test_limits_must_bracket_value(tmp_path, lo, hi, message):
     with pytest.raises(ImportValidationError, match=message):
         read_fingertips_csv(_write(tmp_path, [_row(value="10.01", lo=lo, hi=hi)]))
@@ -270,8 +342,9 @@ def test_rounded_value_gets_half_a_unit(tmp_path):
     # 10 stands for 9.5..10.5, so limits 10.2-10.6 are accepted; 10.0 with 10.6 is not
     assert read_fingertips_csv(_write(tmp_path, [_row(value="10", lo="10.2", hi="10.6")]))
     with pytest.raises(ImportValidationError):
-        read_fingertips_csv(_write(tmp_path, [_row(value="10.0", lo="10.6", hi="10.9")],
-                                   name="b.csv"))
+        read_fingertips_csv(
+            _write(tmp_path, [_row(value="10.0", lo="10.6", hi="10.9")], name="b.csv")
+        )
 
 
 def test_unparseable_period(tmp_path):
@@ -305,22 +378,42 @@ def test_first_20_problems_and_total(tmp_path):
 
 
 def test_keys_are_the_store_keys():
-    assert tuple(VALUE_KEYS) == ("indicator_id", "area_code", "period", "sex", "age",
-                                 "category_type", "category")
+    assert tuple(VALUE_KEYS) == (
+        "indicator_id",
+        "area_code",
+        "period",
+        "sex",
+        "age",
+        "category_type",
+        "category",
+    )
 
 
 @pytest.mark.parametrize("kind", ["polars", "pandas"])
 def test_writer_takes_polars_and_pandas(tmp_path, kind):
-    values = pl.DataFrame({
-        "indicator_id": ["x"], "area_code": ["E09000001"], "period": ["2021"],
-        "period_start": [2021], "period_years": [1], "sex": ["Persons"], "age": ["All ages"],
-        "category_type": [""], "category": [""], "value": [2.5], "lower95_0cl": [None],
-        "upper95_0cl": [None], "lower99_8cl": [None], "upper99_8cl": [None],
-        "count": [72293.0], "denominator": [1e7], "value_note": [None],
-    })
+    values = pl.DataFrame(
+        {
+            "indicator_id": ["x"],
+            "area_code": ["E09000001"],
+            "period": ["2021"],
+            "period_start": [2021],
+            "period_years": [1],
+            "sex": ["Persons"],
+            "age": ["All ages"],
+            "category_type": [""],
+            "category": [""],
+            "value": [2.5],
+            "lower95_0cl": [None],
+            "upper95_0cl": [None],
+            "lower99_8cl": [None],
+            "upper99_8cl": [None],
+            "count": [72293.0],
+            "denominator": [1e7],
+            "value_note": [None],
+        }
+    )
     native = values if kind == "polars" else values.to_pandas()
-    path = write_fingertips_csv(native, None, [IndicatorMeta(id="x", name="X")],
-                                tmp_path / "f.csv")
+    path = write_fingertips_csv(native, None, [IndicatorMeta(id="x", name="X")], tmp_path / "f.csv")
     line = path.read_text().splitlines()[1]
     assert ",72293,10000000," in line  # whole counts as Fingertips writes them
     back = pl.from_arrow(read_fingertips_csv(path).values)

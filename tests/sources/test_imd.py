@@ -63,8 +63,11 @@ def test_published_deciles_follow_the_ohid_rule(shared_data, file1):
     """
     import python_calamine
 
-    rows = python_calamine.CalamineWorkbook.from_path(str(shared_data / FILE1)).get_sheet_by_name(
-        "IMD2019").to_python()[1:]
+    rows = (
+        python_calamine.CalamineWorkbook.from_path(str(shared_data / FILE1))
+        .get_sheet_by_name("IMD2019")
+        .to_python()[1:]
+    )
     ranks = pl.DataFrame({"area_code": [r[0] for r in rows], "rank": [r[4] for r in rows]})
     ours = quantile(ranks, "rank", nquantiles=10, invert=False, type="standard")
     published = _classes(file1, "IMD 2019 decile (national)")
@@ -78,8 +81,11 @@ def test_file1_within_local_authority_and_london(file1):
     within = _classes(file1, "IMD 2019 decile (within local authority)")
     # City of London (6 LSOAs) and Isles of Scilly (1) have fewer than 10: no decile there
     assert within.height == IMD_LSOAS - 7
-    missing = set(pl.from_arrow(file1.hierarchy).filter(
-        ~pl.col("child_code").is_in(within["area_code"].implode()))["parent_code"])
+    missing = set(
+        pl.from_arrow(file1.hierarchy).filter(
+            ~pl.col("child_code").is_in(within["area_code"].implode())
+        )["parent_code"]
+    )
     assert missing == {"E09000001", "E06000053"}
     assert within["area_code"].str.starts_with("E01").all()
     in_london = _classes(file1, "IMD 2019 decile (within London)")
@@ -110,11 +116,17 @@ def _workbook(tmp_path, rows, header=None):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "IMD2019"
-    ws.append(header or ["LSOA code (2011)", "LSOA name (2011)",
-                         "Local Authority District code (2019)",
-                         "Local Authority District name (2019)",
-                         "Index of Multiple Deprivation (IMD) Rank",
-                         "Index of Multiple Deprivation (IMD) Decile"])
+    ws.append(
+        header
+        or [
+            "LSOA code (2011)",
+            "LSOA name (2011)",
+            "Local Authority District code (2019)",
+            "Local Authority District name (2019)",
+            "Index of Multiple Deprivation (IMD) Rank",
+            "Index of Multiple Deprivation (IMD) Decile",
+        ]
+    )
     for row in rows:
         ws.append(row)
     path = tmp_path / "imd.xlsx"
@@ -123,8 +135,10 @@ def _workbook(tmp_path, rows, header=None):
 
 
 def test_small_valid_file(tmp_path):
-    rows = [[f"E01{i:06d}", f"A {i}", "E09000002", "Barking", i * 100, 1 + (i - 1) // 2]
-            for i in range(1, 21)]
+    rows = [
+        [f"E01{i:06d}", f"A {i}", "E09000002", "Barking", i * 100, 1 + (i - 1) // 2]
+        for i in range(1, 21)
+    ]
     imp = read_imd2019(_workbook(tmp_path, rows))
     within = _classes(imp, "IMD 2019 decile (within local authority)").sort("area_code")
     assert within["rank"].to_list() == [1 + (i - 1) // 2 for i in range(1, 21)]
@@ -142,15 +156,24 @@ def test_bad_ranks_deciles_codes_and_duplicates(tmp_path):
         read_imd2019(_workbook(tmp_path, rows))
     found = {(p["line"], p["column"].split(" (")[0]) for p in info.value.problems}
     assert found == {
-        (2, "Index of Multiple Deprivation"), (3, "Index of Multiple Deprivation"),
-        (4, "LSOA code"), (5, "Local Authority District code"), (5, "LSOA code"),
-        (6, "LSOA code"), (6, "Index of Multiple Deprivation"),
+        (2, "Index of Multiple Deprivation"),
+        (3, "Index of Multiple Deprivation"),
+        (4, "LSOA code"),
+        (5, "Local Authority District code"),
+        (5, "LSOA code"),
+        (6, "LSOA code"),
+        (6, "Index of Multiple Deprivation"),
     }
 
 
 def test_missing_column(tmp_path):
-    header = ["LSOA code (2011)", "LSOA name (2011)", "Local Authority District code (2019)",
-              "Local Authority District name (2019)", "Index of Multiple Deprivation (IMD) Rank"]
+    header = [
+        "LSOA code (2011)",
+        "LSOA name (2011)",
+        "Local Authority District code (2019)",
+        "Local Authority District name (2019)",
+        "Index of Multiple Deprivation (IMD) Rank",
+    ]
     with pytest.raises(ImportValidationError, match="imd decile"):
         read_imd2019(_workbook(tmp_path, [["E01000001", "A", "E09000002", "B", 1]], header))
 

@@ -17,7 +17,8 @@ def test_msoa21_to_lad23(shared_data):
     areas = pl.from_arrow(imp.areas)
     assert areas.filter(pl.col("area_type") == "msoa").height == 7_264
     assert areas.filter(pl.col("area_code") == "E02002483")["area_name"].to_list() == [
-        "Hartlepool 001"]
+        "Hartlepool 001"
+    ]
 
 
 @pytest.mark.realdata
@@ -29,13 +30,16 @@ def test_lad19_to_region(shared_data):
     assert edges.filter(pl.col("parent_code") == "E12000007").height == 33
     areas = pl.from_arrow(imp.areas)
     assert areas.filter(pl.col("area_code") == "E12000007").row(0, named=True)["area_type"] == (
-        "region")
+        "region"
+    )
 
 
 def test_two_parents(tmp_path):
     path = tmp_path / "l.csv"
-    path.write_text("\ufeffLAD19CD,LAD19NM,RGN19CD,RGN19NM\nE09000001,A,E12000007,London\n"
-                    "E09000001,A,E12000006,East\nE0900002,B,E12000007,London\n")
+    path.write_text(
+        "\ufeffLAD19CD,LAD19NM,RGN19CD,RGN19NM\nE09000001,A,E12000007,London\n"
+        "E09000001,A,E12000006,East\nE0900002,B,E12000007,London\n"
+    )
     with pytest.raises(ImportValidationError) as info:
         read_lookup(path)
     found = {(p["line"], p["column"]) for p in info.value.problems}

@@ -31,15 +31,19 @@ def test_mid_year_estimates_2019(mye2019):
     assert ages[0] == "0"
     assert ages[-1] == "90+"
     assert len(ages) == 91
+
     def total(code, sex="Persons"):
         return pop.filter((pl.col("area_code") == code) & (pl.col("sex") == sex))[
-            "population"].sum()
+            "population"
+        ].sum()
+
     assert total("K02000001") == 66_796_807  # UK, mid-2019 (sheet MYE2 - Persons)
     assert total("E92000001") == 56_286_961  # England
     assert total("E92000001", "Male") == 27_827_831
     assert total("E09000007") == 270_029  # Camden
-    infants = pop.filter((pl.col("area_code") == "E92000001") & (pl.col("sex") == "Persons")
-                         & (pl.col("age") == "0"))["population"].to_list()
+    infants = pop.filter(
+        (pl.col("area_code") == "E92000001") & (pl.col("sex") == "Persons") & (pl.col("age") == "0")
+    )["population"].to_list()
     assert infants == [618_858]
     areas = pl.from_arrow(mye2019.areas)
     assert areas.filter(pl.col("area_code").str.starts_with("E09")).height == 33
@@ -79,24 +83,29 @@ def test_census_ts009_single_year(shared_data):
     pop = pl.from_arrow(imp.population)
     assert pop.height == 60_242
     assert pop.filter(pl.col("area_code").str.starts_with("E09")).height == 6_006
-    first = pop.filter((pl.col("area_code") == "E06000001") & (pl.col("sex") == "Female")
-                       & (pl.col("age") == "0"))
+    first = pop.filter(
+        (pl.col("area_code") == "E06000001") & (pl.col("sex") == "Female") & (pl.col("age") == "0")
+    )
     assert first["population"].to_list() == [449]
     assert sorted(pop["sex"].unique()) == ["Female", "Male"]
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize(("name", "rows", "code", "very_good", "total"), [
-    ("census2021-ts037-lsoa.csv", 35_672 * 5, "E01000001", 859, 1475),
-    ("census2021_TS037_ltla_general_health.csv", 331 * 5, "E06000001", 39_817, None),
-])
+@pytest.mark.parametrize(
+    ("name", "rows", "code", "very_good", "total"),
+    [
+        ("census2021-ts037-lsoa.csv", 35_672 * 5, "E01000001", 859, 1475),
+        ("census2021_TS037_ltla_general_health.csv", 331 * 5, "E06000001", 39_817, None),
+    ],
+)
 def test_census_ts037_general_health(shared_data, name, rows, code, very_good, total):
     imp = read_census_2021(shared_data / "population" / name)
     assert imp.values.schema.equals(VALUES)
     values = pl.from_arrow(imp.values)
     assert values.height == rows
-    row = values.filter((pl.col("area_code") == code)
-                        & (pl.col("category") == "Very good health")).row(0, named=True)
+    row = values.filter(
+        (pl.col("area_code") == code) & (pl.col("category") == "Very good health")
+    ).row(0, named=True)
     assert row["count"] == very_good
     if total:
         assert row["denominator"] == total
@@ -111,9 +120,12 @@ def test_life_expectancy_workbook(shared_data):
     imp = read_ons_life_expectancy(shared_data / "mortality/leatbirthandatage65byukla201618.xlsx")
     values = pl.from_arrow(imp.values)
     assert {m.id for m in imp.indicators} == {"ons-le-birth", "ons-le-65"}
-    england = values.filter((pl.col("area_code") == "E92000001")
-                            & (pl.col("indicator_id") == "ons-le-birth")
-                            & (pl.col("sex") == "Male") & (pl.col("period") == "2001 - 03"))
+    england = values.filter(
+        (pl.col("area_code") == "E92000001")
+        & (pl.col("indicator_id") == "ons-le-birth")
+        & (pl.col("sex") == "Male")
+        & (pl.col("period") == "2001 - 03")
+    )
     assert england["value"].to_list() == [pytest.approx(76.197914035953)]
     assert england["period_years"].to_list() == [3]
     assert values["period"].n_unique() == 16
@@ -122,19 +134,22 @@ def test_life_expectancy_workbook(shared_data):
     city = london.filter(pl.col("area_code") == "E09000001")
     assert city["value"].null_count() == city.height  # not calculated by ONS
     assert city["value_note"].drop_nulls().len() == city.height
-    assert values.filter(pl.col("indicator_id") == "ons-le-65")["age"].unique().to_list() == [
-        "65"]
+    assert values.filter(pl.col("indicator_id") == "ons-le-65")["age"].unique().to_list() == ["65"]
 
 
 @pytest.mark.realdata
 def test_gla_ward_life_expectancy(shared_data):
     imp = IMPORTERS["gla-ward-life-expectancy"](
-        shared_data / "mortality/gla_life-expectancy-ward-at-Birth.csv")
+        shared_data / "mortality/gla_life-expectancy-ward-at-Birth.csv"
+    )
     values = pl.from_arrow(imp.values)
     assert values["period"].unique().sort().to_list()[::11] == ["1999 - 03", "2010 - 14"]
     assert set(values["period_years"]) == {5}
-    abbey = values.filter((pl.col("area_code") == "E05000026") & (pl.col("sex") == "Male")
-                          & (pl.col("period") == "1999 - 03")).row(0, named=True)
+    abbey = values.filter(
+        (pl.col("area_code") == "E05000026")
+        & (pl.col("sex") == "Male")
+        & (pl.col("period") == "1999 - 03")
+    ).row(0, named=True)
     assert (abbey["value"], abbey["lower95_0cl"], abbey["upper95_0cl"]) == (75.9, 73.5, 78.3)
     assert abbey["period_start"] == 1999
     city = values.filter((pl.col("area_code") == "E09000001") & (pl.col("period") == "2010 - 14"))
@@ -151,8 +166,11 @@ def test_healthy_life_expectancy(shared_data):
     values = pl.from_arrow(imp.values)
     assert values.height == 5_814
     assert values.filter(pl.col("area_code").str.starts_with("E09")).height == 768
-    camden = values.filter((pl.col("area_code") == "E09000007") & (pl.col("sex") == "Male")
-                           & (pl.col("period") == "2018 - 20")).row(0, named=True)
+    camden = values.filter(
+        (pl.col("area_code") == "E09000007")
+        & (pl.col("sex") == "Male")
+        & (pl.col("period") == "2018 - 20")
+    ).row(0, named=True)
     assert (camden["value"], camden["lower95_0cl"], camden["upper95_0cl"]) == (61.3, 56.7, 65.9)
     assert camden["indicator_id"] == "ons-healthy-life-expectancy"
     assert camden["period_start"] == 2018
@@ -173,26 +191,41 @@ def test_ons_els_financial_years(shared_data):
 
 def _els(tmp_path, rows):
     path = tmp_path / "els.csv"
-    path.write_text("areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,"
-                    "uci_95,status,notes\n" + "\n".join(rows) + "\n")
+    path.write_text(
+        "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,"
+        "uci_95,status,notes\n" + "\n".join(rows) + "\n"
+    )
     return path
 
 
 def test_els_valid(tmp_path):
-    imp = read_ons_els(_els(tmp_path, [
-        "E09000001,City,LAD,Female healthy life expectancy,2019-01-01/P3Y,60,Years,yrs,58,62,,",
-    ]))
+    imp = read_ons_els(
+        _els(
+            tmp_path,
+            [
+                "E09000001,City,LAD,Female healthy life expectancy,2019-01-01/P3Y,60,"
+                "Years,yrs,58,62,,",
+            ],
+        )
+    )
     row = imp.values.to_pylist()[0]
     assert (row["sex"], row["period"], row["value"]) == ("Female", "2019 - 21", 60.0)
 
 
-@pytest.mark.parametrize(("row", "column", "expected"), [
-    ("E09000001,City,LAD,HLE,2019-01-01/P3Y,sixty,Years,yrs,58,62,,", "observation", "a number"),
-    ("E09000001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,61,62,,", "lci_95", "lower limit"),
-    ("E09000001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,58,59,,", "uci_95", "upper limit"),
-    ("E09000001,City,LAD,HLE,sometime,60,Years,yrs,58,62,,", "period", "a period"),
-    ("E0900001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,58,62,,", "areacd", "an area code"),
-])
+@pytest.mark.parametrize(
+    ("row", "column", "expected"),
+    [
+        (
+            "E09000001,City,LAD,HLE,2019-01-01/P3Y,sixty,Years,yrs,58,62,,",
+            "observation",
+            "a number",
+        ),
+        ("E09000001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,61,62,,", "lci_95", "lower limit"),
+        ("E09000001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,58,59,,", "uci_95", "upper limit"),
+        ("E09000001,City,LAD,HLE,sometime,60,Years,yrs,58,62,,", "period", "a period"),
+        ("E0900001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,58,62,,", "areacd", "an area code"),
+    ],
+)
 def test_els_problems(tmp_path, row, column, expected):
     with pytest.raises(ImportValidationError) as info:
         read_ons_els(_els(tmp_path, [row]))
@@ -210,18 +243,25 @@ def test_els_duplicates(tmp_path):
 
 def _ts009(tmp_path, rows):
     path = tmp_path / "ts009.csv"
-    path.write_text("Lower Tier Local Authorities Code,Lower Tier Local Authorities,"
-                    "Sex (2 categories) Code,Sex (2 categories),Age (91 categories) Code,"
-                    "Age (91 categories),Observation\n" + "\n".join(rows) + "\n")
+    path.write_text(
+        "Lower Tier Local Authorities Code,Lower Tier Local Authorities,"
+        "Sex (2 categories) Code,Sex (2 categories),Age (91 categories) Code,"
+        "Age (91 categories),Observation\n" + "\n".join(rows) + "\n"
+    )
     return path
 
 
 def test_census_negative_count_and_bad_sex(tmp_path):
     with pytest.raises(ImportValidationError) as info:
-        read_census_2021(_ts009(tmp_path, [
-            "E09000001,City,1,Female,0,Aged under 1 year,-4",
-            "E09000001,City,2,Other,1,Aged 1 year,5",
-        ]))
+        read_census_2021(
+            _ts009(
+                tmp_path,
+                [
+                    "E09000001,City,1,Female,0,Aged under 1 year,-4",
+                    "E09000001,City,2,Other,1,Aged 1 year,5",
+                ],
+            )
+        )
     found = {(p["line"], p["column"]) for p in info.value.problems}
     assert found == {(2, "Observation"), (3, "Sex (2 categories)")}
 
@@ -233,9 +273,11 @@ def test_census_duplicate_cell(tmp_path):
 
 def test_census_total_must_match_bands(tmp_path):
     path = tmp_path / "ts007a.csv"
-    path.write_text("date,geography,geography code,Age: Total,Age: Aged 4 years and under,"
-                    "Age: Aged 5 to 9 years,Age: Aged 10 years and over\n"
-                    "2021,A,E01000001,10,3,3,4\n2021,B,E01000002,11,3,3,4\n")
+    path.write_text(
+        "date,geography,geography code,Age: Total,Age: Aged 4 years and under,"
+        "Age: Aged 5 to 9 years,Age: Aged 10 years and over\n"
+        "2021,A,E01000001,10,3,3,4\n2021,B,E01000002,11,3,3,4\n"
+    )
     with pytest.raises(ImportValidationError, match="sum of the age groups") as info:
         read_census_2021(path)
     assert info.value.problems[0]["line"] == 3

@@ -9,28 +9,35 @@ from healthgap.sources._periods import parse_periods
 from healthgap.sources._validate import ImportValidationError, Problems
 
 
-@pytest.mark.parametrize(("text", "label", "start", "years"), [
-    ("2015", "2015", 2015, 1),
-    ("2015 - 17", "2015 - 17", 2015, 3),
-    ("2001-2003", "2001-2003", 2001, 3),
-    ("1999 - 2003", "1999 - 2003", 1999, 5),
-    ("2023/24", "2023/24", 2023, 1),
-    ("2015/16 - 17/18", "2015/16 - 17/18", 2015, 3),
-    ("2015 Q1", "2015 Q1", 2015, 1),
-    ("2019/20 Q3", "2019/20 Q3", 2019, 1),
-    ("Jan 2020", "Jan 2020", 2020, 1),
-    ("2011-01-01/P3Y", "2011 - 13", 2011, 3),
-    ("2019-01-01/P1Y", "2019", 2019, 1),
-    ("2021-04-01/P1Y", "2021/22", 2021, 1),
-    ("1999 - 01", "1999 - 01", 1999, 3),
-    ("2017 - 2015", "2017 - 2015", 2017, -1),
-])
+@pytest.mark.parametrize(
+    ("text", "label", "start", "years"),
+    [
+        ("2015", "2015", 2015, 1),
+        ("2015 - 17", "2015 - 17", 2015, 3),
+        ("2001-2003", "2001-2003", 2001, 3),
+        ("1999 - 2003", "1999 - 2003", 1999, 5),
+        ("2023/24", "2023/24", 2023, 1),
+        ("2015/16 - 17/18", "2015/16 - 17/18", 2015, 3),
+        ("2015 Q1", "2015 Q1", 2015, 1),
+        ("2019/20 Q3", "2019/20 Q3", 2019, 1),
+        ("Jan 2020", "Jan 2020", 2020, 1),
+        ("2011-01-01/P3Y", "2011 - 13", 2011, 3),
+        ("2019-01-01/P1Y", "2019", 2019, 1),
+        ("2021-04-01/P1Y", "2021/22", 2021, 1),
+        ("1999 - 01", "1999 - 01", 1999, 3),
+        ("2017 - 2015", "2017 - 2015", 2017, -1),
+    ],
+)
 def test_parse(text, label, start, years):
     frame = pl.DataFrame({"p": [text], "_line": [2]})
     problems = Problems("f.csv")
     out = parse_periods(frame, "p", problems)
-    assert out.row(0, named=True) == {"p": label, "_line": 2, "period_start": start,
-                                      "period_years": years}
+    assert out.row(0, named=True) == {
+        "p": label,
+        "_line": 2,
+        "period_start": start,
+        "period_years": years,
+    }
     if years < 1:
         with pytest.raises(ImportValidationError):
             problems.raise_if_any()
@@ -45,5 +52,4 @@ def test_unparseable_and_missing_reported_with_lines():
     assert out["period_start"].to_list() == [2020, None, None, 2020]
     with pytest.raises(ImportValidationError) as info:
         problems.raise_if_any()
-    assert [(p["line"], p["value"]) for p in info.value.problems] == [(3, "soon"),
-                                                                      (4, "<missing>")]
+    assert [(p["line"], p["value"]) for p in info.value.problems] == [(3, "soon"), (4, "<missing>")]

@@ -9,13 +9,37 @@ from healthgap.sources import IMPORTERS, ImportValidationError
 from healthgap.sources.tidy import read_tidy
 from healthgap.store.schema import VALUES
 
-MAPPING = {"area_code": "code", "area_name": "name", "period": "year", "value": "rate",
-           "count": "n", "denominator": "pop", "lower95_0cl": "lo", "upper95_0cl": "hi"}
+MAPPING = {
+    "area_code": "code",
+    "area_name": "name",
+    "period": "year",
+    "value": "rate",
+    "count": "n",
+    "denominator": "pop",
+    "lower95_0cl": "lo",
+    "upper95_0cl": "hi",
+}
 GOOD = [
-    {"code": "E09000001", "name": "City", "year": "2021", "rate": "5.5", "n": "11", "pop": "200",
-     "lo": "3", "hi": "9"},
-    {"code": "E09000002", "name": "Barking", "year": "2021", "rate": "6", "n": "12", "pop": "200",
-     "lo": "3", "hi": "9"},
+    {
+        "code": "E09000001",
+        "name": "City",
+        "year": "2021",
+        "rate": "5.5",
+        "n": "11",
+        "pop": "200",
+        "lo": "3",
+        "hi": "9",
+    },
+    {
+        "code": "E09000002",
+        "name": "Barking",
+        "year": "2021",
+        "rate": "6",
+        "n": "12",
+        "pop": "200",
+        "lo": "3",
+        "hi": "9",
+    },
 ]
 
 
@@ -35,14 +59,19 @@ def test_formats(tmp_path, suffix):
         frame.write_csv(path, separator="\t")
     elif suffix == "parquet":
         frame.with_columns(pl.col("rate", "n", "pop", "lo", "hi").cast(pl.Float64)).write_parquet(
-            path)
+            path
+        )
     else:
         wb = openpyxl.Workbook()
         ws = wb.active
         ws.append(list(GOOD[0]))
         for row in GOOD:
-            ws.append([float(v) if v.replace(".", "").isdigit() and k != "year" else v
-                       for k, v in row.items()])
+            ws.append(
+                [
+                    float(v) if v.replace(".", "").isdigit() and k != "year" else v
+                    for k, v in row.items()
+                ]
+            )
         wb.save(path)
     imp = read_tidy(path, MAPPING, indicator_id="demo")
     assert imp.values.schema.equals(VALUES)
@@ -57,12 +86,22 @@ def test_formats(tmp_path, suffix):
 
 def test_constants_and_breakdowns(tmp_path):
     path = _csv(tmp_path, [{"code": "E09000001", "decile": "1", "v": "2.5"}])
-    imp = IMPORTERS["tidy"](path, {"area_code": "code", "category": "decile", "value": "v"},
-                            indicator_id="x", period="2019 - 21", sex="Female", age="<75 yrs",
-                            category_type="IMD 2019 decile")
+    imp = IMPORTERS["tidy"](
+        path,
+        {"area_code": "code", "category": "decile", "value": "v"},
+        indicator_id="x",
+        period="2019 - 21",
+        sex="Female",
+        age="<75 yrs",
+        category_type="IMD 2019 decile",
+    )
     row = imp.values.to_pylist()[0]
     assert (row["period_start"], row["period_years"], row["sex"], row["category"]) == (
-        2019, 3, "Female", "1")
+        2019,
+        3,
+        "Female",
+        "1",
+    )
 
 
 def test_mapping_errors(tmp_path):
@@ -78,14 +117,17 @@ def test_missing_source_column(tmp_path):
         read_tidy(_csv(tmp_path, GOOD), {**MAPPING, "value": "rates"}, indicator_id="x")
 
 
-@pytest.mark.parametrize(("change", "column", "expected"), [
-    ({"rate": "five"}, "rate", "a number"),
-    ({"n": "-1"}, "n", "a count >= 0"),
-    ({"lo": "5.6"}, "lo", "lower limit at or below the value"),
-    ({"hi": "5.4"}, "hi", "upper limit at or above the value"),
-    ({"year": "21"}, "year", "a period"),
-    ({"code": "E9000001"}, "code", "an area code"),
-])
+@pytest.mark.parametrize(
+    ("change", "column", "expected"),
+    [
+        ({"rate": "five"}, "rate", "a number"),
+        ({"n": "-1"}, "n", "a count >= 0"),
+        ({"lo": "5.6"}, "lo", "lower limit at or below the value"),
+        ({"hi": "5.4"}, "hi", "upper limit at or above the value"),
+        ({"year": "21"}, "year", "a period"),
+        ({"code": "E9000001"}, "code", "an area code"),
+    ],
+)
 def test_each_check(tmp_path, change, column, expected):
     rows = [GOOD[0], {**GOOD[1]}, {**GOOD[0], "code": "E09000003", **change}]
     with pytest.raises(ImportValidationError) as info:
@@ -112,11 +154,11 @@ def test_proportion_numerator_above_denominator(tmp_path):
 
 def test_parquet_rows_are_numbered_from_one(tmp_path):
     path = tmp_path / "t.parquet"
-    pl.DataFrame({"code": ["E09000001", "bad"], "year": ["2021", "2021"],
-                  "rate": [1.0, 2.0]}).write_parquet(path)
+    pl.DataFrame(
+        {"code": ["E09000001", "bad"], "year": ["2021", "2021"], "rate": [1.0, 2.0]}
+    ).write_parquet(path)
     with pytest.raises(ImportValidationError) as info:
-        read_tidy(path, {"area_code": "code", "period": "year", "value": "rate"},
-                  indicator_id="x")
+        read_tidy(path, {"area_code": "code", "period": "year", "value": "rate"}, indicator_id="x")
     assert info.value.problems[0]["line"] == 2
 
 

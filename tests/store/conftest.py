@@ -7,17 +7,27 @@ import pytest
 
 from healthgap.store import Store, schema
 
-AREAS = pa.table({
-    "area_code": ["E01000001", "E01000002", "E02000001", "E09000001", "E12000007", "E92000001"],
-    "area_name": ["City of London 001A", "City of London 001B", "City of London 001",
-                  "City of London", "London", "England"],
-    "area_type": ["lsoa", "lsoa", "msoa", "la", "region", "country"],
-})
-HIERARCHY = pa.table({
-    "hierarchy": ["lsoa11-2019"] * 5,
-    "child_code": ["E01000001", "E01000002", "E02000001", "E09000001", "E12000007"],
-    "parent_code": ["E02000001", "E02000001", "E09000001", "E12000007", "E92000001"],
-})
+AREAS = pa.table(
+    {
+        "area_code": ["E01000001", "E01000002", "E02000001", "E09000001", "E12000007", "E92000001"],
+        "area_name": [
+            "City of London 001A",
+            "City of London 001B",
+            "City of London 001",
+            "City of London",
+            "London",
+            "England",
+        ],
+        "area_type": ["lsoa", "lsoa", "msoa", "la", "region", "country"],
+    }
+)
+HIERARCHY = pa.table(
+    {
+        "hierarchy": ["lsoa11-2019"] * 5,
+        "child_code": ["E01000001", "E01000002", "E02000001", "E09000001", "E12000007"],
+        "parent_code": ["E02000001", "E02000001", "E09000001", "E12000007", "E92000001"],
+    }
+)
 
 
 def _make_values(n: int = 3, **overrides) -> pa.Table:

@@ -63,8 +63,9 @@ def test_sigkill_during_add_vintage_leaves_store_unchanged(tmp_path, make_values
         before = (store.vintages(), store.values(before_id), store.areas())
 
     marker = tmp_path / "inserted"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(marker)],
-                             stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), str(marker)], stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 180
     while not marker.exists():
         assert child.poll() is None, child.stderr.read().decode()

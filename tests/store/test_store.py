@@ -47,8 +47,7 @@ def test_add_areas_is_idempotent_and_upserts(store, areas_table, hierarchy_table
 
 def test_parents_walk_up_the_hierarchy(store):
     parents = store.parents("E01000001").to_pylist()
-    assert [p["area_code"] for p in parents] == ["E02000001", "E09000001", "E12000007",
-                                                 "E92000001"]
+    assert [p["area_code"] for p in parents] == ["E02000001", "E09000001", "E12000007", "E92000001"]
     assert [p["level"] for p in parents] == [1, 2, 3, 4]
     assert parents[1]["area_name"] == "City of London"
     assert store.parents("E92000001").num_rows == 0
@@ -61,12 +60,22 @@ def test_unknown_area_is_a_store_error(store):
 
 
 def test_classifications_and_geometry_round_trip(store):
-    classes = pa.table({"classification": ["IMD 2019 decile (national)"] * 2,
-                        "area_code": ["E01000001", "E01000002"], "category": ["9", "10"],
-                        "rank": [9, 10], "score": [8.1, 6.2]})
-    geometry = pa.table({"area_code": ["E01000001"],
-                         "geometry": ['{"type": "Point", "coordinates": [-0.09, 51.52]}'],
-                         "source_crs": ["EPSG:27700"]})
+    classes = pa.table(
+        {
+            "classification": ["IMD 2019 decile (national)"] * 2,
+            "area_code": ["E01000001", "E01000002"],
+            "category": ["9", "10"],
+            "rank": [9, 10],
+            "score": [8.1, 6.2],
+        }
+    )
+    geometry = pa.table(
+        {
+            "area_code": ["E01000001"],
+            "geometry": ['{"type": "Point", "coordinates": [-0.09, 51.52]}'],
+            "source_crs": ["EPSG:27700"],
+        }
+    )
     store.add_areas(None, classifications=classes, geometry=geometry)
     got = store.classifications("IMD 2019 decile (national)")
     assert got.schema == schema.CLASSIFICATIONS
@@ -79,16 +88,26 @@ def test_classifications_and_geometry_round_trip(store):
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        (pa.table({"area_code": ["A", "A"], "area_name": ["a", "b"], "area_type": ["la"] * 2}),
-         r"areas: duplicate keys \(area_code\): A"),
-        (pa.table({"area_code": ["A"], "area_type": ["la"]}),
-         r"required columns \['area_name'\] not found"),
-        (pa.table({"area_code": ["A"], "area_name": ["a"], "area_type": ["la"], "x": [1]}),
-         r"unknown columns \['x'\]"),
-        (pa.table({"area_code": ["A", None], "area_name": ["a", "b"], "area_type": ["la"] * 2}),
-         r"column 'area_code' must not be null: 1 of 2 rows fail \(rows \[1\]\)"),
-        (pa.table({"area_code": [1], "area_name": ["a"], "area_type": ["la"]}),
-         r"column 'area_code' must be string; found int64"),
+        (
+            pa.table({"area_code": ["A", "A"], "area_name": ["a", "b"], "area_type": ["la"] * 2}),
+            r"areas: duplicate keys \(area_code\): A",
+        ),
+        (
+            pa.table({"area_code": ["A"], "area_type": ["la"]}),
+            r"required columns \['area_name'\] not found",
+        ),
+        (
+            pa.table({"area_code": ["A"], "area_name": ["a"], "area_type": ["la"], "x": [1]}),
+            r"unknown columns \['x'\]",
+        ),
+        (
+            pa.table({"area_code": ["A", None], "area_name": ["a", "b"], "area_type": ["la"] * 2}),
+            r"column 'area_code' must not be null: 1 of 2 rows fail \(rows \[1\]\)",
+        ),
+        (
+            pa.table({"area_code": [1], "area_name": ["a"], "area_type": ["la"]}),
+            r"column 'area_code' must be string; found int64",
+        ),
     ],
 )
 def test_add_areas_rejects_bad_tables_and_writes_nothing(store, table, message):
@@ -100,9 +119,16 @@ def test_add_areas_rejects_bad_tables_and_writes_nothing(store, table, message):
 
 
 def test_population_round_trip_and_validation(store):
-    population = pa.table({"area_code": ["E09000001"] * 2, "year": [2021, 2021],
-                           "sex": ["Male", "Female"], "age": ["0-4", "0-4"],
-                           "age_start": [0, 0], "population": [310.0, 290]})
+    population = pa.table(
+        {
+            "area_code": ["E09000001"] * 2,
+            "year": [2021, 2021],
+            "sex": ["Male", "Female"],
+            "age": ["0-4", "0-4"],
+            "age_start": [0, 0],
+            "population": [310.0, 290],
+        }
+    )
     store.add_population(population)
     store.add_population(population)
     got = store.population(sex="Male")
@@ -117,8 +143,13 @@ def test_population_round_trip_and_validation(store):
 
 
 def test_indicators_round_trip_and_upsert(store):
-    meta = IndicatorMeta(id="ind1", name="Under 75 mortality", polarity="low_is_good",
-                         multiplier=100000, disclosure=DisclosureRule(round_to=5))
+    meta = IndicatorMeta(
+        id="ind1",
+        name="Under 75 mortality",
+        polarity="low_is_good",
+        multiplier=100000,
+        disclosure=DisclosureRule(round_to=5),
+    )
     store.add_indicators([meta])
     store.add_indicators([meta])
     assert store.indicators() == [meta]
@@ -135,9 +166,14 @@ def test_add_vintage_records_provenance(store, make_values, tmp_path):
     source_file = tmp_path / "input.csv"
     source_file.write_bytes(b"a,b\n1,2\n")
     meta = IndicatorMeta(id="ind1", name="Indicator one")
-    vid = store.add_vintage(make_values(6), source="engine", inputs=[source_file],
-                            parameters={"years": [2015, 2016]}, indicators=[meta],
-                            label="first run")
+    vid = store.add_vintage(
+        make_values(6),
+        source="engine",
+        inputs=[source_file],
+        parameters={"years": [2015, 2016]},
+        indicators=[meta],
+        label="first run",
+    )
     assert len(vid) == 16
     record = store.vintages().to_pylist()
     assert len(record) == 1
@@ -147,12 +183,13 @@ def test_add_vintage_records_provenance(store, make_values, tmp_path):
     assert record[0]["code_version"] == __version__
     assert record[0]["n_values"] == 6
     assert json.loads(record[0]["parameters"]) == {"years": [2015, 2016]}
-    assert json.loads(record[0]["inputs"]) == [{
-        "name": "input.csv", "size": 8,
-        "sha256": hashlib.sha256(b"a,b\n1,2\n").hexdigest()}]
+    assert json.loads(record[0]["inputs"]) == [
+        {"name": "input.csv", "size": 8, "sha256": hashlib.sha256(b"a,b\n1,2\n").hexdigest()}
+    ]
     assert store.indicator("ind1") == meta
-    assert store.values(vid).equals(make_values(6).sort_by(
-        [(k, "ascending") for k in schema.VALUE_KEYS]))
+    assert store.values(vid).equals(
+        make_values(6).sort_by([(k, "ascending") for k in schema.VALUE_KEYS])
+    )
 
 
 def test_same_content_same_id_nothing_added(store, make_values):
@@ -170,8 +207,9 @@ def test_id_depends_on_values_parameters_and_inputs(store, make_values):
     base = store.add_vintage(make_values(3), source="a")
     other_value = store.add_vintage(make_values(3, value=[10.0, 11.0, 12.5]), source="a")
     other_param = store.add_vintage(make_values(3), source="a", parameters={"x": 1})
-    other_input = store.add_vintage(make_values(3), source="a",
-                                    inputs=[InputFile("f.csv", 1, "ab" * 32)])
+    other_input = store.add_vintage(
+        make_values(3), source="a", inputs=[InputFile("f.csv", 1, "ab" * 32)]
+    )
     assert len({base, other_value, other_param, other_input}) == 4
     assert store.vintages().num_rows == 4
 
@@ -184,8 +222,7 @@ def test_values_accepts_polars_and_pandas(store, make_values, constructor):
 
 def test_integer_counts_are_accepted_and_missing_optional_columns_are_null(store, make_values):
     table = make_values(3).drop_columns(["value_note", "lower99_8cl", "upper99_8cl"])
-    table = table.set_column(table.schema.get_field_index("count"), "count",
-                             pa.array([20, 21, 22]))
+    table = table.set_column(table.schema.get_field_index("count"), "count", pa.array([20, 21, 22]))
     vid = store.add_vintage(table, source="t")
     got = store.values(vid)
     assert got["count"].to_pylist() == [20.0, 21.0, 22.0]
@@ -197,35 +234,45 @@ def test_integer_counts_are_accepted_and_missing_optional_columns_are_null(store
     [
         ({"count": [20.0, -3.0, 22.0]}, r"row 1: column 'count' must be >= 0; found count=-3.0"),
         ({"denominator": [-1.0, 2.0, 3.0]}, r"row 0: column 'denominator' must be >= 0"),
-        ({"value": [10.0, float("nan"), 12.0]},
-         r"row 1: column 'value' must be a finite number or null"),
-        ({"lower95_0cl": [8.0, 11.5, 10.0]},
-         r"row 1: columns \['lower95_0cl', 'value'\] limits must bracket the value .*"
-         r"found lower95_0cl=11.5, value=11.0"),
-        ({"upper99_8cl": [13.0, 10.0, 15.0]},
-         r"row 1: columns \['value', 'upper99_8cl'\] limits must bracket"),
-        ({"area_code": ["E01000001", "E0XXXXXXX", "E09000001"]},
-         r"row 1: area_code 'E0XXXXXXX' is not in the store's areas \(1 row\)"),
-        ({"area_code": ["E01000001"] * 3, "period": ["2015", "2015", "2016"]},
-         r"rows \[0, 1\]: duplicate key \(indicator_id='ind1', area_code='E01000001', "
-         r"period='2015'"),
+        (
+            {"value": [10.0, float("nan"), 12.0]},
+            r"row 1: column 'value' must be a finite number or null",
+        ),
+        (
+            {"lower95_0cl": [8.0, 11.5, 10.0]},
+            r"row 1: columns \['lower95_0cl', 'value'\] limits must bracket the value .*"
+            r"found lower95_0cl=11.5, value=11.0",
+        ),
+        (
+            {"upper99_8cl": [13.0, 10.0, 15.0]},
+            r"row 1: columns \['value', 'upper99_8cl'\] limits must bracket",
+        ),
+        (
+            {"area_code": ["E01000001", "E0XXXXXXX", "E09000001"]},
+            r"row 1: area_code 'E0XXXXXXX' is not in the store's areas \(1 row\)",
+        ),
+        (
+            {"area_code": ["E01000001"] * 3, "period": ["2015", "2015", "2016"]},
+            r"rows \[0, 1\]: duplicate key \(indicator_id='ind1', area_code='E01000001', "
+            r"period='2015'",
+        ),
         ({"period_years": [1, 0, 1]}, r"row 1: column 'period_years' must be >= 1"),
     ],
 )
-def test_add_vintage_rejects_bad_values_and_writes_nothing(store, make_values, overrides,
-                                                           message):
+def test_add_vintage_rejects_bad_values_and_writes_nothing(store, make_values, overrides, message):
     with pytest.raises(InputError, match=message):
-        store.add_vintage(make_values(3, **overrides), source="t",
-                          indicators=[IndicatorMeta(id="ind1", name="x")])
+        store.add_vintage(
+            make_values(3, **overrides), source="t", indicators=[IndicatorMeta(id="ind1", name="x")]
+        )
     assert store.vintages().num_rows == 0
     assert store.indicators() == []
 
 
 def test_error_lists_first_20_problems_and_the_total(store, make_values):
     n = 30
-    table = make_values(n, area_code=["E01000001"] * n,
-                        period=[str(2000 + i) for i in range(n)],
-                        count=[-1.0] * n)
+    table = make_values(
+        n, area_code=["E01000001"] * n, period=[str(2000 + i) for i in range(n)], count=[-1.0] * n
+    )
     with pytest.raises(InputError) as info:
         store.add_vintage(table, source="t")
     text = str(info.value)
@@ -264,8 +311,9 @@ def test_resolve_errors(tmp_path, make_values):
         with pytest.raises(StoreError, match="has no vintages yet"):
             store.values()
         vid = store.add_vintage(make_values(3), source="t")
-        with pytest.raises(StoreError, match=f"vintage 'ffffffff' not found; most recent: "
-                                             f"\\['{vid}'\\]"):
+        with pytest.raises(
+            StoreError, match=f"vintage 'ffffffff' not found; most recent: \\['{vid}'\\]"
+        ):
             store.values("ffffffff")
         with pytest.raises(StoreError, match="too short"):
             store.resolve("ab")
@@ -273,8 +321,12 @@ def test_resolve_errors(tmp_path, make_values):
 
 def test_diff_reports_added_removed_and_revised(store, make_values):
     old = store.add_vintage(make_values(3), source="t")
-    new_values = make_values(3, value=[10.0, 11.5, 12.0], value_note=[None, None, "note"],
-                             area_code=["E01000001", "E01000002", "E02000001"])
+    new_values = make_values(
+        3,
+        value=[10.0, 11.5, 12.0],
+        value_note=[None, None, "note"],
+        area_code=["E01000001", "E01000002", "E02000001"],
+    )
     new = store.add_vintage(new_values, source="t")
     diff = store.diff(old, new).to_pylist()
     by_area = {row["area_code"]: row for row in diff}
@@ -294,8 +346,7 @@ def test_diff_reports_added_removed_and_revised(store, make_values):
 def test_load_writes_everything_or_nothing(store, make_values):
     good = Imported(
         source="fingertips",
-        areas=pa.table({"area_code": ["E02000002"], "area_name": ["new"],
-                        "area_type": ["msoa"]}),
+        areas=pa.table({"area_code": ["E02000002"], "area_name": ["new"], "area_type": ["msoa"]}),
         indicators=[IndicatorMeta(id="ind1", name="one")],
         values=make_values(3, area_code=["E01000001", "E02000002", "E09000001"]),
     )
@@ -307,10 +358,17 @@ def test_load_writes_everything_or_nothing(store, make_values):
 
     bad = Imported(
         source="fingertips",
-        areas=pa.table({"area_code": ["E02000003"], "area_name": ["newer"],
-                        "area_type": ["msoa"]}),
-        population=pa.table({"area_code": ["E02000003"], "year": [2021], "sex": ["Male"],
-                             "age": ["0-4"], "age_start": [0], "population": [10.0]}),
+        areas=pa.table({"area_code": ["E02000003"], "area_name": ["newer"], "area_type": ["msoa"]}),
+        population=pa.table(
+            {
+                "area_code": ["E02000003"],
+                "year": [2021],
+                "sex": ["Male"],
+                "age": ["0-4"],
+                "age_start": [0],
+                "population": [10.0],
+            }
+        ),
         indicators=[IndicatorMeta(id="ind2", name="two")],
         values=make_values(3, count=[1.0, -1.0, 2.0]),
     )
@@ -341,21 +399,24 @@ def test_validation_is_vectorised_on_large_tables(store):
     # 200,000 rows with one bad count at the end: found, and reported by position
     n = 200_000
     rng = np.random.default_rng(4)
-    table = pa.table({
-        "indicator_id": pa.array(["big"] * n),
-        "area_code": pa.array(np.array(["E01000001", "E01000002"])[np.arange(n) % 2]),
-        "period": pa.array((np.arange(n) // 2).astype(str)),
-        "period_start": pa.array(np.full(n, 2020, np.int32)),
-        "period_years": pa.array(np.ones(n, np.int16)),
-        "sex": ["Persons"] * n, "age": ["All ages"] * n,
-        "category_type": [""] * n, "category": [""] * n,
-        "value": rng.random(n),
-        "count": np.append(np.ones(n - 1), -2.0),
-    })
+    table = pa.table(
+        {
+            "indicator_id": pa.array(["big"] * n),
+            "area_code": pa.array(np.array(["E01000001", "E01000002"])[np.arange(n) % 2]),
+            "period": pa.array((np.arange(n) // 2).astype(str)),
+            "period_start": pa.array(np.full(n, 2020, np.int32)),
+            "period_years": pa.array(np.ones(n, np.int16)),
+            "sex": ["Persons"] * n,
+            "age": ["All ages"] * n,
+            "category_type": [""] * n,
+            "category": [""] * n,
+            "value": rng.random(n),
+            "count": np.append(np.ones(n - 1), -2.0),
+        }
+    )
     with pytest.raises(InputError, match=rf"1 problem in {n:,} rows .*row {n - 1}: column"):
         store.add_vintage(table, source="t")
-    ok = table.set_column(table.schema.get_field_index("count"), "count",
-                          pc.abs(table["count"]))
+    ok = table.set_column(table.schema.get_field_index("count"), "count", pc.abs(table["count"]))
     vid = store.add_vintage(ok, source="t")
     assert store.vintage(vid)["n_values"] == n
 

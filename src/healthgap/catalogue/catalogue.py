@@ -75,59 +75,89 @@ class Catalogue(BaseModel):
 def _check_against_geography(ind: Indicator, geo: Geography) -> None:
     for level in ind.geographies:
         if level not in geo.level_names:
-            raise ValueError(f"indicator {ind.id!r}: geographies: {level!r} is not a level of "
-                             f"the catalogue's geography; allowed: {list(geo.level_names)}")
+            raise ValueError(
+                f"indicator {ind.id!r}: geographies: {level!r} is not a level of "
+                f"the catalogue's geography; allowed: {list(geo.level_names)}"
+            )
     if ind.decomposition is not None:
         unknown = sorted(set(ind.decomposition.by_level) - set(ind.geographies))
         if unknown:
-            raise ValueError(f"indicator {ind.id!r}: decomposition.by_level: {unknown} are "
-                             f"not geographies of the indicator {list(ind.geographies)}")
+            raise ValueError(
+                f"indicator {ind.id!r}: decomposition.by_level: {unknown} are "
+                f"not geographies of the indicator {list(ind.geographies)}"
+            )
     if ind.exposure is not None and ind.exposure.level not in geo.levels:
-        raise ValueError(f"indicator {ind.id!r}: exposure.level: {ind.exposure.level!r} is not "
-                         f"a level of the lookup; allowed: {list(geo.levels)}")
+        raise ValueError(
+            f"indicator {ind.id!r}: exposure.level: {ind.exposure.level!r} is not "
+            f"a level of the lookup; allowed: {list(geo.levels)}"
+        )
     if ind.reference is not None and ind.reference not in ind.geographies:
-        raise ValueError(f"indicator {ind.id!r}: reference: {ind.reference!r} must be one of "
-                         f"its geographies {list(ind.geographies)}")
+        raise ValueError(
+            f"indicator {ind.id!r}: reference: {ind.reference!r} must be one of "
+            f"its geographies {list(ind.geographies)}"
+        )
     for name in ind.breakdowns:
         if name not in geo.breakdowns:
-            raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r} is not defined in "
-                             f"geography.breakdowns; allowed: {sorted(geo.breakdowns)}")
+            raise ValueError(
+                f"indicator {ind.id!r}: breakdowns: {name!r} is not defined in "
+                f"geography.breakdowns; allowed: {sorted(geo.breakdowns)}"
+            )
         spec = geo.breakdowns[name]
         if spec.source != "age":
             continue
-        if ind.method in ("life_expectancy", "healthy_life_expectancy", "ratio", "inequality",
-                          "attributable_fraction", "decompose_gap"):
-            raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, which "
-                             f"method {ind.method!r} cannot be broken down by")
+        if ind.method in (
+            "life_expectancy",
+            "healthy_life_expectancy",
+            "ratio",
+            "inequality",
+            "attributable_fraction",
+            "decompose_gap",
+        ):
+            raise ValueError(
+                f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, which "
+                f"method {ind.method!r} cannot be broken down by"
+            )
         if ind.method in ("dsr", "israte", "isratio") and not spec.aligned(5):
-            raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r}: method "
-                             f"{ind.method!r} standardises over five-year bands, so each age "
-                             f"group must run from a multiple of 5 to one below a multiple "
-                             f"of 5; got {dict(spec.bands)}")
+            raise ValueError(
+                f"indicator {ind.id!r}: breakdowns: {name!r}: method "
+                f"{ind.method!r} standardises over five-year bands, so each age "
+                f"group must run from a multiple of 5 to one below a multiple "
+                f"of 5; got {dict(spec.bands)}"
+            )
         parts = [ind.numerator, ind.denominator]
         if any(part is not None and part.age is None for part in parts):
-            raise ValueError(f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, so "
-                             "numerator and denominator need an age column")
+            raise ValueError(
+                f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, so "
+                "numerator and denominator need an age column"
+            )
 
 
 def _check_sources(ind: Indicator, indicators: Sequence[Indicator]) -> None:
     """Check that the indicators a ratio or summary is computed from exist, from records."""
     by_id = {other.id: other for other in indicators}
-    fields = ([("ratio.numerator", ind.ratio.numerator),
-               ("ratio.denominator", ind.ratio.denominator)] if ind.ratio is not None else [])
+    fields = (
+        [("ratio.numerator", ind.ratio.numerator), ("ratio.denominator", ind.ratio.denominator)]
+        if ind.ratio is not None
+        else []
+    )
     if ind.summary is not None:
         fields.append(("summary.of", ind.summary.of))
     for field, ref in fields:
         if ref not in by_id:
-            raise ValueError(f"indicator {ind.id!r}: {field}: {ref!r} is not an "
-                             f"indicator of the catalogue")
+            raise ValueError(
+                f"indicator {ind.id!r}: {field}: {ref!r} is not an indicator of the catalogue"
+            )
         if by_id[ref].ratio is not None or by_id[ref].summary is not None:
-            raise ValueError(f"indicator {ind.id!r}: {field}: {ref!r} is itself a "
-                             f"{by_id[ref].method}; a {ind.method} is computed from "
-                             "indicators computed from records")
+            raise ValueError(
+                f"indicator {ind.id!r}: {field}: {ref!r} is itself a "
+                f"{by_id[ref].method}; a {ind.method} is computed from "
+                "indicators computed from records"
+            )
     if ind.summary is not None and ind.summary.breakdown not in by_id[ind.summary.of].breakdowns:
-        raise ValueError(f"indicator {ind.id!r}: summary.breakdown: {ind.summary.breakdown!r} "
-                         f"is not a breakdown of {ind.summary.of!r}")
+        raise ValueError(
+            f"indicator {ind.id!r}: summary.breakdown: {ind.summary.breakdown!r} "
+            f"is not a breakdown of {ind.summary.of!r}"
+        )
 
 
 def _location(loc: Sequence[Any], data: Any) -> str:
@@ -171,15 +201,19 @@ def _read(path: Path) -> Any:
 def _parse_file(path: Path, data: Any) -> tuple[dict[str, Any] | None, list[Indicator]]:
     """Return a file's geography mapping (unvalidated here) and its indicators."""
     if not isinstance(data, dict):
-        raise InputError(f"catalogue file {path}: expected a mapping with 'indicators' "
-                         f"(and optionally 'geography') or one indicator with 'id'")
+        raise InputError(
+            f"catalogue file {path}: expected a mapping with 'indicators' "
+            f"(and optionally 'geography') or one indicator with 'id'"
+        )
     if "id" in data:
         body: dict[str, Any] = {"indicators": [data]}
     else:
         unknown = sorted(set(data) - {"geography", "indicators"})
         if unknown:
-            raise InputError(f"catalogue file {path}: unknown top-level fields {unknown}; "
-                             "allowed: ['geography', 'indicators'] or one indicator with 'id'")
+            raise InputError(
+                f"catalogue file {path}: unknown top-level fields {unknown}; "
+                "allowed: ['geography', 'indicators'] or one indicator with 'id'"
+            )
         body = data
     items = body.get("indicators") or []
     if not isinstance(items, list):
@@ -252,8 +286,10 @@ def load_catalogue(path: str | Path) -> Catalogue:
         geo, found = _parse_file(file, _read(file))
         if geo is not None:
             if geography is not None:
-                raise InputError(f"catalogue file {file}: field geography: defined again "
-                                 f"(already in {geography[0]}); define it once")
+                raise InputError(
+                    f"catalogue file {file}: field geography: defined again "
+                    f"(already in {geography[0]}); define it once"
+                )
             geography = (file, geo)
         indicators.extend((file, ind) for ind in found)
 
@@ -268,8 +304,10 @@ def load_catalogue(path: str | Path) -> Catalogue:
     seen: dict[str, Path] = {}
     for file, ind in indicators:
         if ind.id in seen:
-            raise InputError(f"catalogue file {file}: field id: indicator {ind.id!r} is already "
-                             f"defined in {seen[ind.id]}; ids must be unique")
+            raise InputError(
+                f"catalogue file {file}: field id: indicator {ind.id!r} is already "
+                f"defined in {seen[ind.id]}; ids must be unique"
+            )
         seen[ind.id] = file
         try:
             _check_against_geography(ind, geo_model)

@@ -46,20 +46,57 @@ __all__ = [
 
 #: Methods the engine can run on aggregated counts (names of ``healthgap.methods`` functions,
 #: and ``ratio``: one indicator's values as a percentage of another's).
-METHODS = ("proportion", "rate", "mean", "dsr", "israte", "isratio", "life_expectancy",
-           "healthy_life_expectancy", "decompose_gap", "attributable_fraction", "ratio",
-           "inequality")
+METHODS = (
+    "proportion",
+    "rate",
+    "mean",
+    "dsr",
+    "israte",
+    "isratio",
+    "life_expectancy",
+    "healthy_life_expectancy",
+    "decompose_gap",
+    "attributable_fraction",
+    "ratio",
+    "inequality",
+)
 #: Methods computed from other indicators' values, not from records.
 FROM_VALUES = ("ratio", "inequality")
 #: Methods computed from numerator and denominator counts by age band.
-AGE_BANDED = ("dsr", "israte", "isratio", "life_expectancy", "healthy_life_expectancy",
-              "decompose_gap")
+AGE_BANDED = (
+    "dsr",
+    "israte",
+    "isratio",
+    "life_expectancy",
+    "healthy_life_expectancy",
+    "decompose_gap",
+)
 #: WHO HEAT measures (:func:`healthgap.methods.inequality_measures`) an indicator may ask for.
-HEAT_MEASURES = ("d", "r", "aci", "rci", "bgv", "bgsd", "cov", "mdmu", "mdmw", "mdbu", "mdbw",
-                 "mdru", "mdrw", "idisu", "idisw", "ti", "mld", "par", "paf")
+HEAT_MEASURES = (
+    "d",
+    "r",
+    "aci",
+    "rci",
+    "bgv",
+    "bgsd",
+    "cov",
+    "mdmu",
+    "mdmw",
+    "mdbu",
+    "mdbw",
+    "mdru",
+    "mdrw",
+    "idisu",
+    "idisw",
+    "ti",
+    "mld",
+    "par",
+    "paf",
+)
 
-Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "is null",
-                   "not null"]
+Operator = Literal[
+    "==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "is null", "not null"
+]
 
 _ICD10_CODE = r"[A-Z][0-9]{2}(?:\.?[0-9]{1,2})?"
 _ICD10_ITEM = re.compile(rf"^({_ICD10_CODE})(?:\s*-\s*({_ICD10_CODE}))?$")
@@ -127,7 +164,8 @@ class Filter(_Model):
     icd10: str | None = Field(None, description="codes and ranges, e.g. 'X60-X84, Y10-Y34'")
     icd10_column: str = "icd10"
     age: tuple[int, int | None] | None = Field(
-        None, description="inclusive [min, max] in years; max null = no upper bound")
+        None, description="inclusive [min, max] in years; max null = no upper bound"
+    )
     sex: Literal["Male", "Female"] | None = None
     where: tuple[Condition, ...] = ()
 
@@ -156,7 +194,8 @@ class _TableRef(_Model):
     area: str = Field("lsoa_code", description="column with the small-area code")
     year: str = Field("year", description="column giving the period")
     year_from: YearFrom = Field(
-        "year", description="year: integer start year; date: a date column; label: '2021/22'")
+        "year", description="year: integer start year; date: a date column; label: '2021/22'"
+    )
     sex: str | None = Field("sex", description="column with 'Male'/'Female' (null: none)")
     age: str | None = Field("age", description="column with age in whole years (null: none)")
     filter: Filter = Field(default_factory=Filter)
@@ -181,9 +220,11 @@ class Numerator(_TableRef):
     count: Literal["events", "people"] = "events"
     person_id: str | None = Field(None, description="person column, when counting people")
     value: str | None = Field(
-        None, description="column summed instead of counting records (aggregate tables, e.g. "
+        None,
+        description="column summed instead of counting records (aggregate tables, e.g. "
         "notifications by borough); only with count: events; for method mean, the column "
-        "whose mean is taken")
+        "whose mean is taken",
+    )
 
     @model_validator(mode="after")
     def _people_need_id(self) -> Numerator:
@@ -222,7 +263,8 @@ class Breakdown(_Model):
     category_type: str = Field(description="label stored in VALUES.category_type")
     labels: dict[str, str] = Field(default_factory=dict, description="category -> label")
     bands: dict[str, tuple[int, int | None]] = Field(
-        default_factory=dict, description="source age: group label -> [min, max] years")
+        default_factory=dict, description="source age: group label -> [min, max] years"
+    )
 
     @model_validator(mode="after")
     def _source_fields(self) -> Breakdown:
@@ -235,8 +277,10 @@ class Breakdown(_Model):
                     raise ValueError(f"age bands overlap: [{lo}, {hi}] and one from {nxt}")
             for label, (lo, hi) in self.bands.items():
                 if lo < 0 or (hi is not None and hi < lo):
-                    raise ValueError(f"age band {label!r} must be [min, max] with "
-                                     f"0 <= min <= max; got [{lo}, {hi}]")
+                    raise ValueError(
+                        f"age band {label!r} must be [min, max] with "
+                        f"0 <= min <= max; got [{lo}, {hi}]"
+                    )
         elif not self.column:
             raise ValueError(f"source: {self.source} needs column")
         elif self.bands:
@@ -248,8 +292,10 @@ class Breakdown(_Model):
 
         Then its standardisation bands lie inside it.
         """
-        return all(lo % step == 0 and (hi is None or (hi + 1) % step == 0)
-                   for lo, hi in self.bands.values())
+        return all(
+            lo % step == 0 and (hi is None or (hi + 1) % step == 0)
+            for lo, hi in self.bands.values()
+        )
 
 
 class Inequality(_Model):
@@ -310,9 +356,14 @@ class Summary(_Model):
 
     def inequality(self) -> Inequality:
         """Return the summary as an :class:`Inequality` of the summarised indicator."""
-        return Inequality(breakdown=self.breakdown, measures=(self.measure,),
-                          ordered=self.ordered, reference=self.reference,
-                          repetitions=self.repetitions, seed=self.seed)
+        return Inequality(
+            breakdown=self.breakdown,
+            measures=(self.measure,),
+            ordered=self.ordered,
+            reference=self.reference,
+            repetitions=self.repetitions,
+            seed=self.seed,
+        )
 
 
 class Prevalence(_Model):
@@ -342,8 +393,10 @@ class Groups(_Model):
     def _apart(self) -> Groups:
         both = set(self.reference) & set(self.comparison)
         if not self.reference or not self.comparison or both:
-            raise ValueError("reference and comparison need categories, none in both; got "
-                             f"{list(self.reference)} and {list(self.comparison)}")
+            raise ValueError(
+                "reference and comparison need categories, none in both; got "
+                f"{list(self.reference)} and {list(self.comparison)}"
+            )
         return self
 
 
@@ -409,9 +462,11 @@ class Geography(_Model):
     area: str = Field("lsoa_code", description="small-area code column in the lookup")
     levels: dict[str, str] = Field(
         default_factory=lambda: {"lsoa": "lsoa_code"},
-        description="level name -> lookup column holding that level's area code")
+        description="level name -> lookup column holding that level's area code",
+    )
     national: dict[str, str] = Field(
-        default_factory=dict, description="level name -> one code covering every area")
+        default_factory=dict, description="level name -> one code covering every area"
+    )
     breakdowns: dict[str, Breakdown] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -442,36 +497,50 @@ class Indicator(IndicatorMeta):
     periods: Periods = Field(default_factory=Periods)
     inequality: tuple[Inequality, ...] = ()
     reference: str | None = Field(
-        None, description="geography level whose age-specific rates are the ISR reference")
+        None, description="geography level whose age-specific rates are the ISR reference"
+    )
 
     @model_validator(mode="after")
     def _method_runs(self) -> Indicator:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {list(METHODS)}; got {self.method!r}")
         if (self.method == "ratio") != (self.ratio is not None):
-            raise ValueError("method 'ratio' needs ratio (numerator and denominator ids), and "
-                             "ratio is only for method 'ratio'")
+            raise ValueError(
+                "method 'ratio' needs ratio (numerator and denominator ids), and "
+                "ratio is only for method 'ratio'"
+            )
         if (self.method == "healthy_life_expectancy") != (self.prevalence is not None):
-            raise ValueError("method 'healthy_life_expectancy' needs prevalence (numerator and "
-                             "denominator of the proportion in good health), and prevalence "
-                             "is only for that method")
+            raise ValueError(
+                "method 'healthy_life_expectancy' needs prevalence (numerator and "
+                "denominator of the proportion in good health), and prevalence "
+                "is only for that method"
+            )
         if (self.method == "decompose_gap") != (self.decomposition is not None):
-            raise ValueError("method 'decompose_gap' needs decomposition (breakdown, "
-                             "reference, comparison), and decomposition is only for it")
-        if self.decomposition is not None and self.decomposition.breakdown not in (
-                self.breakdowns):
-            raise ValueError(f"decomposition.breakdown {self.decomposition.breakdown!r} is "
-                             f"not one of breakdowns {list(self.breakdowns)}")
+            raise ValueError(
+                "method 'decompose_gap' needs decomposition (breakdown, "
+                "reference, comparison), and decomposition is only for it"
+            )
+        if self.decomposition is not None and self.decomposition.breakdown not in (self.breakdowns):
+            raise ValueError(
+                f"decomposition.breakdown {self.decomposition.breakdown!r} is "
+                f"not one of breakdowns {list(self.breakdowns)}"
+            )
         if (self.method == "attributable_fraction") != (self.exposure is not None):
-            raise ValueError("method 'attributable_fraction' needs exposure (table, value, "
-                             "level, relative_risk), and exposure is only for that method")
+            raise ValueError(
+                "method 'attributable_fraction' needs exposure (table, value, "
+                "level, relative_risk), and exposure is only for that method"
+            )
         if (self.method == "inequality") != (self.summary is not None):
-            raise ValueError("method 'inequality' needs summary (of, breakdown, measure), and "
-                             "summary is only for that method")
+            raise ValueError(
+                "method 'inequality' needs summary (of, breakdown, measure), and "
+                "summary is only for that method"
+            )
         if self.method in FROM_VALUES:
             if self.numerator is not None or self.denominator is not None:
-                raise ValueError(f"method {self.method!r} takes no numerator or denominator "
-                                 "tables: it is computed from other indicators' values")
+                raise ValueError(
+                    f"method {self.method!r} takes no numerator or denominator "
+                    "tables: it is computed from other indicators' values"
+                )
             return self
         if self.numerator is None:
             raise ValueError(f"method {self.method!r} needs a numerator")
@@ -490,12 +559,15 @@ class Indicator(IndicatorMeta):
                 parts += [self.prevalence.numerator, self.prevalence.denominator]
             for part in parts:
                 if part is not None and part.age is None:
-                    raise ValueError(f"method {self.method!r} needs an age column in "
-                                     f"table {part.table!r}")
+                    raise ValueError(
+                        f"method {self.method!r} needs an age column in table {part.table!r}"
+                    )
         for item in self.inequality:
             if item.breakdown not in self.breakdowns:
-                raise ValueError(f"inequality breakdown {item.breakdown!r} is not one of "
-                                 f"breakdowns {list(self.breakdowns)}")
+                raise ValueError(
+                    f"inequality breakdown {item.breakdown!r} is not one of "
+                    f"breakdowns {list(self.breakdowns)}"
+                )
         return self
 
     def meta(self) -> IndicatorMeta:

@@ -45,8 +45,11 @@ class IndicatorMeta(BaseModel):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     name: str
     definition: str = ""
-    gap: str = Field("", description="the inequality gap monitored: populations compared, "
-                     "and by which measure (e.g. most vs least deprived decile, difference)")
+    gap: str = Field(
+        "",
+        description="the inequality gap monitored: populations compared, "
+        "and by which measure (e.g. most vs least deprived decile, difference)",
+    )
     rationale: str = ""
     data_source: str = ""
     numerator_definition: str = ""

@@ -58,8 +58,9 @@ def polarity(frame: nw.DataFrame[Any], value: str | None) -> np.ndarray:
     return np.where(missing, UNSET, codes).astype(np.int8)
 
 
-def number_or_column(frame: nw.DataFrame[Any], name: str, value: Any,
-                     *, required: bool = True) -> np.ndarray | None:
+def number_or_column(
+    frame: nw.DataFrame[Any], name: str, value: Any, *, required: bool = True
+) -> np.ndarray | None:
     """A per-row float array from a number (broadcast) or a numeric column name."""
     if value is None:
         if required:
@@ -95,12 +96,10 @@ def keys(frame: nw.DataFrame[Any], group_by: str | Sequence[str] | None) -> tupl
     return names
 
 
-def limits_in_order(lower: np.ndarray, upper: np.ndarray, lower_name: str,
-                    upper_name: str) -> None:
+def limits_in_order(lower: np.ndarray, upper: np.ndarray, lower_name: str, upper_name: str) -> None:
     """Raise when a lower limit exceeds its upper limit (the data must be mended)."""
     bad = lower > upper
     if bad.any():
         raise InputError(
-            f"column '{lower_name}' must be <= column '{upper_name}': "
-            + _checks.where(bad, lower)
+            f"column '{lower_name}' must be <= column '{upper_name}': " + _checks.where(bad, lower)
         )

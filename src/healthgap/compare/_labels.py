@@ -22,25 +22,47 @@ CANNOT = "Cannot be calculated"
 NO_CHANGE = "No significant change"
 
 #: polarity code -> (label when above the benchmark, label when below); codes in _inputs
-ABOVE_BELOW = {1: ("Better", "Worse"), -1: ("Worse", "Better"), 0: ("Higher", "Lower"),
-               -9: ("Higher", "Lower")}
+ABOVE_BELOW = {
+    1: ("Better", "Worse"),
+    -1: ("Worse", "Better"),
+    0: ("Higher", "Lower"),
+    -9: ("Higher", "Lower"),
+}
 
 #: Fingertips' export labels for quintile 1..5 (1 = lowest values); the same whatever the
 #: polarity ("comparator method overrides polarity if quintiles").
-QUINTILES = ("Lowest quintile", "2nd lowest quintile", "Middle quintile",
-             "2nd highest quintile", "Highest quintile")
+QUINTILES = (
+    "Lowest quintile",
+    "2nd lowest quintile",
+    "Middle quintile",
+    "2nd highest quintile",
+    "Highest quintile",
+)
 #: quintile labels when a polarity is given, for quintile 1..5 of the *judged* order
 #: (1 = best)
-QUINTILES_JUDGED = ("Best quintile", "2nd best quintile", "Middle quintile",
-                    "2nd worst quintile", "Worst quintile")
+QUINTILES_JUDGED = (
+    "Best quintile",
+    "2nd best quintile",
+    "Middle quintile",
+    "2nd worst quintile",
+    "Worst quintile",
+)
 
-TRENDS = ("Increasing and getting better", "Increasing and getting worse",
-          "Decreasing and getting better", "Decreasing and getting worse",
-          "Increasing", "Decreasing", NO_CHANGE, CANNOT)
+TRENDS = (
+    "Increasing and getting better",
+    "Increasing and getting worse",
+    "Decreasing and getting better",
+    "Decreasing and getting worse",
+    "Increasing",
+    "Decreasing",
+    NO_CHANGE,
+    CANNOT,
+)
 
 
-def column(frame: nw.DataFrame[Any], name: str, codes: np.ndarray,
-           words: Sequence[str | None]) -> nw.Series[Any]:
+def column(
+    frame: nw.DataFrame[Any], name: str, codes: np.ndarray, words: Sequence[str | None]
+) -> nw.Series[Any]:
     """A text column ``words[code]`` per row; code -1 (or a ``None`` word) gives null."""
     mapping: dict[int, str | None] = dict(enumerate(words))
     mapping[-1] = None
@@ -49,9 +71,12 @@ def column(frame: nw.DataFrame[Any], name: str, codes: np.ndarray,
     return series.replace_strict(mapping, return_dtype=nw.String())
 
 
-def append(frame: nw.DataFrame[Any], numbers: Mapping[str, np.ndarray] | None = None,
-           texts: Mapping[str, tuple[np.ndarray, Sequence[str | None]]] | None = None,
-           integers: Sequence[str] = ()) -> nw.DataFrame[Any]:
+def append(
+    frame: nw.DataFrame[Any],
+    numbers: Mapping[str, np.ndarray] | None = None,
+    texts: Mapping[str, tuple[np.ndarray, Sequence[str | None]]] | None = None,
+    integers: Sequence[str] = (),
+) -> nw.DataFrame[Any]:
     """Add float columns (NaN -> null), coded text columns and nullable integer columns.
 
     ``integers`` names columns of ``numbers`` that hold whole numbers or NaN: they become
@@ -65,8 +90,9 @@ def append(frame: nw.DataFrame[Any], numbers: Mapping[str, np.ndarray] | None = 
     if integers:
         out = _nullable_integers(out, integers)
     if texts:
-        out = out.with_columns(column(out, name, codes, words)
-                               for name, (codes, words) in texts.items())
+        out = out.with_columns(
+            column(out, name, codes, words) for name, (codes, words) in texts.items()
+        )
     return out
 
 

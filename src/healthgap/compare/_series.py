@@ -24,9 +24,9 @@ SE_DIVISOR_95 = 3.92
 class Recent(NamedTuple):
     """The last ``k`` rows of each group (row positions, -1 where a group has fewer)."""
 
-    rows: np.ndarray        # (groups, k) int64
-    present: np.ndarray     # (groups, k) bool
-    counts: np.ndarray      # rows per group
+    rows: np.ndarray  # (groups, k) int64
+    present: np.ndarray  # (groups, k) bool
+    counts: np.ndarray  # rows per group
     keys: nw.DataFrame[Any] | None
 
 
@@ -43,8 +43,14 @@ def periods(frame: nw.DataFrame[Any], period: str) -> np.ndarray:
     return p
 
 
-def recent(frame: nw.DataFrame[Any], keys: Sequence[str], period: np.ndarray, k: int,
-           period_name: str, use: np.ndarray | None = None) -> Recent:
+def recent(
+    frame: nw.DataFrame[Any],
+    keys: Sequence[str],
+    period: np.ndarray,
+    k: int,
+    period_name: str,
+    use: np.ndarray | None = None,
+) -> Recent:
     """Gather the last ``k`` rows (by period) of each group; ``use`` masks rows to skip.
 
     One sort by keys and period in the frame's own library numbers the groups (in sorted key
@@ -103,10 +109,10 @@ class Line(NamedTuple):
 
     intercept: np.ndarray
     slope: np.ndarray
-    sw: np.ndarray      # sum of weights
-    tbar: np.ndarray    # weighted mean of t
-    stt: np.ndarray     # sum of w (t - tbar)^2
-    rss: np.ndarray     # weighted residual sum of squares
+    sw: np.ndarray  # sum of weights
+    tbar: np.ndarray  # weighted mean of t
+    stt: np.ndarray  # sum of w (t - tbar)^2
+    rss: np.ndarray  # weighted residual sum of squares
     points: np.ndarray  # points used
 
 

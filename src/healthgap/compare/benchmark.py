@@ -141,8 +141,9 @@ def benchmark(
     _checks.one_of("method", method, METHODS)
     values = _inputs.column_or_none(frame, value)
     codes = _inputs.polarity(frame, polarity)
-    bench, is_benchmark = _benchmark_values(frame, value, benchmark_value, area,
-                                            benchmark_area, group_by)
+    bench, is_benchmark = _benchmark_values(
+        frame, value, benchmark_value, area, benchmark_area, group_by
+    )
 
     reason = np.full(len(frame), -1, dtype=np.int64)
     if method == "ci_overlap":
@@ -155,8 +156,7 @@ def benchmark(
         outside = [(bench < lo) | (bench > hi) for lo, hi in limits]
         above = values > bench
         plural = "s" if len(levels) > 1 else ""
-        described = (f"benchmark value vs {_output.level_label(levels)} "
-                     f"confidence interval{plural}")
+        described = f"benchmark value vs {_output.level_label(levels)} confidence interval{plural}"
         reason[missing] = _NO_LIMITS
     else:
         if lower is not None or upper is not None:
@@ -181,7 +181,8 @@ def benchmark(
     comparison = _comparison_codes(outside, above, codes, compared, len(levels))
     words = (_labels.NOT_COMPARED, "Similar", *_words(len(levels)))
     out = _labels.append(
-        frame, numbers={"benchmark": bench},
+        frame,
+        numbers={"benchmark": bench},
         texts={"comparison": (comparison, words), "reason": (reason, _REASONS)},
     )
     out = out.with_columns(nw.lit(described).alias("comparison_method"))
@@ -193,8 +194,13 @@ def _words(n_levels: int) -> list[str]:
     return [base + s for base in _BASES for s in suffixes]
 
 
-def _comparison_codes(outside: list[np.ndarray], above: np.ndarray, polarity: np.ndarray,
-                      compared: np.ndarray, n_levels: int) -> np.ndarray:
+def _comparison_codes(
+    outside: list[np.ndarray],
+    above: np.ndarray,
+    polarity: np.ndarray,
+    compared: np.ndarray,
+    n_levels: int,
+) -> np.ndarray:
     """Code per row: 0 not compared, 1 similar, then base x level (see :func:`_words`)."""
     significant = outside[0]
     strongest = outside[-1].astype(np.int64) if n_levels > 1 else np.zeros(len(above), np.int64)
@@ -206,9 +212,12 @@ def _comparison_codes(outside: list[np.ndarray], above: np.ndarray, polarity: np
     return np.where(compared, code, 0)
 
 
-def _read_limits(frame: nw.DataFrame[Any], levels: tuple[float, ...],
-                 lower: str | Sequence[str] | None,
-                 upper: str | Sequence[str] | None) -> list[tuple[np.ndarray, np.ndarray]]:
+def _read_limits(
+    frame: nw.DataFrame[Any],
+    levels: tuple[float, ...],
+    lower: str | Sequence[str] | None,
+    upper: str | Sequence[str] | None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     default = _output.limit_names(levels)
     lowers = _frames.as_names(lower) or tuple(lo for lo, _ in default)
     uppers = _frames.as_names(upper) or tuple(hi for _, hi in default)
@@ -226,9 +235,14 @@ def _read_limits(frame: nw.DataFrame[Any], levels: tuple[float, ...],
     return limits
 
 
-def _control_limits(method: str, values: np.ndarray, bench: np.ndarray, n: np.ndarray,
-                    multiplier: float, levels: tuple[float, ...]
-                    ) -> tuple[list[np.ndarray], np.ndarray]:
+def _control_limits(
+    method: str,
+    values: np.ndarray,
+    bench: np.ndarray,
+    n: np.ndarray,
+    multiplier: float,
+    levels: tuple[float, ...],
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Whether each value is outside the benchmark's control limits at each level."""
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "spc_proportion":
@@ -260,9 +274,14 @@ def _poisson_search_limits(expected: np.ndarray, level: float) -> _limits.Limits
     return _limits.Limits(lower, upper)
 
 
-def _benchmark_values(frame: nw.DataFrame[Any], value: str, benchmark_value: Any,
-                      area: str | None, benchmark_area: str | None,
-                      group_by: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def _benchmark_values(
+    frame: nw.DataFrame[Any],
+    value: str,
+    benchmark_value: Any,
+    area: str | None,
+    benchmark_area: str | None,
+    group_by: str | Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
     """Each row's benchmark, and whether the row is the benchmark area's own.
 
     The benchmark is a number, a column, or the value on the benchmark area's row of the
@@ -286,8 +305,11 @@ def _benchmark_values(frame: nw.DataFrame[Any], value: str, benchmark_value: Any
     rows = frame.filter(nw.col(area) == benchmark_area)
     if len(rows) == 0:
         raise InputError(f"benchmark area {benchmark_area!r} has no rows in column '{area}'")
-    duplicated = rows.select(*keys).is_duplicated().to_numpy() if keys else np.array(
-        [len(rows) > 1] * len(rows))
+    duplicated = (
+        rows.select(*keys).is_duplicated().to_numpy()
+        if keys
+        else np.array([len(rows) > 1] * len(rows))
+    )
     if duplicated.any():
         raise InputError(
             f"benchmark area {benchmark_area!r} must have one row per {list(keys) or 'table'}: "
@@ -297,6 +319,10 @@ def _benchmark_values(frame: nw.DataFrame[Any], value: str, benchmark_value: Any
     if not keys:
         return np.full(len(frame), float(_frames.column(rows, value)[0])), is_benchmark
     lookup = rows.select(*keys, nw.col(value).cast(nw.Float64()).alias("__benchmark__"))
-    joined = (frame.select(*keys).with_row_index("__row__")
-              .join(lookup, on=list(keys), how="left").sort("__row__"))
+    joined = (
+        frame.select(*keys)
+        .with_row_index("__row__")
+        .join(lookup, on=list(keys), how="left")
+        .sort("__row__")
+    )
     return _frames.column(joined, "__benchmark__"), is_benchmark

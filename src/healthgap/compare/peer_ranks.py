@@ -128,7 +128,7 @@ def peer_ranks(
 
     n_row = np.where(ranked, n_ranked[ids], 0)
     fifth = np.maximum(1, n_row // 5)
-    cum = np.cumsum(counts, axis=1) / reps                       # (rows, width)
+    cum = np.cumsum(counts, axis=1) / reps  # (rows, width)
     tail = (1 - level) / 2
     rank_lower = 1 + (cum < tail).sum(axis=1)
     rank_upper = 1 + (cum < 1 - tail - 1e-12).sum(axis=1)
@@ -143,10 +143,17 @@ def peer_ranks(
     blank = ~ranked
     out = _labels.append(
         frame,
-        numbers={name: np.where(blank, np.nan, arr.astype(float)) for name, arr in (
-            ("rank", rank), ("n_ranked", n_row), ("rank_lower", rank_lower),
-            ("rank_upper", rank_upper), ("p_top_fifth", p_top),
-            ("p_bottom_fifth", p_bottom))},
+        numbers={
+            name: np.where(blank, np.nan, arr.astype(float))
+            for name, arr in (
+                ("rank", rank),
+                ("n_ranked", n_row),
+                ("rank_lower", rank_lower),
+                ("rank_upper", rank_upper),
+                ("p_top_fifth", p_top),
+                ("p_bottom_fifth", p_bottom),
+            )
+        },
         texts={"reason": (reason, _REASONS)},
         integers=["rank", "n_ranked", "rank_lower", "rank_upper"],
     )
@@ -159,8 +166,7 @@ def _whole(name: str, value: Any, low: int) -> int:
     return int(value)
 
 
-def _peers_only(frame: nw.DataFrame[Any], area: str, peers: Sequence[Any]
-                ) -> nw.DataFrame[Any]:
+def _peers_only(frame: nw.DataFrame[Any], area: str, peers: Sequence[Any]) -> nw.DataFrame[Any]:
     wanted = list(peers)
     if isinstance(peers, str) or not wanted:
         raise InputError(f"argument 'peers' must be a non-empty list of area codes; got {peers!r}")
@@ -171,8 +177,9 @@ def _peers_only(frame: nw.DataFrame[Any], area: str, peers: Sequence[Any]
     return frame.filter(nw.col(area).is_in(wanted))
 
 
-def _one_row_per_area(frame: nw.DataFrame[Any], area: str, keys: tuple[str, ...],
-                      ids: np.ndarray) -> None:
+def _one_row_per_area(
+    frame: nw.DataFrame[Any], area: str, keys: tuple[str, ...], ids: np.ndarray
+) -> None:
     repeated = frame.select(*keys, area).is_duplicated().to_numpy()
     if repeated.any():
         raise InputError(
@@ -181,8 +188,9 @@ def _one_row_per_area(frame: nw.DataFrame[Any], area: str, keys: tuple[str, ...]
         )
 
 
-def _observed_ranks(ids: np.ndarray, score: np.ndarray, ranked: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _observed_ranks(
+    ids: np.ndarray, score: np.ndarray, ranked: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Rank (ties share the better), slot within the group, areas per group, largest group."""
     n_groups = int(ids.max()) + 1 if len(ids) else 0
     rows = np.flatnonzero(ranked)
@@ -202,9 +210,17 @@ def _observed_ranks(ids: np.ndarray, score: np.ndarray, ranked: np.ndarray
     return rank, slot, n_ranked, max(width, 1)
 
 
-def _simulate(ids: np.ndarray, slot: np.ndarray, score: np.ndarray, sd: np.ndarray,
-              ranked: np.ndarray, n_ranked: np.ndarray, width: int, reps: int,
-              seed: int) -> np.ndarray:
+def _simulate(
+    ids: np.ndarray,
+    slot: np.ndarray,
+    score: np.ndarray,
+    sd: np.ndarray,
+    ranked: np.ndarray,
+    n_ranked: np.ndarray,
+    width: int,
+    reps: int,
+    seed: int,
+) -> np.ndarray:
     """Count each row's simulated ranks 1..width over ``reps`` normal draws."""
     n_groups = len(n_ranked)
     mean = np.full((n_groups, width), -np.inf)

@@ -29,8 +29,13 @@ _REASONS = (
 _NO_VALUE, _TOO_FEW, _NO_POLARITY = range(3)
 
 
-def quintiles(data: Any, value: str = "value", *, group_by: str | Sequence[str] = (),
-              polarity: str | None = None) -> Any:
+def quintiles(
+    data: Any,
+    value: str = "value",
+    *,
+    group_by: str | Sequence[str] = (),
+    polarity: str | None = None,
+) -> Any:
     r"""Place each value in a quintile of its group (area type x indicator x period ...).
 
     As Fingertips does, the bounds are the 20th, 40th, 60th and 80th percentiles of the
@@ -109,9 +114,12 @@ def quintiles(data: Any, value: str = "value", *, group_by: str | Sequence[str] 
     label = np.where((codes == _inputs.HIGH) | (codes == _inputs.LOW), 5 + judged_rank, q)
     label = np.where(compared, label, 0)
     words = (_labels.NOT_COMPARED, *_labels.QUINTILES, *_labels.QUINTILES_JUDGED)
-    out = _labels.append(frame, numbers={"quintile": quintile},
-                         texts={"comparison": (label, words), "reason": (reason, _REASONS)},
-                         integers=["quintile"])
+    out = _labels.append(
+        frame,
+        numbers={"quintile": quintile},
+        texts={"comparison": (label, words), "reason": (reason, _REASONS)},
+        integers=["quintile"],
+    )
     return _frames.to_native(out)
 
 
@@ -129,8 +137,11 @@ def _quintile_numbers(values: np.ndarray, ids: np.ndarray, n_groups: int) -> np.
         k = np.floor(h).astype(np.int64)
         d = h - k
         lo = v_sorted[np.clip(starts + k, 0, max(len(v_sorted) - 1, 0))] if len(v) else h
-        hi = v_sorted[np.clip(starts + np.minimum(k + 1, counts - 1), 0,
-                              max(len(v_sorted) - 1, 0))] if len(v) else h
+        hi = (
+            v_sorted[np.clip(starts + np.minimum(k + 1, counts - 1), 0, max(len(v_sorted) - 1, 0))]
+            if len(v)
+            else h
+        )
         bounds.append(lo + d * (hi - lo))
     out = np.full(len(values), np.nan)
     enough = counts >= MIN_VALUES

@@ -204,9 +204,13 @@ def recent_trend(
     words = [r.format(k=k) for r in _REASONS]
     out = _labels.append(
         base,
-        numbers={period: t[:, -1], "points": np.minimum(run, k).astype(float),
-                 "slope": slope, "statistic": statistic,
-                 "pvalue": np.where(computed, special.chdtrc(1, statistic), np.nan)},
+        numbers={
+            period: t[:, -1],
+            "points": np.minimum(run, k).astype(float),
+            "slope": slope,
+            "statistic": statistic,
+            "pvalue": np.where(computed, special.chdtrc(1, statistic), np.nan),
+        },
         texts={"trend": (trend, _labels.TRENDS), "reason": (reason, words)},
         integers=[period, "points"],
     )
@@ -220,14 +224,21 @@ def _points(points: Any) -> int:
     return int(points)
 
 
-def _proportion_inputs(frame: nw.DataFrame[Any], x: str | None, n: str | None,
-                       value: str | None, lower: str | None, upper: str | None
-                       ) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
+def _proportion_inputs(
+    frame: nw.DataFrame[Any],
+    x: str | None,
+    n: str | None,
+    value: str | None,
+    lower: str | None,
+    upper: str | None,
+) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     if x is None or n is None:
         raise InputError("kind='proportion' needs 'x' and 'n' (counts and denominators)")
     if value is not None or lower is not None or upper is not None:
-        raise InputError("kind='proportion' uses 'x' and 'n'; 'value', 'lower' and 'upper' "
-                         "are for kind='rate' or 'other'")
+        raise InputError(
+            "kind='proportion' uses 'x' and 'n'; 'value', 'lower' and 'upper' "
+            "are for kind='rate' or 'other'"
+        )
     _checks.numeric(frame, x, n)
     xs, ns = _frames.column(frame, x), _frames.column(frame, n)
     checks = _checks.RowChecks(len(frame))
@@ -239,14 +250,22 @@ def _proportion_inputs(frame: nw.DataFrame[Any], x: str | None, n: str | None,
     return valid, {"x": xs, "n": ns}, "chi-squared test for trend in proportions"
 
 
-def _value_inputs(frame: nw.DataFrame[Any], x: str | None, n: str | None, value: str | None,
-                  lower: str | None, upper: str | None, kind: str
-                  ) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
+def _value_inputs(
+    frame: nw.DataFrame[Any],
+    x: str | None,
+    n: str | None,
+    value: str | None,
+    lower: str | None,
+    upper: str | None,
+    kind: str,
+) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     if value is None or lower is None or upper is None:
         raise InputError(f"kind={kind!r} needs 'value', 'lower' and 'upper' (95% limits)")
     if x is not None or n is not None:
-        raise InputError(f"kind={kind!r} uses 'value', 'lower' and 'upper'; 'x' and 'n' are "
-                         "for kind='proportion'")
+        raise InputError(
+            f"kind={kind!r} uses 'value', 'lower' and 'upper'; 'x' and 'n' are "
+            "for kind='proportion'"
+        )
     _checks.numeric(frame, value, lower, upper)
     y = _frames.column(frame, value)
     lo, hi = _frames.column(frame, lower), _frames.column(frame, upper)
@@ -290,8 +309,7 @@ def _robust(test: _Test, rows: np.ndarray) -> np.ndarray:
     return _same_sign(_slopes(t, test.y[rows], test.weights[rows], leave_out=True))
 
 
-def _slopes(t: np.ndarray, y: np.ndarray, w: np.ndarray, *, leave_out: bool = False
-            ) -> np.ndarray:
+def _slopes(t: np.ndarray, y: np.ndarray, w: np.ndarray, *, leave_out: bool = False) -> np.ndarray:
     """Weighted slopes of ``y`` on ``t``: all points, then (``leave_out``) each left out.
 
     Returns ``(1, series)`` or ``(k + 1, series)``; each leave-one-out slope comes from the
@@ -307,8 +325,9 @@ def _slopes(t: np.ndarray, y: np.ndarray, w: np.ndarray, *, leave_out: bool = Fa
         full = slope(*totals)[None, :]
         if not leave_out:
             return full
-        without = slope(*(total[:, None] - share for total, share in zip(totals, shares,
-                                                                        strict=True)))
+        without = slope(
+            *(total[:, None] - share for total, share in zip(totals, shares, strict=True))
+        )
     return np.vstack([full, without.T])
 
 
@@ -318,13 +337,14 @@ def _same_sign(slopes: np.ndarray) -> np.ndarray:
     return negative.all(axis=0) | (~negative & np.isfinite(slopes)).all(axis=0)
 
 
-def _trend_codes(significant: np.ndarray, slope: np.ndarray, polarity: np.ndarray,
-                 computed: np.ndarray) -> np.ndarray:
+def _trend_codes(
+    significant: np.ndarray, slope: np.ndarray, polarity: np.ndarray, computed: np.ndarray
+) -> np.ndarray:
     """Index into :data:`healthgap.compare._labels.TRENDS` per series."""
     up = slope > 0
-    judged = np.where(polarity == _inputs.HIGH, np.where(up, 0, 3),
-                      np.where(up, 1, 2))
-    code = np.where((polarity == _inputs.HIGH) | (polarity == _inputs.LOW), judged,
-                    np.where(up, 4, 5))
+    judged = np.where(polarity == _inputs.HIGH, np.where(up, 0, 3), np.where(up, 1, 2))
+    code = np.where(
+        (polarity == _inputs.HIGH) | (polarity == _inputs.LOW), judged, np.where(up, 4, 5)
+    )
     code = np.where(significant, code, 6)
     return np.where(computed, code, 7)

@@ -38,16 +38,16 @@ class _Projection(NamedTuple):
     """Each series' fitted line, with what its prediction intervals need."""
 
     recent: _series.Recent
-    latest: np.ndarray       # latest period used
-    t: np.ndarray            # (groups, k) periods of the points used
-    y: np.ndarray            # (groups, k) their values
-    line: _series.Line       # fitted on t - latest
-    scale: np.ndarray        # residual variance factor
+    latest: np.ndarray  # latest period used
+    t: np.ndarray  # (groups, k) periods of the points used
+    y: np.ndarray  # (groups, k) their values
+    line: _series.Line  # fitted on t - latest
+    scale: np.ndarray  # residual variance factor
     new_variance: np.ndarray  # variance of one new observation, before scaling
-    df: np.ndarray           # residual degrees of freedom
-    quantile: np.ndarray     # t quantile for the interval
+    df: np.ndarray  # residual degrees of freedom
+    quantile: np.ndarray  # t quantile for the interval
     weighted: bool
-    level: float             # of the prediction interval
+    level: float  # of the prediction interval
 
 
 def target_progress(
@@ -157,12 +157,15 @@ def target_progress(
     goal_year = _per_series(frame, "target_year", target_year, last)
     fractional = np.isfinite(goal_year) & (goal_year != np.round(goal_year))
     if fractional.any():
-        raise InputError("argument 'target_year' must hold whole numbers (years), like "
-                         f"'{period}': got {goal_year[fractional][:5].tolist()}")
+        raise InputError(
+            "argument 'target_year' must hold whole numbers (years), like "
+            f"'{period}': got {goal_year[fractional][:5].tolist()}"
+        )
     direction = _inputs.polarity(frame, polarity)[np.clip(last, 0, None)]
     direction = np.where(last >= 0, direction, _inputs.UNSET)
-    side = np.where(direction == _inputs.HIGH, 1.0, np.where(direction == _inputs.LOW, -1.0,
-                                                               np.nan))
+    side = np.where(
+        direction == _inputs.HIGH, 1.0, np.where(direction == _inputs.LOW, -1.0, np.nan)
+    )
 
     tau = goal_year - fitted.latest
     projected = line.intercept + line.slope * tau
@@ -188,28 +191,42 @@ def target_progress(
     year = np.where(meets[:, -1], first_met, np.where(toward, crossing, np.nan))
 
     cannot = np.zeros(n_groups, dtype=bool)
-    for mask, code in ((np.isnan(goal) | np.isnan(goal_year), _NO_TARGET),
-                       (np.isnan(side), _NO_POLARITY),
-                       (line.points < MIN_POINTS, _FEW)):
+    for mask, code in (
+        (np.isnan(goal) | np.isnan(goal_year), _NO_TARGET),
+        (np.isnan(side), _NO_POLARITY),
+        (line.points < MIN_POINTS, _FEW),
+    ):
         reason[mask] = code
         cannot |= mask
     status = np.where(cannot, _CANNOT, status)
     half = fitted.quantile * se
-    outputs = {name: np.where(cannot, np.nan, arr) for name, arr in (
-        ("projected", projected), ("projected_lower", projected - half),
-        ("projected_upper", projected + half), ("probability", probability),
-        ("year_reached", year))}
+    outputs = {
+        name: np.where(cannot, np.nan, arr)
+        for name, arr in (
+            ("projected", projected),
+            ("projected_lower", projected - half),
+            ("projected_upper", projected + half),
+            ("probability", probability),
+            ("year_reached", year),
+        )
+    }
 
     base = rec.keys if rec.keys is not None else frame.select(nw.col(period).max())
     numbers = {
-        period: np.where(line.points > 0, fitted.latest, np.nan), value: latest_value,
-        "target": goal, "target_year": goal_year,
-        "slope": np.where(line.points >= 2, line.slope, np.nan), **outputs,
+        period: np.where(line.points > 0, fitted.latest, np.nan),
+        value: latest_value,
+        "target": goal,
+        "target_year": goal_year,
+        "slope": np.where(line.points >= 2, line.slope, np.nan),
+        **outputs,
         "points": line.points.astype(float),
     }
-    out = _labels.append(base, numbers=numbers,
-                         texts={"status": (status, STATUSES), "reason": (reason, _REASONS)},
-                         integers=[period, "target_year", "year_reached", "points"])
+    out = _labels.append(
+        base,
+        numbers=numbers,
+        texts={"status": (status, STATUSES), "reason": (reason, _REASONS)},
+        integers=[period, "target_year", "year_reached", "points"],
+    )
     out = out.with_columns(nw.lit(_described(fitted)).alias("method"))
     return _frames.to_native(out)
 
@@ -288,10 +305,19 @@ def target_trajectory(
     offset = np.arange(lengths.sum()) - np.repeat(starts, lengths)
     periods = first[group] + offset
     tau = periods - fitted.latest[group]
-    sub = _Projection(rec, fitted.latest[group], fitted.t, fitted.y,
-                      _series.Line(*(a[group] for a in line)), fitted.scale[group],
-                      fitted.new_variance[group], fitted.df[group], fitted.quantile[group],
-                      fitted.weighted, fitted.level)
+    sub = _Projection(
+        rec,
+        fitted.latest[group],
+        fitted.t,
+        fitted.y,
+        _series.Line(*(a[group] for a in line)),
+        fitted.scale[group],
+        fitted.new_variance[group],
+        fitted.df[group],
+        fitted.quantile[group],
+        fitted.weighted,
+        fitted.level,
+    )
     fit_value = sub.line.intercept + sub.line.slope * tau
     se = _prediction_se(sub, tau)
 
@@ -300,8 +326,9 @@ def target_trajectory(
     position[drawn] = starts
     used = rec.present & (position >= 0)[:, None] & ~np.isnan(fitted.y)
     g_idx = np.nonzero(used)
-    observed[position[g_idx[0]] + (fitted.t[used] - first[g_idx[0]]).astype(np.int64)] = \
-        fitted.y[used]
+    observed[position[g_idx[0]] + (fitted.t[used] - first[g_idx[0]]).astype(np.int64)] = fitted.y[
+        used
+    ]
 
     if rec.keys is not None:
         base = rec.keys[group]
@@ -310,18 +337,31 @@ def target_trajectory(
         base = base.drop(period)
     out = _labels.append(
         base,
-        numbers={period: periods, "observed": observed, "fitted": fit_value,
-                 "lower": fit_value - sub.quantile * se, "upper": fit_value + sub.quantile * se},
+        numbers={
+            period: periods,
+            "observed": observed,
+            "fitted": fit_value,
+            "lower": fit_value - sub.quantile * se,
+            "upper": fit_value + sub.quantile * se,
+        },
         integers=[period],
     )
-    out = out.with_columns(nw.new_series("projected", tau > 0,
-                                         backend=nw.get_native_namespace(out)))
+    out = out.with_columns(
+        nw.new_series("projected", tau > 0, backend=nw.get_native_namespace(out))
+    )
     return _frames.to_native(out)
 
 
-def _project(frame: nw.DataFrame[Any], value: str, period: str, lower: str | None,
-             upper: str | None, keys: tuple[str, ...], points: int,
-             confidence: float) -> _Projection:
+def _project(
+    frame: nw.DataFrame[Any],
+    value: str,
+    period: str,
+    lower: str | None,
+    upper: str | None,
+    keys: tuple[str, ...],
+    points: int,
+    confidence: float,
+) -> _Projection:
     """Fit each series' recent line (the shared core of both public functions)."""
     if period in keys:
         raise InputError(f"column '{period}' is the period: it must not be in group_by")
@@ -356,20 +396,17 @@ def _project(frame: nw.DataFrame[Any], value: str, period: str, lower: str | Non
     new_variance = v[:, -1] if weighted else np.ones(len(latest))
     with np.errstate(invalid="ignore"):
         quantile = stats.t.ppf(0.5 + level / 2, np.where(df > 0, df, np.nan))
-    return _Projection(rec, latest, t, y, line, scale, new_variance, df, quantile, weighted,
-                       level)
+    return _Projection(rec, latest, t, y, line, scale, new_variance, df, quantile, weighted, level)
 
 
 def _prediction_se(p: _Projection, tau: np.ndarray) -> np.ndarray:
     """Return the standard error of one new observation at ``tau`` periods after the latest."""
     line = p.line
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt(p.scale * (p.new_variance + 1 / line.sw
-                                  + (tau - line.tbar) ** 2 / line.stt))
+        return np.sqrt(p.scale * (p.new_variance + 1 / line.sw + (tau - line.tbar) ** 2 / line.stt))
 
 
-def _per_series(frame: nw.DataFrame[Any], name: str, value: Any, last: np.ndarray
-                ) -> np.ndarray:
+def _per_series(frame: nw.DataFrame[Any], name: str, value: Any, last: np.ndarray) -> np.ndarray:
     """Return a number, or a column's value on each series' latest row."""
     per_row = _inputs.number_or_column(frame, name, value)
     return np.where(last >= 0, per_row[np.clip(last, 0, None)], np.nan)
@@ -377,5 +414,7 @@ def _per_series(frame: nw.DataFrame[Any], name: str, value: Any, last: np.ndarra
 
 def _described(p: _Projection) -> str:
     weights = "inverse-variance weights from 95% limits" if p.weighted else "equal weights"
-    return (f"linear fit on the {p.t.shape[1]} most recent periods ({weights}), "
-            f"{p.level * 100:g}% prediction interval")
+    return (
+        f"linear fit on the {p.t.shape[1]} most recent periods ({weights}), "
+        f"{p.level * 100:g}% prediction interval"
+    )

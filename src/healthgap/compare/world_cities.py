@@ -18,8 +18,9 @@ MAX_YEAR_GAP = 3
 COLUMNS = ("city", "area", "measure", "sex", "value", "period", "year")
 
 
-def world_city_comparison(data: Any, *, reference: str = "London",
-                          max_year_gap: int = MAX_YEAR_GAP) -> Any:
+def world_city_comparison(
+    data: Any, *, reference: str = "London", max_year_gap: int = MAX_YEAR_GAP
+) -> Any:
     """Set each city's published figure beside the reference city's, and say if comparable.
 
     A city's figure is compared with the reference city's figure for the same measure and sex.
@@ -61,29 +62,45 @@ def world_city_comparison(data: Any, *, reference: str = "London",
     if len(ref) == 0:
         raise InputError(
             f"reference city {reference!r} has no figures; cities: "
-            f"{sorted(frame['city'].unique().to_list())}")
-    ref = ref.select("measure", "sex", nw.col("value").alias("reference_value"),
-                     nw.col("period").alias("reference_period"),
-                     nw.col("year").alias("reference_year"))
+            f"{sorted(frame['city'].unique().to_list())}"
+        )
+    ref = ref.select(
+        "measure",
+        "sex",
+        nw.col("value").alias("reference_value"),
+        nw.col("period").alias("reference_period"),
+        nw.col("year").alias("reference_year"),
+    )
     others = frame.filter(nw.col("city") != reference).select(*COLUMNS)
     out = others.join(ref, on=["measure", "sex"], how="left")
     missing = nw.col("reference_value").is_null()
     # a missing reference year is never read (the 'missing' branch comes first); 0 keeps the
     # column integer for every frame library
-    out = out.with_columns(nw.col("reference_year").fill_null(0).cast(nw.Int64),
-                           nw.col("year").cast(nw.Int64))
+    out = out.with_columns(
+        nw.col("reference_year").fill_null(0).cast(nw.Int64), nw.col("year").cast(nw.Int64)
+    )
     years_apart = (nw.col("year") - nw.col("reference_year")).abs()
     out = out.with_columns(
         difference=nw.col("value") - nw.col("reference_value"),
         comparable=~missing & (years_apart <= gap),
         reason=nw.when(missing)
-        .then(nw.concat_str(nw.lit(f"{reference} has no "), nw.col("sex"),
-                            nw.lit(" figure for this measure")))
+        .then(
+            nw.concat_str(
+                nw.lit(f"{reference} has no "), nw.col("sex"), nw.lit(" figure for this measure")
+            )
+        )
         .when(years_apart > gap)
-        .then(nw.concat_str(nw.lit("published "), years_apart.cast(nw.String),
-                            nw.lit(" years apart ("),
-                            nw.col("reference_year").cast(nw.String), nw.lit(" and "),
-                            nw.col("year").cast(nw.String), nw.lit(")")))
+        .then(
+            nw.concat_str(
+                nw.lit("published "),
+                years_apart.cast(nw.String),
+                nw.lit(" years apart ("),
+                nw.col("reference_year").cast(nw.String),
+                nw.lit(" and "),
+                nw.col("year").cast(nw.String),
+                nw.lit(")"),
+            )
+        )
         .otherwise(nw.lit("")),
         caveat=nw.when(nw.col("area") != nw.col("city"))
         .then(nw.concat_str(nw.col("area"), nw.lit(" stands in for "), nw.col("city")))

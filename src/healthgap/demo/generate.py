@@ -32,9 +32,13 @@ real person, area or event. Do not use it for any conclusion about London.
 """
 
 
-def generate(out: Path | str, *, seed: int = DEFAULT_SEED,
-             years: tuple[int, ...] = DEFAULT_YEARS,
-             progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def generate(
+    out: Path | str,
+    *,
+    seed: int = DEFAULT_SEED,
+    years: tuple[int, ...] = DEFAULT_YEARS,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     """Generate the demo London into ``out`` (created if needed); return rows per table.
 
     The same seed and years always give byte-identical files. Files are written to a temporary
@@ -68,14 +72,18 @@ def generate(out: Path | str, *, seed: int = DEFAULT_SEED,
         # the engine's lookup (no random draws): `healthgap compute` reads this folder as is
         "area_lookup": lambda: _area_lookup(lookup),
     }
-    manifest: dict[str, object] = {"synthetic": True, "generator": "healthgap.demo",
-                                   "generator_version": GENERATOR_VERSION, "seed": seed,
-                                   "years": list(years), "tables": {}}
+    manifest: dict[str, object] = {
+        "synthetic": True,
+        "generator": "healthgap.demo",
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "years": list(years),
+        "tables": {},
+    }
     rows: dict[str, int] = {}
     for name, make in tables.items():  # a dozen tables, in a fixed order (determinism)
         step(name)
-        table = make().replace_schema_metadata({"synthetic": "true",
-                                                "generator": "healthgap.demo"})
+        table = make().replace_schema_metadata({"synthetic": "true", "generator": "healthgap.demo"})
         path = out / f"{name}.parquet"
         tmp = path.with_suffix(".parquet.tmp")
         pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
@@ -94,40 +102,53 @@ def _area_lookup(lsoa_lookup: pa.Table) -> pa.Table:
     borough mapped to itself, so that tables published by borough (survey, notifications,
     registers) roll up through the same lookup as record-level tables by small area.
     """
-    small = lsoa_lookup.select(["lsoa_code", "borough_code", "imd_decile_london",
-                                "imd_decile_national"]).rename_columns(
-        ["area_code", "borough_code", "imd_decile_london", "imd_decile_national"])
+    small = lsoa_lookup.select(
+        ["lsoa_code", "borough_code", "imd_decile_london", "imd_decile_national"]
+    ).rename_columns(["area_code", "borough_code", "imd_decile_london", "imd_decile_national"])
     boroughs = pc.unique(small["borough_code"]).sort()
-    itself = pa.table({
-        "area_code": boroughs, "borough_code": boroughs,
-        "imd_decile_london": pa.nulls(len(boroughs), small.schema.field("imd_decile_london").type),
-        "imd_decile_national": pa.nulls(len(boroughs),
-                                        small.schema.field("imd_decile_national").type),
-    })
+    itself = pa.table(
+        {
+            "area_code": boroughs,
+            "borough_code": boroughs,
+            "imd_decile_london": pa.nulls(
+                len(boroughs), small.schema.field("imd_decile_london").type
+            ),
+            "imd_decile_national": pa.nulls(
+                len(boroughs), small.schema.field("imd_decile_national").type
+            ),
+        }
+    )
     return pa.concat_tables([small.replace_schema_metadata(None), itself])
 
 
 def _lookup(geo: geography.Geography) -> pa.Table:
     n = len(geo.lsoa_code)
-    return pa.table({
-        "lsoa_code": geo.lsoa_code, "lsoa_name": geo.lsoa_name, "msoa_code": geo.msoa_code,
-        "borough_code": geo.borough_code, "borough_name": geo.borough_name,
-        "region_code": np.full(n, geography.LONDON_CODE),
-        "imd_score": geo.imd_score,
-        "imd_decile_national": geo.imd_decile_national.astype(np.int16),
-        "imd_decile_london": geo.imd_decile_london.astype(np.int16),
-    })
+    return pa.table(
+        {
+            "lsoa_code": geo.lsoa_code,
+            "lsoa_name": geo.lsoa_name,
+            "msoa_code": geo.msoa_code,
+            "borough_code": geo.borough_code,
+            "borough_name": geo.borough_name,
+            "region_code": np.full(n, geography.LONDON_CODE),
+            "imd_score": geo.imd_score,
+            "imd_decile_national": geo.imd_decile_national.astype(np.int16),
+            "imd_decile_london": geo.imd_decile_london.astype(np.int16),
+        }
+    )
 
 
 def _population_table(geo: geography.Geography, years: np.ndarray, pop: np.ndarray) -> pa.Table:
     area, year, sex, age = np.indices(pop.shape).reshape(4, -1)
-    return pa.table({
-        "lsoa_code": records.labels(geo.lsoa_code, area),
-        "year": years[year].astype(np.int32),
-        "sex": records.labels(population.SEXES, sex),
-        "age": population.AGES[age].astype(np.int16),
-        "population": pop.ravel(),
-    })
+    return pa.table(
+        {
+            "lsoa_code": records.labels(geo.lsoa_code, area),
+            "year": years[year].astype(np.int32),
+            "sex": records.labels(population.SEXES, sex),
+            "age": population.AGES[age].astype(np.int16),
+            "population": pop.ravel(),
+        }
+    )
 
 
 def _borough_population(geo: geography.Geography, pop: np.ndarray) -> np.ndarray:

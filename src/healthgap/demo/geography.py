@@ -65,10 +65,10 @@ class Geography(NamedTuple):
     lsoa_code: np.ndarray
     lsoa_name: np.ndarray
     msoa_code: np.ndarray
-    borough_index: np.ndarray   # index into BOROUGHS
+    borough_index: np.ndarray  # index into BOROUGHS
     imd_score: np.ndarray
-    imd_decile_national: np.ndarray   # 1 = most deprived
-    imd_decile_london: np.ndarray     # within London, 1 = most deprived
+    imd_decile_national: np.ndarray  # 1 = most deprived
+    imd_decile_london: np.ndarray  # within London, 1 = most deprived
 
     @property
     def borough_code(self) -> np.ndarray:
@@ -92,12 +92,15 @@ def make_geography(rng: np.random.Generator) -> Geography:
     within = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
     msoa_number = within // 5 + 1
     letters = np.array(list("ABCDE"))[within % 5]
-    names = np.array([
-        f"{BOROUGHS[b][1]} {m:03d}{s} (synthetic)"
-        for b, m, s in zip(borough_index, msoa_number, letters, strict=True)
-    ])
-    msoa_codes = np.array([f"E029{b:02d}{m:03d}" for b, m in zip(borough_index, msoa_number,
-                                                                  strict=True)])
+    names = np.array(
+        [
+            f"{BOROUGHS[b][1]} {m:03d}{s} (synthetic)"
+            for b, m, s in zip(borough_index, msoa_number, letters, strict=True)
+        ]
+    )
+    msoa_codes = np.array(
+        [f"E029{b:02d}{m:03d}" for b, m in zip(borough_index, msoa_number, strict=True)]
+    )
     borough_mean = 8.0 + 32.0 * levels[borough_index]
     score = np.round(borough_mean * np.exp(rng.normal(0.0, 0.38, n)), 3)
     national = 1 + np.searchsorted(-NATIONAL_DECILE_CUTS, -score, side="right")

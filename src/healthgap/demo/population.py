@@ -17,8 +17,29 @@ SEXES = ("Male", "Female")
 
 # relative number of residents by age (London's young-adult bulge), interpolated linearly
 _AGE_KNOTS = np.array([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 89])
-_AGE_WEIGHT = np.array([1.35, 1.25, 1.15, 1.0, 1.2, 1.7, 1.85, 1.7, 1.45, 1.3, 1.2, 1.05,
-                        0.85, 0.7, 0.6, 0.45, 0.32, 0.18, 0.10])
+_AGE_WEIGHT = np.array(
+    [
+        1.35,
+        1.25,
+        1.15,
+        1.0,
+        1.2,
+        1.7,
+        1.85,
+        1.7,
+        1.45,
+        1.3,
+        1.2,
+        1.05,
+        0.85,
+        0.7,
+        0.6,
+        0.45,
+        0.32,
+        0.18,
+        0.10,
+    ]
+)
 _OPEN_BAND_WEIGHT = 0.25  # 90 and over, all years together
 
 # Gompertz-Makeham hazards by sex: m(x) = c + a * exp(b * x), plus infant and child terms
@@ -26,7 +47,7 @@ _GOMPERTZ = {"Male": (2.86e-5, 0.0945, 1.5e-4), "Female": (1.5e-5, 0.0985, 1.0e-
 _INFANT = {"Male": 3.6e-3, "Female": 3.0e-3}
 #: hazard ~ (imd score / London geometric mean) ** elasticity, by sex
 DEPRIVATION_ELASTICITY = {"Male": 0.42, "Female": 0.32}
-IMPROVEMENT = 0.012            # annual fall in mortality
+IMPROVEMENT = 0.012  # annual fall in mortality
 PANDEMIC = {2020: 1.22, 2021: 1.12}  # excess mortality multipliers
 
 
@@ -47,8 +68,12 @@ def populations(geo: Geography, years: np.ndarray, rng: np.random.Generator) -> 
     growth = 1.008 ** (years - years[0])
     female_share = np.where(AGES >= 70, 0.56, 0.5) + np.where(AGES >= 85, 0.06, 0)
     sex_share = np.stack([1 - female_share, female_share])  # (sex, age)
-    mean = (size[:, None, None, None] * growth[None, :, None, None]
-            * sex_share[None, None, :, :] * shares[:, None, None, :])
+    mean = (
+        size[:, None, None, None]
+        * growth[None, :, None, None]
+        * sex_share[None, None, :, :]
+        * shares[:, None, None, :]
+    )
     return rng.poisson(mean).astype(np.int64)
 
 

@@ -29,15 +29,17 @@ CAUSES: dict[str, tuple[str, ...]] = {
 }
 # probabilities of each cause group by age (rows: <1, 1-14, 15-34, 35-64, 65-84, 85+)
 _CAUSE_AGE_EDGES = np.array([1, 15, 35, 65, 85])
-_CAUSE_P = np.array([
-    # cancer circ  resp  dem   dig   suic  ext   peri  other
-    [0.00, 0.02, 0.03, 0.00, 0.00, 0.00, 0.03, 0.85, 0.07],
-    [0.25, 0.05, 0.08, 0.00, 0.02, 0.05, 0.20, 0.15, 0.20],
-    [0.15, 0.08, 0.04, 0.00, 0.06, 0.22, 0.23, 0.02, 0.20],
-    [0.40, 0.22, 0.07, 0.01, 0.10, 0.05, 0.04, 0.00, 0.11],
-    [0.36, 0.25, 0.13, 0.08, 0.05, 0.00, 0.01, 0.00, 0.12],
-    [0.15, 0.30, 0.16, 0.22, 0.03, 0.00, 0.02, 0.00, 0.12],
-])
+_CAUSE_P = np.array(
+    [
+        # cancer circ  resp  dem   dig   suic  ext   peri  other
+        [0.00, 0.02, 0.03, 0.00, 0.00, 0.00, 0.03, 0.85, 0.07],
+        [0.25, 0.05, 0.08, 0.00, 0.02, 0.05, 0.20, 0.15, 0.20],
+        [0.15, 0.08, 0.04, 0.00, 0.06, 0.22, 0.23, 0.02, 0.20],
+        [0.40, 0.22, 0.07, 0.01, 0.10, 0.05, 0.04, 0.00, 0.11],
+        [0.36, 0.25, 0.13, 0.08, 0.05, 0.00, 0.01, 0.00, 0.12],
+        [0.15, 0.30, 0.16, 0.22, 0.03, 0.00, 0.02, 0.00, 0.12],
+    ]
+)
 
 ETHNIC_GROUPS = ("White", "Asian", "Black", "Mixed", "Other")
 SURVEY_QUESTIONS = ("life_satisfaction", "smoker", "active_travel", "belonging", "employed")
@@ -45,8 +47,9 @@ SURVEY_QUESTIONS = ("life_satisfaction", "smoker", "active_travel", "belonging",
 
 def labels(options: tuple[str, ...] | list[str] | np.ndarray, index: np.ndarray) -> pa.Array:
     """``options[index]`` as a dictionary-encoded Arrow array (fast to build, small on disk)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(index, dtype=np.int32)),
-                                          pa.array(np.asarray(options, dtype=str)))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(index, dtype=np.int32)), pa.array(np.asarray(options, dtype=str))
+    )
 
 
 def _dates(years: np.ndarray, year_index: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -67,8 +70,9 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...] | np.ndarray, n: in
     return np.asarray(options)[rng.integers(0, len(options), n)]
 
 
-def deaths(geo: Geography, years: np.ndarray, pop: np.ndarray, rates: np.ndarray,
-           rng: np.random.Generator) -> pa.Table:
+def deaths(
+    geo: Geography, years: np.ndarray, pop: np.ndarray, rates: np.ndarray, rng: np.random.Generator
+) -> pa.Table:
     """Death registrations: one row per death, with underlying cause and an SMI flag."""
     counts = rng.poisson(pop * rates)
     cell = np.repeat(np.arange(counts.size), counts.ravel())
@@ -90,20 +94,23 @@ def deaths(geo: Geography, years: np.ndarray, pop: np.ndarray, rates: np.ndarray
     adult = (AGES[age] >= 18) & (AGES[age] < 75)
     p_smi = 0.01 * 4 / (1 + 0.01 * 3)
     smi = adult & (rng.random(n) < p_smi)
-    return pa.table({
-        "person_id": np.arange(1, n + 1, dtype=np.int64),
-        "lsoa_code": labels(geo.lsoa_code, area),
-        "year": years[year].astype(np.int32),
-        "date_of_death": dates,
-        "sex": labels(SEXES, sex),
-        "age": AGES[age].astype(np.int16),
-        "icd10": icd.astype(str),
-        "smi": smi,
-    })
+    return pa.table(
+        {
+            "person_id": np.arange(1, n + 1, dtype=np.int64),
+            "lsoa_code": labels(geo.lsoa_code, area),
+            "year": years[year].astype(np.int32),
+            "date_of_death": dates,
+            "sex": labels(SEXES, sex),
+            "age": AGES[age].astype(np.int16),
+            "icd10": icd.astype(str),
+            "smi": smi,
+        }
+    )
 
 
-def births(geo: Geography, years: np.ndarray, pop: np.ndarray,
-           rng: np.random.Generator) -> pa.Table:
+def births(
+    geo: Geography, years: np.ndarray, pop: np.ndarray, rng: np.random.Generator
+) -> pa.Table:
     """Live births with birth weight and gestation (low weight commoner where deprived)."""
     women = pop[:, :, 1, 15:45].sum(axis=2)  # (area, year)
     counts = rng.poisson(women * 0.058)
@@ -114,18 +121,21 @@ def births(geo: Geography, years: np.ndarray, pop: np.ndarray,
     preterm = rng.random(n) < 0.072 * np.exp(0.2 * depz)
     gestation = np.where(preterm, rng.integers(24, 37, n), rng.integers(37, 43, n))
     weight = np.where(preterm, rng.normal(2250, 620, n), rng.normal(3390 - 110 * depz, 455, n))
-    return pa.table({
-        "lsoa_code": labels(geo.lsoa_code, area),
-        "year": years[year].astype(np.int32),
-        "sex": _pick(rng, SEXES, n),
-        "birth_weight_g": np.clip(np.round(weight), 400, 5800).astype(np.int32),
-        "gestation_weeks": gestation.astype(np.int16),
-        "mother_age": rng.integers(16, 46, n).astype(np.int16),
-    })
+    return pa.table(
+        {
+            "lsoa_code": labels(geo.lsoa_code, area),
+            "year": years[year].astype(np.int32),
+            "sex": _pick(rng, SEXES, n),
+            "birth_weight_g": np.clip(np.round(weight), 400, 5800).astype(np.int32),
+            "gestation_weeks": gestation.astype(np.int16),
+            "mother_age": rng.integers(16, 46, n).astype(np.int16),
+        }
+    )
 
 
-def admissions(geo: Geography, years: np.ndarray, pop: np.ndarray,
-               rng: np.random.Generator) -> pa.Table:
+def admissions(
+    geo: Geography, years: np.ndarray, pop: np.ndarray, rng: np.random.Generator
+) -> pa.Table:
     """Hospital admissions for self-harm, alcohol-specific conditions and hip fracture."""
     tables = []
     depz = np.log(geo.imd_score) - np.log(geo.imd_score).mean()
@@ -143,51 +153,65 @@ def admissions(geo: Geography, years: np.ndarray, pop: np.ndarray,
         cell = np.repeat(np.arange(counts.size), counts.ravel())
         area, year, sex, age = np.unravel_index(cell, counts.shape)
         n = len(cell)
-        tables.append(pa.table({
-            "person_id": np.arange(next_id, next_id + n, dtype=np.int64),
-            "lsoa_code": labels(geo.lsoa_code, area),
-            "year": years[year].astype(np.int32),
-            "admission_date": _dates(years, year, rng),
-            "sex": labels(SEXES, sex),
-            "age": (lo + age).astype(np.int16),
-            "admission_method": labels([method], np.zeros(n, np.int32)),
-            "primary_diagnosis": _pick(rng, diagnoses, n),
-        }))
+        tables.append(
+            pa.table(
+                {
+                    "person_id": np.arange(next_id, next_id + n, dtype=np.int64),
+                    "lsoa_code": labels(geo.lsoa_code, area),
+                    "year": years[year].astype(np.int32),
+                    "admission_date": _dates(years, year, rng),
+                    "sex": labels(SEXES, sex),
+                    "age": (lo + age).astype(np.int16),
+                    "admission_method": labels([method], np.zeros(n, np.int32)),
+                    "primary_diagnosis": _pick(rng, diagnoses, n),
+                }
+            )
+        )
         next_id += n
     return pa.concat_tables(tables)
 
 
-def child_measurements(geo: Geography, years: np.ndarray, pop: np.ndarray,
-                       rng: np.random.Generator) -> pa.Table:
+def child_measurements(
+    geo: Geography, years: np.ndarray, pop: np.ndarray, rng: np.random.Generator
+) -> pa.Table:
     """National Child Measurement Programme-like records at Reception (age 4) and Year 6 (10)."""
     tables = []
     depz = np.log(geo.imd_score) - np.log(geo.imd_score).mean()
     # (school year, age, P(overweight), P(obese)) near London's published levels
-    for school_year, age, p_over, p_obese in (("Reception", 4, 0.12, 0.10),
-                                              ("Year 6", 10, 0.15, 0.23)):
+    for school_year, age, p_over, p_obese in (
+        ("Reception", 4, 0.12, 0.10),
+        ("Year 6", 10, 0.15, 0.23),
+    ):
         measured = rng.binomial(pop[:, :, :, age], 0.94)  # (area, year, sex)
         cell = np.repeat(np.arange(measured.size), measured.ravel())
         area, year, sex = np.unravel_index(cell, measured.shape)
         n = len(cell)
         shift = np.exp(0.45 * depz[area])
         obese = p_obese * shift
-        over = p_over * shift ** 0.5
+        over = p_over * shift**0.5
         under = np.full(n, 0.015)
         probs = np.stack([under, 1 - under - over - obese, over, obese], axis=1)
         cat = _draw_category(rng, probs)
-        tables.append(pa.table({
-            "lsoa_code": labels(geo.lsoa_code, area),
-            "academic_year": labels([f"{y}/{str(y + 1)[2:]}" for y in years], year),
-            "year": years[year].astype(np.int32),
-            "school_year": labels([school_year], np.zeros(n, np.int32)),
-            "sex": labels(SEXES, sex),
-            "bmi_category": labels(["Underweight", "Healthy weight", "Overweight", "Obese"], cat),
-        }))
+        tables.append(
+            pa.table(
+                {
+                    "lsoa_code": labels(geo.lsoa_code, area),
+                    "academic_year": labels([f"{y}/{str(y + 1)[2:]}" for y in years], year),
+                    "year": years[year].astype(np.int32),
+                    "school_year": labels([school_year], np.zeros(n, np.int32)),
+                    "sex": labels(SEXES, sex),
+                    "bmi_category": labels(
+                        ["Underweight", "Healthy weight", "Overweight", "Obese"], cat
+                    ),
+                }
+            )
+        )
     return pa.concat_tables(tables)
 
 
-def early_years(geo: Geography, years: np.ndarray, pop: np.ndarray,
-                rng: np.random.Generator) -> pa.Table:
+def early_years(
+    geo: Geography, years: np.ndarray, pop: np.ndarray, rng: np.random.Generator
+) -> pa.Table:
     """Early-years assessments at age 5: good level of development (school readiness)."""
     assessed = pop[:, :, :, 5]
     cell = np.repeat(np.arange(assessed.size), assessed.ravel())
@@ -197,19 +221,21 @@ def early_years(geo: Geography, years: np.ndarray, pop: np.ndarray,
     fsm = rng.random(n) < 1 / (1 + np.exp(-(-1.6 + 1.6 * depz)))
     logit = 1.05 - 0.55 * fsm - 0.25 * depz + np.where(sex == 1, 0.45, 0.0)
     gld = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return pa.table({
-        "lsoa_code": labels(geo.lsoa_code, area),
-        "academic_year": labels([f"{y}/{str(y + 1)[2:]}" for y in years], year),
-        "year": years[year].astype(np.int32),
-        "sex": labels(SEXES, sex),
-        "free_school_meals": fsm,
-        "good_level_of_development": gld,
-    })
+    return pa.table(
+        {
+            "lsoa_code": labels(geo.lsoa_code, area),
+            "academic_year": labels([f"{y}/{str(y + 1)[2:]}" for y in years], year),
+            "year": years[year].astype(np.int32),
+            "sex": labels(SEXES, sex),
+            "free_school_meals": fsm,
+            "good_level_of_development": gld,
+        }
+    )
 
 
-def _respondents(years: np.ndarray, rng: np.random.Generator, per_borough: int,
-                 ages: tuple[int, int]) -> tuple[np.ndarray, int, np.ndarray, np.ndarray,
-                                                 np.ndarray, np.ndarray]:
+def _respondents(
+    years: np.ndarray, rng: np.random.Generator, per_borough: int, ages: tuple[int, int]
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Draw a survey sample: ``per_borough`` people a borough a year, their sex and age.
 
     Returns the boroughs' deprivation levels, the sample size, and per person the borough
@@ -225,13 +251,22 @@ def _respondents(years: np.ndarray, rng: np.random.Generator, per_borough: int,
     return levels, n, borough, year, sex, age
 
 
-def survey(geo: Geography, years: np.ndarray, rng: np.random.Generator,
-           per_borough: int = 500) -> pa.Table:
+def survey(
+    geo: Geography, years: np.ndarray, rng: np.random.Generator, per_borough: int = 500
+) -> pa.Table:
     """Survey-like answers (one row per person and question), 500 adults a borough a year."""
     levels, n, borough, year, sex, age = _respondents(years, rng, per_borough, (16, 86))
     nb = len(BOROUGHS)
-    eth_p = np.stack([0.62 - 0.3 * levels, 0.16 + 0.1 * levels, 0.11 + 0.12 * levels,
-                      np.full(nb, 0.05), 0.06 + 0.08 * levels], axis=1)
+    eth_p = np.stack(
+        [
+            0.62 - 0.3 * levels,
+            0.16 + 0.1 * levels,
+            0.11 + 0.12 * levels,
+            np.full(nb, 0.05),
+            0.06 + 0.08 * levels,
+        ],
+        axis=1,
+    )
     eth_p /= eth_p.sum(axis=1, keepdims=True)
     ethnic = _draw_category(rng, eth_p[borough])
     dep = levels[borough] - levels.mean()
@@ -242,8 +277,9 @@ def survey(geo: Geography, years: np.ndarray, rng: np.random.Generator,
         "smoker": (rng.random(n) < 0.17 - 0.06 * trend + 0.08 * dep).astype(float),
         "active_travel": (rng.random(n) < 0.33 + 0.05 * trend + 0.04 * dep).astype(float),
         "belonging": (rng.random(n) < 0.68 - 0.12 * dep - eth_effect * 0.2).astype(float),
-        "employed": np.where(age < 65, rng.random(n) < 0.76 - 0.15 * dep - 0.1 * eth_effect,
-                             np.nan),
+        "employed": np.where(
+            age < 65, rng.random(n) < 0.76 - 0.15 * dep - 0.1 * eth_effect, np.nan
+        ),
     }
     q = len(answers)
     response = np.concatenate([answers[k] for k in answers])
@@ -262,8 +298,9 @@ def survey(geo: Geography, years: np.ndarray, rng: np.random.Generator,
     return pa.table({name: values[keep] for name, values in columns.items()})
 
 
-def general_health(geo: Geography, years: np.ndarray, rng: np.random.Generator,
-                   per_borough: int = 2_000) -> pa.Table:
+def general_health(
+    geo: Geography, years: np.ndarray, rng: np.random.Generator, per_borough: int = 2_000
+) -> pa.Table:
     """Self-reported general health ("good or very good"), all ages, 2,000 a borough a year.
 
     Like the Census question (answered by a parent for children), it gives the prevalence of
@@ -274,18 +311,21 @@ def general_health(geo: Geography, years: np.ndarray, rng: np.random.Generator,
     dep = levels[borough] - levels.mean()
     logit = 4.5 - 0.062 * age - 1.9 * dep + 0.004 * (years[year] - years[0]) - 0.05 * sex
     good = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return pa.table({
-        "person_id": np.arange(1, n + 1, dtype=np.int64),
-        "borough_code": np.array([b[0] for b in BOROUGHS])[borough],
-        "year": years[year].astype(np.int32),
-        "sex": labels(SEXES, sex),
-        "age": age.astype(np.int16),
-        "good_health": good,
-    })
+    return pa.table(
+        {
+            "person_id": np.arange(1, n + 1, dtype=np.int64),
+            "borough_code": np.array([b[0] for b in BOROUGHS])[borough],
+            "year": years[year].astype(np.int32),
+            "sex": labels(SEXES, sex),
+            "age": age.astype(np.int16),
+            "good_health": good,
+        }
+    )
 
 
-def smi_register(geo: Geography, years: np.ndarray, pop: np.ndarray,
-                 rng: np.random.Generator) -> pa.Table:
+def smi_register(
+    geo: Geography, years: np.ndarray, pop: np.ndarray, rng: np.random.Generator
+) -> pa.Table:
     """Adults aged 18-74 on GP serious-mental-illness registers, by borough, year, sex and age.
 
     About 1% of adults, the prevalence the deaths' ``smi`` flag assumes (so the excess
@@ -297,10 +337,12 @@ def smi_register(geo: Geography, years: np.ndarray, pop: np.ndarray,
     np.add.at(by_borough, geo.borough_index, adults)
     people = rng.binomial(by_borough.astype(np.int64), 0.01)
     borough, year, sex, age = np.indices(people.shape).reshape(4, -1)
-    return pa.table({
-        "borough_code": np.array([b[0] for b in BOROUGHS])[borough],
-        "year": years[year].astype(np.int32),
-        "sex": labels(SEXES, sex),
-        "age": (18 + age).astype(np.int16),
-        "people": people.ravel().astype(np.int64),
-    })
+    return pa.table(
+        {
+            "borough_code": np.array([b[0] for b in BOROUGHS])[borough],
+            "year": years[year].astype(np.int32),
+            "sex": labels(SEXES, sex),
+            "age": (18 + age).astype(np.int16),
+            "people": people.ravel().astype(np.int64),
+        }
+    )

@@ -24,19 +24,25 @@ def connect(backend: Any = "duckdb") -> Any:
             from pyspark.sql import SparkSession
 
             # no console progress of Spark's own: it would print over ours
-            session = (SparkSession.builder.master("local[*]").appName("healthgap")
-                       .config("spark.sql.session.timeZone", "UTC")
-                       .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+            session = (
+                SparkSession.builder.master("local[*]")
+                .appName("healthgap")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.ui.showConsoleProgress", "false")
+                .getOrCreate()
+            )
             return ibis.pyspark.connect(session)
-        raise InputError(f"backend must be one of {list(BACKENDS)} or a SparkSession; "
-                         f"got {backend!r}")
+        raise InputError(
+            f"backend must be one of {list(BACKENDS)} or a SparkSession; got {backend!r}"
+        )
     if type(backend).__name__ == "SparkSession":
         return ibis.pyspark.connect(backend)
     if isinstance(backend, ibis.BaseBackend) and backend.name in ("duckdb", "pyspark"):
         # a connection the caller configured (memory limit, threads, a cluster)
         return quiet_duckdb(backend) if backend.name == "duckdb" else backend
-    raise InputError(f"backend must be one of {list(BACKENDS)} or a SparkSession; "
-                     f"got a {type(backend).__name__}")
+    raise InputError(
+        f"backend must be one of {list(BACKENDS)} or a SparkSession; got a {type(backend).__name__}"
+    )
 
 
 def quiet_duckdb(con: Any) -> Any:
@@ -74,8 +80,10 @@ def open_table(con: Any, data: Path | Mapping[str, Any], table: str) -> ibis.Tab
         return con.create_view(f"hg_{table}", ibis.memtable(arrow), overwrite=True)
     path = find_file(Path(data), table)
     if path is None:
-        raise InputError(f"table {table!r} not found in {data}: expected {table}.parquet, "
-                         f"{table}.csv or a folder {table}/ of Parquet files")
+        raise InputError(
+            f"table {table!r} not found in {data}: expected {table}.parquet, "
+            f"{table}.csv or a folder {table}/ of Parquet files"
+        )
     return _read_path(con, path, table)
 
 
@@ -83,12 +91,13 @@ def _read_path(con: Any, path: Path, table: str) -> ibis.Table:
     if not path.exists():
         raise InputError(f"table {table!r}: file {path} not found")
     if path.is_dir():
-        return con.read_parquet(str(path / "*.parquet") if name(con) == "duckdb" else str(path),
-                                table_name=f"hg_{table}")
+        return con.read_parquet(
+            str(path / "*.parquet") if name(con) == "duckdb" else str(path),
+            table_name=f"hg_{table}",
+        )
     if path.suffix == ".csv":
         if name(con) == "spark":
-            return con.read_csv(str(path), table_name=f"hg_{table}", header=True,
-                                inferSchema=True)
+            return con.read_csv(str(path), table_name=f"hg_{table}", header=True, inferSchema=True)
         return con.read_csv(str(path), table_name=f"hg_{table}")
     return con.read_parquet(str(path), table_name=f"hg_{table}")
 

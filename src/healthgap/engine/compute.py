@@ -33,17 +33,30 @@ from healthgap.engine.counts import (
 from healthgap.engine.rollup import CAUSE_PREFIX, KEY_SCHEMA, record_column, rollup
 from healthgap.engine.statistics import derived_values, indicator_values
 
-__all__ = ["Progress", "compute", "compute_counts", "compute_values", "input_tables",
-           "values_from_counts"]
+__all__ = [
+    "Progress",
+    "compute",
+    "compute_counts",
+    "compute_values",
+    "input_tables",
+    "values_from_counts",
+]
 
 #: ``progress(stage, done, total)``: stage is "counts", "statistics" or "store".
 Progress = Callable[[str, int, int], None]
 Data = str | Path | Mapping[str, Any]
 
 _BANDS: dict[str, AgeBands | None] = {
-    "proportion": None, "rate": None, "mean": None, "dsr": "five", "israte": "five",
-    "isratio": "five", "life_expectancy": "life", "healthy_life_expectancy": "life",
-    "attributable_fraction": None, "decompose_gap": "life",
+    "proportion": None,
+    "rate": None,
+    "mean": None,
+    "dsr": "five",
+    "israte": "five",
+    "isratio": "five",
+    "life_expectancy": "life",
+    "healthy_life_expectancy": "life",
+    "attributable_fraction": None,
+    "decompose_gap": "life",
 }
 #: Exposures are summed in these units (millionths) so that their sums are exact.
 EXPOSURE_UNITS = 1_000_000
@@ -75,13 +88,18 @@ def record_breakdowns(ind: Indicator, geo: Geography) -> tuple[RecordBreakdown, 
         if spec.source == "record":
             out.append(spec.column)
         elif spec.source == "age":
-            out.append(AgeGroups(record_column(geo, name), tuple(
-                (label, lo, hi) for label, (lo, hi) in spec.bands.items())))
+            out.append(
+                AgeGroups(
+                    record_column(geo, name),
+                    tuple((label, lo, hi) for label, (lo, hi) in spec.bands.items()),
+                )
+            )
     return tuple(out)
 
 
-def part_breakdowns(ind: Indicator, side: str, record: tuple[RecordBreakdown, ...]
-                    ) -> tuple[RecordBreakdown, ...]:
+def part_breakdowns(
+    ind: Indicator, side: str, record: tuple[RecordBreakdown, ...]
+) -> tuple[RecordBreakdown, ...]:
     """Return the record breakdowns counted for ``side``.
 
     A decomposition's numerator adds its cause groups.
@@ -89,8 +107,10 @@ def part_breakdowns(ind: Indicator, side: str, record: tuple[RecordBreakdown, ..
     spec = ind.decomposition
     if side != "x" or spec is None or not spec.causes:
         return record
-    return (*record, CauseGroups("cause", spec.cause_column, tuple(spec.causes.items()),
-                                 spec.other))
+    return (
+        *record,
+        CauseGroups("cause", spec.cause_column, tuple(spec.causes.items()), spec.other),
+    )
 
 
 def _by_cause(ind: Indicator, deaths: pl.DataFrame) -> pl.DataFrame:
@@ -101,8 +121,10 @@ def _by_cause(ind: Indicator, deaths: pl.DataFrame) -> pl.DataFrame:
     """
     keys = [c for c in deaths.columns if c not in ("n", "rb_cause")]
     labels = cause_labels(ind)
-    by_cause = [pl.col("n").filter(pl.col("rb_cause") == label).sum()
-                .alias(f"{CAUSE_PREFIX}{k}") for k, label in enumerate(labels)]
+    by_cause = [
+        pl.col("n").filter(pl.col("rb_cause") == label).sum().alias(f"{CAUSE_PREFIX}{k}")
+        for k, label in enumerate(labels)
+    ]
     return deaths.group_by(keys).agg(pl.col("n").sum(), *by_cause)
 
 
@@ -122,8 +144,9 @@ def input_tables(catalogue: Catalogue) -> set[str]:
 
 
 def _key(part: Part, ind: Indicator, record: Sequence[RecordBreakdown]) -> str:
-    return repr((part, ind.periods.type, _BANDS.get(ind.method), tuple(record),
-                 ind.method == "mean"))
+    return repr(
+        (part, ind.periods.type, _BANDS.get(ind.method), tuple(record), ind.method == "mean")
+    )
 
 
 def _data(data: Data) -> Path | Mapping[str, Any]:
@@ -158,16 +181,26 @@ class _Runner:
             record = _scanned(batch[0][3])  # the same in every request of the batch
             parts = [(part, bands) for part, _, bands, _ in batch]
             groups = [g for *_, rec in batch for g in rec if isinstance(g, AgeGroups)]
-            need_age = bool(groups) or any(b is not None or p.filter.age is not None
-                                           for p, b in parts)
-            extra = [b for g in groups for _, lo, hi in g.bands
-                     for b in (lo, *([] if hi is None else [hi + 1]))]
+            need_age = bool(groups) or any(
+                b is not None or p.filter.age is not None for p, b in parts
+            )
+            extra = [
+                b
+                for g in groups
+                for _, lo, hi in g.bands
+                for b in (lo, *([] if hi is None else [hi + 1]))
+            ]
             bounds = segment_bounds(parts, extra) if need_age else None
             unique = {repr(_no_age(p.filter)): _no_age(p.filter) for p, _ in parts}
             filters, index = list(unique.values()), list(unique)
-            expr = batch_expression(self.table(first.table), [p for p, _ in parts], filters,
-                                    period_type=period_type, bounds=bounds,
-                                    record_breakdowns=record)
+            expr = batch_expression(
+                self.table(first.table),
+                [p for p, _ in parts],
+                filters,
+                period_type=period_type,
+                bounds=bounds,
+                record_breakdowns=record,
+            )
             frame = pl.from_arrow(expr.to_pyarrow())
             assert isinstance(frame, pl.DataFrame)
             for part, ptype, bands, rec in batch:
@@ -176,14 +209,18 @@ class _Runner:
                     k = index.index(repr(_no_age(part.filter)))
                     self.cache[key] = _derive(frame, part, bands, k, bounds, rec)
 
-    def counts(self, part: Part, ind: Indicator, record: Sequence[RecordBreakdown]
-               ) -> pl.DataFrame:
+    def counts(self, part: Part, ind: Indicator, record: Sequence[RecordBreakdown]) -> pl.DataFrame:
         bands = _BANDS[ind.method]
         key = _key(part, ind, record)
         if key not in self.cache:
-            expr = count_expression(self.table(part.table), part, period_type=ind.periods.type,
-                                    bands=bands, record_breakdowns=record,
-                                    moments=ind.method == "mean")
+            expr = count_expression(
+                self.table(part.table),
+                part,
+                period_type=ind.periods.type,
+                bands=bands,
+                record_breakdowns=record,
+                moments=ind.method == "mean",
+            )
             frame = pl.from_arrow(expr.to_pyarrow())
             assert isinstance(frame, pl.DataFrame)
             self.cache[key] = frame
@@ -203,8 +240,9 @@ def _scanned(record: Sequence[RecordBreakdown]) -> tuple[RecordBreakdown, ...]:
     return tuple(r for r in record if not isinstance(r, AgeGroups))
 
 
-def _batches(requests: Sequence[Request], table: Callable[[str], Any]
-             ) -> list[list[tuple[Any, str, AgeBands | None, tuple[RecordBreakdown, ...]]]]:
+def _batches(
+    requests: Sequence[Request], table: Callable[[str], Any]
+) -> list[list[tuple[Any, str, AgeBands | None, tuple[RecordBreakdown, ...]]]]:
     """Group count requests that one aggregation pass over their table can answer.
 
     Parts share a pass when they read the same table, area, period, sex, age and value
@@ -220,19 +258,30 @@ def _batches(requests: Sequence[Request], table: Callable[[str], Any]
         bands = _BANDS.get(ind.method)
         if ind.method not in _BANDS:
             continue
-        needs_age = (bands is not None or part.filter.age is not None
-                     or len(_scanned(record)) < len(record))
+        needs_age = (
+            bands is not None or part.filter.age is not None or len(_scanned(record)) < len(record)
+        )
         if needs_age:
             schema = table(part.table).schema()
             if part.age not in schema or not schema[part.age].is_integer():
                 continue
         period_type = ind.periods.type if part.year_from != "year" else "calendar"
-        key = repr((part.table, part.area, part.year, part.year_from, period_type, part.sex,
-                    part.age, part.value, _scanned(record)))
+        key = repr(
+            (
+                part.table,
+                part.area,
+                part.year,
+                part.year_from,
+                period_type,
+                part.sex,
+                part.age,
+                part.value,
+                _scanned(record),
+            )
+        )
         groups.setdefault(key, []).append((part, ind.periods.type, bands, tuple(record)))
     # a lone request is one query anyway: it takes the plain path
-    return [batch for batch in groups.values()
-            if len({repr(request) for request in batch}) > 1]
+    return [batch for batch in groups.values() if len({repr(request) for request in batch}) > 1]
 
 
 def _band_of(seg: pl.Expr, bands: AgeBands) -> pl.Expr:
@@ -244,8 +293,14 @@ def _band_of(seg: pl.Expr, bands: AgeBands) -> pl.Expr:
     return five.cast(pl.Int16)
 
 
-def _derive(frame: pl.DataFrame, part: Any, bands: AgeBands | None, k: int,
-            bounds: Sequence[int] | None, record: Sequence[RecordBreakdown]) -> pl.DataFrame:
+def _derive(
+    frame: pl.DataFrame,
+    part: Any,
+    bands: AgeBands | None,
+    k: int,
+    bounds: Sequence[int] | None,
+    record: Sequence[RecordBreakdown],
+) -> pl.DataFrame:
     """One part's counts (as :func:`count_expression` gives them) from a batch aggregate."""
     count = pl.col(f"c{k}")
     kept = frame.filter(count > 0)
@@ -260,21 +315,29 @@ def _derive(frame: pl.DataFrame, part: Any, bands: AgeBands | None, k: int,
         low, high = part.filter.age
         in_range = pl.col("age_seg") >= low
         kept = kept.filter(in_range if high is None else in_range & (pl.col("age_seg") <= high))
-    keys = ["area_code", "year", "sex", *(["age_start"] if bands else []),
-            *[f"rb_{record_name(c)}" for c in record]]
+    keys = [
+        "area_code",
+        "year",
+        "sex",
+        *(["age_start"] if bands else []),
+        *[f"rb_{record_name(c)}" for c in record],
+    ]
     if bands is not None:
         kept = kept.with_columns(_band_of(pl.col("age_seg"), bands).alias("age_start"))
     value = f"s{k}" if f"s{k}" in frame.columns else None
-    measure = (pl.when(pl.col(value).count() > 0).then(pl.col(value).sum())
-               if value else count.sum())
+    measure = pl.when(pl.col(value).count() > 0).then(pl.col(value).sum()) if value else count.sum()
     lowest = frame["age_seg"].min() if bounds is not None else None
     if bounds is None:
         shared: list[int] | None = []  # no age segments: one row per key already
     elif lowest is not None and lowest < 0:  # type: ignore[operator]
         shared = None  # negative ages have segments of their own: add everything up
     else:  # segments sharing a band (or the whole range, without bands) are added up
-        starts = [b for b in bounds if part.filter.age is None or (
-            b >= part.filter.age[0] and (part.filter.age[1] is None or b <= part.filter.age[1]))]
+        starts = [
+            b
+            for b in bounds
+            if part.filter.age is None
+            or (b >= part.filter.age[0] and (part.filter.age[1] is None or b <= part.filter.age[1]))
+        ]
         bucket = {b: _py_band(b, bands) if bands else 0 for b in starts}
         sizes = Counter(bucket.values())
         shared = [b for b in starts if sizes[bucket[b]] > 1]
@@ -284,11 +347,12 @@ def _derive(frame: pl.DataFrame, part: Any, bands: AgeBands | None, k: int,
         kept = kept.group_by(keys).agg(measure.alias("n"))
     else:  # e.g. five-year bands from life-table segments: only 0 and 1-4 are added up
         alone = kept.filter(~pl.col("age_seg").is_in(shared)).with_columns(
-            (pl.col(value) if value else count).alias("n"))
-        summed = kept.filter(pl.col("age_seg").is_in(shared)).group_by(keys).agg(
-            measure.alias("n"))
-        kept = pl.concat([alone.select(*keys, "n"), summed.select(*keys, "n")],
-                         how="vertical_relaxed")
+            (pl.col(value) if value else count).alias("n")
+        )
+        summed = kept.filter(pl.col("age_seg").is_in(shared)).group_by(keys).agg(measure.alias("n"))
+        kept = pl.concat(
+            [alone.select(*keys, "n"), summed.select(*keys, "n")], how="vertical_relaxed"
+        )
     return kept.select(*keys, pl.col("n").cast(pl.Float64))
 
 
@@ -298,8 +362,13 @@ def _py_band(start: int, bands: AgeBands) -> int:
     return TOP_BAND if start >= TOP_BAND else start - start % 5
 
 
-def _exposed(runner: _Runner, ind: Indicator, geo: Geography, lookup: pl.DataFrame,
-             frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+def _exposed(
+    runner: _Runner,
+    ind: Indicator,
+    geo: Geography,
+    lookup: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+) -> dict[str, pl.DataFrame]:
     """Deaths ``x``, weights ``n`` (population) and ``s`` (exposure x population).
 
     Each small area takes the exposure of its area at ``exposure.level`` (the mean of that
@@ -310,32 +379,50 @@ def _exposed(runner: _Runner, ind: Indicator, geo: Geography, lookup: pl.DataFra
     """
     spec = ind.exposure
     assert spec is not None
-    expr = count_expression(runner.table(spec.table), spec, period_type=ind.periods.type,
-                            bands=None, moments=True)
+    expr = count_expression(
+        runner.table(spec.table), spec, period_type=ind.periods.type, bands=None, moments=True
+    )
     frame = pl.from_arrow(expr.to_pyarrow())
     assert isinstance(frame, pl.DataFrame)
     level = geo.levels[spec.level]
-    areas = lookup.select(pl.col(geo.area).cast(pl.String).alias("area_code"),
-                          pl.col(level).cast(pl.String).alias("_level")).unique("area_code")
+    areas = lookup.select(
+        pl.col(geo.area).cast(pl.String).alias("area_code"),
+        pl.col(level).cast(pl.String).alias("_level"),
+    ).unique("area_code")
     # exposures in whole millionths: the sums of exposure x population are whole numbers,
     # the same in any order (so on every run and backend)
-    exposure = frame.select(pl.col("area_code").alias("_level"), "year",
-                            (pl.col("s") / pl.col("n") * EXPOSURE_UNITS).round().alias("_c"))
-    weighted = (frames["n"].join(areas, on="area_code", how="inner")
-                .join(exposure, on=["_level", "year"], how="left").drop("_level"))
+    exposure = frame.select(
+        pl.col("area_code").alias("_level"),
+        "year",
+        (pl.col("s") / pl.col("n") * EXPOSURE_UNITS).round().alias("_c"),
+    )
+    weighted = (
+        frames["n"]
+        .join(areas, on="area_code", how="inner")
+        .join(exposure, on=["_level", "year"], how="left")
+        .drop("_level")
+    )
     known = weighted.filter(pl.col("_c").is_not_null()).select("area_code", "year").unique()
     unknown = pl.col("_c").is_null()
-    return {"x": frames["x"].join(known, on=["area_code", "year"], how="semi"),
-            "n": weighted.with_columns(pl.when(unknown).then(0.0).otherwise(pl.col("n"))
-                                       .alias("n")).drop("_c"),
-            "s": weighted.with_columns(pl.when(unknown).then(0.0)
-                                       .otherwise(pl.col("n") * pl.col("_c")).alias("n"))
-                 .drop("_c")}
+    return {
+        "x": frames["x"].join(known, on=["area_code", "year"], how="semi"),
+        "n": weighted.with_columns(
+            pl.when(unknown).then(0.0).otherwise(pl.col("n")).alias("n")
+        ).drop("_c"),
+        "s": weighted.with_columns(
+            pl.when(unknown).then(0.0).otherwise(pl.col("n") * pl.col("_c")).alias("n")
+        ).drop("_c"),
+    }
 
 
-def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
-                   years: Sequence[int] | None = None,
-                   progress: Progress | None = None) -> dict[str, pl.DataFrame]:
+def compute_counts(
+    catalogue: Catalogue,
+    data: Data,
+    *,
+    backend: Any = "duckdb",
+    years: Sequence[int] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, pl.DataFrame]:
     """Aggregate records to each indicator's counts ``x``, ``n`` by area, period, sex, ...
 
     This is the backend-dependent part of :func:`compute`: on the same data DuckDB and Spark
@@ -349,14 +436,17 @@ def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
     requests: list[Request] = []
     for ind in catalogue:
         record = record_breakdowns(ind, geo)
-        requests += [(part, ind, part_breakdowns(ind, name, record))
-                     for name, part in sides(ind).items()]
+        requests += [
+            (part, ind, part_breakdowns(ind, name, record)) for name, part in sides(ind).items()
+        ]
     runner.prefetch(requests)
     total = len(catalogue)
     for done, ind in enumerate(catalogue, start=1):
         record = record_breakdowns(ind, geo)
-        frames = {name: runner.counts(part, ind, part_breakdowns(ind, name, record))
-                  for name, part in sides(ind).items()}
+        frames = {
+            name: runner.counts(part, ind, part_breakdowns(ind, name, record))
+            for name, part in sides(ind).items()
+        }
         if cause_labels(ind):  # deaths by cause group: columns of the numerator's side
             frames["x"] = _by_cause(ind, frames["x"])
         if ind.method == "mean":  # one count gives the values' number, sum and squares
@@ -366,9 +456,15 @@ def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
         if ind.exposure is not None:
             frames = _exposed(runner, ind, geo, lookup, frames)
         if frames:
-            out[ind.id] = rollup(ind, geo, frames, lookup,
-                                 banded=_BANDS[ind.method] is not None, years=years,
-                                 with_level=ind.decomposition is not None)
+            out[ind.id] = rollup(
+                ind,
+                geo,
+                frames,
+                lookup,
+                banded=_BANDS[ind.method] is not None,
+                years=years,
+                with_level=ind.decomposition is not None,
+            )
         else:  # a ratio or summary of other indicators: nothing to count
             out[ind.id] = pl.DataFrame(schema=KEY_SCHEMA)
         if progress is not None:
@@ -376,9 +472,14 @@ def compute_counts(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
     return out
 
 
-def compute_values(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
-                   years: Sequence[int] | None = None,
-                   progress: Progress | None = None) -> pa.Table:
+def compute_values(
+    catalogue: Catalogue,
+    data: Data,
+    *,
+    backend: Any = "duckdb",
+    years: Sequence[int] | None = None,
+    progress: Progress | None = None,
+) -> pa.Table:
     """Every indicator of ``catalogue`` for every area, period, sex and breakdown (VALUES).
 
     Parameters
@@ -404,8 +505,9 @@ def compute_values(catalogue: Catalogue, data: Data, *, backend: Any = "duckdb",
     return values_from_counts(catalogue, counts, progress=progress)
 
 
-def values_from_counts(catalogue: Catalogue, counts: Mapping[str, pl.DataFrame], *,
-                       progress: Progress | None = None) -> pa.Table:
+def values_from_counts(
+    catalogue: Catalogue, counts: Mapping[str, pl.DataFrame], *, progress: Progress | None = None
+) -> pa.Table:
     """Compute the VALUES rows of every indicator from :func:`compute_counts`' frames.
 
     Each indicator's method runs once, on all its areas, periods, sexes and breakdowns;
@@ -426,9 +528,16 @@ def values_from_counts(catalogue: Catalogue, counts: Mapping[str, pl.DataFrame],
     return values.sort_by([(k, "ascending") for k in VALUE_KEYS])
 
 
-def compute(catalogue: Catalogue, data: Data, *, store: Any, backend: Any = "duckdb",
-            years: Sequence[int] | None = None, progress: Progress | None = None,
-            label: str = "") -> str:
+def compute(
+    catalogue: Catalogue,
+    data: Data,
+    *,
+    store: Any,
+    backend: Any = "duckdb",
+    years: Sequence[int] | None = None,
+    progress: Progress | None = None,
+    label: str = "",
+) -> str:
     """Compute every indicator and write them to ``store`` as ONE vintage; return its id.
 
     Nothing is written until all values are computed, and the store writes the vintage in
@@ -459,8 +568,14 @@ def compute(catalogue: Catalogue, data: Data, *, store: Any, backend: Any = "duc
     if progress is not None:
         progress("store", 0, 1)
     metas = catalogue.metas()
-    vintage = store.add_vintage(values, source="healthgap.engine", inputs=inputs,
-                                parameters=parameters, indicators=metas, label=label)
+    vintage = store.add_vintage(
+        values,
+        source="healthgap.engine",
+        inputs=inputs,
+        parameters=parameters,
+        indicators=metas,
+        label=label,
+    )
     if progress is not None:
         progress("store", 1, 1)
     return vintage

@@ -23,9 +23,18 @@ from healthgap.catalogue.indicator import (
 )
 from healthgap.errors import ColumnNotFoundError, InputError
 
-__all__ = ["AgeBands", "AgeGroups", "band_start", "batch_expression", "count_expression",
-           "filter_expression", "period_start", "record_name", "segment_bounds",
-           "segment_start"]
+__all__ = [
+    "AgeBands",
+    "AgeGroups",
+    "band_start",
+    "batch_expression",
+    "count_expression",
+    "filter_expression",
+    "period_start",
+    "record_name",
+    "segment_bounds",
+    "segment_start",
+]
 
 #: Age-band layouts: ``five`` = 0-4, 5-9, ..., 85-89, 90+ (the 2013 European Standard
 #: Population's 19 bands); ``life`` = 0, 1-4, 5-9, ..., 85-89, 90+ (OHID's life tables).
@@ -38,8 +47,9 @@ FIRST_MONTH = {"calendar": 1, "financial": 4, "academic": 9}
 
 def _column(table: ir.Table, name: str, role: str) -> ir.Column:
     if name not in table.columns:
-        raise ColumnNotFoundError(f"{role}: column {name!r} not found; "
-                                  f"available: {list(table.columns)}")
+        raise ColumnNotFoundError(
+            f"{role}: column {name!r} not found; available: {list(table.columns)}"
+        )
     return table[name]
 
 
@@ -57,8 +67,12 @@ def _condition(table: ir.Table, cond: Condition) -> ir.BooleanValue:
     if op == "between":
         return col.between(value[0], value[1])
     return {
-        "==": col.__eq__, "!=": col.__ne__, "<": col.__lt__, "<=": col.__le__,
-        ">": col.__gt__, ">=": col.__ge__,
+        "==": col.__eq__,
+        "!=": col.__ne__,
+        "<": col.__lt__,
+        "<=": col.__le__,
+        ">": col.__gt__,
+        ">=": col.__ge__,
     }[op](value)
 
 
@@ -68,16 +82,19 @@ def _icd10_code(column: ir.Column) -> ir.StringValue:
 
 def _icd10_match(code: ir.StringValue, codes: str) -> ir.BooleanValue:
     """Return where ``code`` (see :func:`_icd10_code`) lies in one of the ranges of ``codes``."""
-    ranges = [(code.substr(0, len(first)) >= first) & (code.substr(0, len(last)) <= last)
-              for first, last in icd10_ranges(codes)]
+    ranges = [
+        (code.substr(0, len(first)) >= first) & (code.substr(0, len(last)) <= last)
+        for first, last in icd10_ranges(codes)
+    ]
     any_range = ranges[0]
     for extra in ranges[1:]:
         any_range = any_range | extra
     return code.notnull() & any_range
 
 
-def filter_expression(table: ir.Table, flt: Filter, *, age: str | None,
-                      sex: str | None) -> ir.BooleanValue | None:
+def filter_expression(
+    table: ir.Table, flt: Filter, *, age: str | None, sex: str | None
+) -> ir.BooleanValue | None:
     """Build the boolean expression keeping the records ``flt`` selects (``None``: all).
 
     ICD-10 codes are compared without dots and in upper case, on as many leading characters as
@@ -158,17 +175,22 @@ def record_name(item: RecordBreakdown) -> str:
     return item if isinstance(item, str) else item.name
 
 
-def _record_columns(table: ir.Table, part: Numerator | Denominator,
-                    record: Sequence[RecordBreakdown]) -> dict[str, ir.Value]:
+def _record_columns(
+    table: ir.Table, part: Numerator | Denominator, record: Sequence[RecordBreakdown]
+) -> dict[str, ir.Value]:
     cols: dict[str, ir.Value] = {}
     for item in record:
         if isinstance(item, AgeGroups):
             if part.age is None:
-                raise InputError(f"table {part.table!r}: the age breakdown {item.name!r} "
-                                 "needs an age column (age is null)")
+                raise InputError(
+                    f"table {part.table!r}: the age breakdown {item.name!r} "
+                    "needs an age column (age is null)"
+                )
             age = _column(table, part.age, "age")
-            cases = [((age >= lo) if hi is None else age.between(lo, hi), label)
-                     for label, lo, hi in item.bands]
+            cases = [
+                ((age >= lo) if hi is None else age.between(lo, hi), label)
+                for label, lo, hi in item.bands
+            ]
             cols[f"rb_{item.name}"] = ibis.cases(*cases, else_=ibis.null("string"))
         elif isinstance(item, CauseGroups):
             code = _icd10_code(_column(table, item.column, "cause column"))
@@ -179,8 +201,9 @@ def _record_columns(table: ir.Table, part: Numerator | Denominator,
     return cols
 
 
-def _key_columns(table: ir.Table, part: Numerator | Denominator,
-                 period_type: str) -> dict[str, ir.Value]:
+def _key_columns(
+    table: ir.Table, part: Numerator | Denominator, period_type: str
+) -> dict[str, ir.Value]:
     """Build the grouping keys every count shares: area code, period start year and sex.
 
     Without a sex column every record counts as ``"Persons"``.
@@ -188,14 +211,21 @@ def _key_columns(table: ir.Table, part: Numerator | Denominator,
     return {
         "area_code": _column(table, part.area, "area").cast("string"),
         "year": period_start(_column(table, part.year, "year"), part.year_from, period_type),
-        "sex": (_column(table, part.sex, "sex").cast("string") if part.sex
-                else ibis.literal("Persons")),
+        "sex": (
+            _column(table, part.sex, "sex").cast("string") if part.sex else ibis.literal("Persons")
+        ),
     }
 
 
-def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_type: str,
-                     bands: AgeBands | None, record_breakdowns: Sequence[RecordBreakdown] = (),
-                     moments: bool = False) -> ir.Table:
+def count_expression(
+    table: ir.Table,
+    part: Numerator | Denominator,
+    *,
+    period_type: str,
+    bands: AgeBands | None,
+    record_breakdowns: Sequence[RecordBreakdown] = (),
+    moments: bool = False,
+) -> ir.Table:
     """Count by ``area_code, year, sex[, age_start][, record breakdowns]`` into column ``n``.
 
     Numerators count rows (``count: events``), distinct ``person_id`` (``count: people``)
@@ -219,12 +249,11 @@ def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_t
             raise InputError(f"table {part.table!r}: a mean needs value (the column averaged)")
         value = _column(kept, part.value, "value").cast("float64")
         rows = kept.select(**cols, _value=value)
-        rows = rows.filter(rows.area_code.notnull() & rows.year.notnull()
-                           & rows._value.notnull())
+        rows = rows.filter(rows.area_code.notnull() & rows.year.notnull() & rows._value.notnull())
         keys = [c for c in rows.columns if not c.startswith("_")]
         return rows.group_by(keys).aggregate(
-            n=rows.count().cast("float64"), s=rows._value.sum(),
-            q=(rows._value * rows._value).sum())
+            n=rows.count().cast("float64"), s=rows._value.sum(), q=(rows._value * rows._value).sum()
+        )
     if isinstance(part, Numerator) and part.count == "people":
         cols["_person"] = _column(kept, part.person_id or "", "person_id")
     elif part.value is not None:  # a denominator's population, or a numerator's counts
@@ -244,8 +273,9 @@ def count_expression(table: ir.Table, part: Numerator | Denominator, *, period_t
     return rows.group_by(keys).aggregate(n=measure)
 
 
-def segment_bounds(parts: Sequence[tuple[Numerator | Denominator, AgeBands | None]],
-                   extra: Sequence[int] = ()) -> tuple[int, ...]:
+def segment_bounds(
+    parts: Sequence[tuple[Numerator | Denominator, AgeBands | None]], extra: Sequence[int] = ()
+) -> tuple[int, ...]:
     """Age-segment starts fine enough for every part: its age bands and its age filter.
 
     Each band and each ``filter.age`` range of ``parts`` is a union of the segments
@@ -278,20 +308,29 @@ def segment_start(age: ir.IntegerValue, bounds: Sequence[int]) -> ir.IntegerValu
 
     Written as a balanced tree of ``CASE`` expressions (a few comparisons a row).
     """
+
     def tree(lo: int, hi: int) -> ir.IntegerValue:
         if hi - lo == 1:
             return ibis.literal(bounds[lo], "int32")
         mid = (lo + hi) // 2
         return ibis.ifelse(age >= bounds[mid], tree(mid, hi), tree(lo, mid))
 
-    return ibis.cases((age.isnull(), ibis.null("int32")), (age < bounds[0], age.cast("int32")),
-                      else_=tree(0, len(bounds)))
+    return ibis.cases(
+        (age.isnull(), ibis.null("int32")),
+        (age < bounds[0], age.cast("int32")),
+        else_=tree(0, len(bounds)),
+    )
 
 
-def batch_expression(table: ir.Table, parts: Sequence[Numerator | Denominator],
-                     filters: Sequence[Filter], *, period_type: str,
-                     bounds: Sequence[int] | None,
-                     record_breakdowns: Sequence[RecordBreakdown] = ()) -> ir.Table:
+def batch_expression(
+    table: ir.Table,
+    parts: Sequence[Numerator | Denominator],
+    filters: Sequence[Filter],
+    *,
+    period_type: str,
+    bounds: Sequence[int] | None,
+    record_breakdowns: Sequence[RecordBreakdown] = (),
+) -> ir.Table:
     """One pass over ``table`` for several parts that share its columns.
 
     ``parts`` read the same area, year, sex, age and value columns; they may differ in their
@@ -309,8 +348,9 @@ def batch_expression(table: ir.Table, parts: Sequence[Numerator | Denominator],
     if bounds is not None:
         cols["age_seg"] = segment_start(_column(table, first.age or "", "age"), bounds)
     cols.update(_record_columns(table, first, record_breakdowns))
-    value = (_column(table, first.value, "value").cast("float64")
-             if first.value is not None else None)
+    value = (
+        _column(table, first.value, "value").cast("float64") if first.value is not None else None
+    )
     for k, flt in enumerate(filters):
         cond = filter_expression(table, flt, age=first.age, sex=first.sex)
         if cond is None:

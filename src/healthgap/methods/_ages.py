@@ -73,8 +73,10 @@ def parse_labels(name: str, labels: Sequence[Any]) -> tuple[np.ndarray, np.ndarr
             f"such as '<1', '1-4', '90+' or '85 and over'; cannot read {len(bad):,} "
             f"value(s): {_checks._fmt(bad[:5])}"
         )
-    return (np.array([p.start for p in parsed], dtype=np.int64),
-            np.array([p.end for p in parsed], dtype=np.int64))
+    return (
+        np.array([p.start for p in parsed], dtype=np.int64),
+        np.array([p.end for p in parsed], dtype=np.int64),
+    )
 
 
 def describe(starts: np.ndarray) -> str:
@@ -86,8 +88,7 @@ def describe(starts: np.ndarray) -> str:
     return f"{len(names)} age band{'s' if len(names) > 1 else ''} ({', '.join(shown)})"
 
 
-def check_layout(starts: np.ndarray, ends: np.ndarray, labels: Sequence[Any],
-                 what: str) -> None:
+def check_layout(starts: np.ndarray, ends: np.ndarray, labels: Sequence[Any], what: str) -> None:
     """A layout starts at 0, has no gaps that its labels reveal and is open only at the top."""
     if len(starts) == 0:
         raise InputError(f"{what} has no age bands")
@@ -130,9 +131,9 @@ class Banded(NamedTuple):
 BY_GROUP = "by group"
 
 
-def read_ages(frame: nw.DataFrame[Any], startage: str,
-              age_contents: Sequence[Any] | str | None
-              ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+def read_ages(
+    frame: nw.DataFrame[Any], startage: str, age_contents: Sequence[Any] | str | None
+) -> tuple[np.ndarray, np.ndarray, list[Any]]:
     """Each row's band index into the layout, the layout's start ages and its labels.
 
     ``age_contents=None`` takes the layout from the distinct ages in the data; a sequence
@@ -146,8 +147,9 @@ def read_ages(frame: nw.DataFrame[Any], startage: str,
     if dtype.is_numeric():
         raw = series.to_numpy()
         if np.issubdtype(raw.dtype, np.floating) and np.isnan(raw).any():
-            raise InputError(f"column '{startage}' must not be missing: "
-                             f"{_checks.where(np.isnan(raw), raw)}")
+            raise InputError(
+                f"column '{startage}' must not be missing: {_checks.where(np.isnan(raw), raw)}"
+            )
         uniq, inverse = np.unique(raw, return_inverse=True)
         uniq_labels = list(uniq.tolist())
     else:
@@ -159,8 +161,10 @@ def read_ages(frame: nw.DataFrame[Any], startage: str,
     starts_u, ends_u = parse_labels(startage, uniq_labels)
 
     if isinstance(age_contents, str) and age_contents != BY_GROUP:
-        raise InputError(f"argument 'age_contents' must be None, {BY_GROUP!r} or a sequence "
-                         f"of age bands; got {age_contents!r}")
+        raise InputError(
+            f"argument 'age_contents' must be None, {BY_GROUP!r} or a sequence "
+            f"of age bands; got {age_contents!r}"
+        )
     if age_contents is not None and age_contents != BY_GROUP:
         contents = list(age_contents)
         c_starts, c_ends = parse_labels("age_contents", contents)
@@ -210,8 +214,14 @@ def _unique_objects(values: np.ndarray) -> tuple[list[Any], np.ndarray]:
     return list(uniq.tolist()), inverse
 
 
-def band(frame: nw.DataFrame[Any], row_group: np.ndarray, n_groups: int, startage: str,
-         columns: Sequence[str], age_contents: Sequence[Any] | str | None) -> Banded:
+def band(
+    frame: nw.DataFrame[Any],
+    row_group: np.ndarray,
+    n_groups: int,
+    startage: str,
+    columns: Sequence[str],
+    age_contents: Sequence[Any] | str | None,
+) -> Banded:
     """Sum ``columns`` into ``(groups, bands)`` matrices (duplicate rows of a band add up)."""
     row_band, layout, labels = read_ages(frame, startage, age_contents)
     k = len(layout)
@@ -220,8 +230,9 @@ def band(frame: nw.DataFrame[Any], row_group: np.ndarray, n_groups: int, startag
     rows = np.bincount(flat, minlength=size).reshape(n_groups, k)
     present = rows > 0
     values = {
-        name: np.bincount(flat, weights=_frames.column(frame, name), minlength=size)
-        .reshape(n_groups, k)
+        name: np.bincount(flat, weights=_frames.column(frame, name), minlength=size).reshape(
+            n_groups, k
+        )
         for name in columns
     }
     return Banded(layout, labels, present, values, row_band, rows)

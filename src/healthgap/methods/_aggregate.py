@@ -46,8 +46,11 @@ def sums(g: Groups, *arrays: np.ndarray) -> list[np.ndarray]:
     """
     out = []
     for values in arrays:
-        if values.dtype.kind in "iu" and len(values) and (
-                max(-int(values.min()), int(values.max())) < 2**62 // len(values)):
+        if (
+            values.dtype.kind in "iu"
+            and len(values)
+            and (max(-int(values.min()), int(values.max())) < 2**62 // len(values))
+        ):
             total = np.zeros(g.count, dtype=np.int64)
             np.add.at(total, g.ids, values.astype(np.int64, copy=False))
             out.append(total.astype(float))
@@ -58,9 +61,12 @@ def sums(g: Groups, *arrays: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def key_frame(frame: nw.DataFrame[Any], g: Groups,
-              columns: Mapping[str, np.ndarray], like: Mapping[str, str] | None = None
-              ) -> nw.DataFrame[Any]:
+def key_frame(
+    frame: nw.DataFrame[Any],
+    g: Groups,
+    columns: Mapping[str, np.ndarray],
+    like: Mapping[str, str] | None = None,
+) -> nw.DataFrame[Any]:
     """One row per group: the keys, then ``columns`` (aggregated inputs).
 
     ``like`` maps an output column to a column of ``frame`` whose integer dtype it takes when
@@ -91,8 +97,9 @@ def format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def statistic_column(default: str, reasons: np.ndarray | None, n_groups: int,
-                     extra_reasons: np.ndarray | None = None) -> np.ndarray | str:
+def statistic_column(
+    default: str, reasons: np.ndarray | None, n_groups: int, extra_reasons: np.ndarray | None = None
+) -> np.ndarray | str:
     """``statistic`` per group: ``default``, or the reason a group was withheld."""
     if reasons is None and extra_reasons is None:
         return default
@@ -125,9 +132,15 @@ def flagged(reasons: np.ndarray | None, n_groups: int) -> np.ndarray:
     return np.asarray(np.not_equal(reasons, None), dtype=bool)
 
 
-def start(data: Any, *, group_by: str | Sequence[str] | None, confidence: _checks.Confidence,
-          type: str, errors: str, multiplier: float | None = None
-          ) -> tuple[nw.DataFrame[Any], tuple[str, ...], tuple[float, ...]]:
+def start(
+    data: Any,
+    *,
+    group_by: str | Sequence[str] | None,
+    confidence: _checks.Confidence,
+    type: str,
+    errors: str,
+    multiplier: float | None = None,
+) -> tuple[nw.DataFrame[Any], tuple[str, ...], tuple[float, ...]]:
     """Validate the arguments every count method shares; return frame, keys and levels."""
     frame = _frames.to_frame(data)
     keys = _frames.as_names(group_by)
@@ -150,16 +163,16 @@ def positions(ids: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     return pos, counts
 
 
-def band_count_reasons(g: Groups, counts: np.ndarray, expected: int, what: str,
-                       errors: str) -> np.ndarray | None:
+def band_count_reasons(
+    g: Groups, counts: np.ndarray, expected: int, what: str, errors: str
+) -> np.ndarray | None:
     """Raise (or return per-group reasons) when groups do not have ``expected`` age bands."""
     wrong = counts != expected
     if not wrong.any():
         return None
     idx = np.flatnonzero(wrong)
     if errors == "raise":
-        shown = "; ".join(f"({describe_group(g, int(i))}) has {int(counts[i])}"
-                          for i in idx[:5])
+        shown = "; ".join(f"({describe_group(g, int(i))}) has {int(counts[i])}" for i in idx[:5])
         more = ", ..." if len(idx) > 5 else ""
         raise InputError(
             f"each group must have {expected} age bands, as {what}: {len(idx):,} of "
@@ -167,8 +180,9 @@ def band_count_reasons(g: Groups, counts: np.ndarray, expected: int, what: str,
         )
     reasons = np.full(g.count, None, dtype=object)
     found, where = np.unique(counts[idx], return_inverse=True)  # one text per distinct count
-    texts = np.array([f"group has {int(c)} age bands, expected {expected}" for c in found],
-                     dtype=object)
+    texts = np.array(
+        [f"group has {int(c)} age bands, expected {expected}" for c in found], dtype=object
+    )
     reasons[idx] = texts[where]
     return reasons
 
@@ -188,8 +202,9 @@ def merge_reasons(*parts: np.ndarray | None) -> np.ndarray | None:
     return out
 
 
-def group_rules(g: Groups, errors: str,
-                rules: Sequence[tuple[np.ndarray, str]]) -> np.ndarray | None:
+def group_rules(
+    g: Groups, errors: str, rules: Sequence[tuple[np.ndarray, str]]
+) -> np.ndarray | None:
     """Group-level rules: raise naming the failing groups, or return per-group reasons."""
     failed = [(np.asarray(mask, bool), msg) for mask, msg in rules if np.any(mask)]
     if not failed:

@@ -63,14 +63,11 @@ def confidence(value: Confidence) -> tuple[float, ...]:
         level = float(level)
         level = level / 100 if level >= 90 else level
         if not 0.9 <= level <= 1:
-            raise InputError(
-                f"confidence must be between 0.9 and 1 (or 90 and 100); got {value!r}"
-            )
+            raise InputError(f"confidence must be between 0.9 and 1 (or 90 and 100); got {value!r}")
         out.append(round(level, 10))
     if len(out) > 1 and tuple(sorted(out)) != CONFIDENCE_PAIR:
         raise InputError(
-            "two confidence levels must be 95% and 99.8% (0.95, 0.998); "
-            f"got {value!r}"
+            f"two confidence levels must be 95% and 99.8% (0.95, 0.998); got {value!r}"
         )
     return tuple(sorted(out))
 
@@ -82,8 +79,14 @@ def one_of(name: str, value: Any, allowed: Iterable[Any]) -> None:
         raise InputError(f"argument '{name}' must be one of {list(allowed)}; got {value!r}")
 
 
-def number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-           low_open: bool = False) -> float:
+def number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
     """Raise unless ``value`` is a finite number within the bounds; return it as float."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
         raise InputError(f"argument '{name}' must be a number; got {value!r}")
@@ -98,16 +101,18 @@ def number(name: str, value: Any, *, low: float | None = None, high: float | Non
     return v
 
 
-def number_vector(name: str, values: Any, *, positive: bool = False,
-                  expected: str = "a sequence of numbers") -> np.ndarray:
+def number_vector(
+    name: str, values: Any, *, positive: bool = False, expected: str = "a sequence of numbers"
+) -> np.ndarray:
     """Raise unless ``values`` is a non-empty 1-d sequence of finite numbers >= 0 (or > 0)."""
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
         raise InputError(f"argument '{name}' must be {expected}; got {values!r}") from exc
     if arr.ndim != 1 or len(arr) == 0:
-        raise InputError(f"argument '{name}' must be a non-empty sequence of numbers; "
-                         f"got {values!r}")
+        raise InputError(
+            f"argument '{name}' must be a non-empty sequence of numbers; got {values!r}"
+        )
     bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
     if bad.any():
         rule = "> 0" if positive else ">= 0"
@@ -123,9 +128,7 @@ def columns(frame: nw.DataFrame[Any], *names: str | None) -> None:
     wanted = [n for n in names if n is not None]
     missing = [n for n in wanted if n not in frame.columns]
     if missing:
-        raise ColumnNotFoundError(
-            f"columns {missing} not found; available: {list(frame.columns)}"
-        )
+        raise ColumnNotFoundError(f"columns {missing} not found; available: {list(frame.columns)}")
 
 
 def numeric(frame: nw.DataFrame[Any], *names: str | None) -> None:

@@ -83,8 +83,9 @@ def group_ids(
         found = _integer_groups(frame, keys[0])
         if found is not None:
             return found
-    if len(frame) and all(schema[k].is_numeric() or schema[k] in (nw.Boolean, nw.String)
-                          for k in keys):
+    if len(frame) and all(
+        schema[k].is_numeric() or schema[k] in (nw.Boolean, nw.String) for k in keys
+    ):
         # Fast path: hash-encode each key column (Arrow), rank its distinct values, combine
         # the ranks; no join, and null keys form their own group (sorted last).
         ids, size = np.zeros(len(frame), dtype=np.int64), 1
@@ -141,8 +142,7 @@ def _integer_groups(
         return None
     ids, distinct = found
     native = nw.to_native(frame)
-    if frame.implementation is nw.Implementation.PANDAS and isinstance(native[key].dtype,
-                                                                     np.dtype):
+    if frame.implementation is nw.Implementation.PANDAS and isinstance(native[key].dtype, np.dtype):
         # numpy-backed pandas integers: the sorted distinct values are the key column
         keys = type(native)({key: distinct}, copy=False)
         keys.columns.name = native.columns.name

@@ -41,8 +41,9 @@ def extreme(y: np.ndarray, mask: np.ndarray, highest: bool) -> np.ndarray:
     return np.min(np.where(mask, y, np.inf), axis=1)
 
 
-def simulated(y: np.ndarray, s: Setting, favourable: bool, names: set[str]
-              ) -> dict[str, np.ndarray]:
+def simulated(
+    y: np.ndarray, s: Setting, favourable: bool, names: set[str]
+) -> dict[str, np.ndarray]:
     """Measures that are simple functions of the subgroup values, for values ``(G, J, R)``.
 
     Works equally on the observed values (R = 1) and on simulated draws.
@@ -107,8 +108,10 @@ def pair(s: Setting, ordered: bool) -> tuple[np.ndarray, np.ndarray]:
     if ordered:
         last = s.n_sub.astype(np.int64) - 1
         return last, np.zeros_like(last)
-    return (np.argmax(np.where(s.mask, s.y, -np.inf), axis=1),
-            np.argmin(np.where(s.mask, s.y, np.inf), axis=1))
+    return (
+        np.argmax(np.where(s.mask, s.y, -np.inf), axis=1),
+        np.argmin(np.where(s.mask, s.y, np.inf), axis=1),
+    )
 
 
 def difference_ratio(s: Setting, ordered: bool) -> dict[str, Analytic]:
@@ -121,8 +124,10 @@ def difference_ratio(s: Setting, ordered: bool) -> dict[str, Analytic]:
     ya, yb, sa, sb = take(s.y, hi), take(s.y, lo), take(s.se, hi), take(s.se, lo)
     with np.errstate(divide="ignore", invalid="ignore"):
         se_log_r = np.sqrt((sa / ya) ** 2 + (sb / yb) ** 2)
-        return {"d": Analytic(ya - yb, np.sqrt(sa**2 + sb**2)),
-                "r": Analytic(ya / yb, se_log_r, log_scale=True)}
+        return {
+            "d": Analytic(ya - yb, np.sqrt(sa**2 + sb**2)),
+            "r": Analytic(ya / yb, se_log_r, log_scale=True),
+        }
 
 
 def concentration(s: Setting) -> dict[str, Analytic]:
@@ -178,8 +183,11 @@ def logistic(s: Setting, indicator_scale: np.ndarray) -> dict[str, Analytic]:
     i00, i01, i11 = w.sum(axis=1), (w * x).sum(axis=1), (w * x * x).sum(axis=1)
     det = i00 * i11 - i01**2
     score = n * (prop - mu)
-    m00, m01, m11 = (score**2).sum(axis=1), (score**2 * x).sum(axis=1), \
-        (score**2 * x * x).sum(axis=1)
+    m00, m01, m11 = (
+        (score**2).sum(axis=1),
+        (score**2 * x).sum(axis=1),
+        (score**2 * x * x).sum(axis=1),
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = np.array([[i11, -i01], [-i01, i00]]) / det  # (2, 2, G)
         meat = np.array([[m00, m01], [m01, m11]])
@@ -191,15 +199,17 @@ def logistic(s: Setting, indicator_scale: np.ndarray) -> dict[str, Analytic]:
     var_sii = np.einsum("ig,ijg,jg->g", g_sii, cov, g_sii)
     var_rii = np.einsum("ig,ijg,jg->g", g_rii, cov, g_rii)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {"sii": Analytic((m1 - m0) * indicator_scale,
-                                np.sqrt(var_sii) * indicator_scale),
-                "rii": Analytic(m1 / m0, np.sqrt(var_rii), log_scale=True)}
+        return {
+            "sii": Analytic((m1 - m0) * indicator_scale, np.sqrt(var_sii) * indicator_scale),
+            "rii": Analytic(m1 / m0, np.sqrt(var_rii), log_scale=True),
+        }
 
 
 def between_group_variance(s: Setting) -> Analytic:
     """BGV with WHO HEAT's analytic se, sqrt(sum 4 p^2 (y - mu)^2 se^2)."""
     mu = weighted_mean(s.y, s.p)[:, None]
     dev = np.where(s.mask, s.y - mu, 0.0)
-    return Analytic(np.sum(s.p * dev**2, axis=1),
-                    np.sqrt(np.sum(4 * s.p**2 * dev**2 * np.where(s.mask, s.se, 0.0) ** 2,
-                                   axis=1)))
+    return Analytic(
+        np.sum(s.p * dev**2, axis=1),
+        np.sqrt(np.sum(4 * s.p**2 * dev**2 * np.where(s.mask, s.se, 0.0) ** 2, axis=1)),
+    )

@@ -90,8 +90,9 @@ class Expectancy(NamedTuple):
     variance: np.ndarray
 
 
-def expectancy(t: LifeTable, weight: np.ndarray | None = None,
-               weight_variance: np.ndarray | None = None) -> Expectancy:
+def expectancy(
+    t: LifeTable, weight: np.ndarray | None = None, weight_variance: np.ndarray | None = None
+) -> Expectancy:
     """Life (``weight=None``) or health expectancy (Sullivan) and its variance.
 
     With :math:`w_j` the proportion healthy (1 for life expectancy),
@@ -109,8 +110,11 @@ def expectancy(t: LifeTable, weight: np.ndarray | None = None,
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(t.l > 0, _reverse_cumsum(w * t.L) / t.l, 0.0)
         terms = np.empty_like(t.L)
-        terms[:, :-1] = (t.s2q[:, :-1] * t.l[:, :-1] ** 2
-                         * ((1 - t.a[:-1]) * t.n[:-1] * w[:, :-1] + value[:, 1:]) ** 2)
+        terms[:, :-1] = (
+            t.s2q[:, :-1]
+            * t.l[:, :-1] ** 2
+            * ((1 - t.a[:-1]) * t.n[:-1] * w[:, :-1] + value[:, 1:]) ** 2
+        )
         terms[:, -1] = (w[:, -1] * t.l[:, -1]) ** 2 / (t.deaths[:, -1] * t.m[:, -1] ** 2)
         if weight_variance is not None:
             terms = terms + t.L**2 * np.asarray(weight_variance, float)
@@ -131,15 +135,17 @@ def arriaga(t1: LifeTable, t2: LifeTable, first: int) -> np.ndarray:
         base = t1.l[:, [first]]
         ratio = t1.l / t2.l
         out = np.empty_like(t1.L)
-        out[:, :-1] = (ratio[:, :-1] * t2.L[:, :-1] - t1.L[:, :-1]
-                       + t2.T[:, 1:] * (ratio[:, :-1] - ratio[:, 1:])) / base
+        out[:, :-1] = (
+            ratio[:, :-1] * t2.L[:, :-1]
+            - t1.L[:, :-1]
+            + t2.T[:, 1:] * (ratio[:, :-1] - ratio[:, 1:])
+        ) / base
         out[:, -1] = (ratio[:, -1] * t2.T[:, -1] - t1.T[:, -1]) / base[:, 0]
     out[:, :first] = 0.0
     return out
 
 
-def withheld_reasons(deaths: np.ndarray, population: np.ndarray,
-                     present: np.ndarray) -> np.ndarray:
+def withheld_reasons(deaths: np.ndarray, population: np.ndarray, present: np.ndarray) -> np.ndarray:
     """OHID's group rules: reason per group (``None`` when the group can be computed).
 
     ``present`` marks the bands of each group's own layout; its last present band is open.
@@ -159,8 +165,9 @@ def has_reason(reasons: np.ndarray) -> np.ndarray:
     return np.not_equal(reasons, None).astype(bool)
 
 
-def warn_withheld(what: str, reasons: np.ndarray, g: _aggregate.Groups,
-                  stacklevel: int = 3) -> None:
+def warn_withheld(
+    what: str, reasons: np.ndarray, g: _aggregate.Groups, stacklevel: int = 3
+) -> None:
     """One :class:`SuppressedWarning` naming, per reason, how many groups and the first."""
     bad = np.flatnonzero(has_reason(reasons))
     if len(bad) == 0:
@@ -199,8 +206,12 @@ def is_withheld(reasons: np.ndarray | None, n_groups: int) -> np.ndarray:
     return has_reason(reasons)
 
 
-def statistic(base: np.ndarray, reasons: np.ndarray | None, row_group: np.ndarray,
-              row_wide: np.ndarray | None = None) -> np.ndarray:
+def statistic(
+    base: np.ndarray,
+    reasons: np.ndarray | None,
+    row_group: np.ndarray,
+    row_wide: np.ndarray | None = None,
+) -> np.ndarray:
     """Per-row ``statistic``: ``base`` (already per row) or ``'<base> NA: <reason>'``."""
     out = base.astype(object)
     if row_wide is not None and row_wide.any():
@@ -209,13 +220,20 @@ def statistic(base: np.ndarray, reasons: np.ndarray | None, row_group: np.ndarra
         row_reason = reasons[row_group]
         mask = has_reason(row_reason)
         if mask.any():
-            out[mask] = np.char.add(np.char.add(base[mask].astype(str), " NA: "),
-                                    row_reason[mask].astype(str))
+            out[mask] = np.char.add(
+                np.char.add(base[mask].astype(str), " NA: "), row_reason[mask].astype(str)
+            )
     return out.astype(str)  # a numpy text array becomes a String column without a row loop
 
 
-def row_keys(g: _aggregate.Groups, frame: Any, row_group: np.ndarray, startage: str,
-             labels: np.ndarray, dtype: Any) -> Any:
+def row_keys(
+    g: _aggregate.Groups,
+    frame: Any,
+    row_group: np.ndarray,
+    startage: str,
+    labels: np.ndarray,
+    dtype: Any,
+) -> Any:
     """Output key frame: each output row's group keys, then its age band label."""
     backend = nw.get_native_namespace(frame)
     if isinstance(labels[0], str):

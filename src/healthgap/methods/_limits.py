@@ -53,8 +53,9 @@ def poisson_exact(x: np.ndarray, confidence: float) -> Limits:
     distinct, where = np.unique(x, return_inverse=True)
     where = where.reshape(x.shape)
     with np.errstate(invalid="ignore"):
-        lower = np.where(distinct > 0,
-                         stats.chi2.ppf(alpha / 2, 2 * np.maximum(distinct, 1e-300)) / 2, 0.0)
+        lower = np.where(
+            distinct > 0, stats.chi2.ppf(alpha / 2, 2 * np.maximum(distinct, 1e-300)) / 2, 0.0
+        )
         upper = stats.chi2.ppf(1 - alpha / 2, 2 * distinct + 2) / 2
     return Limits(lower[where], upper[where])
 
@@ -79,8 +80,9 @@ def poisson_count(x: np.ndarray, confidence: float) -> Limits:
     exact = poisson_exact(np.where(x < BYAR_MIN_COUNT, x, 0.0), confidence)
     approx = byar(np.where(x >= BYAR_MIN_COUNT, x, BYAR_MIN_COUNT), confidence)
     small = x < BYAR_MIN_COUNT
-    return Limits(np.where(small, exact.lower, approx.lower),
-                  np.where(small, exact.upper, approx.upper))
+    return Limits(
+        np.where(small, exact.lower, approx.lower), np.where(small, exact.upper, approx.upper)
+    )
 
 
 def student_t(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, confidence: float) -> Limits:

@@ -86,8 +86,9 @@ def _object_series(name: str, arr: np.ndarray, backend: Any) -> nw.Series[Any]:
     return nw.from_arrow(pa.table({name: typed.cast(pa.string())}), backend=backend)[name]
 
 
-def _pandas_with_arrays(frame: nw.DataFrame[Any], native: Any,
-                        arrays: Mapping[str, Any]) -> nw.DataFrame[Any]:
+def _pandas_with_arrays(
+    frame: nw.DataFrame[Any], native: Any, arrays: Mapping[str, Any]
+) -> nw.DataFrame[Any]:
     """:func:`with_arrays` for pandas as one frame construction, the same columns and dtypes
     as ``frame.with_columns`` (which joins the new columns one at a time by index)."""
     columns: dict[str, Any] = {name: native[name] for name in native.columns}
@@ -141,17 +142,29 @@ def assemble(
     if frame.implementation is not nw.Implementation.PANDAS:
         # NaN -> null; pandas' numpy float columns already use NaN as their null
         frame = frame.with_columns(nw.col(c).fill_nan(None) for c in _float_outputs(arrays))
-    return select(frame, type, keys=[c for c in keys.columns if c not in inputs],
-                  inputs=inputs, levels=levels, extra=list(extra or ()))
+    return select(
+        frame,
+        type,
+        keys=[c for c in keys.columns if c not in inputs],
+        inputs=inputs,
+        levels=levels,
+        extra=list(extra or ()),
+    )
 
 
 def _float_outputs(arrays: Mapping[str, Any]) -> list[str]:
-    return [k for k, v in arrays.items()
-            if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+    return [k for k, v in arrays.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
 
 
-def select(frame: nw.DataFrame[Any], type: str, *, keys: Sequence[str], inputs: Sequence[str],
-           levels: Sequence[float], extra: Sequence[str] = ()) -> nw.DataFrame[Any]:
+def select(
+    frame: nw.DataFrame[Any],
+    type: str,
+    *,
+    keys: Sequence[str],
+    inputs: Sequence[str],
+    levels: Sequence[float],
+    extra: Sequence[str] = (),
+) -> nw.DataFrame[Any]:
     """Keep the columns that ``type`` asks for, in PHEindicatormethods' order."""
     names = limit_names(levels)
     lowers, uppers = [lo for lo, _ in names], [hi for _, hi in names]
@@ -165,8 +178,12 @@ def select(frame: nw.DataFrame[Any], type: str, *, keys: Sequence[str], inputs: 
     elif type == "upper":
         cols += uppers
     else:
-        cols += [*inputs, "value", *extra, *[c for pair in zip(lowers, uppers, strict=True)
-                                              for c in pair]]
+        cols += [
+            *inputs,
+            "value",
+            *extra,
+            *[c for pair in zip(lowers, uppers, strict=True) for c in pair],
+        ]
         if type == "full":
             cols += list(META)
     return frame.select(cols)

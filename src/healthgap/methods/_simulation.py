@@ -58,8 +58,12 @@ class Scratch:
         return buf[:size].reshape(shape)
 
 
-def run_blocks(n_groups: int, per_group: int, seed: np.random.SeedSequence,
-               fn: Callable[[int, int, np.random.Generator, Scratch], None]) -> None:
+def run_blocks(
+    n_groups: int,
+    per_group: int,
+    seed: np.random.SeedSequence,
+    fn: Callable[[int, int, np.random.Generator, Scratch], None],
+) -> None:
     """Call ``fn(g0, g1, rng, scratch)`` for blocks of groups, on a thread pool."""
     block = int(max(1, min(n_groups, BLOCK_ELEMENTS // max(per_group, 1))))
     starts = list(range(0, n_groups, block))
@@ -77,8 +81,9 @@ def run_blocks(n_groups: int, per_group: int, seed: np.random.SeedSequence,
         list(pool.map(work, range(len(starts))))
 
 
-def exact_linear_draws(rng: np.random.Generator, scratch: Scratch, mean: np.ndarray,
-                       cov: np.ndarray, reps: int) -> np.ndarray:
+def exact_linear_draws(
+    rng: np.random.Generator, scratch: Scratch, mean: np.ndarray, cov: np.ndarray, reps: int
+) -> np.ndarray:
     """Draws of K = 1 or 2 jointly normal statistics per group, ``(K, G, reps)`` float32.
 
     ``mean`` is ``(K, G)``, ``cov`` ``(K, K, G)``. A linear statistic of independent normal
@@ -103,9 +108,15 @@ def exact_linear_draws(rng: np.random.Generator, scratch: Scratch, mean: np.ndar
     return z
 
 
-def refit_draws(rng: np.random.Generator, scratch: Scratch, mean: np.ndarray, se: np.ndarray,
-                weights: np.ndarray, reps: int,
-                inverse: Callable[..., Any] | None) -> np.ndarray:
+def refit_draws(
+    rng: np.random.Generator,
+    scratch: Scratch,
+    mean: np.ndarray,
+    se: np.ndarray,
+    weights: np.ndarray,
+    reps: int,
+    inverse: Callable[..., Any] | None,
+) -> np.ndarray:
     """Draws of ``weights[k] @ f(mean + se * Z)`` per group, ``(K, G, reps)`` float32.
 
     ``mean`` and ``se`` are ``(G, Q)``; ``weights`` ``(K, G, Q)``; ``f`` is ``inverse``
@@ -147,8 +158,7 @@ def order_statistics(draws: np.ndarray, positions: Sequence[int]) -> np.ndarray:
     return np.stack([draws[..., k] for k in positions]).astype(float)
 
 
-def row_summary(values: np.ndarray, quantiles: Sequence[float]
-                ) -> tuple[np.ndarray, np.ndarray]:
+def row_summary(values: np.ndarray, quantiles: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """Standard deviation (ddof 1) and quantiles (linear interpolation, R's type 7) of the
     finite values along the last axis; rows with too few finite values give NaN.
     """
@@ -162,8 +172,9 @@ def row_summary(values: np.ndarray, quantiles: Sequence[float]
     last = values.shape[-1] - 1
     if finite.all():  # the usual case: fixed positions, so partition instead of sorting
         h_all = [last * q for q in quantiles]
-        kth = sorted({int(np.floor(h)) for h in h_all} | {min(int(np.floor(h)) + 1, last)
-                                                           for h in h_all})
+        kth = sorted(
+            {int(np.floor(h)) for h in h_all} | {min(int(np.floor(h)) + 1, last) for h in h_all}
+        )
         part = np.partition(values, kth, axis=-1)
         out = []
         for h in h_all:

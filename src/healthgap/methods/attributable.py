@@ -92,8 +92,9 @@ def attributable_fraction(
     """
     _checks.number("relative_risk", relative_risk, low=0.0, low_open=True)
     _checks.number("increment", increment, low=0.0, low_open=True)
-    frame, keys, _ = _aggregate.start(data, group_by=group_by, confidence=None, type=type,
-                                      errors=errors, multiplier=multiplier)
+    frame, keys, _ = _aggregate.start(
+        data, group_by=group_by, confidence=None, type=type, errors=errors, multiplier=multiplier
+    )
     _checks.numeric(frame, exposure_sum, weight, deaths)
     g = _aggregate.groups(frame, keys)
     e_row, w_row = _frames.column(frame, exposure_sum), _frames.column(frame, weight)
@@ -118,10 +119,20 @@ def attributable_fraction(
         inputs[deaths or ""] = sums[2]
         extra["attributable_deaths"] = np.where(bad | unweighted, np.nan, fraction * sums[2])
     reason = np.where(unweighted, f"attributable fraction; {NO_WEIGHT}", None)
-    statistic = _aggregate.statistic_column("attributable fraction", reasons, g.count,
-                                            reason if unweighted.any() else None)
+    statistic = _aggregate.statistic_column(
+        "attributable fraction", reasons, g.count, reason if unweighted.any() else None
+    )
     keyframe = _aggregate.key_frame(frame, g, inputs)
-    out = _output.assemble(keyframe, value=multiplier * fraction, limits={}, levels=(),
-                           statistic=statistic, method=METHOD, type=type, inputs=list(inputs),
-                           extra=extra, withheld=bad | unweighted)
+    out = _output.assemble(
+        keyframe,
+        value=multiplier * fraction,
+        limits={},
+        levels=(),
+        statistic=statistic,
+        method=METHOD,
+        type=type,
+        inputs=list(inputs),
+        extra=extra,
+        withheld=bad | unweighted,
+    )
     return _frames.to_native(out)

@@ -15,8 +15,10 @@ from healthgap.methods.life_expectancy import output_rows, prepare
 __all__ = ["decompose_gap"]
 
 METHOD = "Arriaga (1984), Chiang II life tables"
-METHOD_CAUSE = ("Arriaga (1984), Chiang II life tables; causes in proportion to their "
-                "death-rate differences (Preston et al. 2001)")
+METHOD_CAUSE = (
+    "Arriaga (1984), Chiang II life tables; causes in proportion to their "
+    "death-rate differences (Preston et al. 2001)"
+)
 
 
 def decompose_gap(
@@ -135,8 +137,10 @@ def decompose_gap(
     _checks.one_of("type", type, ("value", "standard", "full"))
     _checks.one_of("errors", errors, ("raise", "flag"))
     if age_contents == _ages.BY_GROUP:
-        raise InputError("decompose_gap needs one age-band layout for both populations; "
-                         "age_contents='by group' is not allowed")
+        raise InputError(
+            "decompose_gap needs one age-band layout for both populations; "
+            "age_contents='by group' is not allowed"
+        )
     _checks.columns(frame, *keys, by, cause)
     comparison = _comparison_value(frame, by, reference, comparison)
     frame = frame.filter(nw.col(by).is_in([reference, comparison]))
@@ -149,10 +153,13 @@ def decompose_gap(
     reasons = prep.reasons
     if cause is not None:
         p_matrix, cause_deaths, cause_labels, band_reasons = _by_cause(
-            frame, prep, deaths, population, cause, errors)
-        reasons = _life_table.merge(reasons, band_reasons,
-                                    _life_table.withheld_reasons(prep.deaths, p_matrix,
-                                                                 prep.banded.present))
+            frame, prep, deaths, population, cause, errors
+        )
+        reasons = _life_table.merge(
+            reasons,
+            band_reasons,
+            _life_table.withheld_reasons(prep.deaths, p_matrix, prep.banded.present),
+        )
 
     # pairs: the group_by keys of each (keys + by) group, and which side it is
     pair_of, pair_keys = _frames.group_ids(g.keys, keys)
@@ -166,9 +173,11 @@ def decompose_gap(
     pair_reasons = np.full(n_pairs, None, dtype=object)
     lone = (ref_idx < 0) | (cmp_idx < 0)
     if lone.any() and errors == "raise":
-        raise InputError(f"each pair needs both populations ({by} = {reference!r} and "
-                         f"{comparison!r}); {int(lone.sum()):,} of {n_pairs:,} pairs lack one "
-                         f"(first: {_aggregate.describe_group(pairs, int(np.argmax(lone)))})")
+        raise InputError(
+            f"each pair needs both populations ({by} = {reference!r} and "
+            f"{comparison!r}); {int(lone.sum()):,} of {n_pairs:,} pairs lack one "
+            f"(first: {_aggregate.describe_group(pairs, int(np.argmax(lone)))})"
+        )
     pair_reasons[lone] = "one of the two populations is missing"
     if reasons is not None:
         for side in (ref_idx, cmp_idx):
@@ -215,8 +224,9 @@ def decompose_gap(
         values = by_cause[rp, rk, rc]
         extra_cols[cause] = np.asarray(cause_labels, dtype=object)[rc]
 
-    keys_frame = _life_table.row_keys(pairs, frame, rp, startage, label_of[rk],
-                                      frame.schema[startage])
+    keys_frame = _life_table.row_keys(
+        pairs, frame, rp, startage, label_of[rk], frame.schema[startage]
+    )
     if cause is not None:
         keys_frame = _output.with_arrays(keys_frame, {cause: extra_cols[cause]})
         keys_frame = keys_frame.with_columns(nw.col(cause).cast(frame.schema[cause]))
@@ -224,36 +234,52 @@ def decompose_gap(
     standard: dict[str, np.ndarray] = {}
     if type in ("standard", "full"):
         with np.errstate(divide="ignore", invalid="ignore"):
-            standard = {"le_reference": e_ref[rp], "le_comparison": e_cmp[rp],
-                        "gap": gap[rp], "share": values / gap[rp]}
+            standard = {
+                "le_reference": e_ref[rp],
+                "le_comparison": e_cmp[rp],
+                "gap": gap[rp],
+                "share": values / gap[rp],
+            }
         standard = {c: np.where(row_withheld, np.nan, v) for c, v in standard.items()}
     age_label = label_of[first]
     age_text = age_label if isinstance(age_label, str) else _checks._fmt_one(age_label)
-    base = np.full(len(values), f"contribution to the gap in life expectancy at {age_text}",
-                   dtype=object)
+    base = np.full(
+        len(values), f"contribution to the gap in life expectancy at {age_text}", dtype=object
+    )
     stat = _life_table.statistic(base, pair_reasons if withheld.any() else None, rp)
-    method = (METHOD_CAUSE if cause is not None else METHOD) + \
-        f"; {_ages.describe(prep.banded.starts)}"
-    out = _output.assemble(keys_frame, value=values, limits={}, levels=(), statistic=stat,
-                           method=method, type=type, extra=standard,
-                           withheld=row_withheld if row_withheld.any() else None)
+    method = (
+        METHOD_CAUSE if cause is not None else METHOD
+    ) + f"; {_ages.describe(prep.banded.starts)}"
+    out = _output.assemble(
+        keys_frame,
+        value=values,
+        limits={},
+        levels=(),
+        statistic=stat,
+        method=method,
+        type=type,
+        extra=standard,
+        withheld=row_withheld if row_withheld.any() else None,
+    )
     _life_table.warn_withheld("life expectancy gap decomposition", pair_reasons, pairs)
     return _frames.to_native(out)
 
 
-def _comparison_value(frame: nw.DataFrame[Any], by: str, reference: Any,
-                      comparison: Any) -> Any:
+def _comparison_value(frame: nw.DataFrame[Any], by: str, reference: Any, comparison: Any) -> Any:
     """Return the compared population's value of ``by`` (the only other one if not given)."""
     found = frame[by].unique().to_list()
     if reference not in found:
-        raise InputError(f"reference {reference!r} not found in column '{by}'; "
-                         f"values: {_checks._fmt(sorted(found, key=str)[:10])}")
+        raise InputError(
+            f"reference {reference!r} not found in column '{by}'; "
+            f"values: {_checks._fmt(sorted(found, key=str)[:10])}"
+        )
     if comparison is None:
         others = [v for v in found if v != reference]
         if len(others) != 1:
             raise InputError(
                 f"column '{by}' has {len(found)} values; name the compared population "
-                f"with comparison= (values: {_checks._fmt(sorted(found, key=str)[:10])})")
+                f"with comparison= (values: {_checks._fmt(sorted(found, key=str)[:10])})"
+            )
         return others[0]
     if comparison not in found:
         raise InputError(f"comparison {comparison!r} not found in column '{by}'")
@@ -262,21 +288,26 @@ def _comparison_value(frame: nw.DataFrame[Any], by: str, reference: Any,
     return comparison
 
 
-def _by_cause(frame: nw.DataFrame[Any], prep: Any, deaths: str, population: str, cause: str,
-              errors: str) -> tuple[np.ndarray, np.ndarray, list[Any], np.ndarray | None]:
+def _by_cause(
+    frame: nw.DataFrame[Any], prep: Any, deaths: str, population: str, cause: str, errors: str
+) -> tuple[np.ndarray, np.ndarray, list[Any], np.ndarray | None]:
     """Band populations (repeated on cause rows), deaths by cause ``(groups, bands, causes)``."""
     g, banded = prep.g, prep.banded
     k = len(banded.starts)
     if frame[cause].null_count():
-        raise InputError(f"column '{cause}' must not be missing: "
-                         f"{_checks.where(frame[cause].is_null().to_numpy())}")
+        raise InputError(
+            f"column '{cause}' must not be missing: "
+            f"{_checks.where(frame[cause].is_null().to_numpy())}"
+        )
     labels, cause_id = np.unique(frame[cause].to_numpy(), return_inverse=True)
     n_causes = len(labels)
     cell = g.ids * k + banded.row_band
     flat = cell * n_causes + cause_id
     if np.bincount(flat).max() > 1:
-        raise InputError(f"with cause='{cause}', each population, age band and cause must "
-                         "have one row; some repeat")
+        raise InputError(
+            f"with cause='{cause}', each population, age band and cause must "
+            "have one row; some repeat"
+        )
     pops = _frames.column(frame, population)
     size = g.count * k
     hi = np.full(size, -np.inf)
@@ -287,16 +318,20 @@ def _by_cause(frame: nw.DataFrame[Any], prep: Any, deaths: str, population: str,
     if unequal.any():
         raise InputError(
             f"column '{population}' must repeat the band's population on every cause row; "
-            f"{int(unequal.sum()):,} population-band cells differ between causes")
+            f"{int(unequal.sum()):,} population-band cells differ between causes"
+        )
     p_matrix = np.where(np.isfinite(hi), hi, 0.0).reshape(g.count, k)
-    cause_deaths = np.bincount(flat, weights=_frames.column(frame, deaths),
-                               minlength=size * n_causes).reshape(g.count, k, n_causes)
+    cause_deaths = np.bincount(
+        flat, weights=_frames.column(frame, deaths), minlength=size * n_causes
+    ).reshape(g.count, k, n_causes)
     over = (cause_deaths.sum(axis=2) > p_matrix).any(axis=1)
     reasons = None
     if over.any():
         rule = f"deaths from all causes must not exceed column '{population}'"
         if errors == "raise":
-            raise InputError(f"{rule}: {int(over.sum()):,} of {g.count:,} groups fail "
-                             f"(first: {_aggregate.describe_group(g, int(np.argmax(over)))})")
+            raise InputError(
+                f"{rule}: {int(over.sum()):,} of {g.count:,} groups fail "
+                f"(first: {_aggregate.describe_group(g, int(np.argmax(over)))})"
+            )
         reasons = np.where(over, rule, None)
     return p_matrix, cause_deaths, list(labels.tolist()), reasons

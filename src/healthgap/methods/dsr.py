@@ -27,8 +27,16 @@ class _Dsr(NamedTuple):
     total_count: np.ndarray
 
 
-def _core(band_group: np.ndarray, n_groups: int, x: np.ndarray, xvar: np.ndarray,
-          n: np.ndarray, w: np.ndarray, levels: Sequence[float], multiplier: float) -> _Dsr:
+def _core(
+    band_group: np.ndarray,
+    n_groups: int,
+    x: np.ndarray,
+    xvar: np.ndarray,
+    n: np.ndarray,
+    w: np.ndarray,
+    levels: Sequence[float],
+    multiplier: float,
+) -> _Dsr:
     """Dobson et al. (1991) DSR and limits for all groups, from one row per age band.
 
     ``xvar`` is the count entering the variance: ``x`` for independent events, and
@@ -44,8 +52,10 @@ def _core(band_group: np.ndarray, n_groups: int, x: np.ndarray, xvar: np.ndarray
         limits = {}
         for level in levels:
             lo, hi = _limits.poisson_count(counted, level)
-            limits[level] = _limits.Limits((value + scale * (lo - counted)) * multiplier,
-                                           (value + scale * (hi - counted)) * multiplier)
+            limits[level] = _limits.Limits(
+                (value + scale * (lo - counted)) * multiplier,
+                (value + scale * (hi - counted)) * multiplier,
+            )
     return _Dsr(value * multiplier, limits, total)
 
 
@@ -55,8 +65,9 @@ def _standard(stdpop: str | Sequence[float] | None) -> np.ndarray | None:
         return None
     if stdpop is None:
         return np.asarray(ESP2013, float)
-    w = _checks.number_vector("stdpop", stdpop,
-                              expected="None, a column name or a sequence of numbers")
+    w = _checks.number_vector(
+        "stdpop", stdpop, expected="None, a column name or a sequence of numbers"
+    )
     if w.sum() <= 0:
         raise InputError(f"argument 'stdpop' must have a positive sum; got {w.tolist()}")
     return w
@@ -165,8 +176,14 @@ def dsr(
     >>> dsr(d, "x", "n", "w").select("total_count", "total_pop", "value").row(0)
     (40, 3000, 1200.0)
     """
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors, multiplier=multiplier)
+    frame, keys, levels = _aggregate.start(
+        data,
+        group_by=group_by,
+        confidence=confidence,
+        type=type,
+        errors=errors,
+        multiplier=multiplier,
+    )
     weights = _standard(stdpop)
     stdcol = stdpop if isinstance(stdpop, str) else None
     _checks.numeric(frame, x, n, stdcol)
@@ -195,21 +212,28 @@ def dsr(
         pos, counts = _aggregate.positions(g.ids, g.count)
     else:
         fs = _frames.column(frame, eventfreq)
-        checks.rule(~np.isfinite(fs) | (fs < 1) | (fs != np.floor(fs)),
-                    f"column '{eventfreq}' must hold whole numbers >= 1", fs)
+        checks.rule(
+            ~np.isfinite(fs) | (fs < 1) | (fs != np.floor(fs)),
+            f"column '{eventfreq}' must hold whole numbers >= 1",
+            fs,
+        )
         bids, _ = _frames.group_ids(frame, [*keys, ageband])
         n_bands = int(bids.max()) + 1
         first = np.full(n_bands, len(frame), dtype=np.int64)
         np.minimum.at(first, bids, np.arange(len(frame)))
         band_group = g.ids[first]
         band_n = ns[first]
-        checks.rule(ns != band_n[bids],
-                    f"column '{n}' must be the same on every row of an age band", ns)
+        checks.rule(
+            ns != band_n[bids], f"column '{n}' must be the same on every row of an age band", ns
+        )
         band_w = None
         if ws is not None:
             band_w = ws[first]
-            checks.rule(ws != band_w[bids],
-                        f"column '{stdcol}' must be the same on every row of an age band", ws)
+            checks.rule(
+                ws != band_w[bids],
+                f"column '{stdcol}' must be the same on every row of an age band",
+                ws,
+            )
         band_x = np.bincount(bids, weights=xs, minlength=n_bands)
         xvar = np.bincount(bids, weights=xs * fs, minlength=n_bands)
         # bands in order of first appearance within their group, as for row order
@@ -230,10 +254,17 @@ def dsr(
     band_reasons = _aggregate.band_count_reasons(g, counts, expected, what, errors)
     if weights is not None:
         band_w = weights[np.minimum(pos, len(weights) - 1)]
-    weight_reasons = _aggregate.group_rules(g, errors, [(
-        np.bincount(band_group, weights=band_w, minlength=g.count) <= 0,
-        f"standard population '{stdcol or 'stdpop'}' must not be 0 on every band of a group",
-    )])
+    weight_reasons = _aggregate.group_rules(
+        g,
+        errors,
+        [
+            (
+                np.bincount(band_group, weights=band_w, minlength=g.count) <= 0,
+                f"standard population '{stdcol or 'stdpop'}' must not be 0 "
+                "on every band of a group",
+            )
+        ],
+    )
     reasons = _aggregate.merge_reasons(row_reasons, band_reasons, weight_reasons)
     bad = _aggregate.flagged(reasons, g.count)
 
@@ -241,7 +272,9 @@ def dsr(
     total_pop = np.bincount(band_group, weights=band_n, minlength=g.count)
     small = ~bad & (result.total_count < DSR_MIN_COUNT)
     statistic = _aggregate.statistic_column(
-        f"dsr per {_aggregate.format_number(multiplier)}", reasons, g.count,
+        f"dsr per {_aggregate.format_number(multiplier)}",
+        reasons,
+        g.count,
         extra_reasons=np.where(small, _SMALL, None),
     )
     why = f"with total count < {DSR_MIN_COUNT}" if small.any() else ""
@@ -250,12 +283,21 @@ def dsr(
     _aggregate.warn_withheld("dsr", bad | small, g, why)
 
     keys_frame = _aggregate.key_frame(
-        frame, g, {"total_count": result.total_count, "total_pop": total_pop},
+        frame,
+        g,
+        {"total_count": result.total_count, "total_pop": total_pop},
         like={"total_count": x, "total_pop": n},
     )
     withheld = bad | small
-    out = _output.assemble(keys_frame, value=result.value, limits=result.limits, levels=levels,
-                           statistic=statistic, method="Dobson", type=type,
-                           inputs=["total_count", "total_pop"],
-                           withheld=withheld if withheld.any() else None)
+    out = _output.assemble(
+        keys_frame,
+        value=result.value,
+        limits=result.limits,
+        levels=levels,
+        statistic=statistic,
+        method="Dobson",
+        type=type,
+        inputs=["total_count", "total_pop"],
+        withheld=withheld if withheld.any() else None,
+    )
     return _frames.to_native(out)

@@ -38,9 +38,16 @@ DSR_NOT_APPLICABLE = "Not applicable for events less than 10 for dsrs"
 
 # -- validation ---------------------------------------------------------------------------
 
-def _options(statistic: str, ratio_type: str | None, rate_type: str | None,
-             years_of_data: float | None, multiplier: float | None, *, need_years: bool
-             ) -> float | None:
+
+def _options(
+    statistic: str,
+    ratio_type: str | None,
+    rate_type: str | None,
+    years_of_data: float | None,
+    multiplier: float | None,
+    *,
+    need_years: bool,
+) -> float | None:
     """Check the statistic's options; return the multiplier to use (``None`` for ratios)."""
     _checks.one_of("statistic", statistic, ("proportion", "ratio", "rate"))
     if statistic == "ratio":
@@ -58,9 +65,14 @@ def _options(statistic: str, ratio_type: str | None, rate_type: str | None,
     return _checks.number("multiplier", multiplier, low=0, low_open=True)
 
 
-def _inputs(frame: nw.DataFrame[Any], statistic: str, numerator: str, denominator: str | None,
-            rate: str | None, rate_type: str | None
-            ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+def _inputs(
+    frame: nw.DataFrame[Any],
+    statistic: str,
+    numerator: str,
+    denominator: str | None,
+    rate: str | None,
+    rate_type: str | None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Validate the data's columns for the statistic; return numerators, denominators, rates."""
     if len(frame) == 0:
         raise InputError("argument 'data' has no rows")
@@ -82,15 +94,24 @@ def _inputs(frame: nw.DataFrame[Any], statistic: str, numerator: str, denominato
         checks.count_column(rate, r)
         checks.rule((x > 0) & (r == 0), f"column '{rate}' must be > 0 where '{numerator}' > 0", r)
         if rate_type == "crude" and n is None:
-            checks.rule(x == 0, f"column '{numerator}' is 0 so its population is unknown: "
-                        "give argument 'denominator'", x)
+            checks.rule(
+                x == 0,
+                f"column '{numerator}' is 0 so its population is unknown: "
+                "give argument 'denominator'",
+                x,
+            )
     checks.resolve("raise")
     return x, n, r
 
 
-def _derived_denominator(x: np.ndarray, n: np.ndarray | None, r: np.ndarray | None,
-                         statistic: str, rate_type: str | None, multiplier: float | None
-                         ) -> np.ndarray:
+def _derived_denominator(
+    x: np.ndarray,
+    n: np.ndarray | None,
+    r: np.ndarray | None,
+    statistic: str,
+    rate_type: str | None,
+    multiplier: float | None,
+) -> np.ndarray:
     """Denominators on the funnel's axis; for rates, the population implied by x and the rate.
 
     A DSR with no events implies no population (NaN, left out); a crude rate with no events
@@ -107,8 +128,8 @@ def _derived_denominator(x: np.ndarray, n: np.ndarray | None, r: np.ndarray | No
 
 # -- limits -------------------------------------------------------------------------------
 
-def _proportion_limits(population: np.ndarray, average: float, level: float
-                       ) -> _limits.Limits:
+
+def _proportion_limits(population: np.ndarray, average: float, level: float) -> _limits.Limits:
     """Proportions at which the Wilson score limits of x/n reach the average p.
 
     Solving Wilson's limit = p for x/n gives p -/+ z sqrt(p (1 - p) / n): the score test's
@@ -125,8 +146,9 @@ def _poisson_means(observed: np.ndarray, level: float) -> _limits.Limits:
     inverse regularised incomplete gamma functions (the exact Poisson limits of O).
     """
     tail = (1 - level) / 2
-    return _limits.Limits(special.gammaincinv(observed, tail),
-                          special.gammainccinv(observed + 1, tail))
+    return _limits.Limits(
+        special.gammaincinv(observed, tail), special.gammainccinv(observed + 1, tail)
+    )
 
 
 def funnel_limits(
@@ -227,16 +249,18 @@ def funnel_limits(
     """
     _checks.one_of("type", type, ("standard", "full"))
     frame = _frames.to_frame(data)
-    mult = _options(statistic, ratio_type, rate_type, years_of_data, multiplier,
-                    need_years=True)
+    mult = _options(statistic, ratio_type, rate_type, years_of_data, multiplier, need_years=True)
     x, n, r = _inputs(frame, statistic, numerator, denominator, rate, rate_type)
     derived = _derived_denominator(x, n, r, statistic, rate_type, mult)
     if not np.isfinite(derived).any():
-        raise InputError("no area has a denominator to draw the funnel from "
-                         f"(every DSR in column '{numerator}' has 0 events)")
+        raise InputError(
+            "no area has a denominator to draw the funnel from "
+            f"(every DSR in column '{numerator}' has 0 events)"
+        )
     average = float(x.sum() / np.nansum(derived))
-    axis = _axis(derived, average, statistic,
-                 float(years_of_data) if years_of_data is not None else 1.0)
+    axis = _axis(
+        derived, average, statistic, float(years_of_data) if years_of_data is not None else 1.0
+    )
 
     columns: dict[str, np.ndarray | float] = {GRID_NAMES[statistic]: axis}
     limits: dict[str, np.ndarray] = {}
@@ -253,7 +277,8 @@ def funnel_limits(
             columns[f"upper{suffix}_expected"] = means.lower
             lo, hi = axis / means.upper, axis / means.lower
             limits[f"lower{suffix}cl"], limits[f"upper{suffix}cl"] = (
-                (lo - 1, hi - 1) if ratio_type == "count" else (lo * 100, hi * 100))
+                (lo - 1, hi - 1) if ratio_type == "count" else (lo * 100, hi * 100)
+            )
         else:
             columns[f"lower{suffix}_population"] = means.upper / average / years_of_data
             columns[f"upper{suffix}_population"] = means.lower / average / years_of_data
@@ -272,8 +297,9 @@ def funnel_limits(
     return _frames.to_native(_new_frame(frame, columns))
 
 
-def _statistic_label(statistic: str, ratio_type: str | None, rate_type: str | None,
-                     multiplier: float | None) -> str:
+def _statistic_label(
+    statistic: str, ratio_type: str | None, rate_type: str | None, multiplier: float | None
+) -> str:
     if statistic == "ratio":
         return f"ratio ({ratio_type})"
     if statistic == "rate":
@@ -286,9 +312,14 @@ def _new_frame(like: nw.DataFrame[Any], columns: Mapping[str, Any]) -> nw.DataFr
     """Build a table of the same kind as ``like`` (scalars broadcast to full length)."""
     backend = nw.get_native_namespace(like)
     length = len(next(iter(columns.values())))
-    data = {name: (np.full(length, value, dtype=object if isinstance(value, str) else float)
-                   if np.isscalar(value) else value)
-            for name, value in columns.items()}
+    data = {
+        name: (
+            np.full(length, value, dtype=object if isinstance(value, str) else float)
+            if np.isscalar(value)
+            else value
+        )
+        for name, value in columns.items()
+    }
     schema = {name: nw.String() for name, value in columns.items() if isinstance(value, str)}
     native = {name: (list(v) if name in schema else v) for name, v in data.items()}
     return nw.from_dict(native, schema=None, backend=backend).with_columns(
@@ -298,11 +329,16 @@ def _new_frame(like: nw.DataFrame[Any], columns: Mapping[str, Any]) -> nw.DataFr
 
 # -- significance -------------------------------------------------------------------------
 
-def _labels(high_999: np.ndarray, high_975: np.ndarray, low_999: np.ndarray,
-            low_975: np.ndarray) -> np.ndarray:
+
+def _labels(
+    high_999: np.ndarray, high_975: np.ndarray, low_999: np.ndarray, low_975: np.ndarray
+) -> np.ndarray:
     """PHEindicatormethods' labels, the first condition that holds winning (low first)."""
-    return np.select([low_999, low_975, high_999, high_975],
-                     [LOW_999, LOW_975, HIGH_999, HIGH_975], NOT_SIGNIFICANT).astype(object)
+    return np.select(
+        [low_999, low_975, high_999, high_975],
+        [LOW_999, LOW_975, HIGH_999, HIGH_975],
+        NOT_SIGNIFICANT,
+    ).astype(object)
 
 
 def funnel_significance(
@@ -368,8 +404,14 @@ def funnel_significance(
     ['Low (0.001)', 'High (0.001)', 'High (0.001)', 'Low (0.001)']
     """
     frame = _frames.to_frame(data)
-    mult = _options(statistic, None if statistic != "ratio" else "count", rate_type, None,
-                    multiplier, need_years=False)
+    mult = _options(
+        statistic,
+        None if statistic != "ratio" else "count",
+        rate_type,
+        None,
+        multiplier,
+        need_years=False,
+    )
     x, n, r = _inputs(frame, statistic, numerator, denominator, rate, rate_type)
     flags: dict[str, np.ndarray] = {}
     if statistic == "proportion":
@@ -379,8 +421,9 @@ def funnel_significance(
             lo, hi = _proportion_limits(n, average, level)
             flags[f"low{level}"], flags[f"high{level}"] = p < lo, p > hi
     else:
-        base = n if statistic == "ratio" else _derived_denominator(x, n, r, statistic,
-                                                                   rate_type, mult)
+        base = (
+            n if statistic == "ratio" else _derived_denominator(x, n, r, statistic, rate_type, mult)
+        )
         target = 1.0 if statistic == "ratio" else x.sum() / np.nansum(base)
         for level in LEVELS:
             counts = _limits.poisson_count(x, level)
@@ -394,6 +437,7 @@ def funnel_significance(
 
 
 # -- points -------------------------------------------------------------------------------
+
 
 def funnel_points(
     data: Any,
@@ -457,4 +501,5 @@ def funnel_points(
         chart, derived = np.where(small, np.nan, chart), np.where(small, np.nan, derived)
     out = _output.with_arrays(frame, {f"{rate}_chart": chart, "denominator_derived": derived})
     return _frames.to_native(
-        out.with_columns(nw.col(f"{rate}_chart", "denominator_derived").fill_nan(None)))
+        out.with_columns(nw.col(f"{rate}_chart", "denominator_derived").fill_nan(None))
+    )

@@ -125,23 +125,31 @@ def healthy_life_expectancy(
     >>> round(out["value"][0], 4)
     80.1696
     """
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors)
+    frame, keys, levels = _aggregate.start(
+        data, group_by=group_by, confidence=confidence, type=type, errors=errors
+    )
     _checks.one_of("prevalence_of", prevalence_of, ("healthy", "unhealthy"))
-    sources = {"prevalence_n": prevalence_n, "prevalence_se": prevalence_se,
-               "prevalence_limits": prevalence_limits}
+    sources = {
+        "prevalence_n": prevalence_n,
+        "prevalence_se": prevalence_se,
+        "prevalence_limits": prevalence_limits,
+    }
     given = [k for k, v in sources.items() if v is not None]
     if len(given) > 1:
-        raise InputError(f"give only one of prevalence_n, prevalence_se and "
-                         f"prevalence_limits; got {given}")
+        raise InputError(
+            f"give only one of prevalence_n, prevalence_se and prevalence_limits; got {given}"
+        )
     if levels and not given:
         raise InputError(
             "confidence limits need the prevalence's sampling error: give prevalence_n "
-            "(sample sizes), prevalence_se or prevalence_limits (or confidence=None)")
+            "(sample sizes), prevalence_se or prevalence_limits (or confidence=None)"
+        )
     if prevalence_limits is not None:
         if isinstance(prevalence_limits, str) or len(prevalence_limits) != 2:
-            raise InputError("argument 'prevalence_limits' must be two column names "
-                             f"(lower, upper); got {prevalence_limits!r}")
+            raise InputError(
+                "argument 'prevalence_limits' must be two column names "
+                f"(lower, upper); got {prevalence_limits!r}"
+            )
         extra = [prevalence, *prevalence_limits]
     else:
         extra = [prevalence, *(c for c in (prevalence_n, prevalence_se) if c is not None)]
@@ -149,21 +157,39 @@ def healthy_life_expectancy(
     def check_prevalence(checks: _checks.RowChecks) -> None:
         pi = _frames.column(frame, prevalence)
         checks.rule(~np.isfinite(pi), f"column '{prevalence}' must not be missing", pi)
-        checks.rule(np.isfinite(pi) & ((pi < 0) | (pi > 1)),
-                    f"column '{prevalence}' must be between 0 and 1", pi)
+        checks.rule(
+            np.isfinite(pi) & ((pi < 0) | (pi > 1)),
+            f"column '{prevalence}' must be between 0 and 1",
+            pi,
+        )
         if prevalence_n is not None:
             checks.positive_column(prevalence_n, _frames.column(frame, prevalence_n))
         if prevalence_se is not None:
             checks.count_column(prevalence_se, _frames.column(frame, prevalence_se))
         if prevalence_limits is not None:
             lo, hi = (_frames.column(frame, c) for c in prevalence_limits)
-            checks.rule(~(np.isfinite(lo) & np.isfinite(hi)),
-                        f"columns {list(prevalence_limits)} must not be missing", lo)
-            checks.rule((lo > pi) | (hi < pi),
-                        f"columns {list(prevalence_limits)} must bracket '{prevalence}'", pi)
+            checks.rule(
+                ~(np.isfinite(lo) & np.isfinite(hi)),
+                f"columns {list(prevalence_limits)} must not be missing",
+                lo,
+            )
+            checks.rule(
+                (lo > pi) | (hi < pi),
+                f"columns {list(prevalence_limits)} must bracket '{prevalence}'",
+                pi,
+            )
 
-    prep = prepare(frame, keys, deaths, population, startage, age_contents, errors,
-                   extra=extra, extra_checks=check_prevalence)
+    prep = prepare(
+        frame,
+        keys,
+        deaths,
+        population,
+        startage,
+        age_contents,
+        errors,
+        extra=extra,
+        extra_checks=check_prevalence,
+    )
     repeated = prep.banded.rows > 1
     if repeated.any():
         g_idx, k_idx = np.nonzero(repeated)
@@ -194,7 +220,17 @@ def healthy_life_expectancy(
     hle, variance = expectancies(prep, weight, var_w)
     le, _ = expectancies(prep)
     method = METHOD if source is None else f"{METHOD}; prevalence variance from {source}"
-    return _assemble(prep, hle, variance, startage=startage, ages=hle_age, age_arg="hle_age",
-                     levels=levels, type=type, what="healthy life expectancy", method=method,
-                     wide_rule=False,
-                     extra={"life_expectancy": le})
+    return _assemble(
+        prep,
+        hle,
+        variance,
+        startage=startage,
+        ages=hle_age,
+        age_arg="hle_age",
+        levels=levels,
+        type=type,
+        what="healthy life expectancy",
+        method=method,
+        wide_rule=False,
+        extra={"life_expectancy": le},
+    )

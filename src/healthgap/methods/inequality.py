@@ -17,14 +17,37 @@ __all__ = ["inequality_measures"]
 #: Measures for ordered dimensions (e.g. deprivation, income quintile) - WHO HEAT.
 ORDERED = ("d", "r", "aci", "rci", "sii", "rii", "paf", "par")
 #: Measures for non-ordered dimensions (e.g. ethnicity, region) - WHO HEAT.
-NON_ORDERED = ("d", "r", "bgv", "bgsd", "cov", "mdbu", "mdbw", "mdmu", "mdmw", "mdru", "mdrw",
-               "idisu", "idisw", "ti", "mld", "paf", "par")
+NON_ORDERED = (
+    "d",
+    "r",
+    "bgv",
+    "bgsd",
+    "cov",
+    "mdbu",
+    "mdbw",
+    "mdmu",
+    "mdmw",
+    "mdru",
+    "mdrw",
+    "idisu",
+    "idisw",
+    "ti",
+    "mld",
+    "paf",
+    "par",
+)
 ALL_MEASURES = tuple(dict.fromkeys(ORDERED + NON_ORDERED))
 #: Measures whose confidence limits have a closed form in WHO's technical notes.
 ANALYTIC = frozenset({"d", "r", "aci", "rci", "sii", "rii", "bgv"})
 #: WHO HEAT's display scales: TI and MLD x 1000; PAF, COV and IDIS as percentages.
-DEFAULT_SCALE: Mapping[str, float] = {"ti": 1000, "mld": 1000, "paf": 100, "cov": 100,
-                                      "idisu": 100, "idisw": 100}
+DEFAULT_SCALE: Mapping[str, float] = {
+    "ti": 1000,
+    "mld": 1000,
+    "paf": 100,
+    "cov": 100,
+    "idisu": 100,
+    "idisw": 100,
+}
 #: Fewest simulation draws accepted for the simulated limits.
 MIN_REPETITIONS = 100
 #: ``statistic`` of a setting withheld for a subgroup without a value or standard error.
@@ -32,11 +55,14 @@ WITHHELD = "withheld: missing value or standard error"
 
 #: Names of the measures (``statistic`` adds the display scale).
 MEASURE_NAMES = {
-    "d": "difference (D)", "r": "ratio (R)",
-    "aci": "absolute concentration index (ACI)", "rci": "relative concentration index (RCI)",
+    "d": "difference (D)",
+    "r": "ratio (R)",
+    "aci": "absolute concentration index (ACI)",
+    "rci": "relative concentration index (RCI)",
     "sii": "slope index of inequality (SII, logistic)",
     "rii": "relative index of inequality (RII, logistic)",
-    "bgv": "between-group variance (BGV)", "bgsd": "between-group standard deviation (BGSD)",
+    "bgv": "between-group variance (BGV)",
+    "bgsd": "between-group standard deviation (BGSD)",
     "cov": "coefficient of variation (COV)",
     "mdbu": "mean difference from best performing subgroup, unweighted (MDBU)",
     "mdbw": "mean difference from best performing subgroup, weighted (MDBW)",
@@ -46,8 +72,10 @@ MEASURE_NAMES = {
     "mdrw": "mean difference from reference subgroup, weighted (MDRW)",
     "idisu": "index of disparity, unweighted (IDISU)",
     "idisw": "index of disparity, weighted (IDISW)",
-    "ti": "Theil index (TI)", "mld": "mean log deviation (MLD)",
-    "paf": "population attributable fraction (PAF)", "par": "population attributable risk (PAR)",
+    "ti": "Theil index (TI)",
+    "mld": "mean log deviation (MLD)",
+    "paf": "population attributable fraction (PAF)",
+    "par": "population attributable risk (PAR)",
 }
 
 
@@ -56,10 +84,10 @@ def _scale_of(scale: Mapping[str, float] | None) -> dict[str, float]:
         return {}
     bad = sorted(set(scale) - set(ALL_MEASURES))
     if bad:
-        raise InputError(f"argument 'scale' names unknown measures {bad}; "
-                         f"known: {list(ALL_MEASURES)}")
-    return {k: _checks.number(f"scale['{k}']", v, low=0, low_open=True)
-            for k, v in scale.items()}
+        raise InputError(
+            f"argument 'scale' names unknown measures {bad}; known: {list(ALL_MEASURES)}"
+        )
+    return {k: _checks.number(f"scale['{k}']", v, low=0, low_open=True) for k, v in scale.items()}
 
 
 def _indicator_scale(y: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -230,8 +258,10 @@ def inequality_measures(
             raise InputError(f"unknown measures {unknown}; known: {list(ALL_MEASURES)}")
         wrong = [m for m in wanted if m not in applicable]
         if wrong:
-            raise InputError(f"measures {wrong} do not apply to {dimension_type} dimensions; "
-                             f"those that do: {list(applicable)}")
+            raise InputError(
+                f"measures {wrong} do not apply to {dimension_type} dimensions; "
+                f"those that do: {list(applicable)}"
+            )
         if reference is None and {"mdru", "mdrw"} & set(wanted):
             raise InputError("measures 'mdru' and 'mdrw' need a 'reference' column")
     if not wanted:
@@ -241,17 +271,18 @@ def inequality_measures(
     if (lower_cl is None) != (upper_cl is None):
         raise InputError("give both 'lower_cl' and 'upper_cl', or neither")
     if levels and se is None and lower_cl is None:
-        raise InputError("confidence limits need 'se', or 'lower_cl' and 'upper_cl' "
-                         "(or pass confidence=None)")
+        raise InputError(
+            "confidence limits need 'se', or 'lower_cl' and 'upper_cl' (or pass confidence=None)"
+        )
     if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
         raise InputError(f"argument 'repetitions' must be a whole number; got {repetitions!r}")
     if repetitions < MIN_REPETITIONS:
-        raise InputError(f"argument 'repetitions' must be >= {MIN_REPETITIONS:,}; "
-                         f"got {repetitions!r}")
+        raise InputError(
+            f"argument 'repetitions' must be >= {MIN_REPETITIONS:,}; got {repetitions!r}"
+        )
     scales = _scale_of(scale)
     if indicator_scale is not None:
-        indicator_scale = _checks.number("indicator_scale", indicator_scale, low=0,
-                                         low_open=True)
+        indicator_scale = _checks.number("indicator_scale", indicator_scale, low=0, low_open=True)
     _checks.numeric(frame, value, population, order, se, lower_cl, upper_cl)
     _checks.columns(frame, reference, *keys)
     if len(frame) == 0:
@@ -276,16 +307,18 @@ def inequality_measures(
         se_row = np.zeros(len(frame))
     order_row = _frames.column(frame, order) if order is not None else np.zeros(len(frame))
     if order is not None:
-        checks.rule(~np.isfinite(order_row), f"column '{order}' must not be missing",
-                    order_row)
+        checks.rule(~np.isfinite(order_row), f"column '{order}' must not be missing", order_row)
     ref_row = np.zeros(len(frame), bool)
     if reference is not None:
         raw = frame[reference]
         if not (raw.dtype == nw.Boolean or raw.dtype.is_numeric()):
             raise InputError(f"column '{reference}' must be boolean or 0/1; got {raw.dtype}")
         ref_vals = raw.cast(nw.Float64).to_numpy()
-        checks.rule(~np.isin(ref_vals, (0.0, 1.0)),
-                    f"column '{reference}' must hold only true/false or 1/0", ref_vals)
+        checks.rule(
+            ~np.isin(ref_vals, (0.0, 1.0)),
+            f"column '{reference}' must hold only true/false or 1/0",
+            ref_vals,
+        )
         ref_row = ref_vals == 1
     checks.resolve("raise")
 
@@ -302,8 +335,10 @@ def inequality_measures(
         dup = np.zeros(len(sort), bool)
         dup[1:] = (gid_s[1:] == gid_s[:-1]) & (o_s[1:] == o_s[:-1])
         if dup.any():
-            raise InputError(f"each '{order}' value must appear once per group: "
-                             f"{int(dup.sum()):,} repeated (first row {int(sort[dup][0])})")
+            raise InputError(
+                f"each '{order}' value must appear once per group: "
+                f"{int(dup.sum()):,} repeated (first row {int(sort[dup][0])})"
+            )
     width = int(n_sub.max())
 
     def pad(arr: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -318,16 +353,21 @@ def inequality_measures(
     refs[gid_s, pos] = ref_row[sort]
     n_refs = refs.sum(axis=1)
     if (n_refs > 1).any():
-        raise InputError(f"column '{reference}' must flag at most one subgroup per group; "
-                         f"{int((n_refs > 1).sum()):,} groups flag more")
+        raise InputError(
+            f"column '{reference}' must flag at most one subgroup per group; "
+            f"{int((n_refs > 1).sum()):,} groups flag more"
+        )
     ref_idx = np.where(n_refs == 1, np.argmax(refs, axis=1), -1)
     if ordered:  # the PAR/PAF reference defaults to the most advantaged subgroup
         ref_idx = np.where(ref_idx >= 0, ref_idx, n_sub - 1)
-    bad = (~np.isfinite(np.where(mask, y, 0.0)) |
-           ~np.isfinite(np.where(mask, se_g, 0.0))).any(axis=1)
+    bad = (~np.isfinite(np.where(mask, y, 0.0)) | ~np.isfinite(np.where(mask, se_g, 0.0))).any(
+        axis=1
+    )
     if bad.all():
-        raise InputError(f"no group can be computed: every group has a missing value in "
-                         f"'{value}' or its standard error")
+        raise InputError(
+            f"no group can be computed: every group has a missing value in "
+            f"'{value}' or its standard error"
+        )
     y = np.where(bad[:, None] & mask, 1.0, y)
     se_g = np.where(bad[:, None] & mask, 0.0, se_g)
     p = pop / pop.sum(axis=1, keepdims=True)
@@ -346,8 +386,9 @@ def inequality_measures(
         if m in ANALYTIC:
             limits[m] = {lv: _analytic_limits(results[m], lv) for lv in levels}
     if simulated and levels:
-        sim_se, sim_limits = _simulate(setting, favourable, simulated, levels,
-                                       int(repetitions), seed)
+        sim_se, sim_limits = _simulate(
+            setting, favourable, simulated, levels, int(repetitions), seed
+        )
         for m in simulated:
             results[m] = _heat.Analytic(results[m].value, sim_se[m])
             limits[m] = sim_limits[m]
@@ -362,10 +403,16 @@ def inequality_measures(
 
     factor = {m: scales.get(m, 1.0) for m in wanted}
     withheld = np.repeat(bad, n_m)
-    arrays: dict[str, Any] = {"measure": measure_col,
-                              "value": stack(lambda m: results[m].value * factor[m])}
-    se_out = stack(lambda m: (results[m].value * results[m].se if results[m].log_scale
-                              else results[m].se) * factor[m])
+    arrays: dict[str, Any] = {
+        "measure": measure_col,
+        "value": stack(lambda m: results[m].value * factor[m]),
+    }
+    se_out = stack(
+        lambda m: (
+            (results[m].value * results[m].se if results[m].log_scale else results[m].se)
+            * factor[m]
+        )
+    )
     arrays["se"] = np.abs(se_out)
     for level, (lo_name, hi_name) in zip(levels, _output.limit_names(levels), strict=True):
         arrays[lo_name] = stack(lambda m, lv=level: limits[m][lv][0] * factor[m])
@@ -378,9 +425,14 @@ def inequality_measures(
     statistic = np.tile(np.array([labels[m] for m in wanted], dtype=object), n_groups)
     statistic[withheld] = WITHHELD
     arrays["statistic"] = statistic
-    methods = {m: ("WHO HEAT; analytic limits" if m in ANALYTIC else
-                   f"WHO HEAT; limits by simulation, {int(repetitions):,} draws")
-               for m in wanted}
+    methods = {
+        m: (
+            "WHO HEAT; analytic limits"
+            if m in ANALYTIC
+            else f"WHO HEAT; limits by simulation, {int(repetitions):,} draws"
+        )
+        for m in wanted
+    }
     arrays["method"] = np.tile(np.array([methods[m] for m in wanted], dtype=object), n_groups)
     if key_frame is not None:
         base = key_frame[rows.tolist()] if len(rows) else key_frame
@@ -391,14 +443,18 @@ def inequality_measures(
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         where = f" (first: {key_frame.row(first)})" if key_frame is not None else ""
-        warnings.warn(f"inequality measures withheld for {int(bad.sum()):,} of {n_groups:,} "
-                      f"groups with a missing value or standard error{where}",
-                      SuppressedWarning, stacklevel=2)
+        warnings.warn(
+            f"inequality measures withheld for {int(bad.sum()):,} of {n_groups:,} "
+            f"groups with a missing value or standard error{where}",
+            SuppressedWarning,
+            stacklevel=2,
+        )
     return _frames.to_native(out)
 
 
-def _analytic(s: _heat.Setting, wanted: Sequence[str], ordered: bool,
-              indicator_scale: float | None) -> dict[str, _heat.Analytic]:
+def _analytic(
+    s: _heat.Setting, wanted: Sequence[str], ordered: bool, indicator_scale: float | None
+) -> dict[str, _heat.Analytic]:
     """Compute the measures with closed-form standard errors (WHO HEAT technical notes)."""
     out: dict[str, _heat.Analytic] = {}
     if {"d", "r"} & set(wanted):
@@ -406,8 +462,11 @@ def _analytic(s: _heat.Setting, wanted: Sequence[str], ordered: bool,
     if {"aci", "rci"} & set(wanted):
         out.update(_heat.concentration(s))
     if {"sii", "rii"} & set(wanted):
-        scale = (np.full(len(s.y), indicator_scale) if indicator_scale is not None
-                 else _indicator_scale(s.y, s.mask))
+        scale = (
+            np.full(len(s.y), indicator_scale)
+            if indicator_scale is not None
+            else _indicator_scale(s.y, s.mask)
+        )
         out.update(_heat.logistic(s, scale))
     if "bgv" in wanted:
         out["bgv"] = _heat.between_group_variance(s)
@@ -423,9 +482,14 @@ def _analytic_limits(est: _heat.Analytic, level: float) -> tuple[np.ndarray, np.
     return est.value - z * est.se, est.value + z * est.se
 
 
-def _simulate(s: _heat.Setting, favourable: bool, names: Sequence[str],
-              levels: Sequence[float], reps: int, seed: _simulation.Seed
-              ) -> tuple[dict[str, np.ndarray], dict[str, dict[float, tuple[np.ndarray, ...]]]]:
+def _simulate(
+    s: _heat.Setting,
+    favourable: bool,
+    names: Sequence[str],
+    levels: Sequence[float],
+    reps: int,
+    seed: _simulation.Seed,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[float, tuple[np.ndarray, ...]]]]:
     """Simulate each measure: standard deviation and percentile limits over normal draws."""
     n_groups, width = s.y.shape
     se_out = {m: np.empty(n_groups) for m in names}
@@ -443,10 +507,13 @@ def _simulate(s: _heat.Setting, favourable: bool, names: Sequence[str],
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             found = _heat.simulated(draws, sub, favourable, wanted)
             for m in names:
-                se_out[m][g0:g1], lim_out[m][:, g0:g1] = _simulation.row_summary(found[m],
-                                                                                 quantiles)
+                se_out[m][g0:g1], lim_out[m][:, g0:g1] = _simulation.row_summary(
+                    found[m], quantiles
+                )
 
     _simulation.run_blocks(n_groups, width * reps * 4, _simulation.seed_sequence(seed), block)
-    limits = {m: {lv: (lim_out[m][2 * i], lim_out[m][2 * i + 1]) for i, lv in enumerate(levels)}
-              for m in names}
+    limits = {
+        m: {lv: (lim_out[m][2 * i], lim_out[m][2 * i + 1]) for i, lv in enumerate(levels)}
+        for m in names
+    }
     return se_out, limits

@@ -25,8 +25,9 @@ class _Isr(NamedTuple):
     method: np.ndarray
 
 
-def _core(observed: np.ndarray, expected: np.ndarray, scale: np.ndarray | float,
-          levels: Sequence[float]) -> _Isr:
+def _core(
+    observed: np.ndarray, expected: np.ndarray, scale: np.ndarray | float, levels: Sequence[float]
+) -> _Isr:
     """O/E * scale and the Poisson limits of O divided by E, for all groups at once."""
     limits = {}
     for level in levels:
@@ -38,16 +39,19 @@ def _core(observed: np.ndarray, expected: np.ndarray, scale: np.ndarray | float,
 _VECTOR = "a sequence of numbers (refpoptype='vector')"
 
 
-def _observed_totals(observed_totals: Any, x: str, keys: Sequence[str],
-                     g: _aggregate.Groups) -> np.ndarray:
+def _observed_totals(
+    observed_totals: Any, x: str, keys: Sequence[str], g: _aggregate.Groups
+) -> np.ndarray:
     """Observed count per group, taken from a table of group keys and ``x``."""
     totals = _frames.to_frame(observed_totals, "observed_totals")
     _checks.numeric(totals, x)
     _checks.columns(totals, *keys)
     if not keys:
         if len(totals) != 1:
-            raise InputError("argument 'observed_totals' must have one row when there is no "
-                             f"group_by; got {len(totals):,} rows")
+            raise InputError(
+                "argument 'observed_totals' must have one row when there is no "
+                f"group_by; got {len(totals):,} rows"
+            )
         return _frames.column(totals, x)
     dup = totals.select(*keys).is_duplicated().to_numpy()
     if dup.any():
@@ -56,20 +60,38 @@ def _observed_totals(observed_totals: Any, x: str, keys: Sequence[str],
             f"{_checks.where(dup)}"
         )
     assert g.keys is not None
-    joined = (g.keys.with_row_index("__gid__")
-              .join(totals.select(*keys, x), on=list(keys), how="left")
-              .sort("__gid__"))
+    joined = (
+        g.keys.with_row_index("__gid__")
+        .join(totals.select(*keys, x), on=list(keys), how="left")
+        .sort("__gid__")
+    )
     observed = _frames.column(joined, x)
     if len(observed) != g.count:
         raise InputError("argument 'observed_totals' could not be matched to the groups")
     return observed
 
 
-def _isr(data: Any, x: str, n: str, x_ref: Any, n_ref: Any, *, refpoptype: str,
-         group_by: Any, confidence: _checks.Confidence, observed_totals: Any, type: str,
-         errors: str, scale: float, statistic: str, what: str, rate: bool) -> Any:
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors)
+def _isr(
+    data: Any,
+    x: str,
+    n: str,
+    x_ref: Any,
+    n_ref: Any,
+    *,
+    refpoptype: str,
+    group_by: Any,
+    confidence: _checks.Confidence,
+    observed_totals: Any,
+    type: str,
+    errors: str,
+    scale: float,
+    statistic: str,
+    what: str,
+    rate: bool,
+) -> Any:
+    frame, keys, levels = _aggregate.start(
+        data, group_by=group_by, confidence=confidence, type=type, errors=errors
+    )
     _checks.one_of("refpoptype", refpoptype, ("vector", "field"))
     _checks.numeric(frame, n)
     if observed_totals is None:
@@ -78,13 +100,16 @@ def _isr(data: Any, x: str, n: str, x_ref: Any, n_ref: Any, *, refpoptype: str,
         xr_vec = _checks.number_vector("x_ref", x_ref, expected=_VECTOR)
         nr_vec = _checks.number_vector("n_ref", n_ref, positive=True, expected=_VECTOR)
         if len(xr_vec) != len(nr_vec):
-            raise InputError(f"arguments 'x_ref' and 'n_ref' must have the same length; got "
-                             f"{len(xr_vec)} and {len(nr_vec)}")
+            raise InputError(
+                f"arguments 'x_ref' and 'n_ref' must have the same length; got "
+                f"{len(xr_vec)} and {len(nr_vec)}"
+            )
     else:
         for arg, value in (("x_ref", x_ref), ("n_ref", n_ref)):
             if not isinstance(value, str):
-                raise InputError(f"argument '{arg}' must be a column name when "
-                                 f"refpoptype='field'; got {value!r}")
+                raise InputError(
+                    f"argument '{arg}' must be a column name when refpoptype='field'; got {value!r}"
+                )
         _checks.numeric(frame, x_ref, n_ref)
 
     g = _aggregate.groups(frame, keys)
@@ -104,14 +129,16 @@ def _isr(data: Any, x: str, n: str, x_ref: Any, n_ref: Any, *, refpoptype: str,
     if refpoptype == "vector":
         pos, counts = _aggregate.positions(g.ids, g.count)
         band_reasons = _aggregate.band_count_reasons(
-            g, counts, len(xr_vec), "the reference vectors 'x_ref' and 'n_ref'", errors)
+            g, counts, len(xr_vec), "the reference vectors 'x_ref' and 'n_ref'", errors
+        )
         pos = np.minimum(pos, len(xr_vec) - 1)
         xr, nr = xr_vec[pos], nr_vec[pos]
 
     with np.errstate(all="ignore"):
         expected = np.bincount(g.ids, weights=ns * xr / nr, minlength=g.count)
-        ref_rate = (np.bincount(g.ids, weights=xr, minlength=g.count)
-                    / np.bincount(g.ids, weights=nr, minlength=g.count))
+        ref_rate = np.bincount(g.ids, weights=xr, minlength=g.count) / np.bincount(
+            g.ids, weights=nr, minlength=g.count
+        )
     if refpoptype == "vector":
         ref_rate = np.full(g.count, xr_vec.sum() / nr_vec.sum())
 
@@ -120,12 +147,18 @@ def _isr(data: Any, x: str, n: str, x_ref: Any, n_ref: Any, *, refpoptype: str,
     else:
         observed = _observed_totals(observed_totals, x, keys, g)
 
-    group_reasons = _aggregate.group_rules(g, errors, [
-        (~np.isfinite(observed), f"argument 'observed_totals' has no value of '{x}'"),
-        (np.isfinite(observed) & (observed < 0), f"observed totals '{x}' must be >= 0"),
-        (np.isfinite(expected) & (expected <= 0),
-         "expected count must be > 0 (all populations or reference rates are 0)"),
-    ])
+    group_reasons = _aggregate.group_rules(
+        g,
+        errors,
+        [
+            (~np.isfinite(observed), f"argument 'observed_totals' has no value of '{x}'"),
+            (np.isfinite(observed) & (observed < 0), f"observed totals '{x}' must be >= 0"),
+            (
+                np.isfinite(expected) & (expected <= 0),
+                "expected count must be > 0 (all populations or reference rates are 0)",
+            ),
+        ],
+    )
     reasons = _aggregate.merge_reasons(row_reasons, band_reasons, group_reasons)
     bad = _aggregate.flagged(reasons, g.count)
 
@@ -134,14 +167,25 @@ def _isr(data: Any, x: str, n: str, x_ref: Any, n_ref: Any, *, refpoptype: str,
     exp_safe = np.where(bad, 1.0, expected)
     result = _core(obs_safe, exp_safe, np.where(bad, 1.0, factor), levels)
 
-    keys_frame = _aggregate.key_frame(frame, g, {"observed": observed, "expected": expected},
-                                      like={"observed": x} if observed_totals is None else None)
+    keys_frame = _aggregate.key_frame(
+        frame,
+        g,
+        {"observed": observed, "expected": expected},
+        like={"observed": x} if observed_totals is None else None,
+    )
     stat = _aggregate.statistic_column(statistic, reasons, g.count)
     _aggregate.warn_withheld(what, bad, g, "with invalid input")
-    out = _output.assemble(keys_frame, value=result.value, limits=result.limits, levels=levels,
-                           statistic=stat, method=result.method, type=type,
-                           inputs=["observed", "expected"],
-                           withheld=bad if bad.any() else None)
+    out = _output.assemble(
+        keys_frame,
+        value=result.value,
+        limits=result.limits,
+        levels=levels,
+        statistic=stat,
+        method=result.method,
+        type=type,
+        inputs=["observed", "expected"],
+        withheld=bad if bad.any() else None,
+    )
     return _frames.to_native(out)
 
 
@@ -231,10 +275,23 @@ def isratio(
     [42.0, 35.0, 1.2]
     """
     _checks.one_of("refvalue", refvalue, (1, 100))
-    return _isr(data, x, n, x_ref, n_ref, refpoptype=refpoptype, group_by=group_by,
-                confidence=confidence, observed_totals=observed_totals, type=type,
-                errors=errors, scale=float(refvalue), what="isratio", rate=False,
-                statistic=f"indirectly standardised ratio x {_aggregate.format_number(refvalue)}")
+    return _isr(
+        data,
+        x,
+        n,
+        x_ref,
+        n_ref,
+        refpoptype=refpoptype,
+        group_by=group_by,
+        confidence=confidence,
+        observed_totals=observed_totals,
+        type=type,
+        errors=errors,
+        scale=float(refvalue),
+        what="isratio",
+        rate=False,
+        statistic=f"indirectly standardised ratio x {_aggregate.format_number(refvalue)}",
+    )
 
 
 def israte(
@@ -315,7 +372,20 @@ def israte(
     1200.0
     """
     mult = _checks.number("multiplier", multiplier, low=0, low_open=True)
-    return _isr(data, x, n, x_ref, n_ref, refpoptype=refpoptype, group_by=group_by,
-                confidence=confidence, observed_totals=observed_totals, type=type,
-                errors=errors, scale=mult, what="israte", rate=True,
-                statistic=f"indirectly standardised rate per {_aggregate.format_number(mult)}")
+    return _isr(
+        data,
+        x,
+        n,
+        x_ref,
+        n_ref,
+        refpoptype=refpoptype,
+        group_by=group_by,
+        confidence=confidence,
+        observed_totals=observed_totals,
+        type=type,
+        errors=errors,
+        scale=mult,
+        what="israte",
+        rate=True,
+        statistic=f"indirectly standardised rate per {_aggregate.format_number(mult)}",
+    )

@@ -31,10 +31,18 @@ class Prepared(NamedTuple):
     descriptions: list[str]  # each layout described, e.g. '20 age bands (0, 1-4, ...)'
 
 
-def prepare(frame: nw.DataFrame[Any], keys: Sequence[str], deaths: str, population: str,
-            startage: str, age_contents: Sequence[Any] | str | None, errors: str, *,
-            extra: Sequence[str] = (),
-            extra_checks: Callable[[_checks.RowChecks], None] | None = None) -> Prepared:
+def prepare(
+    frame: nw.DataFrame[Any],
+    keys: Sequence[str],
+    deaths: str,
+    population: str,
+    startage: str,
+    age_contents: Sequence[Any] | str | None,
+    errors: str,
+    *,
+    extra: Sequence[str] = (),
+    extra_checks: Callable[[_checks.RowChecks], None] | None = None,
+) -> Prepared:
     """Validate rows, lay them out as ``(groups, bands)`` and apply OHID's group rules."""
     _checks.numeric(frame, deaths, population, *extra)
     g = _aggregate.groups(frame, keys)
@@ -47,14 +55,12 @@ def prepare(frame: nw.DataFrame[Any], keys: Sequence[str], deaths: str, populati
         extra_checks(checks)
     row_reasons = checks.resolve(errors)
 
-    banded = _ages.band(frame, g.ids, g.count, startage, [deaths, population, *extra],
-                        age_contents)
+    banded = _ages.band(frame, g.ids, g.count, startage, [deaths, population, *extra], age_contents)
     present = banded.present
     if age_contents == _ages.BY_GROUP:
         late = ~present[:, 0]
         if late.any():
-            raise InputError(_groups_message(
-                "each group's age bands must start at age 0", late, g))
+            raise InputError(_groups_message("each group's age bands must start at age 0", late, g))
         patterns, layout_of = np.unique(present, axis=0, return_inverse=True)
         layout_of = layout_of.reshape(-1)
         missing = None
@@ -64,9 +70,14 @@ def prepare(frame: nw.DataFrame[Any], keys: Sequence[str], deaths: str, populati
         missing = None
         if gaps.any():
             if errors == "raise":
-                raise InputError(_groups_message(
-                    f"each group must have every age band of the layout "
-                    f"({_ages.describe(banded.starts)})", gaps, g))
+                raise InputError(
+                    _groups_message(
+                        f"each group must have every age band of the layout "
+                        f"({_ages.describe(banded.starts)})",
+                        gaps,
+                        g,
+                    )
+                )
             missing = np.where(gaps, _life_table.REASON_MISSING_BANDS, None)
     d = banded.values[deaths]
     p = banded.values[population]
@@ -74,8 +85,10 @@ def prepare(frame: nw.DataFrame[Any], keys: Sequence[str], deaths: str, populati
     reasons = _life_table.merge(row_reasons, missing, rules)
     if reasons is not None and not _life_table.has_reason(reasons).any():
         reasons = None
-    layouts = [(np.flatnonzero(layout_of == i), np.flatnonzero(pattern))
-               for i, pattern in enumerate(patterns)]
+    layouts = [
+        (np.flatnonzero(layout_of == i), np.flatnonzero(pattern))
+        for i, pattern in enumerate(patterns)
+    ]
     descriptions = [_ages.describe(banded.starts[cols]) for _, cols in layouts]
     return Prepared(frame, g, banded, d, p, reasons, layouts, layout_of, descriptions)
 
@@ -87,9 +100,9 @@ def _groups_message(rule: str, mask: np.ndarray, g: _aggregate.Groups) -> str:
     return f"{rule}: {len(idx):,} of {g.count:,} groups fail: {shown}{more}"
 
 
-def expectancies(prep: Prepared, weight: np.ndarray | None = None,
-                 weight_variance: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def expectancies(
+    prep: Prepared, weight: np.ndarray | None = None, weight_variance: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Compute the expectancy and its variance at every band start, ``(groups, bands)``.
 
     One vectorised life table per distinct layout (usually one), never one per group.
@@ -127,8 +140,9 @@ def output_rows(prep: Prepared, ages: Any, name: str) -> tuple[np.ndarray, np.nd
     return np.nonzero(keep)
 
 
-def limits_of(value: np.ndarray, variance: np.ndarray,
-              levels: Sequence[float]) -> dict[float, Limits]:
+def limits_of(
+    value: np.ndarray, variance: np.ndarray, levels: Sequence[float]
+) -> dict[float, Limits]:
     """Symmetric normal limits ``value -/+ z sqrt(variance)`` at each level."""
     se = np.sqrt(variance)
     return {lv: Limits(value - z_value(lv) * se, value + z_value(lv) * se) for lv in levels}
@@ -249,19 +263,41 @@ def life_expectancy(
     >>> out["method"][0]
     'Chiang II, Silcocks et al. for the open age band; 20 age bands (0, 1-4, 5-9, ..., 85-89, 90+)'
     """
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors)
+    frame, keys, levels = _aggregate.start(
+        data, group_by=group_by, confidence=confidence, type=type, errors=errors
+    )
     prep = prepare(frame, keys, deaths, population, startage, age_contents, errors)
     value, variance = expectancies(prep)
-    return _assemble(prep, value, variance, startage=startage, ages=le_age, age_arg="le_age",
-                     levels=levels, type=type, what="life expectancy", method=METHOD,
-                     wide_rule=True)
+    return _assemble(
+        prep,
+        value,
+        variance,
+        startage=startage,
+        ages=le_age,
+        age_arg="le_age",
+        levels=levels,
+        type=type,
+        what="life expectancy",
+        method=METHOD,
+        wide_rule=True,
+    )
 
 
-def _assemble(prep: Prepared, value: np.ndarray, variance: np.ndarray, *, startage: str,
-              ages: Any, age_arg: str, levels: Sequence[float], type: str, what: str,
-              method: str, wide_rule: bool,
-              extra: dict[str, np.ndarray] | None = None) -> Any:
+def _assemble(
+    prep: Prepared,
+    value: np.ndarray,
+    variance: np.ndarray,
+    *,
+    startage: str,
+    ages: Any,
+    age_arg: str,
+    levels: Sequence[float],
+    type: str,
+    what: str,
+    method: str,
+    wide_rule: bool,
+    extra: dict[str, np.ndarray] | None = None,
+) -> Any:
     """Rows of the output frame from ``(groups, bands)`` results (shared with Sullivan)."""
     gi, ki = output_rows(prep, ages, age_arg)
     g = prep.g
@@ -274,34 +310,45 @@ def _assemble(prep: Prepared, value: np.ndarray, variance: np.ndarray, *, starta
         row_value = np.where(wide, np.nan, row_value)
     limits = limits_of(value[gi, ki], row_var, levels)  # shown even when the value is not
     labels = np.array(prep.banded.labels, dtype=object)
-    base = np.array([f"{what} at {v if isinstance(v, str) else _checks._fmt_one(v)}"
-                     for v in labels], dtype=object)[ki]
+    base = np.array(
+        [f"{what} at {v if isinstance(v, str) else _checks._fmt_one(v)}" for v in labels],
+        dtype=object,
+    )[ki]
     stat = _life_table.statistic(base, prep.reasons, gi, wide)
     methods = np.array([f"{method}; {d}" for d in prep.descriptions], dtype=str)
     row_method = str(methods[0]) if len(methods) == 1 else methods[prep.layout_of[gi]]
-    keys_frame = _life_table.row_keys(g, prep.frame, gi, startage, labels[ki],
-                                      prep.frame.schema[startage])
+    keys_frame = _life_table.row_keys(
+        g, prep.frame, gi, startage, labels[ki], prep.frame.schema[startage]
+    )
     arrays: dict[str, np.ndarray] = {}
     if type == "full":
         present = prep.banded.present
         arrays["pops_used"] = _life_table._reverse_cumsum(prep.population * present)[gi, ki]
         arrays["dths_used"] = _life_table._reverse_cumsum(prep.deaths * present)[gi, ki]
         arrays.update({k: v[gi, ki] for k, v in (extra or {}).items()})
-    out = _output.assemble(keys_frame, value=row_value, limits=limits, levels=levels,
-                           statistic=stat, method=row_method, type=type, extra=arrays,
-                           withheld=withheld if withheld.any() else None)
+    out = _output.assemble(
+        keys_frame,
+        value=row_value,
+        limits=limits,
+        levels=levels,
+        statistic=stat,
+        method=row_method,
+        type=type,
+        extra=arrays,
+        withheld=withheld if withheld.any() else None,
+    )
     _life_table.warn_withheld(what, _wide_reasons(prep, gi, wide), g, stacklevel=4)
     return _frames.to_native(out)
 
 
 def _wide_reasons(prep: Prepared, gi: np.ndarray, wide: np.ndarray | None) -> np.ndarray:
     """Group reasons, plus the 20-year rule for groups with a withheld value."""
-    reasons = (np.full(prep.g.count, None, dtype=object) if prep.reasons is None
-               else prep.reasons.copy())
+    reasons = (
+        np.full(prep.g.count, None, dtype=object) if prep.reasons is None else prep.reasons.copy()
+    )
     if wide is not None and wide.any():
         hit = np.zeros(prep.g.count, dtype=bool)
         hit[gi[wide]] = True
         empty = ~_life_table.has_reason(reasons)
-        reasons[hit & empty] = (
-            f"some values with a {_life_table.REASON_WIDE}")
+        reasons[hit & empty] = f"some values with a {_life_table.REASON_WIDE}"
     return reasons

@@ -106,8 +106,9 @@ def mean(
     >>> out.select(pl.col("value", "lowercl", "uppercl").round(4)).row(0)
     (45.0, 24.4574, 65.5426)
     """
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors)
+    frame, keys, levels = _aggregate.start(
+        data, group_by=group_by, confidence=confidence, type=type, errors=errors
+    )
     _checks.numeric(frame, x)
     g = _aggregate.groups(frame, keys)
     values = _frames.column(frame, x)
@@ -121,11 +122,14 @@ def mean(
 
     core = _means(values, g.ids, g.count)
     single = (core.value_count == 1) & ~bad
-    limits = {level: _limits.student_t(core.value, core.stdev, core.value_count, level)
-              for level in levels}
+    limits = {
+        level: _limits.student_t(core.value, core.stdev, core.value_count, level)
+        for level in levels
+    }
     if levels:
-        _aggregate.warn_withheld("mean confidence limits", single, g,
-                                 "with a single value (t needs n - 1 >= 1)")
+        _aggregate.warn_withheld(
+            "mean confidence limits", single, g, "with a single value (t needs n - 1 >= 1)"
+        )
 
     extra_reason = np.where(single, SINGLE_VALUE, None) if levels and single.any() else None
     statistic = _aggregate.statistic_column(STATISTIC, reasons, g.count, extra_reason)
@@ -138,8 +142,15 @@ def mean(
         nw.col("value_sum", "stdev").fill_nan(None)
     )
     out = _output.assemble(
-        keyframe, value=core.value, limits=limits, levels=levels, statistic=statistic,
-        method=METHOD, type=type, inputs=list(inputs), withheld=bad,
+        keyframe,
+        value=core.value,
+        limits=limits,
+        levels=levels,
+        statistic=statistic,
+        method=METHOD,
+        type=type,
+        inputs=list(inputs),
+        withheld=bad,
     )
     return _frames.to_native(out)
 
@@ -196,21 +207,21 @@ def mean_of_sums(
     >>> out.select(pl.col("value", "lowercl", "uppercl").round(4)).row(0)
     (45.0, 24.4574, 65.5426)
     """
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors)
+    frame, keys, levels = _aggregate.start(
+        data, group_by=group_by, confidence=confidence, type=type, errors=errors
+    )
     _checks.numeric(frame, value_sum, value_count, value_sumsq)
     g = _aggregate.groups(frame, keys)
-    s_row, n_row, q_row = (_frames.column(frame, c)
-                           for c in (value_sum, value_count, value_sumsq))
+    s_row, n_row, q_row = (_frames.column(frame, c) for c in (value_sum, value_count, value_sumsq))
     checks = _checks.RowChecks(len(frame), g.ids)
     checks.count_column(value_count, n_row, integer=True)
     checks.count_column(value_sumsq, q_row)
-    checks.rule(~np.isfinite(s_row), f"column '{value_sum}' must not be missing or infinite",
-                s_row)
+    checks.rule(~np.isfinite(s_row), f"column '{value_sum}' must not be missing or infinite", s_row)
     reasons = checks.resolve(errors)
     bad = _aggregate.flagged(reasons, g.count)
-    total, count, squares = _aggregate.sums(g, *(np.where(bad[g.ids], 0.0, a)
-                                                 for a in (s_row, n_row, q_row)))
+    total, count, squares = _aggregate.sums(
+        g, *(np.where(bad[g.ids], 0.0, a) for a in (s_row, n_row, q_row))
+    )
     empty = (count == 0) & ~bad
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(count > 0, total / count, np.nan)
@@ -220,14 +231,16 @@ def mean_of_sums(
     limits = {level: _limits.student_t(value, stdev, count, level) for level in levels}
     _aggregate.warn_withheld("mean", empty, g, "with no values")
     if levels:
-        _aggregate.warn_withheld("mean confidence limits", single, g,
-                                 "with a single value (t needs n - 1 >= 1)")
+        _aggregate.warn_withheld(
+            "mean confidence limits", single, g, "with a single value (t needs n - 1 >= 1)"
+        )
     extra = np.full(g.count, None, dtype=object)
     extra[empty] = "mean; no values"
     if levels:
         extra[single] = SINGLE_VALUE
-    statistic = _aggregate.statistic_column(STATISTIC, reasons, g.count,
-                                            extra if (empty | single).any() else None)
+    statistic = _aggregate.statistic_column(
+        STATISTIC, reasons, g.count, extra if (empty | single).any() else None
+    )
     inputs = {
         "value_sum": np.where(bad, np.nan, total),
         "value_count": count.astype(np.int64),
@@ -237,7 +250,14 @@ def mean_of_sums(
         nw.col("value_sum", "stdev").fill_nan(None)
     )
     out = _output.assemble(
-        keyframe, value=value, limits=limits, levels=levels, statistic=statistic,
-        method=METHOD, type=type, inputs=list(inputs), withheld=bad | empty,
+        keyframe,
+        value=value,
+        limits=limits,
+        levels=levels,
+        statistic=statistic,
+        method=METHOD,
+        type=type,
+        inputs=list(inputs),
+        withheld=bad | empty,
     )
     return _frames.to_native(out)

@@ -17,8 +17,7 @@ class _Proportions(NamedTuple):
     limits: dict[float, _limits.Limits]
 
 
-def _core(x: np.ndarray, n: np.ndarray, levels: Sequence[float],
-          multiplier: float) -> _Proportions:
+def _core(x: np.ndarray, n: np.ndarray, levels: Sequence[float], multiplier: float) -> _Proportions:
     """x/n and Wilson limits for every group at once (Newcombe 1998, method 3)."""
     limits = {}
     for level in levels:
@@ -107,8 +106,14 @@ def proportion(
     >>> out.select(pl.col("lowercl", "uppercl").round(4)).row(0)
     (0.2553, 0.3662)
     """
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors, multiplier=multiplier)
+    frame, keys, levels = _aggregate.start(
+        data,
+        group_by=group_by,
+        confidence=confidence,
+        type=type,
+        errors=errors,
+        multiplier=multiplier,
+    )
     _checks.numeric(frame, x, n)
     g = _aggregate.groups(frame, keys)
     xs_row, ns_row = _frames.counts(frame, x), _frames.counts(frame, n)
@@ -125,7 +130,15 @@ def proportion(
     keys_frame = _aggregate.key_frame(frame, g, {x: xs, n: ns}, like={x: x, n: n})
     statistic = _aggregate.statistic_column(statistic_label(multiplier), reasons, g.count)
     _aggregate.warn_withheld("proportion", bad, g, "with invalid input")
-    out = _output.assemble(keys_frame, value=result.value, limits=result.limits, levels=levels,
-                           statistic=statistic, method="Wilson", type=type, inputs=[x, n],
-                           withheld=bad if bad.any() else None)
+    out = _output.assemble(
+        keys_frame,
+        value=result.value,
+        limits=result.limits,
+        levels=levels,
+        statistic=statistic,
+        method="Wilson",
+        type=type,
+        inputs=[x, n],
+        withheld=bad if bad.any() else None,
+    )
     return _frames.to_native(out)

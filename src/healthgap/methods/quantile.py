@@ -141,8 +141,9 @@ def quantile(
 
     x = _frames.column(frame, values)
     if np.isinf(x).any():
-        raise InputError(f"column '{values}' must be finite or missing: "
-                         + _checks.where(np.isinf(x), x))
+        raise InputError(
+            f"column '{values}' must be finite or missing: " + _checks.where(np.isinf(x), x)
+        )
     has_value = ~np.isnan(x)
     counts = np.bincount(ids[has_value], minlength=n_groups)
 
@@ -155,8 +156,11 @@ def quantile(
     too_few = (counts > 0) & (counts < nq)
     if too_few.any():
         first = np.flatnonzero(too_few)[0]
-        where_first = ("all rows" if uniques is None
-                       else ", ".join(_checks._fmt_one(v) for v in uniques.row(int(first))))
+        where_first = (
+            "all rows"
+            if uniques is None
+            else ", ".join(_checks._fmt_one(v) for v in uniques.row(int(first)))
+        )
         warnings.warn(
             f"quantile withheld for {int(too_few.sum()):,} of {n_groups:,} groups with fewer "
             f"areas with values than nquantiles = {nq} (first: {where_first})",
@@ -168,12 +172,18 @@ def quantile(
     out = frame.with_columns(nw.new_series("quantile", q, backend=backend))
     if type == "full":
         flags = nw.new_series("__inverted__", inverted[ids], backend=backend)
-        out = out.with_columns(flags).with_columns(
-            nw.lit(nq, dtype=nw.Int64()).alias("nquantiles"),
-            nw.lit(", ".join(keys), dtype=nw.String()).alias("groupvars"),
-            nw.when(nw.col("__inverted__")).then(nw.lit(INVERTED))
-            .otherwise(nw.lit(NOT_INVERTED)).alias("qinverted"),
-        ).drop("__inverted__")
+        out = (
+            out.with_columns(flags)
+            .with_columns(
+                nw.lit(nq, dtype=nw.Int64()).alias("nquantiles"),
+                nw.lit(", ".join(keys), dtype=nw.String()).alias("groupvars"),
+                nw.when(nw.col("__inverted__"))
+                .then(nw.lit(INVERTED))
+                .otherwise(nw.lit(NOT_INVERTED))
+                .alias("qinverted"),
+            )
+            .drop("__inverted__")
+        )
     out = out.with_columns(nw.col("quantile").fill_nan(None))
     return _frames.to_native(out)
 
@@ -190,8 +200,13 @@ def _whole_number(name: str, value: Any) -> int:
     return number
 
 
-def _invert_per_group(frame: nw.DataFrame[Any], invert: bool | str, ids: np.ndarray,
-                      n_groups: int, uniques: nw.DataFrame[Any] | None) -> np.ndarray:
+def _invert_per_group(
+    frame: nw.DataFrame[Any],
+    invert: bool | str,
+    ids: np.ndarray,
+    n_groups: int,
+    uniques: nw.DataFrame[Any] | None,
+) -> np.ndarray:
     """``invert`` as one boolean per group, from a constant or a column constant in groups."""
     if isinstance(invert, bool | np.bool_):
         return np.full(n_groups, bool(invert))
@@ -199,21 +214,26 @@ def _invert_per_group(frame: nw.DataFrame[Any], invert: bool | str, ids: np.ndar
         raise InputError(f"argument 'invert' must be True, False or a column name; got {invert!r}")
     _checks.columns(frame, invert)
     if frame.schema[invert] != nw.Boolean:
-        raise InputError(f"column '{invert}' (invert) must be boolean; "
-                         f"it is {frame.schema[invert]}")
+        raise InputError(
+            f"column '{invert}' (invert) must be boolean; it is {frame.schema[invert]}"
+        )
     flags = frame[invert]
     if flags.null_count():
         missing = flags.is_null().to_numpy()
-        raise InputError(f"column '{invert}' (invert) must not be missing: "
-                         + _checks.where(missing))
+        raise InputError(
+            f"column '{invert}' (invert) must not be missing: " + _checks.where(missing)
+        )
     as_int = flags.to_numpy().astype(np.int64)
     highs = np.bincount(ids, weights=as_int, minlength=n_groups)
     sizes = np.bincount(ids, minlength=n_groups)
     mixed = (highs > 0) & (highs < sizes)
     if mixed.any():
         first = int(np.flatnonzero(mixed)[0])
-        where_first = ("all rows" if uniques is None
-                       else ", ".join(_checks._fmt_one(v) for v in uniques.row(first)))
+        where_first = (
+            "all rows"
+            if uniques is None
+            else ", ".join(_checks._fmt_one(v) for v in uniques.row(first))
+        )
         raise InputError(
             f"column '{invert}' (invert) must hold one value within each group: "
             f"{int(mixed.sum()):,} of {n_groups:,} groups mix True and False "

@@ -108,8 +108,14 @@ def rate(
     >>> out["method"].iloc[0]
     'Byars'
     """
-    frame, keys, levels = _aggregate.start(data, group_by=group_by, confidence=confidence,
-                                           type=type, errors=errors, multiplier=multiplier)
+    frame, keys, levels = _aggregate.start(
+        data,
+        group_by=group_by,
+        confidence=confidence,
+        type=type,
+        errors=errors,
+        multiplier=multiplier,
+    )
     _checks.numeric(frame, x, n)
     g = _aggregate.groups(frame, keys)
     xs_row, ns_row = _frames.counts(frame, x), _frames.counts(frame, n)
@@ -126,7 +132,15 @@ def rate(
     label = f"rate per {_aggregate.format_number(multiplier)}"
     statistic = _aggregate.statistic_column(label, reasons, g.count)
     _aggregate.warn_withheld("rate", bad, g, "with invalid input")
-    out = _output.assemble(keys_frame, value=result.value, limits=result.limits, levels=levels,
-                           statistic=statistic, method=result.method, type=type,
-                           inputs=[x, n], withheld=bad if bad.any() else None)
+    out = _output.assemble(
+        keys_frame,
+        value=result.value,
+        limits=result.limits,
+        levels=levels,
+        statistic=statistic,
+        method=result.method,
+        type=type,
+        inputs=[x, n],
+        withheld=bad if bad.any() else None,
+    )
     return _frames.to_native(out)

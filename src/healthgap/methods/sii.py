@@ -50,8 +50,7 @@ def _fit(a: np.ndarray, y: np.ndarray) -> _Fit:
     sxx = np.sum(a * centred**2, axis=1, keepdims=True)
     w_slope = a * centred / sxx
     w_intercept = a - w_slope * mean_rank
-    return _Fit(np.sum(w_intercept * y, axis=1), np.sum(w_slope * y, axis=1),
-                w_intercept, w_slope)
+    return _Fit(np.sum(w_intercept * y, axis=1), np.sum(w_slope * y, axis=1), w_intercept, w_slope)
 
 
 def _link(values: np.ndarray, value_type: int) -> np.ndarray:
@@ -80,9 +79,20 @@ class _Estimates(NamedTuple):
     mad: dict[float, dict[str, np.ndarray]]
 
 
-def _core(a: np.ndarray, t: np.ndarray, se: np.ndarray, *, value_type: int, transform: bool,
-          multiplier: float, levels: Sequence[float], repetitions: int, rii: bool,
-          reliability: bool, seed: _simulation.Seed) -> _Estimates:
+def _core(
+    a: np.ndarray,
+    t: np.ndarray,
+    se: np.ndarray,
+    *,
+    value_type: int,
+    transform: bool,
+    multiplier: float,
+    levels: Sequence[float],
+    repetitions: int,
+    rii: bool,
+    reliability: bool,
+    seed: _simulation.Seed,
+) -> _Estimates:
     """SII, RII and simulated limits for all groups (PHE technical guidance, SII).
 
     ``t`` holds the values on the link scale (log for rates, logit for proportions) and ``se``
@@ -92,8 +102,10 @@ def _core(a: np.ndarray, t: np.ndarray, se: np.ndarray, *, value_type: int, tran
     fit = _fit(a, y)
     flip = multiplier < 0
     if transform:
-        lo_end, hi_end = _back(fit.intercept, value_type), _back(fit.intercept + fit.slope,
-                                                                 value_type)
+        lo_end, hi_end = (
+            _back(fit.intercept, value_type),
+            _back(fit.intercept + fit.slope, value_type),
+        )
         sii, ratio, intercept = (hi_end - lo_end) * multiplier, hi_end / lo_end, lo_end
         midpoint = fit.intercept + fit.slope / 2
     else:
@@ -110,8 +122,7 @@ def _core(a: np.ndarray, t: np.ndarray, se: np.ndarray, *, value_type: int, tran
         var = se**2
         mean = np.stack([np.sum(w * t, axis=1) for w in weights])
         cov = np.stack([[np.sum(wi * wj * var, axis=1) for wj in weights] for wi in weights])
-    positions = [p for level in levels
-                 for p in _simulation.order_positions(repetitions, level)]
+    positions = [p for level in levels for p in _simulation.order_positions(repetitions, level)]
     n_groups, n_q = t.shape
     n_stats = len(weights)
 
@@ -119,20 +130,22 @@ def _core(a: np.ndarray, t: np.ndarray, se: np.ndarray, *, value_type: int, tran
         """Order statistics (position, stat, group): simulated SII (x multiplier) and RII."""
         found = np.empty((len(positions), n_stats, n_groups))
 
-        def block(g0: int, g1: int, rng: np.random.Generator,
-                  scratch: _simulation.Scratch) -> None:
+        def block(g0: int, g1: int, rng: np.random.Generator, scratch: _simulation.Scratch) -> None:
             # numpy's error state is per thread: set it here, where the blocks run
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 _block(g0, g1, rng, scratch)
 
-        def _block(g0: int, g1: int, rng: np.random.Generator,
-                   scratch: _simulation.Scratch) -> None:
+        def _block(
+            g0: int, g1: int, rng: np.random.Generator, scratch: _simulation.Scratch
+        ) -> None:
             if inverse is None:
-                draws = _simulation.exact_linear_draws(rng, scratch, mean[:, g0:g1],
-                                                       cov[:, :, g0:g1], repetitions)
+                draws = _simulation.exact_linear_draws(
+                    rng, scratch, mean[:, g0:g1], cov[:, :, g0:g1], repetitions
+                )
             else:
-                draws = _simulation.refit_draws(rng, scratch, t[g0:g1], se[g0:g1],
-                                                weights[:, g0:g1], repetitions, inverse)
+                draws = _simulation.refit_draws(
+                    rng, scratch, t[g0:g1], se[g0:g1], weights[:, g0:g1], repetitions, inverse
+                )
             if want_ratio:
                 ratio = draws[1]
                 np.divide(draws[0], ratio, out=ratio)
@@ -157,19 +170,25 @@ def _core(a: np.ndarray, t: np.ndarray, se: np.ndarray, *, value_type: int, tran
             if transform:
                 # limits of the slope on the link scale, taken back around the fitted
                 # midpoint (phe_sii with transform = TRUE)
-                (l0, l1), (u0, u1) = [(_back(midpoint - s / 2, value_type),
-                                       _back(midpoint + s / 2, value_type))
-                                      for s in (lower[0], upper[0])]
-                lims = {"sii": ((l1 - l0) * multiplier, (u1 - u0) * multiplier),
-                        "rii": (l1 / l0, u1 / u0)}
+                (l0, l1), (u0, u1) = [
+                    (_back(midpoint - s / 2, value_type), _back(midpoint + s / 2, value_type))
+                    for s in (lower[0], upper[0])
+                ]
+                lims = {
+                    "sii": ((l1 - l0) * multiplier, (u1 - u0) * multiplier),
+                    "rii": (l1 / l0, u1 / u0),
+                }
                 if flip:
                     lims = {"sii": lims["sii"][::-1], "rii": (u0 / u1, l0 / l1)}
             else:
                 lims = {"sii": (lower[0], upper[0])}
                 if want_ratio:
                     lims["rii"] = (lower[1], upper[1])
-            found[level] = {f"{k}_{side}": v[j] for k, v in lims.items()
-                            for j, side in enumerate(("lower", "upper"))}
+            found[level] = {
+                f"{k}_{side}": v[j]
+                for k, v in lims.items()
+                for j, side in enumerate(("lower", "upper"))
+            }
         per_run.append(found)
 
     mad: dict[float, dict[str, np.ndarray]] = {}
@@ -177,8 +196,11 @@ def _core(a: np.ndarray, t: np.ndarray, se: np.ndarray, *, value_type: int, tran
         for level in levels:
             mad[level] = {}
             for stat in ("sii", "rii") if rii else ("sii",):
-                diffs = [np.abs(run[level][f"{stat}_{side}"] - per_run[0][level][f"{stat}_{side}"])
-                         for run in per_run[1:] for side in ("lower", "upper")]
+                diffs = [
+                    np.abs(run[level][f"{stat}_{side}"] - per_run[0][level][f"{stat}_{side}"])
+                    for run in per_run[1:]
+                    for side in ("lower", "upper")
+                ]
                 mad[level][stat] = np.mean(diffs, axis=0)
     return _Estimates(sii, ratio, intercept, per_run[0], mad)
 
@@ -349,22 +371,26 @@ def sii(
     if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
         raise InputError(f"argument 'repetitions' must be a whole number; got {repetitions!r}")
     if repetitions < MIN_REPETITIONS:
-        raise InputError(f"argument 'repetitions' must be >= {MIN_REPETITIONS:,}; "
-                         f"got {repetitions!r}")
+        raise InputError(
+            f"argument 'repetitions' must be >= {MIN_REPETITIONS:,}; got {repetitions!r}"
+        )
     if value is None and not (value_type == 2 and x is not None):
         raise InputError("sii needs a 'value' column, or 'x' with value_type=2 (proportions)")
     has_limits = lower_cl is not None and upper_cl is not None
     if (lower_cl is None) != (upper_cl is None):
         raise InputError("give both 'lower_cl' and 'upper_cl', or neither")
     if se is None and not has_limits and not (x is not None and value_type in (1, 2)):
-        raise InputError("sii needs 'se', or 'lower_cl' and 'upper_cl' (or 'x' for rates "
-                         "and proportions)")
+        raise InputError(
+            "sii needs 'se', or 'lower_cl' and 'upper_cl' (or 'x' for rates and proportions)"
+        )
     if transform:
         if value_type == 0:
             raise InputError("transform=True needs value_type 1 (rate) or 2 (proportion)")
         if se is not None:
-            raise InputError("transform=True needs the confidence limits, not 'se' "
-                             "(the standard error is derived on the transformed scale)")
+            raise InputError(
+                "transform=True needs the confidence limits, not 'se' "
+                "(the standard error is derived on the transformed scale)"
+            )
     _checks.numeric(frame, quantile, population, x, value, lower_cl, upper_cl, se)
     _checks.columns(frame, *keys)
     if len(frame) == 0:
@@ -389,8 +415,7 @@ def sii(
     if value_type == 1:
         checks.rule(np.isfinite(vals) & (vals <= 0), f"rates in '{label}' must be > 0", vals)
     elif value_type == 2:
-        checks.rule((vals < 0) | (vals > 1), f"proportions in '{label}' must be within 0-1",
-                    vals)
+        checks.rule((vals < 0) | (vals > 1), f"proportions in '{label}' must be within 0-1", vals)
     lo = hi = ses = None
     if se is not None:
         ses = _frames.column(frame, se)
@@ -400,8 +425,9 @@ def sii(
         checks.rule(lo > hi, f"column '{lower_cl}' must be <= column '{upper_cl}'", lo)
         if value_type == 2:
             for name, arr in ((lower_cl, lo), (upper_cl, hi)):
-                checks.rule((arr < 0) | (arr > 1),
-                            f"proportion limits in '{name}' must be within 0-1", arr)
+                checks.rule(
+                    (arr < 0) | (arr > 1), f"proportion limits in '{name}' must be within 0-1", arr
+                )
         if value_type == 1:
             checks.rule(lo <= 0, f"rate limits in '{lower_cl}' must be > 0", lo)
     checks.resolve("raise")
@@ -413,15 +439,19 @@ def sii(
     q_levels = np.unique(q_raw)
     n_q = len(q_levels)
     if not MIN_QUANTILES <= n_q <= MAX_QUANTILES:
-        raise InputError(f"column '{quantile}' must hold between {MIN_QUANTILES} and "
-                         f"{MAX_QUANTILES} distinct quantiles; found {n_q}")
+        raise InputError(
+            f"column '{quantile}' must hold between {MIN_QUANTILES} and "
+            f"{MAX_QUANTILES} distinct quantiles; found {n_q}"
+        )
     qid = np.searchsorted(q_levels, q_raw)
     cell = gid * n_q + qid
     counts = np.bincount(cell, minlength=n_groups * n_q)
     if (counts > 1).any():
         dup = counts[cell] > 1
-        raise InputError(f"each quantile must appear once per group; duplicated "
-                         f"'{quantile}' values: {_checks.where(dup, q_raw)}")
+        raise InputError(
+            f"each quantile must appear once per group; duplicated "
+            f"'{quantile}' values: {_checks.where(dup, q_raw)}"
+        )
 
     if ses is not None:
         se_t = ses
@@ -445,10 +475,12 @@ def sii(
     bad_input = (~np.isfinite(t_g) | ~np.isfinite(se_g)).any(axis=1) & ~missing_q
     withheld = missing_q | bad_input
     if withheld.all():
-        raise InputError(f"no group can be computed: {int(missing_q.sum()):,} groups miss a "
-                         f"quantile and {int(bad_input.sum()):,} have a missing or infinite "
-                         f"value or standard error (on the {_TRANSFORMS.get(value_type, 'value')}"
-                         " scale)")
+        raise InputError(
+            f"no group can be computed: {int(missing_q.sum()):,} groups miss a "
+            f"quantile and {int(bad_input.sum()):,} have a missing or infinite "
+            f"value or standard error (on the {_TRANSFORMS.get(value_type, 'value')}"
+            " scale)"
+        )
     a_g = np.where(withheld[:, None], 1.0, a_g)
     t_g = np.where(withheld[:, None], 1.0, t_g)
     se_g = np.where(withheld[:, None], 0.0, se_g)
@@ -456,9 +488,19 @@ def sii(
 
     # 3. core (a fitted value of 0 at rank 0 gives an infinite RII, as in phe_sii)
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = _core(a_g, t_g, se_g, value_type=value_type, transform=transform,
-                    multiplier=multiplier, levels=levels, repetitions=int(repetitions),
-                    rii=rii, reliability=reliability_stat, seed=seed)
+        est = _core(
+            a_g,
+            t_g,
+            se_g,
+            value_type=value_type,
+            transform=transform,
+            multiplier=multiplier,
+            levels=levels,
+            repetitions=int(repetitions),
+            rii=rii,
+            reliability=reliability_stat,
+            seed=seed,
+        )
 
     # 4. output
     base = key_frame if key_frame is not None else frame.select(nw.len().alias("__one__"))
@@ -485,18 +527,26 @@ def sii(
 
     kind = _VALUE_TYPES[value_type]
     scale = f"{_TRANSFORMS[value_type]}-transformed" if transform else "untransformed"
-    stat_text = f"SII{' and RII' if rii else ''} of {kind} values ({scale}), multiplier " \
-                f"{multiplier:g}"
+    stat_text = (
+        f"SII{' and RII' if rii else ''} of {kind} values ({scale}), multiplier {multiplier:g}"
+    )
     statistic = np.full(n_groups, stat_text, dtype=object)
     statistic[missing_q] = f"sii NA: group misses one of the {n_q} quantiles"
-    statistic[bad_input] = ("sii NA: missing value, limit or standard error (or one infinite "
-                            "on the log/logit scale)")
-    se_source = ("standard errors as given" if se is not None else
-                 "standard errors from 95% limits" if has_limits else
-                 "standard errors from counts")
-    method = (f"OHID SII (Low & Low 2004): population-weighted least squares on relative "
-              f"rank{', ' + _TRANSFORMS[value_type] + ' scale' if transform else ''}; limits "
-              f"by simulation, {int(repetitions):,} repetitions, {se_source}")
+    statistic[bad_input] = (
+        "sii NA: missing value, limit or standard error (or one infinite on the log/logit scale)"
+    )
+    se_source = (
+        "standard errors as given"
+        if se is not None
+        else "standard errors from 95% limits"
+        if has_limits
+        else "standard errors from counts"
+    )
+    method = (
+        f"OHID SII (Low & Low 2004): population-weighted least squares on relative "
+        f"rank{', ' + _TRANSFORMS[value_type] + ' scale' if transform else ''}; limits "
+        f"by simulation, {int(repetitions):,} repetitions, {se_source}"
+    )
     arrays["confidence"] = _output.level_label(levels)
     arrays["statistic"] = statistic
     arrays["method"] = method
@@ -504,10 +554,13 @@ def sii(
     out = out.with_columns(nw.col(c).fill_nan(None) for c in estimate_cols)
     if withheld.any():
         first = np.flatnonzero(withheld)[0]
-        where = (f"first: {key_frame.row(int(first))}" if key_frame is not None else "")
-        warnings.warn(f"sii withheld for {int(withheld.sum()):,} of {n_groups:,} groups with a "
-                      f"missing quantile or missing values ({where})",
-                      SuppressedWarning, stacklevel=2)
+        where = f"first: {key_frame.row(int(first))}" if key_frame is not None else ""
+        warnings.warn(
+            f"sii withheld for {int(withheld.sum()):,} of {n_groups:,} groups with a "
+            f"missing quantile or missing values ({where})",
+            SuppressedWarning,
+            stacklevel=2,
+        )
 
     cols = list(keys)
     if type == "value":

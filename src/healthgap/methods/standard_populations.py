@@ -23,8 +23,25 @@ ESP2013_BANDS: tuple[str, ...] = (*(f"{a}-{a + 4}" for a in ESP2013_AGE_STARTS[:
 #: (Eurostat, Revision of the European Standard Population, 2013; the 19-band version closing
 #: at 90+ that ONS and OHID use). The weights sum to 100,000.
 ESP2013: tuple[int, ...] = (
-    5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
-    7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000,
+    5000,
+    5500,
+    5500,
+    5500,
+    6000,
+    6000,
+    6500,
+    7000,
+    7000,
+    7000,
+    7000,
+    6500,
+    6000,
+    5500,
+    5000,
+    4000,
+    2500,
+    1500,
+    1000,
 )
 
 

@@ -26,13 +26,23 @@ SECONDARY_NOTE = (
     "cannot be worked out from a total."
 )
 #: Columns withheld on a suppressed row (those present in the data).
-WITHHELD = ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl", "lowercl",
-            "uppercl", "count", "denominator")
+WITHHELD = (
+    "value",
+    "lower95_0cl",
+    "upper95_0cl",
+    "lower99_8cl",
+    "upper99_8cl",
+    "lowercl",
+    "uppercl",
+    "count",
+    "denominator",
+)
 _SEX_TOTAL, _SEX_PARTS = "Persons", ("Male", "Female")
 
 
-def _rules_frame(ids: pl.Series, rules: Mapping[str, DisclosureRule] | DisclosureRule | None
-                 ) -> pl.DataFrame:
+def _rules_frame(
+    ids: pl.Series, rules: Mapping[str, DisclosureRule] | DisclosureRule | None
+) -> pl.DataFrame:
     """One row of rule settings per indicator id (the default rule for ids not given)."""
     if isinstance(rules, DisclosureRule):
         lookup: Mapping[str, DisclosureRule] = {}
@@ -43,14 +53,17 @@ def _rules_frame(ids: pl.Series, rules: Mapping[str, DisclosureRule] | Disclosur
     if wrong:
         raise InputError(f"rules must map indicator ids to DisclosureRule; not for {wrong[:5]}")
     chosen = [lookup.get(i, default) for i in ids.unique().sort().to_list()]
-    return pl.DataFrame({
-        "indicator_id": ids.unique().sort(),
-        "_below": [r.suppress_below for r in chosen],
-        "_zero": [r.suppress_zero for r in chosen],
-        "_round": [r.round_to for r in chosen],
-        "_secondary": [r.secondary for r in chosen],
-        "_note": [r.note for r in chosen],
-    }, schema_overrides={"_round": pl.Float64, "_below": pl.Float64})
+    return pl.DataFrame(
+        {
+            "indicator_id": ids.unique().sort(),
+            "_below": [r.suppress_below for r in chosen],
+            "_zero": [r.suppress_zero for r in chosen],
+            "_round": [r.round_to for r in chosen],
+            "_secondary": [r.secondary for r in chosen],
+            "_note": [r.note for r in chosen],
+        },
+        schema_overrides={"_round": pl.Float64, "_below": pl.Float64},
+    )
 
 
 def _small(count: pl.Expr) -> pl.Expr:
@@ -81,21 +94,26 @@ def _groups(frame: pl.DataFrame, totals: Literal["all"] | Collection[str]) -> pl
     parts = []
     if use_sex:
         sexed = rows.filter(pl.col("sex").is_in([_SEX_TOTAL, *_SEX_PARTS]))
-        parts.append(sexed.select(
-            pl.col("_rid").min().over([*base, "category_type", "category"]).alias("gid"),
-            "_rid", (pl.col("sex") == _SEX_TOTAL).alias("_is_total"),
-        ))
+        parts.append(
+            sexed.select(
+                pl.col("_rid").min().over([*base, "category_type", "category"]).alias("gid"),
+                "_rid",
+                (pl.col("sex") == _SEX_TOTAL).alias("_is_total"),
+            )
+        )
     broken = rows.filter(pl.col("category_type") != "")
     if totals != "all":
         broken = broken.filter(pl.col("category_type").is_in(list(totals)))
     whole_keys = [*base, "sex"]
     broken = broken.with_columns(
-        (pl.col("_rid").min().over([*whole_keys, "category_type"]) + offset).alias("gid"))
+        (pl.col("_rid").min().over([*whole_keys, "category_type"]) + offset).alias("gid")
+    )
     parts.append(broken.select("gid", "_rid", pl.lit(False).alias("_is_total")))
     whole = rows.filter(pl.col("category_type") == "").select(*whole_keys, "_rid")
     breakdowns = broken.select(*whole_keys, "gid").unique()
-    parts.append(whole.join(breakdowns, on=whole_keys).select(
-        "gid", "_rid", pl.lit(True).alias("_is_total")))
+    parts.append(
+        whole.join(breakdowns, on=whole_keys).select("gid", "_rid", pl.lit(True).alias("_is_total"))
+    )
     members = pl.concat(parts)
     kept = (
         members.group_by("gid")
@@ -220,8 +238,9 @@ def apply_disclosure(
     df = frame.to_polars().with_row_index("_rid")
     original = df.columns
     df = df.with_columns(pl.col("count").cast(pl.Float64))
-    df = df.join(_rules_frame(df["indicator_id"], rules), on="indicator_id",
-                 how="left").sort("_rid")
+    df = df.join(_rules_frame(df["indicator_id"], rules), on="indicator_id", how="left").sort(
+        "_rid"
+    )
     count = pl.col("count")
     df = df.with_columns(
         _primary=(_small(count) | _small(_rounded(count))).fill_null(False),
@@ -234,18 +253,34 @@ def apply_disclosure(
     df = df.with_columns(_withheld=pl.Series(withheld))
     withhold = pl.col("_withheld")
     note = pl.when(pl.col("_primary")).then(pl.col("_note")).otherwise(pl.lit(SECONDARY_NOTE))
-    out = df.with_columns(
-        *[pl.when(withhold).then(None).otherwise(pl.col(c)).alias(c)
-          for c in WITHHELD if c in original and c != "count"],
-        pl.when(withhold).then(None).otherwise(_rounded(count)).alias("count"),
-        *([pl.when(withhold).then(note).otherwise(pl.col("value_note").cast(pl.String))
-           .alias("value_note")] if "value_note" in original else []),
-    ).sort("_rid").select([c for c in original if c != "_rid"])
+    out = (
+        df.with_columns(
+            *[
+                pl.when(withhold).then(None).otherwise(pl.col(c)).alias(c)
+                for c in WITHHELD
+                if c in original and c != "count"
+            ],
+            pl.when(withhold).then(None).otherwise(_rounded(count)).alias("count"),
+            *(
+                [
+                    pl.when(withhold)
+                    .then(note)
+                    .otherwise(pl.col("value_note").cast(pl.String))
+                    .alias("value_note")
+                ]
+                if "value_note" in original
+                else []
+            ),
+        )
+        .sort("_rid")
+        .select([c for c in original if c != "_rid"])
+    )
     library = type(values).__module__.split(".")[0]
     if library == "pandas":
         return out.to_pandas()
     if native_schema is None:
         return out
-    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
-              for f in native_schema]
+    fields = [
+        pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in native_schema
+    ]
     return out.to_arrow().cast(pa.schema(fields))

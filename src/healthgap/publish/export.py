@@ -47,8 +47,9 @@ def published_values(
     if indicator_ids:
         unknown = sorted(set(indicator_ids) - set(pc.unique(values["indicator_id"]).to_pylist()))
         if unknown:
-            raise InputError(f"indicators {unknown} have no values in vintage "
-                             f"{store.resolve(vintage)}")
+            raise InputError(
+                f"indicators {unknown} have no values in vintage {store.resolve(vintage)}"
+            )
     rules = {meta.id: meta.disclosure for meta in store.indicators()}
     return apply_disclosure(values, rules)
 
@@ -58,8 +59,10 @@ def _with_area_names(values: pa.Table, areas: pa.Table) -> pa.Table:
     joined = values.join(names, "area_code", join_type="left outer")
     order = list(values.column_names)
     order.insert(order.index("area_code") + 1, "area_name")
-    keys = [(k, "ascending") for k in ("indicator_id", "area_code", "period", "sex", "age",
-                                       "category_type", "category")]
+    keys = [
+        (k, "ascending")
+        for k in ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category")
+    ]
     return joined.select(order).sort_by(keys)
 
 
@@ -150,8 +153,10 @@ def export(
                 parquet.write_table(table, temporary)
             else:
                 about = {
-                    "vintage": record["id"], "source": record["source"],
-                    "label": record["label"], "created_at (UTC)": record["created_at"],
+                    "vintage": record["id"],
+                    "source": record["source"],
+                    "label": record["label"],
+                    "created_at (UTC)": record["created_at"],
                     "code_version": record["code_version"],
                     "disclosure control": "counts below each indicator's threshold, and cells "
                     "that would reveal them by subtraction, are withheld (see value_note)",

@@ -26,11 +26,15 @@ HELMERT_WGS84_TO_OSGB36 = (-446.448, 125.157, -542.060, 20.4894, -0.1502, -0.247
 def _meridional_arc(phi: np.ndarray) -> np.ndarray:
     n = (AIRY_A - AIRY_B) / (AIRY_A + AIRY_B)
     d, s = phi - LAT0, phi + LAT0
-    return AIRY_B * F0 * (
-        (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * d
-        - (3 * n + 3 * n**2 + 21 / 8 * n**3) * np.sin(d) * np.cos(s)
-        + (15 / 8 * n**2 + 15 / 8 * n**3) * np.sin(2 * d) * np.cos(2 * s)
-        - 35 / 24 * n**3 * np.sin(3 * d) * np.cos(3 * s)
+    return (
+        AIRY_B
+        * F0
+        * (
+            (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * d
+            - (3 * n + 3 * n**2 + 21 / 8 * n**3) * np.sin(d) * np.cos(s)
+            + (15 / 8 * n**2 + 15 / 8 * n**3) * np.sin(2 * d) * np.cos(2 * s)
+            - 35 / 24 * n**3 * np.sin(3 * d) * np.cos(3 * s)
+        )
     )
 
 
@@ -65,8 +69,11 @@ def grid_to_osgb36(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarra
 def _to_cartesian(lat, lon, a, b):
     e2 = 1 - b**2 / a**2
     nu = a / np.sqrt(1 - e2 * np.sin(lat) ** 2)
-    return (nu * np.cos(lat) * np.cos(lon), nu * np.cos(lat) * np.sin(lon),
-            (1 - e2) * nu * np.sin(lat))
+    return (
+        nu * np.cos(lat) * np.cos(lon),
+        nu * np.cos(lat) * np.sin(lon),
+        (1 - e2) * nu * np.sin(lat),
+    )
 
 
 def _to_geodetic(x, y, z, a, b):

@@ -21,8 +21,12 @@ def sheet_names(path: str | Path) -> list[str]:
     return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
-def read_sheet(path: str | Path, sheet: str | int, problems: Problems,
-               is_header: Callable[[list], bool] | None = None) -> pl.DataFrame:
+def read_sheet(
+    path: str | Path,
+    sheet: str | int,
+    problems: Problems,
+    is_header: Callable[[list], bool] | None = None,
+) -> pl.DataFrame:
     """The table of one sheet as text columns named by its header row, with ``_line``.
 
     ``is_header(row)`` picks the header row (default: the first row). Columns without a
@@ -41,7 +45,7 @@ def read_sheet(path: str | Path, sheet: str | int, problems: Problems,
         problems.add_file_problem("header", sheet, "a header row in the sheet")
         problems.raise_if_any()
     header = [_header_text(h) for h in rows[start]]
-    body = rows[start + 1:]
+    body = rows[start + 1 :]
     width = len(header)
     columns = list(zip_longest(*body, fillvalue=""))[:width] if body else []
     columns += [()] * (width - len(columns))

@@ -22,13 +22,23 @@ def _end_year(start: pl.Expr, end_text: pl.Expr) -> pl.Expr:
     """Two- or four-digit end year, resolved in the start year's century (``2015 - 17``)."""
     end = end_text.cast(pl.Int32, strict=False)
     same_century = start // 100 * 100 + end
-    return (pl.when(end >= 100).then(end)
-            .when(same_century < start).then(same_century + 100)  # 1999 - 01
-            .otherwise(same_century))
+    return (
+        pl.when(end >= 100)
+        .then(end)
+        .when(same_century < start)
+        .then(same_century + 100)  # 1999 - 01
+        .otherwise(same_century)
+    )
 
 
-def parse_periods(frame: pl.DataFrame, column: str, problems: Problems, *,
-                  label: str | None = None, relabel_iso: bool = True) -> pl.DataFrame:
+def parse_periods(
+    frame: pl.DataFrame,
+    column: str,
+    problems: Problems,
+    *,
+    label: str | None = None,
+    relabel_iso: bool = True,
+) -> pl.DataFrame:
     """Add ``period_start`` (Int32) and ``period_years`` (Int16) parsed from ``column``.
 
     Unparseable periods and pooled periods that end before they start are recorded as
@@ -39,12 +49,18 @@ def parse_periods(frame: pl.DataFrame, column: str, problems: Problems, *,
     distinct = frame.select(pl.col(column).cast(pl.String).unique().alias("_period"))
     parsed = _parse(distinct, relabel_iso)
     out = frame.with_columns(pl.col(column).cast(pl.String).alias("_period")).join(
-        parsed, on="_period", how="left", nulls_equal=True, maintain_order="left")
-    problems.add(out, out["period_start"].is_null() | (out["period_years"] < 1),
-                 label or column, column,
-                 "a period such as 2021, 2019 - 21, 2021/22, 2021 Q1 or 2019-01-01/P3Y")
-    out = out.with_columns(pl.col("period_start").cast(pl.Int32),
-                           pl.col("period_years").cast(pl.Int16))
+        parsed, on="_period", how="left", nulls_equal=True, maintain_order="left"
+    )
+    problems.add(
+        out,
+        out["period_start"].is_null() | (out["period_years"] < 1),
+        label or column,
+        column,
+        "a period such as 2021, 2019 - 21, 2021/22, 2021 Q1 or 2019-01-01/P3Y",
+    )
+    out = out.with_columns(
+        pl.col("period_start").cast(pl.Int32), pl.col("period_years").cast(pl.Int16)
+    )
     if relabel_iso:
         out = out.with_columns(pl.col("_label").alias(column))
     return out.drop("_period", "_label")
@@ -65,18 +81,32 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
     pooled_end = _end_year(pooled_start, pooled.struct.field("2"))
     fp_start = _year(fin_pooled.struct.field("1"))
     fp_end = _end_year(fp_start, fin_pooled.struct.field("3"))
-    start = pl.coalesce(iso_start, pooled_start, _year(fin.struct.field("1")), fp_start,
-                        _year(single), _year(month_year))
-    years = pl.coalesce(iso_years, pooled_end - pooled_start + 1,
-                        pl.when(fin.struct.field("1").is_not_null()).then(1), fp_end - fp_start + 1,
-                        pl.when(single.is_not_null() | month_year.is_not_null()).then(1))
+    start = pl.coalesce(
+        iso_start,
+        pooled_start,
+        _year(fin.struct.field("1")),
+        fp_start,
+        _year(single),
+        _year(month_year),
+    )
+    years = pl.coalesce(
+        iso_years,
+        pooled_end - pooled_start + 1,
+        pl.when(fin.struct.field("1").is_not_null()).then(1),
+        fp_end - fp_start + 1,
+        pl.when(single.is_not_null() | month_year.is_not_null()).then(1),
+    )
     month = iso.struct.field("2")
     yy = lambda e: (e % 100).cast(pl.String).str.zfill(2)  # noqa: E731
     label = (
-        pl.when(month.is_null() | (not relabel_iso)).then(p)
-        .when(month != "01").then(pl.format("{}/{}", iso_start, yy(iso_start + 1)))
-        .when(iso_years == 1).then(iso_start.cast(pl.String))
+        pl.when(month.is_null() | (not relabel_iso))
+        .then(p)
+        .when(month != "01")
+        .then(pl.format("{}/{}", iso_start, yy(iso_start + 1)))
+        .when(iso_years == 1)
+        .then(iso_start.cast(pl.String))
         .otherwise(pl.format("{} - {}", iso_start, yy(iso_start + iso_years - 1)))
     )
-    return distinct.with_columns(start.alias("period_start"), years.alias("period_years"),
-                                 label.alias("_label"))
+    return distinct.with_columns(
+        start.alias("period_start"), years.alias("period_years"), label.alias("_label")
+    )

@@ -57,19 +57,42 @@ class Imported:
 
 # First three characters of a GSS code -> our area type (ONS Register of Geographic Codes).
 _TYPE_BY_PREFIX = {
-    "E01": "lsoa", "W01": "lsoa", "E02": "msoa", "W02": "msoa", "E05": "ward", "W05": "ward",
-    "E06": "la", "E07": "la", "E08": "la", "E09": "la", "W06": "la", "S12": "la", "N09": "la",
-    "E10": "county", "E11": "metropolitan_county", "E12": "region", "E13": "inner_outer_london",
-    "E47": "combined_authority", "E92": "country", "W92": "country", "S92": "country",
-    "N92": "country", "K02": "country", "K03": "country", "K04": "country",
-    "E38": "icb_sub_location", "E54": "icb", "E40": "nhs_region",
+    "E01": "lsoa",
+    "W01": "lsoa",
+    "E02": "msoa",
+    "W02": "msoa",
+    "E05": "ward",
+    "W05": "ward",
+    "E06": "la",
+    "E07": "la",
+    "E08": "la",
+    "E09": "la",
+    "W06": "la",
+    "S12": "la",
+    "N09": "la",
+    "E10": "county",
+    "E11": "metropolitan_county",
+    "E12": "region",
+    "E13": "inner_outer_london",
+    "E47": "combined_authority",
+    "E92": "country",
+    "W92": "country",
+    "S92": "country",
+    "N92": "country",
+    "K02": "country",
+    "K03": "country",
+    "K04": "country",
+    "E38": "icb_sub_location",
+    "E54": "icb",
+    "E40": "nhs_region",
 }
 
 
 def area_type_from_code(code: pl.Expr) -> pl.Expr:
     """Area type from a GSS code's entity prefix (E09 -> 'la', E12 -> 'region', ...)."""
-    return code.str.slice(0, 3).replace_strict(_TYPE_BY_PREFIX, default="other",
-                                               return_dtype=pl.String)
+    return code.str.slice(0, 3).replace_strict(
+        _TYPE_BY_PREFIX, default="other", return_dtype=pl.String
+    )
 
 
 def cast_table(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -97,8 +120,9 @@ def areas_arrow(frame: pl.DataFrame) -> pa.Table:
     """An AREAS table, one row per code (first name seen), area type from the code if absent."""
     if "area_type" not in frame.columns:
         frame = frame.with_columns(area_type_from_code(pl.col("area_code")).alias("area_type"))
-    frame = frame.filter(pl.col("area_code").is_not_null()).unique("area_code", keep="first",
-                                                                   maintain_order=True)
+    frame = frame.filter(pl.col("area_code").is_not_null()).unique(
+        "area_code", keep="first", maintain_order=True
+    )
     return cast_table(frame.with_columns(pl.col("area_name").fill_null("")), AREAS)
 
 

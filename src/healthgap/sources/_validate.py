@@ -67,8 +67,9 @@ class Problems:
         self.path = path
         self._frames: list[pl.DataFrame] = []
 
-    def add(self, frame: pl.DataFrame, bad: pl.Expr, column: str, value: pl.Expr | str,
-            expected: str) -> None:
+    def add(
+        self, frame: pl.DataFrame, bad: pl.Expr, column: str, value: pl.Expr | str, expected: str
+    ) -> None:
         """Record every row of ``frame`` where ``bad`` is true."""
         value_expr = pl.col(value) if isinstance(value, str) else value
         hits = frame.filter(bad.fill_null(False)).select(
@@ -104,8 +105,12 @@ def clean_number(expr: pl.Expr) -> pl.Expr:
     return pl.when(text.is_in(list(MISSING_MARKERS)) | text.is_null()).then(None).otherwise(text)
 
 
-def numbers(frame: pl.DataFrame, columns: Iterable[str], problems: Problems,
-            labels: dict[str, str] | None = None) -> pl.DataFrame:
+def numbers(
+    frame: pl.DataFrame,
+    columns: Iterable[str],
+    problems: Problems,
+    labels: dict[str, str] | None = None,
+) -> pl.DataFrame:
     """Parse text columns as float64; values that are not numbers are recorded as problems.
 
     Plain numbers take one cast; only columns where that cast fails for some cell go through
@@ -115,13 +120,13 @@ def numbers(frame: pl.DataFrame, columns: Iterable[str], problems: Problems,
     columns = [c for c in columns if c in frame.columns]
     if not columns:
         return frame
-    direct = frame.select(pl.col(c).cast(pl.String).cast(pl.Float64, strict=False).alias(c)
-                          for c in columns)
+    direct = frame.select(
+        pl.col(c).cast(pl.String).cast(pl.Float64, strict=False).alias(c) for c in columns
+    )
     failed = direct.select(
         (pl.col(c).is_null() & frame[c].is_not_null()).any().alias(c) for c in columns
     ).row(0)
-    frame = frame.with_columns(direct[c] for c, bad in zip(columns, failed, strict=True)
-                               if not bad)
+    frame = frame.with_columns(direct[c] for c, bad in zip(columns, failed, strict=True) if not bad)
     slow = [c for c, bad in zip(columns, failed, strict=True) if bad]
     if not slow:
         return frame
@@ -130,23 +135,45 @@ def numbers(frame: pl.DataFrame, columns: Iterable[str], problems: Problems,
         pl.col(f"_clean_{c}").cast(pl.Float64, strict=False).alias(f"_num_{c}") for c in slow
     )
     for c in slow:
-        problems.add(cleaned, pl.col(f"_clean_{c}").is_not_null() & pl.col(f"_num_{c}").is_null(),
-                     labels.get(c, c), c, "a number")
+        problems.add(
+            cleaned,
+            pl.col(f"_clean_{c}").is_not_null() & pl.col(f"_num_{c}").is_null(),
+            labels.get(c, c),
+            c,
+            "a number",
+        )
     return cleaned.with_columns(pl.col(f"_num_{c}").alias(c) for c in slow).drop(
         [f"_clean_{c}" for c in slow] + [f"_num_{c}" for c in slow]
     )
 
 
-def area_codes(frame: pl.DataFrame, column: str, problems: Problems, *, pattern: str = GSS_CODE,
-               label: str | None = None) -> None:
+def area_codes(
+    frame: pl.DataFrame,
+    column: str,
+    problems: Problems,
+    *,
+    pattern: str = GSS_CODE,
+    label: str | None = None,
+) -> None:
     """Record codes that are missing or do not match ``pattern`` (GSS codes by default)."""
     code = pl.col(column)
-    problems.add(frame, code.is_null() | ~code.str.contains(pattern), label or column, column,
-                 f"an area code matching {pattern}")
+    problems.add(
+        frame,
+        code.is_null() | ~code.str.contains(pattern),
+        label or column,
+        column,
+        f"an area code matching {pattern}",
+    )
 
 
-def values_table(frame: pl.DataFrame, problems: Problems, *, labels: dict[str, str] | None = None,
-                 proportion: pl.Expr | bool = False, keys: Sequence[str] | None = None) -> None:
+def values_table(
+    frame: pl.DataFrame,
+    problems: Problems,
+    *,
+    labels: dict[str, str] | None = None,
+    proportion: pl.Expr | bool = False,
+    keys: Sequence[str] | None = None,
+) -> None:
     """Check a frame of VALUES columns: duplicates, signs, x <= n, limits around the value.
 
     ``labels`` maps our column names to the file's, so messages name the file's columns.
@@ -156,8 +183,15 @@ def values_table(frame: pl.DataFrame, problems: Problems, *, labels: dict[str, s
 
     label = (labels or {}).get
     keys = list(keys or VALUE_KEYS)
-    numeric = ("value", "count", "denominator", "lower95_0cl", "upper95_0cl", "lower99_8cl",
-               "upper99_8cl")
+    numeric = (
+        "value",
+        "count",
+        "denominator",
+        "lower95_0cl",
+        "upper95_0cl",
+        "lower99_8cl",
+        "upper99_8cl",
+    )
     frame = frame.with_columns(
         *(pl.lit(None, pl.Float64).alias(c) for c in numeric if c not in frame.columns),
         *(pl.lit("").alias(c) for c in VALUE_KEYS if c not in frame.columns),
@@ -167,18 +201,23 @@ def values_table(frame: pl.DataFrame, problems: Problems, *, labels: dict[str, s
     candidates = frame.select(key_hash.is_duplicated()).to_series()
     if candidates.any():
         suspects = frame.filter(candidates)
-        problems.add(suspects, ~pl.struct(keys).is_first_distinct(),
-                     "+".join(label(k, k) for k in keys),
-                     pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in keys],
-                                   separator=" | "),
-                     "one row per indicator, area, period, sex, age and category "
-                     "(duplicate key)")
+        problems.add(
+            suspects,
+            ~pl.struct(keys).is_first_distinct(),
+            "+".join(label(k, k) for k in keys),
+            pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in keys], separator=" | "),
+            "one row per indicator, area, period, sex, age and category (duplicate key)",
+        )
     for col in ("count", "denominator"):
         problems.add(frame, pl.col(col) < 0, label(col, col), col, "a count >= 0")
     prop = pl.lit(proportion) if isinstance(proportion, bool) else proportion
-    problems.add(frame, prop & (pl.col("count") > pl.col("denominator")), label("count", "count"),
-                 pl.format("{} > denominator {}", pl.col("count"), pl.col("denominator")),
-                 "a numerator no greater than the denominator (the indicator is a proportion)")
+    problems.add(
+        frame,
+        prop & (pl.col("count") > pl.col("denominator")),
+        label("count", "count"),
+        pl.format("{} > denominator {}", pl.col("count"), pl.col("denominator")),
+        "a numerator no greater than the denominator (the indicator is a proportion)",
+    )
     value = pl.col("value")
     for low, high in (("lower95_0cl", "upper95_0cl"), ("lower99_8cl", "upper99_8cl")):
         lo, hi = pl.col(low), pl.col(high)
@@ -188,15 +227,27 @@ def values_table(frame: pl.DataFrame, problems: Problems, *, labels: dict[str, s
             continue
         strict = strict.with_columns(rounding_tolerance(value).alias("_tol"))
         tol = pl.col("_tol")
-        problems.add(strict, lo > value + tol, label(low, low),
-                     pl.format("{} above value {}", lo, value),
-                     "a lower limit at or below the value")
-        problems.add(strict, hi < value - tol, label(high, high),
-                     pl.format("{} below value {}", hi, value),
-                     "an upper limit at or above the value")
-        problems.add(strict, lo > hi + tol, label(low, low),
-                     pl.format("{} above upper limit {}", lo, hi),
-                     "a lower limit at or below the upper limit")
+        problems.add(
+            strict,
+            lo > value + tol,
+            label(low, low),
+            pl.format("{} above value {}", lo, value),
+            "a lower limit at or below the value",
+        )
+        problems.add(
+            strict,
+            hi < value - tol,
+            label(high, high),
+            pl.format("{} below value {}", hi, value),
+            "an upper limit at or above the value",
+        )
+        problems.add(
+            strict,
+            lo > hi + tol,
+            label(low, low),
+            pl.format("{} above upper limit {}", lo, hi),
+            "a lower limit at or below the upper limit",
+        )
 
 
 def rounding_tolerance(value: pl.Expr) -> pl.Expr:
@@ -208,8 +259,7 @@ def rounding_tolerance(value: pl.Expr) -> pl.Expr:
     """
     v = value.abs()
     decimals = pl.min_horizontal(
-        pl.when((v.round(d) - v).abs() <= 1e-9 * (1 + v)).then(d).otherwise(16)
-        for d in range(13)
+        pl.when((v.round(d) - v).abs() <= 1e-9 * (1 + v)).then(d).otherwise(16) for d in range(13)
     )
     return 0.5 * pl.lit(10.0).pow(-decimals) + 1e-9 * (1 + v)
 

@@ -36,8 +36,7 @@ from healthgap.store.schema import GEOMETRY
 __all__ = ["read_geojson", "read_lsoa_shapefile", "read_topojson"]
 
 _DECIMALS = 6  # 0.1 m of latitude: finer than any generalised boundary
-_WGS84_NAMES = ("EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326",
-                "CRS84")
+_WGS84_NAMES = ("EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "CRS84")
 _BNG_NAMES = ("EPSG:27700", "urn:ogc:def:crs:EPSG::27700")
 
 
@@ -49,7 +48,8 @@ def _level(field: str) -> str:
 def _code_and_name_fields(properties: dict) -> tuple[str | None, str | None]:
     keys = list(properties)
     code = next((k for k in keys if re.fullmatch(r"[A-Z]+\d{2}CD", k)), None) or next(
-        (k for k in keys if k.lower() in ("areacd", "code", "area_code")), None)
+        (k for k in keys if k.lower() in ("areacd", "code", "area_code")), None
+    )
     name = None
     if code is not None and code.endswith("CD"):
         name = code[:-2] + "NM" if code[:-2] + "NM" in properties else None
@@ -62,10 +62,10 @@ def _round(coords: np.ndarray) -> list:
 
 
 def _geometry_table(codes: list[str], geometries: list[str], crs: str) -> pl.DataFrame:
-    return pl.DataFrame({"area_code": codes, "geometry": geometries,
-                         "source_crs": [crs] * len(codes)},
-                        schema={"area_code": pl.String, "geometry": pl.String,
-                                "source_crs": pl.String})
+    return pl.DataFrame(
+        {"area_code": codes, "geometry": geometries, "source_crs": [crs] * len(codes)},
+        schema={"area_code": pl.String, "geometry": pl.String, "source_crs": pl.String},
+    )
 
 
 def _features(path: Path) -> tuple[list[dict], str]:
@@ -76,8 +76,9 @@ def _features(path: Path) -> tuple[list[dict], str]:
 
 def _reproject_geojson(geometry: dict) -> dict:
     """Reproject a British National Grid GeoJSON (Multi)Polygon to WGS84."""
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [
-        geometry["coordinates"]]
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
     out = []
     for polygon in polygons:
         rings = []
@@ -89,8 +90,13 @@ def _reproject_geojson(geometry: dict) -> dict:
     return {"type": "MultiPolygon", "coordinates": out}
 
 
-def read_geojson(paths: str | Path | Sequence[str | Path], *, code_field: str | None = None,
-                 name_field: str | None = None, area_type: str | None = None) -> Imported:
+def read_geojson(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    area_type: str | None = None,
+) -> Imported:
     """ONS boundary GeoJSON (one file, several, or a folder of them) -> areas and geometry.
 
     Parameters
@@ -119,8 +125,11 @@ def read_geojson(paths: str | Path | Sequence[str | Path], *, code_field: str | 
     """
     if isinstance(paths, (str, Path)):
         root = Path(paths)
-        files = (sorted(p for p in root.iterdir() if p.suffix in (".json", ".geojson"))
-                 if root.is_dir() else [root])
+        files = (
+            sorted(p for p in root.iterdir() if p.suffix in (".json", ".geojson"))
+            if root.is_dir()
+            else [root]
+        )
     else:
         files = [Path(p) for p in paths]
     problems = _validate.Problems(files[0] if len(files) == 1 else files[0].parent)
@@ -147,31 +156,59 @@ def read_geojson(paths: str | Path | Sequence[str | Path], *, code_field: str | 
             files_of.append(file.name)
             first_field = first_field or cf
     level = _level(first_field) if first_field else "area"
-    frame = pl.DataFrame({"area_code": codes, "area_name": names, "geometry": geoms,
-                          "parent": parents, "file": files_of},
-                         schema={"area_code": pl.String, "area_name": pl.String,
-                                 "geometry": pl.String, "parent": pl.String, "file": pl.String})
+    frame = pl.DataFrame(
+        {
+            "area_code": codes,
+            "area_name": names,
+            "geometry": geoms,
+            "parent": parents,
+            "file": files_of,
+        },
+        schema={
+            "area_code": pl.String,
+            "area_name": pl.String,
+            "geometry": pl.String,
+            "parent": pl.String,
+            "file": pl.String,
+        },
+    )
     frame = frame.with_columns((pl.int_range(pl.len()) + 1).cast(pl.Int64).alias("_line"))
     _validate.area_codes(frame, "area_code", problems, label=f"properties.{code_field or 'code'}")
-    problems.add(frame, pl.col("area_code").is_duplicated(), "properties code", "area_code",
-                 "one feature per area (duplicate code)")
+    problems.add(
+        frame,
+        pl.col("area_code").is_duplicated(),
+        "properties code",
+        "area_code",
+        "one feature per area (duplicate code)",
+    )
     problems.raise_if_any()
     if area_type:
         frame = frame.with_columns(pl.lit(area_type).alias("area_type"))
-    areas = areas_arrow(frame.select("area_code", "area_name",
-                                     *(["area_type"] if area_type else [])))
+    areas = areas_arrow(
+        frame.select("area_code", "area_name", *(["area_type"] if area_type else []))
+    )
     with_geometry = frame.filter(pl.col("geometry").is_not_null())
     crs_note = crs_seen if crs_seen not in _BNG_NAMES else f"{crs_seen} (reprojected to WGS84)"
-    geometry = cast_table(with_geometry.with_columns(pl.lit(crs_note).alias("source_crs")),
-                          GEOMETRY)
+    geometry = cast_table(
+        with_geometry.with_columns(pl.lit(crs_note).alias("source_crs")), GEOMETRY
+    )
     hierarchy = None
     if frame["parent"].is_not_null().any():
         parent_type = _TYPE_BY_PREFIX.get(frame["parent"].drop_nulls()[0][:3], "area")
-        hierarchy = hierarchy_arrow(frame.filter(pl.col("parent").is_not_null()).select(
-            pl.lit(f"{level}-{parent_type}").alias("hierarchy"),
-            pl.col("area_code").alias("child_code"), pl.col("parent").alias("parent_code")))
-    return Imported(source="boundaries-geojson", areas=areas, geometry=geometry,
-                    hierarchy=hierarchy, inputs=inputs_of(*files))
+        hierarchy = hierarchy_arrow(
+            frame.filter(pl.col("parent").is_not_null()).select(
+                pl.lit(f"{level}-{parent_type}").alias("hierarchy"),
+                pl.col("area_code").alias("child_code"),
+                pl.col("parent").alias("parent_code"),
+            )
+        )
+    return Imported(
+        source="boundaries-geojson",
+        areas=areas,
+        geometry=geometry,
+        hierarchy=hierarchy,
+        inputs=inputs_of(*files),
+    )
 
 
 # --------------------------------------------------------------------------- TopoJSON
@@ -202,8 +239,10 @@ def _topo_geometry(geometry: dict, arcs: list[np.ndarray]) -> dict | None:
     if kind == "Polygon":
         return {"type": "Polygon", "coordinates": [_ring(r, arcs) for r in geometry["arcs"]]}
     if kind == "MultiPolygon":
-        return {"type": "MultiPolygon",
-                "coordinates": [[_ring(r, arcs) for r in poly] for poly in geometry["arcs"]]}
+        return {
+            "type": "MultiPolygon",
+            "coordinates": [[_ring(r, arcs) for r in poly] for poly in geometry["arcs"]],
+        }
     return None
 
 
@@ -245,25 +284,49 @@ def read_topojson(path: str | Path, *, objects: Sequence[str] | None = None) -> 
         for geometry in topology["objects"][name].get("geometries", []):  # one per area
             props = geometry.get("properties") or {}
             shape = _topo_geometry(geometry, arcs)
-            records.append((props.get("areacd"), props.get("areanm"), props.get("start"),
-                            props.get("end"), name,
-                            json.dumps(shape, separators=(",", ":")) if shape else None))
-    frame = pl.DataFrame(records, orient="row", schema={
-        "area_code": pl.String, "area_name": pl.String, "start": pl.Int32, "end": pl.Int32,
-        "object": pl.String, "geometry": pl.String})
+            records.append(
+                (
+                    props.get("areacd"),
+                    props.get("areanm"),
+                    props.get("start"),
+                    props.get("end"),
+                    name,
+                    json.dumps(shape, separators=(",", ":")) if shape else None,
+                )
+            )
+    frame = pl.DataFrame(
+        records,
+        orient="row",
+        schema={
+            "area_code": pl.String,
+            "area_name": pl.String,
+            "start": pl.Int32,
+            "end": pl.Int32,
+            "object": pl.String,
+            "geometry": pl.String,
+        },
+    )
     frame = frame.with_columns((pl.int_range(pl.len()) + 1).cast(pl.Int64).alias("_line"))
     _validate.area_codes(frame, "area_code", problems, label="properties.areacd")
     problems.raise_if_any()
     frame = frame.unique("area_code", keep="first", maintain_order=True).with_columns(
         pl.when(pl.col("start").is_not_null())
-        .then(pl.date(pl.col("start"), 1, 1)).alias("valid_from"),
-        pl.when(pl.col("end").is_not_null())
-        .then(pl.date(pl.col("end"), 12, 31)).alias("valid_to"),
+        .then(pl.date(pl.col("start"), 1, 1))
+        .alias("valid_from"),
+        pl.when(pl.col("end").is_not_null()).then(pl.date(pl.col("end"), 12, 31)).alias("valid_to"),
     )
-    geometry = cast_table(frame.filter(pl.col("geometry").is_not_null()).with_columns(
-        pl.lit("EPSG:4326").alias("source_crs")), GEOMETRY)
-    return Imported(source="boundaries-topojson", areas=areas_arrow(frame), geometry=geometry,
-                    inputs=inputs_of(path))
+    geometry = cast_table(
+        frame.filter(pl.col("geometry").is_not_null()).with_columns(
+            pl.lit("EPSG:4326").alias("source_crs")
+        ),
+        GEOMETRY,
+    )
+    return Imported(
+        source="boundaries-topojson",
+        areas=areas_arrow(frame),
+        geometry=geometry,
+        inputs=inputs_of(path),
+    )
 
 
 # --------------------------------------------------------------------------- shapefile
@@ -272,8 +335,9 @@ LONDON_HIERARCHY = "lsoa11-msoa11-lad11-rgn11"
 _SHAPE_LEVELS = (("LSOA11", "lsoa"), ("MSOA11", "msoa"), ("LAD11", "la"), ("RGN11", "region"))
 
 
-def _multipolygons(lonlat: np.ndarray, ring_starts: np.ndarray, ring_feature: np.ndarray,
-                   n_features: int) -> list[str]:
+def _multipolygons(
+    lonlat: np.ndarray, ring_starts: np.ndarray, ring_feature: np.ndarray, n_features: int
+) -> list[str]:
     """GeoJSON MultiPolygon text per feature from shapefile rings, all rings at once.
 
     Shapefile outer rings run clockwise and holes anticlockwise (ESRI Shapefile Technical
@@ -293,11 +357,15 @@ def _multipolygons(lonlat: np.ndarray, ring_starts: np.ndarray, ring_feature: np
     outer = (signed <= 0) | first_of_feature
     polygon = np.cumsum(outer) - 1
     reversed_index = ring_starts[ring_of_point] + (ring_ends[ring_of_point] - 1 - np.arange(n))
-    points = pl.DataFrame({
-        "feature": ring_feature[ring_of_point], "polygon": polygon[ring_of_point],
-        "ring": ring_of_point, "lon": np.round(x[reversed_index], _DECIMALS),
-        "lat": np.round(y[reversed_index], _DECIMALS),
-    })
+    points = pl.DataFrame(
+        {
+            "feature": ring_feature[ring_of_point],
+            "polygon": polygon[ring_of_point],
+            "ring": ring_of_point,
+            "lon": np.round(x[reversed_index], _DECIMALS),
+            "lat": np.round(y[reversed_index], _DECIMALS),
+        }
+    )
     text = (
         points.group_by("feature", "polygon", "ring", maintain_order=True)
         .agg(pl.format("[{},{}]", "lon", "lat").str.join(","))
@@ -305,11 +373,16 @@ def _multipolygons(lonlat: np.ndarray, ring_starts: np.ndarray, ring_feature: np
         .agg(pl.format("[{}]", pl.col("lon")).str.join(","))
         .group_by("feature", maintain_order=True)
         .agg(pl.format("[{}]", pl.col("lon")).str.join(","))
-        .select("feature", pl.format('{{"type":"MultiPolygon","coordinates":[{}]}}',
-                                     pl.col("lon")).alias("geometry"))
+        .select(
+            "feature",
+            pl.format('{{"type":"MultiPolygon","coordinates":[{}]}}', pl.col("lon")).alias(
+                "geometry"
+            ),
+        )
     )
-    out = pl.DataFrame({"feature": np.arange(n_features)}).join(text, on="feature", how="left",
-                                                                 maintain_order="left")
+    out = pl.DataFrame({"feature": np.arange(n_features)}).join(
+        text, on="feature", how="left", maintain_order="left"
+    )
     return out["geometry"].to_list()
 
 
@@ -344,33 +417,57 @@ def read_lsoa_shapefile(path: str | Path) -> Imported:
         fields = [f[0] for f in reader.fields[1:]]
         records = reader.records()
         shapes = reader.shapes()
-    _validate.require_columns(fields, [f"{p}{s}" for p, _ in _SHAPE_LEVELS for s in ("CD", "NM")],
-                              problems)
+    _validate.require_columns(
+        fields, [f"{p}{s}" for p, _ in _SHAPE_LEVELS for s in ("CD", "NM")], problems
+    )
     columns = list(zip(*records, strict=True)) if records else [()] * len(fields)
-    frame = pl.DataFrame({f: pl.Series(f, list(c), dtype=pl.String, strict=False)
-                          for f, c in zip(fields, columns, strict=True)})
+    frame = pl.DataFrame(
+        {
+            f: pl.Series(f, list(c), dtype=pl.String, strict=False)
+            for f, c in zip(fields, columns, strict=True)
+        }
+    )
     frame = frame.with_columns((pl.int_range(pl.len()) + 1).cast(pl.Int64).alias("_line"))
     for prefix, _ in _SHAPE_LEVELS:
         _validate.area_codes(frame, f"{prefix}CD", problems)
-    problems.add(frame, pl.col("LSOA11CD").is_duplicated(), "LSOA11CD", "LSOA11CD",
-                 "one record per LSOA (duplicate code)")
+    problems.add(
+        frame,
+        pl.col("LSOA11CD").is_duplicated(),
+        "LSOA11CD",
+        "LSOA11CD",
+        "one record per LSOA (duplicate code)",
+    )
     for (child, _), (parent, _) in itertools.pairwise(_SHAPE_LEVELS):
         two = pl.col(f"{parent}CD").n_unique().over(f"{child}CD") > 1
-        problems.add(frame, two, f"{parent}CD", pl.format("{} -> {}", pl.col(f"{child}CD"),
-                                                         pl.col(f"{parent}CD")),
-                     f"one {parent} per {child}")
+        problems.add(
+            frame,
+            two,
+            f"{parent}CD",
+            pl.format("{} -> {}", pl.col(f"{child}CD"), pl.col(f"{parent}CD")),
+            f"one {parent} per {child}",
+        )
     problems.raise_if_any()
 
-    areas = pl.concat([
-        frame.select(pl.col(f"{p}CD").alias("area_code"), pl.col(f"{p}NM").alias("area_name"),
-                     pl.lit(t).alias("area_type"))
-        for p, t in _SHAPE_LEVELS
-    ])
-    hierarchy = pl.concat([
-        frame.select(pl.lit(LONDON_HIERARCHY).alias("hierarchy"),
-                     pl.col(f"{c}CD").alias("child_code"), pl.col(f"{p}CD").alias("parent_code"))
-        for (c, _), (p, _) in itertools.pairwise(_SHAPE_LEVELS)
-    ])
+    areas = pl.concat(
+        [
+            frame.select(
+                pl.col(f"{p}CD").alias("area_code"),
+                pl.col(f"{p}NM").alias("area_name"),
+                pl.lit(t).alias("area_type"),
+            )
+            for p, t in _SHAPE_LEVELS
+        ]
+    )
+    hierarchy = pl.concat(
+        [
+            frame.select(
+                pl.lit(LONDON_HIERARCHY).alias("hierarchy"),
+                pl.col(f"{c}CD").alias("child_code"),
+                pl.col(f"{p}CD").alias("parent_code"),
+            )
+            for (c, _), (p, _) in itertools.pairwise(_SHAPE_LEVELS)
+        ]
+    )
     counts = np.array([len(s.points) for s in shapes])
     offsets = np.concatenate([[0], np.cumsum(counts)])
     parts = [np.asarray(s.parts, dtype=np.int64) + offsets[i] for i, s in enumerate(shapes)]
@@ -378,12 +475,26 @@ def read_lsoa_shapefile(path: str | Path) -> Imported:
     ring_feature = np.repeat(np.arange(len(shapes)), [len(p) for p in parts])
     xy = np.concatenate([np.asarray(s.points, dtype=float).reshape(-1, 2) for s in shapes])
     lon, lat = bng_to_wgs84(xy[:, 0], xy[:, 1])  # every vertex at once
-    geometries = _multipolygons(np.column_stack([lon, lat]), ring_starts, ring_feature,
-                                len(shapes))
-    geometry = _geometry_table(frame["LSOA11CD"].to_list(), geometries,
-                               "EPSG:27700 (British National Grid, reprojected to WGS84)")
-    return Imported(source="lsoa-shapefile", areas=areas_arrow(areas),
-                    hierarchy=hierarchy_arrow(hierarchy), geometry=cast_table(geometry, GEOMETRY),
-                    inputs=inputs_of(*(p for p in (path.with_suffix(".shp"),
-                                                   path.with_suffix(".dbf"),
-                                                   path.with_suffix(".shx")) if p.exists())))
+    geometries = _multipolygons(np.column_stack([lon, lat]), ring_starts, ring_feature, len(shapes))
+    geometry = _geometry_table(
+        frame["LSOA11CD"].to_list(),
+        geometries,
+        "EPSG:27700 (British National Grid, reprojected to WGS84)",
+    )
+    return Imported(
+        source="lsoa-shapefile",
+        areas=areas_arrow(areas),
+        hierarchy=hierarchy_arrow(hierarchy),
+        geometry=cast_table(geometry, GEOMETRY),
+        inputs=inputs_of(
+            *(
+                p
+                for p in (
+                    path.with_suffix(".shp"),
+                    path.with_suffix(".dbf"),
+                    path.with_suffix(".shx"),
+                )
+                if p.exists()
+            )
+        ),
+    )

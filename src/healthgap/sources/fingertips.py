@@ -69,21 +69,57 @@ _COLUMNS = {
     "Compared to goal": "compared_to_goal",
     "Time period range": "time_period_range",
 }
-_REQUIRED = ("Indicator ID", "Indicator Name", "Area Code", "Area Name", "Sex", "Age",
-             "Time period", "Value")
-_NUMBERS = ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl", "count",
-            "denominator")
+_REQUIRED = (
+    "Indicator ID",
+    "Indicator Name",
+    "Area Code",
+    "Area Name",
+    "Sex",
+    "Age",
+    "Time period",
+    "Value",
+)
+_NUMBERS = (
+    "value",
+    "lower95_0cl",
+    "upper95_0cl",
+    "lower99_8cl",
+    "upper99_8cl",
+    "count",
+    "denominator",
+)
 _PARENT = re.compile(r"^Compared to (?!England value)(.+ value or percentiles|percentiles)$")
 _PROPORTION_NAME = r"(?i)(\bpercentage\b|\bproportion\b|%)"
 
 # The 27 columns of the API download, in order (Fingertips API /api/all_data/csv).
 API_COLUMNS = [
-    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name",
-    "Area Type", "Sex", "Age", "Category Type", "Category", "Time period", "Value",
-    "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit",
-    "Count", "Denominator", "Value note", "Recent Trend",
-    "Compared to England value or percentiles", "Compared to percentiles",
-    "Time period Sortable", "New data", "Compared to goal", "Time period range",
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Parent Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Compared to percentiles",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+    "Time period range",
 ]
 
 
@@ -121,8 +157,7 @@ def _read(path: Path) -> tuple[pl.DataFrame, list[str], str | None, _validate.Pr
     return raw, header, parent, problems
 
 
-def _normalise(raw: pl.DataFrame, parent: str | None, problems: _validate.Problems
-               ) -> pl.DataFrame:
+def _normalise(raw: pl.DataFrame, parent: str | None, problems: _validate.Problems) -> pl.DataFrame:
     """Our column names, numbers parsed, HTML and trailing newlines removed, periods parsed."""
     renames = {k: v for k, v in _COLUMNS.items() if k in raw.columns}
     if parent:
@@ -138,12 +173,15 @@ def _normalise(raw: pl.DataFrame, parent: str | None, problems: _validate.Proble
         frame = _validate.numbers(frame, ["time_period_sortable"], problems, labels)
         frame = frame.with_columns(pl.col("time_period_sortable").cast(pl.Int64))
     frame = parse_periods(frame, "period", problems, label="Time period")
-    _validate.area_codes(frame, "area_code", problems, pattern=_validate.GSS_OR_ODS_CODE,
-                         label="Area Code")
-    problems.add(frame, pl.col("indicator_id").is_null(), "Indicator ID", "indicator_id",
-                 "an indicator id")
-    return frame.with_columns(pl.col(c).fill_null("") for c in ("category_type", "category")
-                              if c in frame.columns)
+    _validate.area_codes(
+        frame, "area_code", problems, pattern=_validate.GSS_OR_ODS_CODE, label="Area Code"
+    )
+    problems.add(
+        frame, pl.col("indicator_id").is_null(), "Indicator ID", "indicator_id", "an indicator id"
+    )
+    return frame.with_columns(
+        pl.col(c).fill_null("") for c in ("category_type", "category") if c in frame.columns
+    )
 
 
 def read_fingertips_table(path: str | Path) -> pa.Table:
@@ -196,8 +234,13 @@ def read_fingertips_table(path: str | Path) -> pa.Table:
     names = {}
     for col in header:
         ours = "compared_to_parent" if col == parent else _COLUMNS.get(col)
-        out = ("compared_to_parent_value_or_percentiles" if col == parent
-               else "area_name" if col == "Area Name" else _snake(col))
+        out = (
+            "compared_to_parent_value_or_percentiles"
+            if col == parent
+            else "area_name"
+            if col == "Area Name"
+            else _snake(col)
+        )
         names[ours or col] = out
     frame = frame.with_columns(pl.col("indicator_id").cast(pl.Int64, strict=False))
     table = _plain_strings(frame.select(pl.col(k).alias(v) for k, v in names.items()).to_arrow())
@@ -206,8 +249,9 @@ def read_fingertips_table(path: str | Path) -> pa.Table:
 
 def _plain_strings(table: pa.Table) -> pa.Table:
     """Polars gives large_string columns; the store's schemas use string."""
-    schema = pa.schema([pa.field(f.name, pa.string()) if f.type == pa.large_string() else f
-                        for f in table.schema])
+    schema = pa.schema(
+        [pa.field(f.name, pa.string()) if f.type == pa.large_string() else f for f in table.schema]
+    )
     return table.cast(schema)
 
 
@@ -223,10 +267,15 @@ def _polarity(frame: pl.DataFrame) -> dict[str, str]:
         trend = pl.col("recent_trend")
         up, better = trend.str.starts_with("Increasing"), trend.str.ends_with("getting better")
         worse = trend.str.ends_with("getting worse")
-        votes.append(frame.filter(better | worse).select(
-            "indicator_id",
-            pl.when(up == better).then(pl.lit("high_is_good")).otherwise(pl.lit("low_is_good"))
-            .alias("polarity")))
+        votes.append(
+            frame.filter(better | worse).select(
+                "indicator_id",
+                pl.when(up == better)
+                .then(pl.lit("high_is_good"))
+                .otherwise(pl.lit("low_is_good"))
+                .alias("polarity"),
+            )
+        )
     if "compared_to_england" in frame.columns:
         keys = ["indicator_id", "period", "sex", "age"]
         england = frame.filter((pl.col("area_code") == ENGLAND) & (pl.col("category_type") == ""))
@@ -234,36 +283,54 @@ def _polarity(frame: pl.DataFrame) -> dict[str, str]:
         joined = frame.join(england, on=keys, how="inner")
         label = pl.col("compared_to_england")
         higher = pl.col("value") > pl.col("_england")
-        judged = joined.filter(label.is_in(["Better", "Worse"]) & pl.col("value").is_not_null()
-                               & (pl.col("value") != pl.col("_england")))
-        votes.append(judged.select(
-            "indicator_id",
-            pl.when(higher == (label == "Better")).then(pl.lit("high_is_good"))
-            .otherwise(pl.lit("low_is_good")).alias("polarity")))
+        judged = joined.filter(
+            label.is_in(["Better", "Worse"])
+            & pl.col("value").is_not_null()
+            & (pl.col("value") != pl.col("_england"))
+        )
+        votes.append(
+            judged.select(
+                "indicator_id",
+                pl.when(higher == (label == "Better"))
+                .then(pl.lit("high_is_good"))
+                .otherwise(pl.lit("low_is_good"))
+                .alias("polarity"),
+            )
+        )
     if not votes:
         return {}
-    ranked = (pl.concat(votes).group_by("indicator_id", "polarity").len()
-              .sort("len", descending=True).unique("indicator_id", keep="first"))
+    ranked = (
+        pl.concat(votes)
+        .group_by("indicator_id", "polarity")
+        .len()
+        .sort("len", descending=True)
+        .unique("indicator_id", keep="first")
+    )
     return dict(zip(ranked["indicator_id"], ranked["polarity"], strict=True))
 
 
 def _indicators(frame: pl.DataFrame) -> list[IndicatorMeta]:
     polarity = _polarity(frame)
     firsts = frame.group_by("indicator_id", maintain_order=True).agg(
-        pl.col("indicator_name").first(), pl.col("age").first(),
+        pl.col("indicator_name").first(),
+        pl.col("age").first(),
         pl.col("sex").unique(maintain_order=True),
     )
     metas = []
     for ind, name, age, sexes in firsts.iter_rows():  # one row per indicator, not per value
-        metas.append(IndicatorMeta(
-            id=ind, name=name, age=age or "All ages",
-            sex=tuple(s for s in sexes if s in ("Persons", "Male", "Female")) or ("Persons",),
-            polarity=polarity.get(ind, "no_judgement"),
-            fingertips_id=int(ind) if ind.isdigit() else None,
-            data_source="OHID Fingertips",
-            attribution="Contains public sector information licensed under the Open Government "
-                        "Licence v3.0 (OHID Fingertips)",
-        ))
+        metas.append(
+            IndicatorMeta(
+                id=ind,
+                name=name,
+                age=age or "All ages",
+                sex=tuple(s for s in sexes if s in ("Persons", "Male", "Female")) or ("Persons",),
+                polarity=polarity.get(ind, "no_judgement"),
+                fingertips_id=int(ind) if ind.isdigit() else None,
+                data_source="OHID Fingertips",
+                attribution="Contains public sector information licensed under the Open Government "
+                "Licence v3.0 (OHID Fingertips)",
+            )
+        )
     return metas
 
 
@@ -306,28 +373,52 @@ def read_fingertips_csv(path: str | Path) -> Imported:
     problems.raise_if_any()
     # An area listed under two area types (a London borough as upper and lower tier) repeats
     # the same numbers: keep one; only rows whose numbers differ are duplicate keys.
-    same = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category",
-            *_NUMBERS]
+    same = [
+        "indicator_id",
+        "area_code",
+        "period",
+        "sex",
+        "age",
+        "category_type",
+        "category",
+        *_NUMBERS,
+    ]
     frame = frame.unique(subset=same, keep="first", maintain_order=True)
     labels = {v: k for k, v in _COLUMNS.items()}
-    _validate.values_table(frame, problems, labels=labels,
-                           proportion=pl.col("indicator_name").str.contains(_PROPORTION_NAME))
+    _validate.values_table(
+        frame,
+        problems,
+        labels=labels,
+        proportion=pl.col("indicator_name").str.contains(_PROPORTION_NAME),
+    )
     problems.raise_if_any()
 
-    areas = pl.concat([
-        frame.select("area_code", "area_name"),
-        frame.select(pl.col("parent_code").alias("area_code"),
-                     pl.col("parent_name").alias("area_name"))
-        if "parent_code" in frame.columns else pl.DataFrame(),
-    ], how="diagonal")
-    edges = (frame.filter(pl.col("parent_code").is_not_null())
-             .select(pl.lit("fingertips-parent").alias("hierarchy"),
-                     pl.col("area_code").alias("child_code"),
-                     pl.col("parent_code").alias("parent_code"))
-             if "parent_code" in frame.columns else None)
+    areas = pl.concat(
+        [
+            frame.select("area_code", "area_name"),
+            frame.select(
+                pl.col("parent_code").alias("area_code"), pl.col("parent_name").alias("area_name")
+            )
+            if "parent_code" in frame.columns
+            else pl.DataFrame(),
+        ],
+        how="diagonal",
+    )
+    edges = (
+        frame.filter(pl.col("parent_code").is_not_null()).select(
+            pl.lit("fingertips-parent").alias("hierarchy"),
+            pl.col("area_code").alias("child_code"),
+            pl.col("parent_code").alias("parent_code"),
+        )
+        if "parent_code" in frame.columns
+        else None
+    )
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
-    judgements = [c for c in ("recent_trend", "compared_to_england", "compared_to_parent",
-                              "compared_to_goal") if c in frame.columns]
+    judgements = [
+        c
+        for c in ("recent_trend", "compared_to_england", "compared_to_parent", "compared_to_goal")
+        if c in frame.columns
+    ]
     return Imported(
         source="fingertips",
         values=values_arrow(frame),
@@ -335,14 +426,22 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         hierarchy=hierarchy_arrow(edges) if edges is not None and edges.height else None,
         indicators=_indicators(frame),
         inputs=inputs_of(path),
-        extra={"fingertips_comparisons": _plain_strings(
-            frame.select(*keys, *judgements).to_arrow())},
+        extra={
+            "fingertips_comparisons": _plain_strings(frame.select(*keys, *judgements).to_arrow())
+        },
     )
 
 
 # Our area types -> the Area Type text Fingertips would write.
-_FINGERTIPS_AREA_TYPE = {"country": "England", "region": "Regions", "la": "Local authorities",
-                         "county": "Counties", "lsoa": "LSOA", "msoa": "MSOA", "ward": "Ward"}
+_FINGERTIPS_AREA_TYPE = {
+    "country": "England",
+    "region": "Regions",
+    "la": "Local authorities",
+    "county": "Counties",
+    "lsoa": "LSOA",
+    "msoa": "MSOA",
+    "ward": "Ward",
+}
 
 
 def _polars(table: object) -> pl.DataFrame:
@@ -361,8 +460,9 @@ def _number_text(column: str) -> pl.Expr:
     return pl.when(whole).then(x.cast(pl.Int64).cast(pl.String)).otherwise(x.cast(pl.String))
 
 
-def write_fingertips_csv(values: pa.Table, areas: pa.Table | None,
-                         indicators: Sequence[IndicatorMeta], path: str | Path) -> Path:
+def write_fingertips_csv(
+    values: pa.Table, areas: pa.Table | None, indicators: Sequence[IndicatorMeta], path: str | Path
+) -> Path:
     r"""Write a VALUES table as a Fingertips API-download CSV (27 columns).
 
     Parameters
@@ -392,37 +492,47 @@ def write_fingertips_csv(values: pa.Table, areas: pa.Table | None,
     """
     path = Path(path)
     frame = _polars(values)
-    names = pl.DataFrame({"indicator_id": [m.id for m in indicators],
-                          "_ind_name": [m.name for m in indicators]}, schema={
-                              "indicator_id": pl.String, "_ind_name": pl.String})
+    names = pl.DataFrame(
+        {"indicator_id": [m.id for m in indicators], "_ind_name": [m.name for m in indicators]},
+        schema={"indicator_id": pl.String, "_ind_name": pl.String},
+    )
     frame = frame.join(names, on="indicator_id", how="left", maintain_order="left")
     area_frame = _polars(areas) if areas is not None else None
     if area_frame is not None and area_frame.height:
-        a = area_frame.select("area_code", "area_name", "area_type").unique("area_code",
-                                                                            keep="first")
+        a = area_frame.select("area_code", "area_name", "area_type").unique(
+            "area_code", keep="first"
+        )
         frame = frame.join(a, on="area_code", how="left", maintain_order="left")
     else:
-        frame = frame.with_columns(pl.lit(None, pl.String).alias("area_name"),
-                                   pl.lit(None, pl.String).alias("area_type"))
+        frame = frame.with_columns(
+            pl.lit(None, pl.String).alias("area_name"), pl.lit(None, pl.String).alias("area_type")
+        )
     empty = pl.lit(None, pl.String)
     out = frame.select(
         pl.col("indicator_id").alias("Indicator ID"),
         pl.col("_ind_name").fill_null(pl.col("indicator_id")).alias("Indicator Name"),
-        empty.alias("Parent Code"), empty.alias("Parent Name"),
+        empty.alias("Parent Code"),
+        empty.alias("Parent Name"),
         pl.col("area_code").alias("Area Code"),
         pl.col("area_name").alias("Area Name"),
         pl.col("area_type").replace(_FINGERTIPS_AREA_TYPE).alias("Area Type"),
-        pl.col("sex").alias("Sex"), pl.col("age").alias("Age"),
-        pl.col("category_type").alias("Category Type"), pl.col("category").alias("Category"),
+        pl.col("sex").alias("Sex"),
+        pl.col("age").alias("Age"),
+        pl.col("category_type").alias("Category Type"),
+        pl.col("category").alias("Category"),
         pl.col("period").alias("Time period"),
-        *(_number_text(ours).alias(theirs) for theirs, ours in _COLUMNS.items()
-          if ours in _NUMBERS),
+        *(
+            _number_text(ours).alias(theirs)
+            for theirs, ours in _COLUMNS.items()
+            if ours in _NUMBERS
+        ),
         pl.col("value_note").alias("Value note"),
         empty.alias("Recent Trend"),
         empty.alias("Compared to England value or percentiles"),
         empty.alias("Compared to percentiles"),
         (pl.col("period_start").cast(pl.Int64) * 10000).alias("Time period Sortable"),
-        empty.alias("New data"), empty.alias("Compared to goal"),
+        empty.alias("New data"),
+        empty.alias("Compared to goal"),
         pl.format("{}y", pl.col("period_years")).alias("Time period range"),
     )
     out.select(API_COLUMNS).write_csv(path, null_value="")

@@ -43,8 +43,9 @@ def _column(columns: list[str], *prefixes: str) -> str | None:
 
 def _read(path: Path, sheet: str, problems: _validate.Problems) -> tuple[pl.DataFrame, bool]:
     """Normalised frame: lsoa_code/name, lad_code/name, imd_rank, imd_decile (+ imd_score)."""
-    frame = read_sheet(path, sheet, problems,
-                       lambda r: str(r[0]).strip() in ("LSOA code (2011)", "geography code"))
+    frame = read_sheet(
+        path, sheet, problems, lambda r: str(r[0]).strip() in ("LSOA code (2011)", "geography code")
+    )
     cols = frame.columns
     wanted = {
         "lsoa_code": _column(cols, "LSOA code (2011)", "geography code"),
@@ -57,8 +58,9 @@ def _read(path: Path, sheet: str, problems: _validate.Problems) -> tuple[pl.Data
     score = _column(cols, f"{_IMD} Score")
     for ours, theirs in wanted.items():
         if theirs is None:
-            problems.add_file_problem(ours, "<absent>",
-                                      f"a column for {ours.replace('_', ' ')} in sheet {sheet!r}")
+            problems.add_file_problem(
+                ours, "<absent>", f"a column for {ours.replace('_', ' ')} in sheet {sheet!r}"
+            )
     problems.raise_if_any()
     labels = {v: k for k, v in wanted.items()}
     frame = frame.rename(labels | ({score: "imd_score"} if score else {}))
@@ -66,16 +68,32 @@ def _read(path: Path, sheet: str, problems: _validate.Problems) -> tuple[pl.Data
     numeric = ["imd_rank", "imd_decile", *(["imd_score"] if score else [])]
     frame = _validate.numbers(frame, numeric, problems, {v: k for k, v in labels.items()})
     source = {v: k for k, v in labels.items()}
-    _validate.area_codes(frame, "lsoa_code", problems, pattern=_LSOA_CODE,
-                         label=source["lsoa_code"])
+    _validate.area_codes(
+        frame, "lsoa_code", problems, pattern=_LSOA_CODE, label=source["lsoa_code"]
+    )
     _validate.area_codes(frame, "lad_code", problems, pattern=_LAD_CODE, label=source["lad_code"])
     rank, decile = pl.col("imd_rank"), pl.col("imd_decile")
-    problems.add(frame, rank.is_null() | (rank < 1) | (rank > IMD_LSOAS) | (rank.round() != rank),
-                 source["imd_rank"], "imd_rank", f"a whole rank from 1 to {IMD_LSOAS:,}")
-    problems.add(frame, decile.is_null() | ~decile.is_in([float(d) for d in range(1, 11)]),
-                 source["imd_decile"], "imd_decile", "a decile from 1 to 10")
-    problems.add(frame, pl.col("lsoa_code").is_duplicated(), source["lsoa_code"], "lsoa_code",
-                 "one row per LSOA (duplicate code)")
+    problems.add(
+        frame,
+        rank.is_null() | (rank < 1) | (rank > IMD_LSOAS) | (rank.round() != rank),
+        source["imd_rank"],
+        "imd_rank",
+        f"a whole rank from 1 to {IMD_LSOAS:,}",
+    )
+    problems.add(
+        frame,
+        decile.is_null() | ~decile.is_in([float(d) for d in range(1, 11)]),
+        source["imd_decile"],
+        "imd_decile",
+        "a decile from 1 to 10",
+    )
+    problems.add(
+        frame,
+        pl.col("lsoa_code").is_duplicated(),
+        source["lsoa_code"],
+        "lsoa_code",
+        "one row per LSOA (duplicate code)",
+    )
     problems.raise_if_any()
     return frame.with_columns(rank.cast(pl.Int32), decile.cast(pl.Int32)), score is not None
 
@@ -86,50 +104,84 @@ def _within(frame: pl.DataFrame, group: str, label: str, score: pl.Expr) -> pl.D
     for n, word in ((10, "decile"), (5, "quintile")):
         with warnings.catch_warnings():  # areas with fewer LSOAs than quantiles get none
             warnings.simplefilter("ignore", SuppressedWarning)
-            q = quantile(frame.select("lsoa_code", "imd_rank", group, score.alias("_score")),
-                         "imd_rank",
-                         group_by=group, nquantiles=n, invert=False, type="standard")
-        out.append(q.filter(pl.col("quantile").is_not_null()).select(
-            pl.lit(f"IMD 2019 {word} (within {label})").alias("classification"),
-            pl.col("lsoa_code").alias("area_code"),
-            pl.col("quantile").cast(pl.Int32).cast(pl.String).alias("category"),
-            pl.col("quantile").cast(pl.Int32).alias("rank"),
-            pl.col("_score").alias("score"),
-        ))
+            q = quantile(
+                frame.select("lsoa_code", "imd_rank", group, score.alias("_score")),
+                "imd_rank",
+                group_by=group,
+                nquantiles=n,
+                invert=False,
+                type="standard",
+            )
+        out.append(
+            q.filter(pl.col("quantile").is_not_null()).select(
+                pl.lit(f"IMD 2019 {word} (within {label})").alias("classification"),
+                pl.col("lsoa_code").alias("area_code"),
+                pl.col("quantile").cast(pl.Int32).cast(pl.String).alias("category"),
+                pl.col("quantile").cast(pl.Int32).alias("rank"),
+                pl.col("_score").alias("score"),
+            )
+        )
     return pl.concat(out)
 
 
-def _imported(frame: pl.DataFrame, has_score: bool, path: Path, source: str,
-              london_only: bool) -> Imported:
+def _imported(
+    frame: pl.DataFrame, has_score: bool, path: Path, source: str, london_only: bool
+) -> Imported:
     score = pl.col("imd_score") if has_score else pl.lit(None, pl.Float64)
     national = [
-        frame.select(pl.lit("IMD 2019 decile (national)").alias("classification"),
-                     pl.col("lsoa_code").alias("area_code"),
-                     pl.col("imd_decile").cast(pl.String).alias("category"),
-                     pl.col("imd_decile").alias("rank"), score.alias("score")),
-        frame.select(pl.lit("IMD 2019 quintile (national)").alias("classification"),
-                     pl.col("lsoa_code").alias("area_code"),
-                     ((pl.col("imd_decile") + 1) // 2).cast(pl.String).alias("category"),
-                     ((pl.col("imd_decile") + 1) // 2).alias("rank"), score.alias("score")),
+        frame.select(
+            pl.lit("IMD 2019 decile (national)").alias("classification"),
+            pl.col("lsoa_code").alias("area_code"),
+            pl.col("imd_decile").cast(pl.String).alias("category"),
+            pl.col("imd_decile").alias("rank"),
+            score.alias("score"),
+        ),
+        frame.select(
+            pl.lit("IMD 2019 quintile (national)").alias("classification"),
+            pl.col("lsoa_code").alias("area_code"),
+            ((pl.col("imd_decile") + 1) // 2).cast(pl.String).alias("category"),
+            ((pl.col("imd_decile") + 1) // 2).alias("rank"),
+            score.alias("score"),
+        ),
     ]
     local = [_within(frame, "lad_code", "local authority", score)]
     london = frame.filter(pl.col("lad_code").str.starts_with("E09"))
     if london.height and (london_only or london.height < frame.height):
-        local.append(_within(london.with_columns(pl.lit("E12000007").alias("_london")),
-                             "_london", "London", score))
+        local.append(
+            _within(
+                london.with_columns(pl.lit("E12000007").alias("_london")),
+                "_london",
+                "London",
+                score,
+            )
+        )
     classifications = pl.concat([*national, *local], how="vertical_relaxed")
-    areas = pl.concat([
-        frame.select(pl.col("lsoa_code").alias("area_code"), pl.col("lsoa_name").alias("area_name"),
-                     pl.lit("lsoa").alias("area_type")),
-        frame.select(pl.col("lad_code").alias("area_code"), pl.col("lad_name").alias("area_name"),
-                     pl.lit("la").alias("area_type")),
-    ])
-    hierarchy = frame.select(pl.lit(HIERARCHY).alias("hierarchy"),
-                             pl.col("lsoa_code").alias("child_code"),
-                             pl.col("lad_code").alias("parent_code"))
-    return Imported(source=source, areas=areas_arrow(areas), hierarchy=hierarchy_arrow(hierarchy),
-                    classifications=classifications_arrow(classifications),
-                    inputs=inputs_of(path))
+    areas = pl.concat(
+        [
+            frame.select(
+                pl.col("lsoa_code").alias("area_code"),
+                pl.col("lsoa_name").alias("area_name"),
+                pl.lit("lsoa").alias("area_type"),
+            ),
+            frame.select(
+                pl.col("lad_code").alias("area_code"),
+                pl.col("lad_name").alias("area_name"),
+                pl.lit("la").alias("area_type"),
+            ),
+        ]
+    )
+    hierarchy = frame.select(
+        pl.lit(HIERARCHY).alias("hierarchy"),
+        pl.col("lsoa_code").alias("child_code"),
+        pl.col("lad_code").alias("parent_code"),
+    )
+    return Imported(
+        source=source,
+        areas=areas_arrow(areas),
+        hierarchy=hierarchy_arrow(hierarchy),
+        classifications=classifications_arrow(classifications),
+        inputs=inputs_of(path),
+    )
 
 
 def read_imd2019(path: str | Path, *, sheet: str = "IMD2019") -> Imported:

@@ -14,8 +14,18 @@ from healthgap.sources._tables import Imported, areas_arrow, hierarchy_arrow, in
 __all__ = ["read_lookup"]
 
 _LEVEL = re.compile(r"^([A-Z]+)(\d{2})CD$")
-_TYPES = {"LSOA": "lsoa", "MSOA": "msoa", "WD": "ward", "LAD": "la", "LTLA": "la", "UTLA": "la",
-          "CTY": "county", "RGN": "region", "CTRY": "country", "OA": "oa"}
+_TYPES = {
+    "LSOA": "lsoa",
+    "MSOA": "msoa",
+    "WD": "ward",
+    "LAD": "la",
+    "LTLA": "la",
+    "UTLA": "la",
+    "CTY": "county",
+    "RGN": "region",
+    "CTRY": "country",
+    "OA": "oa",
+}
 
 
 def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
@@ -49,29 +59,53 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     raw = raw.with_columns((pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("_line"))
     levels = [c for c in raw.columns if _LEVEL.match(c)]
     if len(levels) < 2:
-        problems.add_file_problem("header", ", ".join(raw.columns),
-                                  "two or more code columns such as MSOA21CD and LAD23CD")
+        problems.add_file_problem(
+            "header",
+            ", ".join(raw.columns),
+            "two or more code columns such as MSOA21CD and LAD23CD",
+        )
     problems.raise_if_any()
     for code in levels:
         _validate.area_codes(raw, code, problems)
     for child, parent in itertools.pairwise(levels):
-        problems.add(raw, pl.col(parent).n_unique().over(child) > 1, parent,
-                     pl.format("{} -> {}", pl.col(child), pl.col(parent)),
-                     f"one {parent} for each {child} (an area with two parents)")
+        problems.add(
+            raw,
+            pl.col(parent).n_unique().over(child) > 1,
+            parent,
+            pl.format("{} -> {}", pl.col(child), pl.col(parent)),
+            f"one {parent} for each {child} (an area with two parents)",
+        )
     problems.raise_if_any()
     name = hierarchy or "-".join(c[:-2].lower() for c in levels)
-    areas = pl.concat([
-        raw.select(pl.col(c).alias("area_code"),
-                   (pl.col(c[:-2] + "NM") if c[:-2] + "NM" in raw.columns
-                    else pl.lit(None, pl.String)).alias("area_name"),
-                   pl.lit(_TYPES.get(_LEVEL.match(c).group(1), _LEVEL.match(c).group(1).lower()))
-                   .alias("area_type"))
-        for c in levels
-    ])
-    edges = pl.concat([
-        raw.select(pl.lit(name).alias("hierarchy"), pl.col(c).alias("child_code"),
-                   pl.col(p).alias("parent_code"))
-        for c, p in itertools.pairwise(levels)
-    ])
-    return Imported(source="lookup", areas=areas_arrow(areas), hierarchy=hierarchy_arrow(edges),
-                    inputs=inputs_of(path))
+    areas = pl.concat(
+        [
+            raw.select(
+                pl.col(c).alias("area_code"),
+                (
+                    pl.col(c[:-2] + "NM")
+                    if c[:-2] + "NM" in raw.columns
+                    else pl.lit(None, pl.String)
+                ).alias("area_name"),
+                pl.lit(
+                    _TYPES.get(_LEVEL.match(c).group(1), _LEVEL.match(c).group(1).lower())
+                ).alias("area_type"),
+            )
+            for c in levels
+        ]
+    )
+    edges = pl.concat(
+        [
+            raw.select(
+                pl.lit(name).alias("hierarchy"),
+                pl.col(c).alias("child_code"),
+                pl.col(p).alias("parent_code"),
+            )
+            for c, p in itertools.pairwise(levels)
+        ]
+    )
+    return Imported(
+        source="lookup",
+        areas=areas_arrow(areas),
+        hierarchy=hierarchy_arrow(edges),
+        inputs=inputs_of(path),
+    )

@@ -16,11 +16,33 @@ from healthgap.sources._tables import Imported, areas_arrow, inputs_of, values_a
 
 __all__ = ["read_tidy"]
 
-_TARGETS = ("indicator_id", "area_code", "area_name", "period", "sex", "age", "category_type",
-            "category", "value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl",
-            "count", "denominator", "value_note")
-_NUMERIC = ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl", "count",
-            "denominator")
+_TARGETS = (
+    "indicator_id",
+    "area_code",
+    "area_name",
+    "period",
+    "sex",
+    "age",
+    "category_type",
+    "category",
+    "value",
+    "lower95_0cl",
+    "upper95_0cl",
+    "lower99_8cl",
+    "upper99_8cl",
+    "count",
+    "denominator",
+    "value_note",
+)
+_NUMERIC = (
+    "value",
+    "lower95_0cl",
+    "upper95_0cl",
+    "lower99_8cl",
+    "upper99_8cl",
+    "count",
+    "denominator",
+)
 _DEFAULTS = {"sex": "Persons", "age": "All ages", "category_type": "", "category": ""}
 
 
@@ -33,8 +55,13 @@ def _newlines(path: Path) -> int:
     return total
 
 
-def _read_any(path: Path, columns: list[str], numeric: list[str], sheet: str | int | None,
-              problems: _validate.Problems) -> pl.DataFrame:
+def _read_any(
+    path: Path,
+    columns: list[str],
+    numeric: list[str],
+    sheet: str | int | None,
+    problems: _validate.Problems,
+) -> pl.DataFrame:
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         frame = pl.read_parquet(path, columns=columns)
@@ -47,28 +74,42 @@ def _read_any(path: Path, columns: list[str], numeric: list[str], sheet: str | i
     header = pl.read_csv(path, n_rows=0, infer_schema=False, separator=separator).columns
     _validate.require_columns(header, columns, problems)
     try:  # fast path: numeric columns parse as numbers straight away
-        frame = pl.read_csv(path, columns=columns, infer_schema=False, encoding="utf8",
-                            separator=separator,
-                            schema_overrides=dict.fromkeys(numeric, pl.Float64))
+        frame = pl.read_csv(
+            path,
+            columns=columns,
+            infer_schema=False,
+            encoding="utf8",
+            separator=separator,
+            schema_overrides=dict.fromkeys(numeric, pl.Float64),
+        )
     except pl.exceptions.PolarsError:  # some cell is not a plain number: read text, report it
-        frame = pl.read_csv(path, columns=columns, infer_schema=False, encoding="utf8",
-                            separator=separator)
+        frame = pl.read_csv(
+            path, columns=columns, infer_schema=False, encoding="utf8", separator=separator
+        )
     if _newlines(path) - frame.height in (0, 1):  # one line per record, after the header
         line = pl.int_range(pl.len()) + 2
     else:  # records spanning lines: count the quoted newlines before each record
         text = [c for c, t in frame.schema.items() if t == pl.String]
-        newlines = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0)
-                                     for c in text)
+        newlines = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0) for c in text)
         line = 2 + newlines.cum_sum() - newlines + pl.int_range(pl.len())
     return frame.with_columns(line.cast(pl.Int64).alias("_line"))
 
 
-def read_tidy(path: str | Path, mapping: Mapping[str, str], *, indicator_id: str | None = None,
-              period: str | None = None, sex: str | None = None, age: str | None = None,
-              category_type: str | None = None, category: str | None = None,
-              sheet: str | int | None = None, proportion: bool = False,
-              code_pattern: str = _validate.GSS_CODE,
-              indicators: Sequence[IndicatorMeta] = ()) -> Imported:
+def read_tidy(
+    path: str | Path,
+    mapping: Mapping[str, str],
+    *,
+    indicator_id: str | None = None,
+    period: str | None = None,
+    sex: str | None = None,
+    age: str | None = None,
+    category_type: str | None = None,
+    category: str | None = None,
+    sheet: str | int | None = None,
+    proportion: bool = False,
+    code_pattern: str = _validate.GSS_CODE,
+    indicators: Sequence[IndicatorMeta] = (),
+) -> Imported:
     r"""Read indicator values from a tidy CSV, TSV, Parquet or Excel file, by a column mapping.
 
     Parameters
@@ -123,8 +164,14 @@ def read_tidy(path: str | Path, mapping: Mapping[str, str], *, indicator_id: str
     unknown = sorted(set(mapping) - set(_TARGETS))
     if unknown:
         raise InputError(f"mapping names unknown columns {unknown}; expected some of {_TARGETS}")
-    constants = {"indicator_id": indicator_id, "period": period, "sex": sex, "age": age,
-                 "category_type": category_type, "category": category}
+    constants = {
+        "indicator_id": indicator_id,
+        "period": period,
+        "sex": sex,
+        "age": age,
+        "category_type": category_type,
+        "category": category,
+    }
     for needed in ("area_code", "indicator_id", "period"):
         if needed not in mapping and constants.get(needed) is None:
             raise InputError(f"give a column for {needed!r} in mapping or {needed}=...")
@@ -135,26 +182,51 @@ def read_tidy(path: str | Path, mapping: Mapping[str, str], *, indicator_id: str
     frame = raw.select(*(pl.col(src).alias(ours) for ours, src in mapping.items()), "_line")
     frame = frame.with_columns(
         *(pl.lit(v).alias(k) for k, v in constants.items() if v is not None and k not in mapping),
-        *(pl.lit(v).alias(k) for k, v in _DEFAULTS.items()
-          if k not in mapping and constants.get(k) is None),
+        *(
+            pl.lit(v).alias(k)
+            for k, v in _DEFAULTS.items()
+            if k not in mapping and constants.get(k) is None
+        ),
     )
     labels = dict(mapping)
     numeric = [c for c in _NUMERIC if c in frame.columns]
     already = [c for c in numeric if frame.schema[c].is_numeric()]
     frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c in already)
     frame = _validate.numbers(frame, [c for c in numeric if c not in already], problems, labels)
-    text = [c for c in ("indicator_id", "area_code", "period", "sex", "age", "category_type",
-                        "category", "area_name", "value_note") if c in frame.columns]
+    text = [
+        c
+        for c in (
+            "indicator_id",
+            "area_code",
+            "period",
+            "sex",
+            "age",
+            "category_type",
+            "category",
+            "area_name",
+            "value_note",
+        )
+        if c in frame.columns
+    ]
     frame = frame.with_columns(pl.col(c).cast(pl.String) for c in text)
-    _validate.area_codes(frame, "area_code", problems, pattern=code_pattern,
-                         label=labels.get("area_code"))
+    _validate.area_codes(
+        frame, "area_code", problems, pattern=code_pattern, label=labels.get("area_code")
+    )
     frame = parse_periods(frame, "period", problems, label=labels.get("period", "period"))
     for key in ("indicator_id", "sex", "age"):
         problems.add(frame, pl.col(key).is_null(), labels.get(key, key), key, f"a {key}")
     problems.raise_if_any()
     _validate.values_table(frame, problems, labels=labels, proportion=proportion)
     problems.raise_if_any()
-    areas = (areas_arrow(frame.select("area_code", "area_name"))
-             if "area_name" in frame.columns else None)
-    return Imported(source="tidy", values=values_arrow(frame), areas=areas,
-                    indicators=list(indicators), inputs=inputs_of(path))
+    areas = (
+        areas_arrow(frame.select("area_code", "area_name"))
+        if "area_name" in frame.columns
+        else None
+    )
+    return Imported(
+        source="tidy",
+        values=values_arrow(frame),
+        areas=areas,
+        indicators=list(indicators),
+        inputs=inputs_of(path),
+    )

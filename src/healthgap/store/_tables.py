@@ -19,28 +19,32 @@ KEYED: dict[str, tuple[pa.Schema, tuple[str, ...]]] = {
     "population": (schema.POPULATION, ("area_code", "year", "sex", "age")),
 }
 
-INDICATORS = pa.schema([
-    pa.field("indicator_id", pa.string(), nullable=False),
-    pa.field("name", pa.string(), nullable=False),
-    pa.field("method", pa.string()),
-    pa.field("polarity", pa.string()),
-    pa.field("multiplier", pa.float64()),
-    pa.field("unit", pa.string()),
-    pa.field("fingertips_id", pa.int64()),
-    pa.field("meta", pa.string(), nullable=False),  # IndicatorMeta as JSON
-])
+INDICATORS = pa.schema(
+    [
+        pa.field("indicator_id", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("method", pa.string()),
+        pa.field("polarity", pa.string()),
+        pa.field("multiplier", pa.float64()),
+        pa.field("unit", pa.string()),
+        pa.field("fingertips_id", pa.int64()),
+        pa.field("meta", pa.string(), nullable=False),  # IndicatorMeta as JSON
+    ]
+)
 
-VINTAGES = pa.schema([
-    pa.field("id", pa.string(), nullable=False),
-    pa.field("seq", pa.int64(), nullable=False),
-    pa.field("created_at", pa.timestamp("us")),  # UTC
-    pa.field("source", pa.string()),
-    pa.field("label", pa.string()),
-    pa.field("code_version", pa.string()),
-    pa.field("parameters", pa.string()),  # JSON
-    pa.field("inputs", pa.string()),  # JSON list of {name, size, sha256}
-    pa.field("n_values", pa.int64()),
-])
+VINTAGES = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("seq", pa.int64(), nullable=False),
+        pa.field("created_at", pa.timestamp("us")),  # UTC
+        pa.field("source", pa.string()),
+        pa.field("label", pa.string()),
+        pa.field("code_version", pa.string()),
+        pa.field("parameters", pa.string()),  # JSON
+        pa.field("inputs", pa.string()),  # JSON list of {name, size, sha256}
+        pa.field("n_values", pa.int64()),
+    ]
+)
 
 STORED_VALUES = pa.schema([pa.field("vintage_id", pa.string(), nullable=False), *schema.VALUES])
 
@@ -57,8 +61,7 @@ _DUCK_TYPES = {
 
 def create_sql(name: str, arrow_schema: pa.Schema) -> str:
     columns = ", ".join(
-        f'"{f.name}" {_DUCK_TYPES[f.type]}{"" if f.nullable else " NOT NULL"}'
-        for f in arrow_schema
+        f'"{f.name}" {_DUCK_TYPES[f.type]}{"" if f.nullable else " NOT NULL"}' for f in arrow_schema
     )
     return f"CREATE TABLE IF NOT EXISTS {name} ({columns})"
 
@@ -123,9 +126,7 @@ def conform(data: Any, arrow_schema: pa.Schema, name: str) -> pa.Table:
             parts.append(f"required columns {missing} not found")
         if extra:
             parts.append(f"unknown columns {extra}")
-        raise InputError(
-            f"{name}: {'; '.join(parts)}; expected columns {arrow_schema.names}"
-        )
+        raise InputError(f"{name}: {'; '.join(parts)}; expected columns {arrow_schema.names}")
     columns = []
     problems = []
     for field in arrow_schema:

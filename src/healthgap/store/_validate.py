@@ -16,15 +16,21 @@ from healthgap.store import schema
 
 MAX_PROBLEMS = 20
 
-_NUMBERS = ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl", "count",
-            "denominator")
+_NUMBERS = (
+    "value",
+    "lower95_0cl",
+    "upper95_0cl",
+    "lower99_8cl",
+    "upper99_8cl",
+    "count",
+    "denominator",
+)
 # Limits come from floating-point formulas; allow rounding slack when they touch the value.
 _SLACK = "(abs(value) * 1e-9 + 1e-12)"
 
 #: (condition on a bad row, columns shown, the rule) for the row-level checks.
 _ROW_CHECKS: list[tuple[str, tuple[str, ...], str]] = [
-    *[(f"(isnan({c}) OR isinf({c}))", (c,), "must be a finite number or null")
-      for c in _NUMBERS],
+    *[(f"(isnan({c}) OR isinf({c}))", (c,), "must be a finite number or null") for c in _NUMBERS],
     ('"count" < 0', ("count",), "must be >= 0"),
     ("denominator < 0", ("denominator",), "must be >= 0"),
     ("period_years < 1", ("period_years",), "must be >= 1"),
@@ -47,8 +53,9 @@ def _quote(value: Any) -> str:
     return repr(value) if isinstance(value, str) else f"{value}"
 
 
-def check_values(con: Any, view: str, table: pa.Table, *, areas_table: str | None
-                 ) -> tuple[int, str]:
+def check_values(
+    con: Any, view: str, table: pa.Table, *, areas_table: str | None
+) -> tuple[int, str]:
     """Validate the values in ``view`` (``table`` registered); return (rows, content hash).
 
     Problems are counted in one scan of ``view``; only when some are found is ``table``

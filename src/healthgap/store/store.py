@@ -174,8 +174,12 @@ class Store:
             self._add_areas(areas, hierarchy, classifications, geometry)
 
     def _add_areas(self, areas: Any, hierarchy: Any, classifications: Any, geometry: Any) -> None:
-        for name, table in (("areas", areas), ("hierarchy", hierarchy),
-                            ("classifications", classifications), ("geometry", geometry)):
+        for name, table in (
+            ("areas", areas),
+            ("hierarchy", hierarchy),
+            ("classifications", classifications),
+            ("geometry", geometry),
+        ):
             if table is not None:
                 self._upsert(name, table)
 
@@ -236,10 +240,19 @@ class Store:
             raise InputError(f"indicators must be IndicatorMeta objects; got {wrong[:5]}")
         by_id = {i.id: i for i in indicators}  # the last definition of an id wins
         table = pa.Table.from_pylist(
-            [{"indicator_id": i.id, "name": i.name, "method": i.method, "polarity": i.polarity,
-              "multiplier": float(i.multiplier), "unit": i.unit,
-              "fingertips_id": i.fingertips_id, "meta": i.model_dump_json()}
-             for i in by_id.values()],
+            [
+                {
+                    "indicator_id": i.id,
+                    "name": i.name,
+                    "method": i.method,
+                    "polarity": i.polarity,
+                    "multiplier": float(i.multiplier),
+                    "unit": i.unit,
+                    "fingertips_id": i.fingertips_id,
+                    "meta": i.model_dump_json(),
+                }
+                for i in by_id.values()
+            ],
             schema=_tables.INDICATORS,
         )
         with self._registered("_new", table):
@@ -298,8 +311,9 @@ class Store:
         """
         with self._transaction():
             self._add_indicators(indicators)
-            return self._add_vintage(values, source=source, inputs=inputs,
-                                     parameters=parameters, label=label)
+            return self._add_vintage(
+                values, source=source, inputs=inputs, parameters=parameters, label=label
+            )
 
     def _add_vintage(
         self,
@@ -315,8 +329,7 @@ class Store:
             raise InputError("values: the table has no rows; a vintage needs at least one value")
         files = [i if isinstance(i, InputFile) else InputFile.from_path(i) for i in inputs]
         try:
-            params_json = json.dumps(dict(parameters or {}), sort_keys=True,
-                                     default=_json_scalar)
+            params_json = json.dumps(dict(parameters or {}), sort_keys=True, default=_json_scalar)
         except (TypeError, ValueError) as exc:
             raise InputError(f"parameters must be JSON-serialisable: {exc}") from exc
         has_areas = self._con.execute("SELECT count(*) FROM areas").fetchall()[0][0] > 0
@@ -324,25 +337,39 @@ class Store:
             n_rows, content = _validate.check_values(
                 self._con, view, table, areas_table="areas" if has_areas else None
             )
-            digest = hashlib.sha256(json.dumps({
-                "values": content,
-                "parameters": params_json,
-                "inputs": sorted(f.sha256 for f in files),
-                "code_version": __version__,
-            }, sort_keys=True).encode()).hexdigest()
+            digest = hashlib.sha256(
+                json.dumps(
+                    {
+                        "values": content,
+                        "parameters": params_json,
+                        "inputs": sorted(f.sha256 for f in files),
+                        "code_version": __version__,
+                    },
+                    sort_keys=True,
+                ).encode()
+            ).hexdigest()
             vintage_id = digest[:_ID_LENGTH]
             exists = self._con.execute(
                 "SELECT count(*) FROM vintages WHERE id = ?", [vintage_id]
             ).fetchall()[0][0]
             if exists:
                 return vintage_id
-            seq = self._con.execute(
-                "SELECT coalesce(max(seq), 0) + 1 FROM vintages").fetchall()[0][0]
+            seq = self._con.execute("SELECT coalesce(max(seq), 0) + 1 FROM vintages").fetchall()[0][
+                0
+            ]
             self._con.execute(
                 "INSERT INTO vintages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [vintage_id, seq, dt.datetime.now(dt.UTC).replace(tzinfo=None), source, label,
-                 __version__, params_json, json.dumps([dataclasses.asdict(f) for f in files]),
-                 n_rows],
+                [
+                    vintage_id,
+                    seq,
+                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    source,
+                    label,
+                    __version__,
+                    params_json,
+                    json.dumps([dataclasses.asdict(f) for f in files]),
+                    n_rows,
+                ],
             )
             columns = ", ".join(f'"{f.name}"' for f in schema.VALUES)
             self._insert_values(vintage_id, columns, view)
@@ -377,20 +404,25 @@ class Store:
         str or None
             The vintage id, or None when the import has no values.
         """
+
         def part(name: str) -> Any:
             return getattr(imported, name, None)
 
         with self._transaction():
-            self._add_areas(part("areas"), part("hierarchy"), part("classifications"),
-                            part("geometry"))
+            self._add_areas(
+                part("areas"), part("hierarchy"), part("classifications"), part("geometry")
+            )
             if part("population") is not None:
                 self._upsert("population", part("population"))
             self._add_indicators(part("indicators") or ())
             if part("values") is None:
                 return None
             return self._add_vintage(
-                part("values"), source=part("source") or "import", inputs=part("inputs") or (),
-                parameters=parameters, label=label,
+                part("values"),
+                source=part("source") or "import",
+                inputs=part("inputs") or (),
+                parameters=parameters,
+                label=label,
             )
 
     def vintages(self) -> pa.Table:
@@ -421,12 +453,14 @@ class Store:
         """
         vintage_id = self.resolve(ref)
         cols = [n for n in _tables.VINTAGES.names if n != "seq"]
-        table = self._arrow(f"SELECT {', '.join(cols)} FROM vintages WHERE id = $id",
-                            {"id": vintage_id})
+        table = self._arrow(
+            f"SELECT {', '.join(cols)} FROM vintages WHERE id = $id", {"id": vintage_id}
+        )
         record = table.to_pylist()[0]
         ids = self._con.execute(
-            "SELECT DISTINCT indicator_id FROM indicator_values WHERE vintage_id = ? "
-            "ORDER BY ALL", [vintage_id]).fetchall()
+            "SELECT DISTINCT indicator_id FROM indicator_values WHERE vintage_id = ? ORDER BY ALL",
+            [vintage_id],
+        ).fetchall()
         record["indicator_ids"] = [row[0] for row in ids]
         return record
 
@@ -454,8 +488,12 @@ class Store:
             return rows[0][0]
         if rows:
             raise StoreError(f"vintage {ref!r} is ambiguous: matches {[r[0] for r in rows][:5]}")
-        recent = [r[0] for r in self._con.execute(
-            "SELECT id FROM vintages ORDER BY seq DESC LIMIT 5").fetchall()]
+        recent = [
+            r[0]
+            for r in self._con.execute(
+                "SELECT id FROM vintages ORDER BY seq DESC LIMIT 5"
+            ).fetchall()
+        ]
         raise StoreError(f"vintage {ref!r} not found; most recent: {recent}")
 
     def values(
@@ -485,15 +523,25 @@ class Store:
             Columns of :data:`~healthgap.store.schema.VALUES`, sorted by the key columns.
         """
         vintage_id = self.resolve(vintage)
-        where, params = _where({"indicator_id": indicator_id, "area_code": area_code,
-                                "period": period, "sex": sex, "age": age,
-                                "category_type": category_type, "category": category})
+        where, params = _where(
+            {
+                "indicator_id": indicator_id,
+                "area_code": area_code,
+                "period": period,
+                "sex": sex,
+                "age": age,
+                "category_type": category_type,
+                "category": category,
+            }
+        )
         params["vintage"] = vintage_id
         columns = ", ".join(f'"{f.name}"' for f in schema.VALUES)
         keys = ", ".join(f'"{k}"' for k in schema.VALUE_KEYS)
         table = self._arrow(
             f"SELECT {columns} FROM indicator_values WHERE vintage_id = $vintage AND {where} "
-            f"ORDER BY {keys}", params)
+            f"ORDER BY {keys}",
+            params,
+        )
         return table.cast(schema.VALUES)
 
     def diff(self, old: str, new: str) -> pa.Table:
@@ -518,8 +566,16 @@ class Store:
         keys = schema.VALUE_KEYS
         on = " AND ".join(f'o."{k}" = n."{k}"' for k in keys)
         key_cols = ", ".join(f'coalesce(n."{k}", o."{k}") AS "{k}"' for k in keys)
-        compared = ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl",
-                    "count", "denominator", "value_note")
+        compared = (
+            "value",
+            "lower95_0cl",
+            "upper95_0cl",
+            "lower99_8cl",
+            "upper99_8cl",
+            "count",
+            "denominator",
+            "value_note",
+        )
         changed = " OR ".join(f'o."{c}" IS DISTINCT FROM n."{c}"' for c in compared)
         return self._arrow(
             f"""
@@ -543,8 +599,9 @@ class Store:
 
     # -- reading areas and the rest -----------------------------------------------------
 
-    def _read(self, name: str, arrow_schema: pa.Schema, filters: Mapping[str, _Filter],
-              order: str) -> pa.Table:
+    def _read(
+        self, name: str, arrow_schema: pa.Schema, filters: Mapping[str, _Filter], order: str
+    ) -> pa.Table:
         where, params = _where(filters)
         table = self._arrow(f"SELECT * FROM {name} WHERE {where} ORDER BY {order}", params)
         return table.cast(arrow_schema)
@@ -596,13 +653,18 @@ class Store:
 
     def hierarchy(self, name: _Filter = None) -> pa.Table:
         """Hierarchy links (columns of ``HIERARCHY``), optionally of named versions."""
-        return self._read("hierarchy", schema.HIERARCHY, {"hierarchy": name},
-                          "hierarchy, child_code")
+        return self._read(
+            "hierarchy", schema.HIERARCHY, {"hierarchy": name}, "hierarchy, child_code"
+        )
 
     def classifications(self, name: _Filter = None) -> pa.Table:
         """Classification memberships (``CLASSIFICATIONS``), optionally of named ones."""
-        return self._read("classifications", schema.CLASSIFICATIONS, {"classification": name},
-                          "classification, area_code")
+        return self._read(
+            "classifications",
+            schema.CLASSIFICATIONS,
+            {"classification": name},
+            "classification, area_code",
+        )
 
     def geometry(self, area_code: _Filter = None) -> pa.Table:
         """Boundaries as GeoJSON text (columns of ``GEOMETRY``)."""
@@ -617,9 +679,12 @@ class Store:
         age: _Filter = None,
     ) -> pa.Table:
         """Return populations (``POPULATION`` columns), optionally filtered, sorted by key."""
-        return self._read("population", schema.POPULATION,
-                          {"area_code": area_code, "year": year, "sex": sex, "age": age},
-                          "area_code, year, sex, age_start, age")
+        return self._read(
+            "population",
+            schema.POPULATION,
+            {"area_code": area_code, "year": year, "sex": sex, "age": age},
+            "area_code, year, sex, age_start, age",
+        )
 
     def indicators(self) -> list[IndicatorMeta]:
         """All indicator metadata, sorted by id."""

@@ -26,47 +26,191 @@ CAUSES = ("Circulatory", "Cancer", "Respiratory", "Digestive", "External causes"
 
 #: id: (name, unit, multiplier, polarity, sexes, base, slope per year, deprivation effect)
 SPECS: dict[str, tuple] = {
-    "life_expectancy": ("Life expectancy at birth", "years", 1, "high_is_good",
-                        ("Male", "Female"), 80.0, 0.15, -4.0),
-    "le_sii": ("Slope index of inequality in life expectancy at birth", "years", 1,
-               "low_is_good", ("Male", "Female"), 6.0, -0.05, 3.0),
-    "hle_male": ("Healthy life expectancy at birth, males", "years", 1, "high_is_good",
-                 ("Male",), 63.0, 0.1, -6.0),
-    "hle_female": ("Healthy life expectancy at birth, females", "years", 1, "high_is_good",
-                   ("Female",), 64.0, 0.1, -6.0),
-    "infant_mortality": ("Infant mortality rate", "per 1,000 live births", 1000,
-                         "low_is_good", ("Persons",), 3.5, -0.05, 2.0),
-    "under75_mortality": ("Under 75 mortality rate from all causes", "per 100,000", 100000,
-                          "low_is_good", ("Persons",), 330.0, -3.0, 120.0),
-    "low_birth_weight": ("Low birth weight of term babies", "%", 100, "low_is_good",
-                         ("Persons",), 3.0, -0.02, 1.5),
-    "school_readiness": ("School readiness at the end of reception", "%", 100,
-                         "high_is_good", ("Persons",), 70.0, 0.5, -8.0),
-    "excess_weight_10_11": ("Excess weight in children aged 10-11", "%", 100, "low_is_good",
-                            ("Persons",), 37.0, 0.1, 8.0),
-    "smi_excess_mortality": ("Excess under 75 mortality in adults with serious mental "
-                             "illness", "%", 100, "low_is_good", ("Persons",), 400.0, 2.0,
-                             100.0),
-    "suicide": ("Suicide rate", "per 100,000", 100000, "low_is_good", ("Persons",), 8.0, 0.0,
-                2.0),
-    "pm25_mortality": ("Mortality attributable to particulate air pollution", "%", 100,
-                       "low_is_good", ("Persons",), 6.5, -0.1, 0.8),
-    "employment": ("Gap in the employment rate for people with a long-term condition", "%",
-                   100, "low_is_good", ("Persons",), 12.0, -0.1, 4.0),
-    "belonging": ("Feeling of belonging to the neighbourhood", "%", 100, "high_is_good",
-                  ("Persons",), 65.0, 0.2, -8.0),
-    "hiv_late_diagnosis": ("HIV late diagnosis", "%", 100, "low_is_good", ("Persons",), 38.0,
-                           -0.5, 6.0),
-    "tb_incidence": ("TB incidence", "per 100,000", 100000, "low_is_good", ("Persons",), 20.0,
-                     -0.8, 15.0),
-    "active_travel": ("Adults walking or cycling for travel at least twice 10 minutes a day",
-                      "%", 100, "high_is_good", ("Persons",), 38.0, 0.2, -4.0),
-    "smoking": ("Smoking prevalence in adults", "%", 100, "low_is_good", ("Persons",), 15.0,
-                -0.4, 6.0),
+    "life_expectancy": (
+        "Life expectancy at birth",
+        "years",
+        1,
+        "high_is_good",
+        ("Male", "Female"),
+        80.0,
+        0.15,
+        -4.0,
+    ),
+    "le_sii": (
+        "Slope index of inequality in life expectancy at birth",
+        "years",
+        1,
+        "low_is_good",
+        ("Male", "Female"),
+        6.0,
+        -0.05,
+        3.0,
+    ),
+    "hle_male": (
+        "Healthy life expectancy at birth, males",
+        "years",
+        1,
+        "high_is_good",
+        ("Male",),
+        63.0,
+        0.1,
+        -6.0,
+    ),
+    "hle_female": (
+        "Healthy life expectancy at birth, females",
+        "years",
+        1,
+        "high_is_good",
+        ("Female",),
+        64.0,
+        0.1,
+        -6.0,
+    ),
+    "infant_mortality": (
+        "Infant mortality rate",
+        "per 1,000 live births",
+        1000,
+        "low_is_good",
+        ("Persons",),
+        3.5,
+        -0.05,
+        2.0,
+    ),
+    "under75_mortality": (
+        "Under 75 mortality rate from all causes",
+        "per 100,000",
+        100000,
+        "low_is_good",
+        ("Persons",),
+        330.0,
+        -3.0,
+        120.0,
+    ),
+    "low_birth_weight": (
+        "Low birth weight of term babies",
+        "%",
+        100,
+        "low_is_good",
+        ("Persons",),
+        3.0,
+        -0.02,
+        1.5,
+    ),
+    "school_readiness": (
+        "School readiness at the end of reception",
+        "%",
+        100,
+        "high_is_good",
+        ("Persons",),
+        70.0,
+        0.5,
+        -8.0,
+    ),
+    "excess_weight_10_11": (
+        "Excess weight in children aged 10-11",
+        "%",
+        100,
+        "low_is_good",
+        ("Persons",),
+        37.0,
+        0.1,
+        8.0,
+    ),
+    "smi_excess_mortality": (
+        "Excess under 75 mortality in adults with serious mental illness",
+        "%",
+        100,
+        "low_is_good",
+        ("Persons",),
+        400.0,
+        2.0,
+        100.0,
+    ),
+    "suicide": ("Suicide rate", "per 100,000", 100000, "low_is_good", ("Persons",), 8.0, 0.0, 2.0),
+    "pm25_mortality": (
+        "Mortality attributable to particulate air pollution",
+        "%",
+        100,
+        "low_is_good",
+        ("Persons",),
+        6.5,
+        -0.1,
+        0.8,
+    ),
+    "employment": (
+        "Gap in the employment rate for people with a long-term condition",
+        "%",
+        100,
+        "low_is_good",
+        ("Persons",),
+        12.0,
+        -0.1,
+        4.0,
+    ),
+    "belonging": (
+        "Feeling of belonging to the neighbourhood",
+        "%",
+        100,
+        "high_is_good",
+        ("Persons",),
+        65.0,
+        0.2,
+        -8.0,
+    ),
+    "hiv_late_diagnosis": (
+        "HIV late diagnosis",
+        "%",
+        100,
+        "low_is_good",
+        ("Persons",),
+        38.0,
+        -0.5,
+        6.0,
+    ),
+    "tb_incidence": (
+        "TB incidence",
+        "per 100,000",
+        100000,
+        "low_is_good",
+        ("Persons",),
+        20.0,
+        -0.8,
+        15.0,
+    ),
+    "active_travel": (
+        "Adults walking or cycling for travel at least twice 10 minutes a day",
+        "%",
+        100,
+        "high_is_good",
+        ("Persons",),
+        38.0,
+        0.2,
+        -4.0,
+    ),
+    "smoking": (
+        "Smoking prevalence in adults",
+        "%",
+        100,
+        "low_is_good",
+        ("Persons",),
+        15.0,
+        -0.4,
+        6.0,
+    ),
 }
 #: a few boroughs and indicators: enough for every kind of page and chart
-SMALL = {"n_boroughs": 6, "indicators": ["life_expectancy", "le_sii", "hle_male", "hle_female",
-                                         "infant_mortality", "school_readiness", "smoking"]}
+SMALL = {
+    "n_boroughs": 6,
+    "indicators": [
+        "life_expectancy",
+        "le_sii",
+        "hle_male",
+        "hle_female",
+        "infant_mortality",
+        "school_readiness",
+        "smoking",
+    ],
+}
 TINY = {"n_boroughs": 3, "indicators": ["life_expectancy", "infant_mortality"]}
 #: indicators with within-London decile breakdowns in the fixture
 WITH_DECILES = ("life_expectancy", "infant_mortality", "smoking")
@@ -88,67 +232,154 @@ def metadata(ids: Sequence[str]) -> list[IndicatorMeta]:
     for i in ids:
         if i in SPECS:
             name, unit, mult, pol, sexes, *_ = SPECS[i]
-            out.append(IndicatorMeta(
-                id=i, name=name, unit=unit, multiplier=mult, polarity=pol, sex=sexes,
-                definition=f"{name} (synthetic test data).", method="test",
-                statistic=f"{name} ({unit})", data_source="healthgap test fixture",
-                ci_method="normal approximation"))
+            out.append(
+                IndicatorMeta(
+                    id=i,
+                    name=name,
+                    unit=unit,
+                    multiplier=mult,
+                    polarity=pol,
+                    sex=sexes,
+                    definition=f"{name} (synthetic test data).",
+                    method="test",
+                    statistic=f"{name} ({unit})",
+                    data_source="healthgap test fixture",
+                    ci_method="normal approximation",
+                )
+            )
         elif i == "le_gap_decomposition":
-            out.append(IndicatorMeta(id=i, name="Life expectancy gap by age and cause",
-                                     unit="years", polarity="no_judgement",
-                                     sex=("Male", "Female"),
-                                     definition="Contributions to the gap (Arriaga)."))
+            out.append(
+                IndicatorMeta(
+                    id=i,
+                    name="Life expectancy gap by age and cause",
+                    unit="years",
+                    polarity="no_judgement",
+                    sex=("Male", "Female"),
+                    definition="Contributions to the gap (Arriaga).",
+                )
+            )
         else:
             unit = COMMITMENTS[i][0]
-            out.append(IndicatorMeta(id=i, name=i.replace("_", " ").capitalize(), unit=unit,
-                                     polarity="no_judgement", definition="Commitment measure."))
+            out.append(
+                IndicatorMeta(
+                    id=i,
+                    name=i.replace("_", " ").capitalize(),
+                    unit=unit,
+                    polarity="no_judgement",
+                    definition="Commitment measure.",
+                )
+            )
     return out
 
 
-def _rows(ind: str, codes: np.ndarray, dep: np.ndarray, years: np.ndarray,
-          rng: np.random.Generator) -> list[dict]:
+def _rows(
+    ind: str, codes: np.ndarray, dep: np.ndarray, years: np.ndarray, rng: np.random.Generator
+) -> list[dict]:
     _name, _unit, mult, pol, sexes, base, slope, effect = SPECS[ind]
     rows = []
     a, s, y = np.meshgrid(np.arange(len(codes)), np.arange(len(sexes)), years, indexing="ij")
     a, s, y = a.ravel(), s.ravel(), y.ravel()
-    value = base + slope * (y - years[0]) + effect * (dep[a] - 0.5) + s * 3.5 * (
-        ind == "life_expectancy") + rng.normal(0, abs(base) * 0.01, len(a))
+    value = (
+        base
+        + slope * (y - years[0])
+        + effect * (dep[a] - 0.5)
+        + s * 3.5 * (ind == "life_expectancy")
+        + rng.normal(0, abs(base) * 0.01, len(a))
+    )
     denominator = np.where(codes[a] == LONDON_CODE, 100000.0, 3000.0)
     count = np.round(np.abs(value) * denominator / (mult if mult > 1 else 100))
     half = np.abs(value) * np.where(codes[a] == LONDON_CODE, 0.005, 0.04)
     for k in range(len(a)):
-        rows.append(_row(ind, codes[a[k]], str(y[k]), int(y[k]), 1, sexes[s[k]], "", "",
-                         value[k], half[k], count[k], denominator[k]))
+        rows.append(
+            _row(
+                ind,
+                codes[a[k]],
+                str(y[k]),
+                int(y[k]),
+                1,
+                sexes[s[k]],
+                "",
+                "",
+                value[k],
+                half[k],
+                count[k],
+                denominator[k],
+            )
+        )
     if ind in WITH_DECILES:
         latest = int(years[-1])
         for ai, code in enumerate(codes):
             for si, sex in enumerate(sexes):
                 for d in range(1, 11):
-                    v = base + slope * (latest - years[0]) + abs(effect) * 1.5 * (d - 5.5) / 9 * (
-                        -1 if pol == "low_is_good" else 1) + si * 2.0
+                    v = (
+                        base
+                        + slope * (latest - years[0])
+                        + abs(effect) * 1.5 * (d - 5.5) / 9 * (-1 if pol == "low_is_good" else 1)
+                        + si * 2.0
+                    )
                     den = 300.0 if code != LONDON_CODE else 10000.0
                     c = max(1.0, round(abs(v) * den / (mult if mult > 1 else 100)))
                     if ind == "infant_mortality" and code != LONDON_CODE:
                         c = float(1 + (ai + d) % 6)  # small counts: 1-4 must be withheld
-                    rows.append(_row(ind, code, str(latest), latest, 1, sex, DECILE_TYPE,
-                                     str(d), v, abs(v) * 0.06, c, den))
+                    rows.append(
+                        _row(
+                            ind,
+                            code,
+                            str(latest),
+                            latest,
+                            1,
+                            sex,
+                            DECILE_TYPE,
+                            str(d),
+                            v,
+                            abs(v) * 0.06,
+                            c,
+                            den,
+                        )
+                    )
     return rows
 
 
 def _row(ind, code, period, start, years, sex, ctype, cat, value, half, count, den) -> dict:
     if value is None:
-        return {"indicator_id": ind, "area_code": str(code), "period": period,
-                "period_start": start, "period_years": years, "sex": sex, "age": "All ages",
-                "category_type": ctype, "category": cat, "value": None, "lower95_0cl": None,
-                "upper95_0cl": None, "lower99_8cl": None, "upper99_8cl": None, "count": None,
-                "denominator": None, "value_note": "cannot be calculated"}
-    return {"indicator_id": ind, "area_code": str(code), "period": period,
-            "period_start": start, "period_years": years, "sex": sex, "age": "All ages",
-            "category_type": ctype, "category": cat, "value": float(value),
-            "lower95_0cl": float(value - half), "upper95_0cl": float(value + half),
-            "lower99_8cl": float(value - 1.6 * half), "upper99_8cl": float(value + 1.6 * half),
-            "count": None if count is None else float(count),
-            "denominator": None if den is None else float(den), "value_note": None}
+        return {
+            "indicator_id": ind,
+            "area_code": str(code),
+            "period": period,
+            "period_start": start,
+            "period_years": years,
+            "sex": sex,
+            "age": "All ages",
+            "category_type": ctype,
+            "category": cat,
+            "value": None,
+            "lower95_0cl": None,
+            "upper95_0cl": None,
+            "lower99_8cl": None,
+            "upper99_8cl": None,
+            "count": None,
+            "denominator": None,
+            "value_note": "cannot be calculated",
+        }
+    return {
+        "indicator_id": ind,
+        "area_code": str(code),
+        "period": period,
+        "period_start": start,
+        "period_years": years,
+        "sex": sex,
+        "age": "All ages",
+        "category_type": ctype,
+        "category": cat,
+        "value": float(value),
+        "lower95_0cl": float(value - half),
+        "upper95_0cl": float(value + half),
+        "lower99_8cl": float(value - 1.6 * half),
+        "upper99_8cl": float(value + 1.6 * half),
+        "count": None if count is None else float(count),
+        "denominator": None if den is None else float(den),
+        "value_note": None,
+    }
 
 
 def _decomposition(codes: np.ndarray, dep: np.ndarray, latest: int) -> list[dict]:
@@ -159,13 +390,27 @@ def _decomposition(codes: np.ndarray, dep: np.ndarray, latest: int) -> list[dict
             gap = 5.0 + 4.0 * dep[ai] - 1.5 * si
             age_share = np.array([0.04, 0.01, 0.01, 0.12, 0.30, 0.24, 0.20, 0.08])
             cause_share = np.array([0.30, 0.26, 0.14, 0.08, 0.07, 0.15])
-            for ctype, cats, share in (("Age band", AGE_BANDS, age_share),
-                                       ("Cause", CAUSES, cause_share)):
+            for ctype, cats, share in (
+                ("Age band", AGE_BANDS, age_share),
+                ("Cause", CAUSES, cause_share),
+            ):
                 for cat, sh in zip(cats, share, strict=True):
                     # the sixth borough's gap cannot be calculated (as when a decile is empty)
                     value = None if code == "E09000006" else gap * sh
-                    r = _row("le_gap_decomposition", code, period, latest - 2, 3, sex, ctype,
-                             cat, value, 0.0, None, None)
+                    r = _row(
+                        "le_gap_decomposition",
+                        code,
+                        period,
+                        latest - 2,
+                        3,
+                        sex,
+                        ctype,
+                        cat,
+                        value,
+                        0.0,
+                        None,
+                        None,
+                    )
                     for k in ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"):
                         r[k] = None
                     rows.append(r)
@@ -177,8 +422,7 @@ def _commitments(years: np.ndarray, rng: np.random.Generator) -> list[dict]:
     for mid, (_unit, start, step) in COMMITMENTS.items():
         for k, y in enumerate(years):
             v = max(0.0, start + step * k + rng.normal(0, abs(step) * 0.1))
-            r = _row(mid, LONDON_CODE, str(y), int(y), 1, "Persons", "", "", v, 0.0, None,
-                     None)
+            r = _row(mid, LONDON_CODE, str(y), int(y), 1, "Persons", "", "", v, 0.0, None, None)
             for c in ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"):
                 r[c] = None
             rows.append(r)
@@ -192,9 +436,16 @@ def square(col: float, row: float) -> str:
     return json.dumps({"type": "Polygon", "coordinates": [ring]})
 
 
-def make_store(path: Path | str, *, n_boroughs: int = 33,
-               indicators: Sequence[str] | None = None, years: Sequence[int] = range(2014, 2024),
-               geometry: bool = False, synthetic: bool = True, seed: int = 1) -> tuple[str, str]:
+def make_store(
+    path: Path | str,
+    *,
+    n_boroughs: int = 33,
+    indicators: Sequence[str] | None = None,
+    years: Sequence[int] = range(2014, 2024),
+    geometry: bool = False,
+    synthetic: bool = True,
+    seed: int = 1,
+) -> tuple[str, str]:
     """Write the fixture into a new store at ``path``; return (store path, vintage id)."""
     rng = np.random.default_rng(seed)
     strategy = load_strategy()
@@ -209,26 +460,39 @@ def make_store(path: Path | str, *, n_boroughs: int = 33,
     rows += _decomposition(codes, dep, int(years_arr[-1]))
     rows += _commitments(years_arr, rng)
     values = pa.Table.from_pylist(rows)
-    areas = pa.table({
-        "area_code": [LONDON_CODE] + [b[0] for b in boroughs],
-        "area_name": ["London"] + [b[1] for b in boroughs],
-        "area_type": ["region"] + ["la"] * len(boroughs),
-    })
-    hierarchy = pa.table({"hierarchy": ["la-region"] * len(boroughs),
-                          "child_code": [b[0] for b in boroughs],
-                          "parent_code": [LONDON_CODE] * len(boroughs)})
+    areas = pa.table(
+        {
+            "area_code": [LONDON_CODE] + [b[0] for b in boroughs],
+            "area_name": ["London"] + [b[1] for b in boroughs],
+            "area_type": ["region"] + ["la"] * len(boroughs),
+        }
+    )
+    hierarchy = pa.table(
+        {
+            "hierarchy": ["la-region"] * len(boroughs),
+            "child_code": [b[0] for b in boroughs],
+            "parent_code": [LONDON_CODE] * len(boroughs),
+        }
+    )
     geo = None
     if geometry:
         from healthgap.publish.report._tilegrid import TILES
 
-        geo = pa.table({"area_code": [b[0] for b in boroughs],
-                        "geometry": [square(*TILES[b[0]][:2]) for b in boroughs],
-                        "source_crs": ["EPSG:4326"] * len(boroughs)})
+        geo = pa.table(
+            {
+                "area_code": [b[0] for b in boroughs],
+                "geometry": [square(*TILES[b[0]][:2]) for b in boroughs],
+                "source_crs": ["EPSG:4326"] * len(boroughs),
+            }
+        )
     all_ids = [*ids, "le_gap_decomposition", *COMMITMENTS]
     with Store.open(path) as store:
         store.add_areas(areas, hierarchy=hierarchy, geometry=geo)
         vintage = store.add_vintage(
-            values, source="synthetic test fixture" if synthetic else "test fixture",
-            parameters={"synthetic": synthetic, "seed": seed}, indicators=metadata(all_ids),
-            label="report test fixture")
+            values,
+            source="synthetic test fixture" if synthetic else "test fixture",
+            parameters={"synthetic": synthetic, "seed": seed},
+            indicators=metadata(all_ids),
+            label="report test fixture",
+        )
     return str(path), vintage

@@ -9,8 +9,9 @@ import pytest
 
 from healthgap.store import Store
 
-_spec = importlib.util.spec_from_file_location("report_store",
-                                               Path(__file__).with_name("_store.py"))
+_spec = importlib.util.spec_from_file_location(
+    "report_store", Path(__file__).with_name("_store.py")
+)
 report_store = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(report_store)
 

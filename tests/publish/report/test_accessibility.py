@@ -10,12 +10,26 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = ("index.html", "boroughs.html", "borough-e09000002.html", "borough-e09000006.html",
-         "indicator-life-expectancy.html",
-         "indicator-smoking.html", "inequality.html", "commitments.html", "methods.html",
-         "downloads.html")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = (
+    "index.html",
+    "boroughs.html",
+    "borough-e09000002.html",
+    "borough-e09000006.html",
+    "indicator-life-expectancy.html",
+    "indicator-smoking.html",
+    "inequality.html",
+    "commitments.html",
+    "methods.html",
+    "downloads.html",
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +69,9 @@ def _open(browser, url):
     page.goto(url)
     page.wait_for_function(
         "document.querySelectorAll('div.vis svg').length == "
-        "document.querySelectorAll('div.vis').length", timeout=60_000)
+        "document.querySelectorAll('div.vis').length",
+        timeout=60_000,
+    )
     return page, errors, requests
 
 
@@ -65,8 +81,11 @@ def test_no_serious_or_critical_axe_violations(browser, served, name):
     page, errors, requests = _open(browser, f"{served}/{name}")
     page.add_script_tag(path=str(Path(axe.__file__).parent / "axe.min.js"))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], v["nodes"][0]["html"][:120]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], v["nodes"][0]["html"][:120])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == []
     assert errors == []
     assert all(u.startswith(served) for u in requests), "the report fetched from elsewhere"
@@ -75,8 +94,11 @@ def test_no_serious_or_critical_axe_violations(browser, served, name):
 
 def test_charts_draw_offline_with_tooltips_and_keyboard_skip_link(browser, served):
     page, errors, _ = _open(browser, f"{served}/indicator-smoking.html")
-    assert page.locator("div.vis svg").count() == page.locator("script[type='application/json']"
-                                                                ).count() >= 4
+    assert (
+        page.locator("div.vis svg").count()
+        == page.locator("script[type='application/json']").count()
+        >= 4
+    )
     # the first Tab reaches the skip link, which moves focus to the main content
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
@@ -88,8 +110,9 @@ def test_charts_draw_offline_with_tooltips_and_keyboard_skip_link(browser, serve
     page.keyboard.press("Enter")
     assert page.locator("details").first.get_attribute("open") is not None
     # hovering a mark shows a tooltip (vega-tooltip)
-    mark = page.locator("div.vis svg path[role='graphics-symbol'], "
-                        "div.vis svg path.mark-symbol").first
+    mark = page.locator(
+        "div.vis svg path[role='graphics-symbol'], div.vis svg path.mark-symbol"
+    ).first
     mark.hover(force=True)
     page.wait_for_selector("#vg-tooltip-element.visible", timeout=10_000)
     assert errors == []

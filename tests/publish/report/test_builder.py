@@ -15,8 +15,9 @@ from healthgap.publish.report import ReportResult, write_report
 from healthgap.publish.report.builder import NAV
 from healthgap.store import Store
 
-_spec = importlib.util.spec_from_file_location("report_store",
-                                               Path(__file__).with_name("_store.py"))
+_spec = importlib.util.spec_from_file_location(
+    "report_store", Path(__file__).with_name("_store.py")
+)
 report_store = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(report_store)
 SMALL = report_store.SMALL
@@ -88,16 +89,30 @@ def test_result_describes_what_was_written(small_report):
 def test_every_page_and_section_exists(small_report):
     _, out = small_report
     n = SMALL["n_boroughs"]
-    expected = {"index", "boroughs", "indicators", "inequality", "commitments", "methods",
-                "downloads"}
+    expected = {
+        "index",
+        "boroughs",
+        "indicators",
+        "inequality",
+        "commitments",
+        "methods",
+        "downloads",
+    }
     expected |= {f"borough-{code.lower()}" for code, *_ in BOROUGHS[:n]}
     expected |= {f"indicator-{i.replace('_', '-')}" for i in SMALL["indicators"]}
     assert {p.stem for p in out.glob("*.html")} == expected
     headings = {p.stem: [h for _, h in parse(p).headings] for p in out.glob("*.html")}
-    assert {"Headline gaps", "Every indicator in every borough", "Borough profiles",
-            "Indicators"} <= set(headings["index"])
-    assert {"How the borough compares", "Deprivation gradient",
-            "Life expectancy gap by age and cause"} <= set(headings["borough-e09000002"])
+    assert {
+        "Headline gaps",
+        "Every indicator in every borough",
+        "Borough profiles",
+        "Indicators",
+    } <= set(headings["index"])
+    assert {
+        "How the borough compares",
+        "Deprivation gradient",
+        "Life expectancy gap by age and cause",
+    } <= set(headings["borough-e09000002"])
     # the fixture's sixth borough has no gap decomposition: no empty chart for it
     assert "Life expectancy gap by age and cause" not in headings["borough-e09000006"]
     le = headings["indicator-life-expectancy"]
@@ -110,10 +125,15 @@ def test_every_page_and_section_exists(small_report):
     assert gaps["Area"].unique(maintain_order=True).to_list() == ["London", *names]
     assert gaps.filter(pl.col("Area") == "Bromley")["Gap (years)"].is_null().all()
     assert gaps.filter(pl.col("Area") != "Bromley")["Gap (years)"].is_not_null().all()
-    assert {"Progress at a glance", "School Superzones", "An anti-racist health hub",
-            "London and other world cities"} <= set(headings["commitments"])
-    assert {"How values are compared", "Indicator definitions",
-            "Life expectancy at birth"} <= set(headings["methods"])
+    assert {
+        "Progress at a glance",
+        "School Superzones",
+        "An anti-racist health hub",
+        "London and other world cities",
+    } <= set(headings["commitments"])
+    assert {"How values are compared", "Indicator definitions", "Life expectancy at birth"} <= set(
+        headings["methods"]
+    )
     for stem, hs in headings.items():
         assert sum(1 for h in hs if h) >= 2, stem
     # one h1 per page, the page title
@@ -185,9 +205,11 @@ def test_downloads_hold_no_suppressible_counts(small_report, small_store):
     values = pl.read_csv(downloads / "values.csv", infer_schema_length=None)
     # the fixture gives boroughs' infant-mortality deciles counts of 1 to 6: the small ones
     # (and those that would reveal them) are withheld with a note, the rest published
-    deciles = values.filter((pl.col("indicator_id") == "infant_mortality")
-                            & (pl.col("category_type") != "")
-                            & (pl.col("area_code") != "E12000007"))
+    deciles = values.filter(
+        (pl.col("indicator_id") == "infant_mortality")
+        & (pl.col("category_type") != "")
+        & (pl.col("area_code") != "E12000007")
+    )
     withheld = deciles.filter(pl.col("value").is_null())
     assert withheld.height > 0
     assert withheld["value_note"].str.contains("suppressed").all()
@@ -218,8 +240,9 @@ def test_synthetic_banner_on_every_page(small_report):
 
 
 def test_real_data_has_no_synthetic_banner(tmp_path):
-    path, vintage = report_store.make_store(tmp_path / "real.duckdb", n_boroughs=2,
-                                            indicators=["smoking"], synthetic=False)
+    path, vintage = report_store.make_store(
+        tmp_path / "real.duckdb", n_boroughs=2, indicators=["smoking"], synthetic=False
+    )
     with Store.open(path) as store:
         result = write_report(store, vintage, tmp_path / "site")
     assert not result.synthetic
@@ -232,18 +255,21 @@ def test_same_vintage_gives_identical_files(small_store, small_report, tmp_path)
     with Store.open(small_store[0]) as store:
         write_report(store, small_store[1], tmp_path / "again")
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    again = sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*")
-                   if p.is_file())
+    again = sorted(
+        p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file()
+    )
     assert files == again
-    different = [f for f in files if (first / f).read_bytes() != (tmp_path / "again" / f)
-                 .read_bytes()]
+    different = [
+        f for f in files if (first / f).read_bytes() != (tmp_path / "again" / f).read_bytes()
+    ]
     assert different == []
 
 
 def test_map_is_a_tile_grid_without_boundaries(small_report):
     _, out = small_report
-    spec = parse(out / "indicator-smoking.html").specs["spec-indicator-smoking-persons-all-ages"
-                                                       "-map"]
+    spec = parse(out / "indicator-smoking.html").specs[
+        "spec-indicator-smoking-persons-all-ages-map"
+    ]
     text = json.dumps(spec)
     assert "geoshape" not in text
     assert '"square"' in text
@@ -260,8 +286,9 @@ def test_spine_chart_puts_worst_left_and_london_centre(small_report):
         assert 0 <= r["p_worst"] <= r["p_q25"] <= r["p_q75"] <= r["p_best"] <= 1
         assert r["p_london"] == pytest.approx(0.5)
         low_is_good = r["polarity"] == "low_is_good"
-        assert r["worst"] == pytest.approx(max(r["worst"], r["best"]) if low_is_good
-                                           else min(r["worst"], r["best"]))
+        assert r["worst"] == pytest.approx(
+            max(r["worst"], r["best"]) if low_is_good else min(r["worst"], r["best"])
+        )
     assert [r["position"] for r in rows] == sorted(r["position"] for r in rows)
 
 
@@ -272,11 +299,23 @@ def test_unknown_vintage_and_empty_store_fail_clearly(small_store, tmp_path):
     import pyarrow as pa
 
     with Store.open(tmp_path / "empty.duckdb") as store:
-        store.add_vintage(pa.table({
-            "indicator_id": ["x"], "area_code": ["E1"], "period": ["2020"],
-            "period_start": [2020], "period_years": [1], "sex": ["Persons"],
-            "age": ["All ages"], "category_type": [""], "category": [""], "value": [1.0]}),
-            source="test")
+        store.add_vintage(
+            pa.table(
+                {
+                    "indicator_id": ["x"],
+                    "area_code": ["E1"],
+                    "period": ["2020"],
+                    "period_start": [2020],
+                    "period_years": [1],
+                    "sex": ["Persons"],
+                    "age": ["All ages"],
+                    "category_type": [""],
+                    "category": [""],
+                    "value": [1.0],
+                }
+            ),
+            source="test",
+        )
         with pytest.raises(InputError, match="no areas of type 'la' or 'region'"):
             write_report(store, None, tmp_path / "y")
     assert not (tmp_path / "y").exists()

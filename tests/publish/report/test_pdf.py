@@ -20,8 +20,7 @@ def test_pdf_has_contents_page_numbers_and_is_deterministic(pdf_reports):
     assert first.pdf_path.read_bytes().startswith(b"%PDF")
     html = (out1 / "print.html").read_text(encoding="utf-8")
     assert '<nav class="contents">' in html
-    assert "target-counter" in (
-        out1 / "assets" / "print.css").read_text()
+    assert "target-counter" in (out1 / "assets" / "print.css").read_text()
     assert "counter(pages)" in (out1 / "assets" / "print.css").read_text()
     files = sorted(p.relative_to(out1) for p in out1.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(out2) for p in out2.rglob("*") if p.is_file())
@@ -40,8 +39,15 @@ def test_print_document_embeds_svg_charts_with_alternatives(pdf_reports):
         assert svg.startswith("<svg")
         assert svg.count("<path") + svg.count("<rect") > 5
     # every section of every page is in the print document
-    for page in ("Overview", "Boroughs", "Indicators", "Inequality in life expectancy",
-                 "Commitments", "Methods and definitions", "Data downloads"):
+    for page in (
+        "Overview",
+        "Boroughs",
+        "Indicators",
+        "Inequality in life expectancy",
+        "Commitments",
+        "Methods and definitions",
+        "Data downloads",
+    ):
         assert f">{page}</a>" in html  # listed on the contents page
     assert html.count('class="chapter"') == len(list(out.glob("*.html"))) - 1
     # the tiny store has boundaries: its map is a choropleth (in the HTML)
@@ -51,8 +57,9 @@ def test_print_document_embeds_svg_charts_with_alternatives(pdf_reports):
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) absent")
 def test_pdf_pages_are_not_blank_and_show_charts(pdf_reports, tmp_path):
     (result, _), _ = pdf_reports
-    subprocess.run(["pdftoppm", "-r", "30", "-png", str(result.pdf_path),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(result.pdf_path), str(tmp_path / "page")], check=True
+    )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == result.pdf_pages
     ink = []

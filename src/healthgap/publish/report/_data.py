@@ -34,21 +34,21 @@ class ReportData:
 
     vintage: dict[str, Any]
     synthetic: bool
-    values: pl.DataFrame            # disclosed values of London and the boroughs
+    values: pl.DataFrame  # disclosed values of London and the boroughs
     indicators: dict[str, IndicatorMeta]
-    order: list[str]                # indicator ids with values, in strategy order
+    order: list[str]  # indicator ids with values, in strategy order
     london: str | None
-    names: dict[str, str]           # area code -> name (London and boroughs)
-    boroughs: list[str]             # borough codes sorted by name
-    geometry: dict[str, str]        # borough code -> GeoJSON geometry text
+    names: dict[str, str]  # area code -> name (London and boroughs)
+    boroughs: list[str]  # borough codes sorted by name
+    geometry: dict[str, str]  # borough code -> GeoJSON geometry text
     strategy: Strategy
     world: list[WorldCity]
     commitment_ids: list[str] = field(default_factory=list)
-    latest: pl.DataFrame = field(default_factory=pl.DataFrame)   # judged latest totals
-    trends: pl.DataFrame = field(default_factory=pl.DataFrame)   # recent trend per series
+    latest: pl.DataFrame = field(default_factory=pl.DataFrame)  # judged latest totals
+    trends: pl.DataFrame = field(default_factory=pl.DataFrame)  # recent trend per series
     deciles: pl.DataFrame = field(default_factory=pl.DataFrame)  # latest decile rows
     sii_lines: pl.DataFrame = field(default_factory=pl.DataFrame)
-    gaps: pl.DataFrame = field(default_factory=pl.DataFrame)     # latest gap decomposition
+    gaps: pl.DataFrame = field(default_factory=pl.DataFrame)  # latest gap decomposition
 
     def meta(self, indicator_id: str) -> IndicatorMeta:
         """Metadata of an indicator (a plain default when the store has none)."""
@@ -57,8 +57,12 @@ class ReportData:
 
     def series(self, indicator_id: str) -> list[tuple[str, str]]:
         """(sex, age) of the indicator's total series, Persons, Male, Female first."""
-        rows = (self.latest.filter(pl.col("indicator_id") == indicator_id)
-                .select("sex", "age").unique().rows())
+        rows = (
+            self.latest.filter(pl.col("indicator_id") == indicator_id)
+            .select("sex", "age")
+            .unique()
+            .rows()
+        )
         return sorted(rows, key=lambda r: (SEX_ORDER.get(r[0], 9), r[0], r[1]))
 
 
@@ -77,8 +81,10 @@ def load(store: Store, vintage: str | None) -> ReportData:
     record = store.vintage(vintage)
     areas = pl.from_arrow(store.areas(["la", "region"]))
     if areas.is_empty():
-        raise InputError(f"the store {store.path!r} has no areas of type 'la' or 'region': "
-                         "the report needs the boroughs and their region")
+        raise InputError(
+            f"the store {store.path!r} has no areas of type 'la' or 'region': "
+            "the report needs the boroughs and their region"
+        )
     regions = areas.filter(pl.col("area_type") == "region")["area_code"].to_list()
     london = "E12000007" if "E12000007" in regions else (regions[0] if regions else None)
     borough_rows = areas.filter(pl.col("area_type") == "la").sort("area_name", "area_code")
@@ -96,11 +102,17 @@ def load(store: Store, vintage: str | None) -> ReportData:
     order += sorted(present - set(order) - set(commitment_ids) - {DECOMPOSITION})
     geometry = pl.from_arrow(store.geometry(boroughs))
     data = ReportData(
-        vintage=record, synthetic=is_synthetic(record), values=values,
-        indicators={m.id: m for m in store.indicators()}, order=order, london=london,
-        names=names, boroughs=boroughs,
+        vintage=record,
+        synthetic=is_synthetic(record),
+        values=values,
+        indicators={m.id: m for m in store.indicators()},
+        order=order,
+        london=london,
+        names=names,
+        boroughs=boroughs,
         geometry=dict(zip(geometry["area_code"], geometry["geometry"], strict=True)),
-        strategy=strategy, world=load_world_cities(),
+        strategy=strategy,
+        world=load_world_cities(),
         commitment_ids=[c for c in commitment_ids if c in present],
     )
     _judge(data)
@@ -109,17 +121,21 @@ def load(store: Store, vintage: str | None) -> ReportData:
 
 def _polarity(data: ReportData) -> pl.DataFrame:
     ids = sorted(data.values["indicator_id"].unique().to_list())
-    return pl.DataFrame({"indicator_id": ids,
-                         "polarity": [data.meta(i).polarity for i in ids]})
+    return pl.DataFrame({"indicator_id": ids, "polarity": [data.meta(i).polarity for i in ids]})
 
 
 def _latest_periods(totals: pl.DataFrame) -> pl.DataFrame:
     """Each series' latest period: the latest end year, single years before pooled ones."""
-    return (totals.with_columns(_end=pl.col("period_start") + pl.col("period_years") - 1)
-            .sort([*SERIES, "_end", "period_years", "period"],
-                  descending=[False, False, False, True, False, True])
-            .group_by(SERIES, maintain_order=True).first()
-            .select(*SERIES, "period"))
+    return (
+        totals.with_columns(_end=pl.col("period_start") + pl.col("period_years") - 1)
+        .sort(
+            [*SERIES, "_end", "period_years", "period"],
+            descending=[False, False, False, True, False, True],
+        )
+        .group_by(SERIES, maintain_order=True)
+        .first()
+        .select(*SERIES, "period")
+    )
 
 
 def _judge(data: ReportData) -> None:
@@ -131,33 +147,58 @@ def _judge(data: ReportData) -> None:
     totals = data.values.filter(indicators & (pl.col("category_type") == ""))
     latest = totals.join(_latest_periods(totals), on=[*SERIES, "period"])
     latest = latest.join(polarity, on="indicator_id", how="left").sort(
-        "indicator_id", "sex", "age", "area_code")
+        "indicator_id", "sex", "age", "area_code"
+    )
     if data.london is not None and latest.filter(pl.col("area_code") == data.london).height:
-        judged = benchmark(latest, lower=LIMITS[0], upper=LIMITS[1], level=95,
-                           polarity="polarity", area="area_code", benchmark_area=data.london,
-                           group_by=[*SERIES, "period"])
+        judged = benchmark(
+            latest,
+            lower=LIMITS[0],
+            upper=LIMITS[1],
+            level=95,
+            polarity="polarity",
+            area="area_code",
+            benchmark_area=data.london,
+            group_by=[*SERIES, "period"],
+        )
     else:
-        judged = latest.with_columns(benchmark=pl.lit(None, pl.Float64),
-                                     comparison=pl.lit("Not compared"),
-                                     reason=pl.lit("no London value to compare with"),
-                                     comparison_method=pl.lit(""))
+        judged = latest.with_columns(
+            benchmark=pl.lit(None, pl.Float64),
+            comparison=pl.lit("Not compared"),
+            reason=pl.lit("no London value to compare with"),
+            comparison_method=pl.lit(""),
+        )
     data.latest = judged.with_columns(
-        pl.col("area_code").replace_strict(data.names, default=None).alias("area_name"))
+        pl.col("area_code").replace_strict(data.names, default=None).alias("area_name")
+    )
 
     yearly = totals.filter(pl.col("period_years") == 1).join(polarity, on="indicator_id")
     if yearly.height:
-        data.trends = recent_trend(yearly, period="period_start", value="value",
-                                   lower=LIMITS[0], upper=LIMITS[1], kind="other",
-                                   group_by=[*SERIES, "area_code"], polarity="polarity")
+        data.trends = recent_trend(
+            yearly,
+            period="period_start",
+            value="value",
+            lower=LIMITS[0],
+            upper=LIMITS[1],
+            kind="other",
+            group_by=[*SERIES, "area_code"],
+            polarity="polarity",
+        )
     else:
-        data.trends = pl.DataFrame(schema={**dict.fromkeys((*SERIES, "area_code"), pl.String),
-                                           "trend": pl.String, "reason": pl.String})
+        data.trends = pl.DataFrame(
+            schema={
+                **dict.fromkeys((*SERIES, "area_code"), pl.String),
+                "trend": pl.String,
+                "reason": pl.String,
+            }
+        )
     deciles = data.values.filter(indicators & pl.col("category_type").str.starts_with("IMD"))
     deciles = deciles.join(_latest_periods(deciles.with_columns()), on=[*SERIES, "period"])
     deciles = deciles.with_columns(
-        decile=pl.col("category").str.extract(r"^(\d+)").cast(pl.Int64, strict=False))
+        decile=pl.col("category").str.extract(r"^(\d+)").cast(pl.Int64, strict=False)
+    )
     data.deciles = deciles.filter(pl.col("decile").is_not_null()).sort(
-        "indicator_id", "area_code", "sex", "age", "decile")
+        "indicator_id", "area_code", "sex", "age", "decile"
+    )
     data.sii_lines = _sii_lines(data.deciles)
     data.gaps = _gaps(data.values.filter(pl.col("indicator_id") == DECOMPOSITION))
 
@@ -172,8 +213,10 @@ def _gaps(rows: pl.DataFrame) -> pl.DataFrame:
     age = pl.col("category").str.extract(r"^(\d+)").cast(pl.Float64, strict=False)
     rank = pl.col("category").rank("dense").over("area_code", "category_type").cast(pl.Float64)
     return rows.with_columns(
-        order=pl.when(pl.col("category_type") == "Age band").then(age.fill_null(999.0))
-        .otherwise(rank)).sort("area_code", "category_type", "order", "category", "sex")
+        order=pl.when(pl.col("category_type") == "Age band")
+        .then(age.fill_null(999.0))
+        .otherwise(rank)
+    ).sort("area_code", "category_type", "order", "category", "sex")
 
 
 def _sii_lines(deciles: pl.DataFrame) -> pl.DataFrame:
@@ -187,20 +230,33 @@ def _sii_lines(deciles: pl.DataFrame) -> pl.DataFrame:
 
     keys = ["indicator_id", "area_code", "sex", "age", "period", "category_type"]
     usable = deciles.filter(pl.col("value").is_not_null())
-    complete = usable.group_by(keys).agg(n=pl.len(), den=pl.col("denominator").min(),
-                                         nulls=pl.col("denominator").null_count())
+    complete = usable.group_by(keys).agg(
+        n=pl.len(), den=pl.col("denominator").min(), nulls=pl.col("denominator").null_count()
+    )
     complete = complete.filter(pl.col("n") >= 5)
     if complete.is_empty():
-        return pl.DataFrame(schema={**dict.fromkeys(keys, pl.String), "sii": pl.Float64,
-                                    "intercept": pl.Float64})
+        return pl.DataFrame(
+            schema={**dict.fromkeys(keys, pl.String), "sii": pl.Float64, "intercept": pl.Float64}
+        )
     frame = usable.join(complete, on=keys).with_columns(
         _pop=pl.when((pl.col("nulls") == 0) & (pl.col("den") > 0))
-        .then(pl.col("denominator")).otherwise(1.0),
+        .then(pl.col("denominator"))
+        .otherwise(1.0),
         _se=pl.lit(1.0),
-        _decile=pl.col("decile").cast(pl.Float64))
+        _decile=pl.col("decile").cast(pl.Float64),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuppressedWarning)
-        out = sii(frame.select(*keys, "_decile", "_pop", "value", "_se"), "_decile", "_pop",
-                  value="value", se="_se", group_by=keys, repetitions=1000, seed=1,
-                  intercept=True, type="standard")
+        out = sii(
+            frame.select(*keys, "_decile", "_pop", "value", "_se"),
+            "_decile",
+            "_pop",
+            value="value",
+            se="_se",
+            group_by=keys,
+            repetitions=1000,
+            seed=1,
+            intercept=True,
+            type="standard",
+        )
     return out.select(*keys, "sii", "intercept")

@@ -35,7 +35,7 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     items: list[Chart | Table] = field(default_factory=list)
     bullets: list[str] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)   # (href, text)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
     definitions: list[tuple[str, str]] = field(default_factory=list)
     level: int = 2
 
@@ -48,7 +48,7 @@ class Page:
     title: str
     summary: str
     sections: list[Section]
-    nav: str = ""        # which top-level navigation entry it belongs to
+    nav: str = ""  # which top-level navigation entry it belongs to
 
     @property
     def filename(self) -> str:
@@ -89,8 +89,8 @@ def frame_rows(frame: pl.DataFrame, digits: int = 2) -> tuple[tuple[tuple[str, s
     return tuple(shown)
 
 
-def plain_table(table_id: str, caption: str, frame: pl.DataFrame, *, in_print: bool = True,
-                note: str = "") -> Table:
+def plain_table(
+    table_id: str, caption: str, frame: pl.DataFrame, *, in_print: bool = True, note: str = ""
+) -> Table:
     """A table shown as its frame is."""
-    return Table(table_id, caption, frame, tuple(frame.columns), frame_rows(frame), in_print,
-                 note)
+    return Table(table_id, caption, frame, tuple(frame.columns), frame_rows(frame), in_print, note)

@@ -47,11 +47,22 @@ CONFIG = {
     "view": {"stroke": None},
     # labelLimit 0: no truncation. Truncating measures each label again and again, which
     # makes vl-convert several times slower; long labels are shortened before (AXIS_LABEL).
-    "axis": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 11,
-             "titleFontSize": 11, "domainColor": "#595959", "tickColor": "#595959",
-             "labelLimit": 0},
-    "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 11,
-               "titleFontSize": 11, "labelLimit": 0},
+    "axis": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "domainColor": "#595959",
+        "tickColor": "#595959",
+        "labelLimit": 0,
+    },
+    "legend": {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "labelLimit": 0,
+    },
     "title": {"color": TEXT, "fontSize": 13, "anchor": "start"},
     "header": {"labelColor": TEXT, "titleColor": TEXT},
     "text": {"color": TEXT},

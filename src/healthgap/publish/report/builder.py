@@ -30,14 +30,19 @@ __all__ = ["ReportResult", "write_report"]
 
 Progress = Callable[[str, int, int], None]
 TITLE = "London Health Inequalities Strategy: indicator report"
-SYNTHETIC_TEXT = ("Every figure in this report is made up by healthgap's synthetic London "
-                  "(the demo), to show how the report works. They are not real statistics.")
-NAV = (("index.html", "Overview", "index"), ("boroughs.html", "Boroughs", "boroughs"),
-       ("indicators.html", "Indicators", "indicators"),
-       ("inequality.html", "Inequality", "inequality"),
-       ("commitments.html", "Commitments", "commitments"),
-       ("methods.html", "Methods and definitions", "methods"),
-       ("downloads.html", "Data downloads", "downloads"))
+SYNTHETIC_TEXT = (
+    "Every figure in this report is made up by healthgap's synthetic London "
+    "(the demo), to show how the report works. They are not real statistics."
+)
+NAV = (
+    ("index.html", "Overview", "index"),
+    ("boroughs.html", "Boroughs", "boroughs"),
+    ("indicators.html", "Indicators", "indicators"),
+    ("inequality.html", "Inequality", "inequality"),
+    ("commitments.html", "Commitments", "commitments"),
+    ("methods.html", "Methods and definitions", "methods"),
+    ("downloads.html", "Data downloads", "downloads"),
+)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can hold: fixed, so reruns match
 
 
@@ -55,8 +60,14 @@ class ReportResult:
     synthetic: bool
 
 
-def write_report(store: Store, vintage: str | None, out_dir: str | Path, *, pdf: bool = False,
-                 progress: Progress | None = None) -> ReportResult:
+def write_report(
+    store: Store,
+    vintage: str | None,
+    out_dir: str | Path,
+    *,
+    pdf: bool = False,
+    progress: Progress | None = None,
+) -> ReportResult:
     """Write the indicator report of one vintage as an HTML site (and a PDF) in ``out_dir``.
 
     The report reads only the store (the vintage's values, indicator metadata, areas and
@@ -122,10 +133,15 @@ def write_report(store: Store, vintage: str | None, out_dir: str | Path, *, pdf:
         if work.exists():
             shutil.rmtree(work)
     return ReportResult(
-        index_html=out_dir / "index.html", pdf_path=out_dir / "report.pdf" if pdf else None,
-        n_pages=len(pages), n_charts=sum(len(p.charts()) for p in pages),
-        n_downloads=len(list((out_dir / "downloads").iterdir())), pdf_pages=n_pdf_pages,
-        vintage=data.vintage["id"], synthetic=data.synthetic)
+        index_html=out_dir / "index.html",
+        pdf_path=out_dir / "report.pdf" if pdf else None,
+        n_pages=len(pages),
+        n_charts=sum(len(p.charts()) for p in pages),
+        n_downloads=len(list((out_dir / "downloads").iterdir())),
+        pdf_pages=n_pdf_pages,
+        vintage=data.vintage["id"],
+        synthetic=data.synthetic,
+    )
 
 
 def build_pages(data: _data.ReportData) -> list[Page]:
@@ -140,11 +156,15 @@ def build_pages(data: _data.ReportData) -> list[Page]:
     indicator_index.links = [(p.filename, p.title) for p in indicators]
     pages = [
         _pages.overview(data),
-        Page("boroughs", "Boroughs", "A profile of each borough.", [borough_index],
-             nav="boroughs"),
+        Page("boroughs", "Boroughs", "A profile of each borough.", [borough_index], nav="boroughs"),
         *boroughs,
-        Page("indicators", "Indicators", "A page for each indicator.", [indicator_index],
-             nav="indicators"),
+        Page(
+            "indicators",
+            "Indicators",
+            "A page for each indicator.",
+            [indicator_index],
+            nav="indicators",
+        ),
         *indicators,
         _pages_more.inequality(data),
         _pages_more.commitments(data),
@@ -171,14 +191,18 @@ def _context(data: _data.ReportData) -> dict[str, Any]:
     v = data.vintage
     label = f" ({v['label']})" if v.get("label") else ""
     return {
-        "title": TITLE, "synthetic": data.synthetic, "synthetic_text": SYNTHETIC_TEXT,
+        "title": TITLE,
+        "synthetic": data.synthetic,
+        "synthetic_text": SYNTHETIC_TEXT,
         "nav": NAV,
         "subtitle": f"Vintage {v['id']}{label}",
         # the vintage id is a hash of its content; its wall-clock creation time is left out so
         # that the same vintage gives the same report, whichever store recorded it
-        "footer": (f"Vintage {v['id']}{label} from {v['source']}; "
-                   f"healthgap {v['code_version']} (report written by healthgap "
-                   f"{__version__}). Small numbers are withheld for disclosure control."),
+        "footer": (
+            f"Vintage {v['id']}{label} from {v['source']}; "
+            f"healthgap {v['code_version']} (report written by healthgap "
+            f"{__version__}). Small numbers are withheld for disclosure control."
+        ),
     }
 
 
@@ -186,32 +210,42 @@ def _environment() -> Any:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("healthgap.publish.report", "templates"),
-        autoescape=True)
+        loader=jinja2.PackageLoader("healthgap.publish.report", "templates"), autoescape=True
+    )
     env.filters["print_href"] = lambda href: (
-        f"#page-{href[:-5]}" if href.endswith(".html") else href)
+        f"#page-{href[:-5]}" if href.endswith(".html") else href
+    )
     return env
 
 
 def _view(chart: Chart, svg_dir: str) -> dict[str, Any]:
     spec = json.dumps(chart.spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return {"id": chart.id, "title": chart.title, "alt": chart.alt, "in_print": chart.in_print,
-            "spec_json": Markup(spec.replace("</", "<\\/")),
-            "shown": {"header": tuple(chart.table.columns), "rows": frame_rows(chart.table)},
-            "svg_path": f"{svg_dir}/{chart.id}.svg", "print_key": chart.print_key}
+    return {
+        "id": chart.id,
+        "title": chart.title,
+        "alt": chart.alt,
+        "in_print": chart.in_print,
+        "spec_json": Markup(spec.replace("</", "<\\/")),
+        "shown": {"header": tuple(chart.table.columns), "rows": frame_rows(chart.table)},
+        "svg_path": f"{svg_dir}/{chart.id}.svg",
+        "print_key": chart.print_key,
+    }
 
 
 def _views(page: Page, svg_dir: str) -> Page:
     """Return the page with its charts as template views (spec JSON, rows, SVG path)."""
     from dataclasses import replace
 
-    sections = [replace(s, items=[_view(i, svg_dir) if isinstance(i, Chart) else i
-                                  for i in s.items]) for s in page.sections]
+    sections = [
+        replace(s, items=[_view(i, svg_dir) if isinstance(i, Chart) else i for i in s.items])
+        for s in page.sections
+    ]
     return replace(page, sections=sections)
 
 
-def _write(data: _data.ReportData, pages: list[Page], out: Path, pdf: bool,
-           report: Progress) -> int | None:
+def _write(
+    data: _data.ReportData, pages: list[Page], out: Path, pdf: bool, report: Progress
+) -> int | None:
     env = _environment()
     context = _context(data)
     _assets.copy_site_assets(out / "assets")
@@ -222,8 +256,9 @@ def _write(data: _data.ReportData, pages: list[Page], out: Path, pdf: bool,
         if pdf:
             folder = out / "print" / "charts"
             folder.mkdir(parents=True)
-            drawing = [pool.submit(_draw_svg, c, folder) for p in pages for c in p.charts()
-                       if c.in_print]
+            drawing = [
+                pool.submit(_draw_svg, c, folder) for p in pages for c in p.charts() if c.in_print
+            ]
         template = env.get_template("page.html.j2")
         for n, page in enumerate(views, start=1):
             html = template.render(page=page, report=context)
@@ -273,11 +308,13 @@ def _draw_svg(chart: Chart, folder: Path) -> None:
     (folder / f"{chart.id}.svg").write_text(svg, encoding="utf-8")
 
 
-def _write_downloads(data: _data.ReportData, pages: list[Page], folder: Path,
-                     report: Progress) -> None:
+def _write_downloads(
+    data: _data.ReportData, pages: list[Page], folder: Path, report: Progress
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     values = data.values.with_columns(
-        area_name=pl.col("area_code").replace_strict(data.names, default=None))
+        area_name=pl.col("area_code").replace_strict(data.names, default=None)
+    )
     order = list(data.values.columns)
     order.insert(order.index("area_code") + 1, "area_name")
     values.select(order).write_csv(folder / "values.csv")
@@ -291,8 +328,13 @@ def _write_downloads(data: _data.ReportData, pages: list[Page], folder: Path,
         report("writing downloads", n, len(pages))
 
 
-def _write_xlsx(path: Path, title: str, tables: list[tuple[str, str, pl.DataFrame]],
-                data: _data.ReportData, created: dt.datetime) -> None:
+def _write_xlsx(
+    path: Path,
+    title: str,
+    tables: list[tuple[str, str, pl.DataFrame]],
+    data: _data.ReportData,
+    created: dt.datetime,
+) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -301,10 +343,18 @@ def _write_xlsx(path: Path, title: str, tables: list[tuple[str, str, pl.DataFram
     book.properties.creator = "healthgap"
     contents = book.create_sheet("contents")
     contents.append([title])
-    contents.append([f"Vintage {data.vintage['id']}"
-                     + (" - SYNTHETIC DATA, not real statistics" if data.synthetic else "")])
-    contents.append(["Disclosure control applied: small counts, and values that would reveal "
-                     "them, are withheld (empty cells)."])
+    contents.append(
+        [
+            f"Vintage {data.vintage['id']}"
+            + (" - SYNTHETIC DATA, not real statistics" if data.synthetic else "")
+        ]
+    )
+    contents.append(
+        [
+            "Disclosure control applied: small counts, and values that would reveal "
+            "them, are withheld (empty cells)."
+        ]
+    )
     contents.append([])
     contents.append(["Sheet", "Table", "CSV file"])
     for n, (table_id, table_title, frame) in enumerate(tables, start=1):
@@ -336,8 +386,10 @@ def _fixed_zip(raw: bytes, path: Path, created: dt.datetime) -> None:
     openpyxl stamps the time of saving; the same content must give the same bytes.
     """
     stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(io.BytesIO(raw)) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(raw)) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
