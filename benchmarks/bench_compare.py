@@ -62,7 +62,7 @@ def run(scale: float = 1.0) -> None:
             ["uppercl", "uppercl"],
             "england",
             polarity="low_is_good",
-            level=(95, 99.8),
+            confidence=(95, 99.8),
         )
 
     def trend() -> pl.DataFrame:

@@ -69,10 +69,10 @@ def test_two_levels_say_which_level_the_difference_reaches():
             "upper99_8cl": [68.0, 64.0, 57.0, 47.0, 50.0],
         }
     )
-    out = benchmark(df, benchmark_value=50, polarity="high_is_good", level=(95, 99.8))
+    out = benchmark(df, benchmark_value=50, polarity="high_is_good", confidence=(95, 99.8))
     assert labels(out) == ["Better 99.8%", "Better 95%", "Similar", "Worse 99.8%", "Worse 95%"]
     assert out["comparison_method"][0] == ("benchmark value vs 95%, 99.8% confidence intervals")
-    bob = benchmark(df, benchmark_value=50, polarity="no_judgement", level=[0.95, 0.998])
+    bob = benchmark(df, benchmark_value=50, polarity="no_judgement", confidence=[0.95, 0.998])
     assert labels(bob) == ["Higher 99.8%", "Higher 95%", "Similar", "Lower 99.8%", "Lower 95%"]
 
 
@@ -176,7 +176,7 @@ def test_spc_two_levels_and_missing_denominators():
         method="spc_proportion",
         n="n",
         multiplier=100,
-        level=(95, 99.8),
+        confidence=(95, 99.8),
     )
     assert labels(out) == ["Better 99.8%", "Not compared", "Not compared"]
     assert out["reason"].to_list()[1:] == ["denominator missing or not positive"] * 2
@@ -200,7 +200,10 @@ def test_the_users_table_is_not_modified():
     ("kwargs", "message"),
     [
         ({"benchmark_value": 50, "method": "spc"}, "argument 'method' must be one of"),
-        ({"benchmark_value": 50, "level": (90, 95)}, "two confidence levels must be 95% and 99.8%"),
+        (
+            {"benchmark_value": 50, "confidence": (90, 95)},
+            "two confidence levels must be 95% and 99.8%",
+        ),
         ({}, "give either 'benchmark_value'"),
         ({"benchmark_value": 50, "benchmark_area": "E92000001"}, "not both or neither"),
         ({"benchmark_area": "E92000001"}, "needs 'area'"),
@@ -208,9 +211,9 @@ def test_the_users_table_is_not_modified():
         ({"benchmark_value": 50, "polarity": "high"}, "argument 'polarity' must be one of"),
         ({"benchmark_value": 50, "method": "spc_rate"}, "needs argument 'n'"),
         ({"benchmark_value": 50, "n": "value"}, "used by the SPC methods only"),
-        ({"benchmark_value": 50, "level": (95, 99.8)}, "columns ['lower95_0cl'"),
+        ({"benchmark_value": 50, "confidence": (95, 99.8)}, "columns ['lower95_0cl'"),
         ({"benchmark_value": "england"}, "columns ['england'] not found"),
-        ({"benchmark_value": 50, "lower": ["lowercl", "lowercl"]}, "one column per level"),
+        ({"benchmark_value": 50, "lower_cl": ["lowercl", "lowercl"]}, "one column per level"),
     ],
 )
 def test_wrong_arguments_are_named(kwargs, message):

@@ -100,7 +100,13 @@ def test_rates_use_the_weighted_slope_from_95_limits():
     y = np.array([10, 12, 14, 16, 18.0])
     df = pl.DataFrame({"year": YEARS, "rate": y, "lo": y - 0.98, "hi": y + 0.98})
     out = recent_trend(
-        df, period="year", value="rate", lower="lo", upper="hi", kind="rate", polarity="low_is_good"
+        df,
+        period="year",
+        value="rate",
+        lower_cl="lo",
+        upper_cl="hi",
+        kind="rate",
+        polarity="low_is_good",
     )
     assert out["statistic"][0] == pytest.approx(160, rel=1e-12)
     assert out["slope"][0] == pytest.approx(2, rel=1e-12)
@@ -117,7 +123,13 @@ def test_rates_leave_one_out_with_weights():
     half = np.array([0.1, 0.1, 0.1, 0.1, 20.0])
     df = pl.DataFrame({"year": YEARS, "v": y, "lo": y - half, "hi": y + half})
     out = recent_trend(
-        df, period="year", value="v", lower="lo", upper="hi", kind="other", polarity="high_is_good"
+        df,
+        period="year",
+        value="v",
+        lower_cl="lo",
+        upper_cl="hi",
+        kind="other",
+        polarity="high_is_good",
     )
     assert out["trend"][0] == "Increasing and getting better"
     w = (3.92 / (2 * half)) ** 2
@@ -125,6 +137,9 @@ def test_rates_leave_one_out_with_weights():
 
 
 def test_cannot_be_calculated_with_the_reason():
+    # "gap" has five valid periods with 2020 absent and "missing" a row without a count:
+    # Fingertips tests the five most recent periods with valid data, so the gap does not
+    # matter and the missing row leaves four
     df = pl.DataFrame(
         {
             "area": ["few"] * 4 + ["gap"] * 5 + ["missing"] * 5 + ["edge"] * 5 + ["ok"] * 6,
@@ -152,29 +167,53 @@ def test_cannot_be_calculated_with_the_reason():
         }
     )
     out = recent_trend(df, "x", "n", "year", group_by="area", polarity="low_is_good")
-    assert out.select("area", "trend", "reason", "points").rows() == [
+    assert out.select("area", "trend", "reason", "points", "year").rows() == [
         (
             "edge",
             "Cannot be calculated",
             "a count is 0 or equals its denominator (the log-odds are infinite)",
             5,
+            2023,
         ),
-        ("few", "Cannot be calculated", "fewer than 5 points", 4),
-        (
-            "gap",
-            "Cannot be calculated",
-            "periods not consecutive: a gap breaks the 5 most recent points",
-            3,
-        ),
+        ("few", "Cannot be calculated", "fewer than 5 points", 4, 2023),
+        ("gap", "No significant change", None, 5, 2023),
         (
             "missing",
             "Cannot be calculated",
-            "count or denominator missing among the 5 most recent points",
-            2,
+            "fewer than 5 periods with a count and denominator",
+            4,
+            2023,
         ),
-        ("ok", "No significant change", None, 5),
+        ("ok", "No significant change", None, 5, 2023),
     ]
-    assert out["statistic"].to_list()[:4] == [None] * 4
+    assert out["statistic"].to_list()[1] is None
+    assert out["statistic"].to_list()[3] is None
+
+
+def test_gaps_are_skipped_and_the_points_numbered_one_to_five():
+    # Fingertips (TrendMarkerCalculator.GetMostRecentData) takes the five most recent
+    # periods that have valid data and numbers them 1-5 whatever the gaps: a school-year
+    # series with no 2020/21 measurement is tested on 2017, 2018, 2019, 2021, 2022, exactly
+    # as the same five values on consecutive years; the unmeasured year may be absent or a
+    # row with no value
+    values = [0.20, 0.21, 0.22, 0.24, 0.25]
+    consecutive = pl.DataFrame(
+        {"year": [2018, 2019, 2020, 2021, 2022], "v": values, "lo": values, "hi": values}
+    ).with_columns(pl.col("lo") - 0.01, pl.col("hi") + 0.01)
+    gapped = consecutive.with_columns(year=pl.Series([2017, 2018, 2019, 2021, 2022]))
+    with_null = pl.concat(
+        [gapped, pl.DataFrame({"year": [2020], "v": [None], "lo": [None], "hi": [None]})],
+        how="vertical_relaxed",
+    )
+    args = {"period": "year", "value": "v", "lower_cl": "lo", "upper_cl": "hi", "kind": "other"}
+    expected = recent_trend(consecutive, polarity="high_is_good", **args)
+    for frame in (gapped, with_null):
+        out = recent_trend(frame, polarity="high_is_good", **args)
+        assert out["trend"][0] == "Increasing and getting better"
+        assert out["points"][0] == 5
+        assert out["year"][0] == 2022
+        assert out["statistic"][0] == pytest.approx(expected["statistic"][0], rel=1e-12)
+        assert out["slope"][0] == pytest.approx(expected["slope"][0], rel=1e-12)
 
 
 def test_only_the_most_recent_points_are_tested():
@@ -233,7 +272,7 @@ def test_same_answer_from_every_frame_library(constructor):
     [
         (series([1, 2, 3, 4, 5]), {"kind": "dsr"}, "argument 'kind' must be one of"),
         (series([1, 2, 3, 4, 5]), {"x": None}, "kind='proportion' needs 'x' and 'n'"),
-        (series([1, 2, 3, 4, 5]), {"kind": "rate"}, "kind='rate' needs 'value', 'lower'"),
+        (series([1, 2, 3, 4, 5]), {"kind": "rate"}, "kind='rate' needs 'value', 'lower_cl'"),
         (series([1, 2, 3, 4, 5]), {"points": 2}, "argument 'points' must be a whole number >= 3"),
         (series([1, 2, 3, 4, 5]), {"group_by": "year"}, "must not be in group_by"),
         (

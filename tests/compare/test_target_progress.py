@@ -127,7 +127,14 @@ def test_weights_from_the_limits():
     half = np.array([1.0, 2.0, 0.5, 3.0, 1.0])
     df = pl.DataFrame({"year": YEARS, "v": y, "lo": y - half, "hi": y + half})
     out = target_progress(
-        df, "v", "year", target=20, target_year=2027, lower="lo", upper="hi", polarity="low_is_good"
+        df,
+        "v",
+        "year",
+        target=20,
+        target_year=2027,
+        lower_cl="lo",
+        upper_cl="hi",
+        polarity="low_is_good",
     )
     w = (3.92 / (2 * half)) ** 2
     slope, intercept = np.polyfit(np.arange(-4, 1.0), y, 1, w=np.sqrt(w))
@@ -212,7 +219,7 @@ def test_grouped_equals_each_series_alone():
     [
         ({"target": None}, "argument 'target' is required"),
         ({"target_year": 2030.5}, "argument 'target_year' must hold whole numbers"),
-        ({"lower": "value"}, "give both 'lower' and 'upper'"),
+        ({"lower_cl": "value"}, "give both 'lower_cl' and 'upper_cl'"),
         ({"points": 2}, "argument 'points' must be a whole number >= 3"),
         ({"polarity": "down"}, "argument 'polarity' must be one of"),
         ({"target": "goal"}, "columns ['goal'] not found"),

@@ -35,12 +35,12 @@ _BASES = ("Better", "Worse", "Higher", "Lower")
 def benchmark(
     data: Any,
     value: str = "value",
-    lower: str | Sequence[str] | None = None,
-    upper: str | Sequence[str] | None = None,
+    lower_cl: str | Sequence[str] | None = None,
+    upper_cl: str | Sequence[str] | None = None,
     benchmark_value: str | float | None = None,
     *,
     polarity: str | None = None,
-    level: float | Sequence[float] = 95,
+    confidence: float | Sequence[float] = 0.95,
     method: Method = "ci_overlap",
     n: str | None = None,
     multiplier: float = 1,
@@ -53,7 +53,7 @@ def benchmark(
     With ``method="ci_overlap"`` (Fingertips' default for most indicators) a value differs
     significantly from the benchmark :math:`B` when :math:`B` lies outside the value's
     confidence interval :math:`[L, U]`; on a limit counts as inside (similar). With two levels
-    (``level=(95, 99.8)``) a difference is reported at 99.8% when :math:`B` is outside the
+    (``confidence=(95, 99.8)``) a difference is reported at 99.8% when :math:`B` is outside the
     99.8% interval, else at 95% when it is outside the 95% interval.
 
     The control-limit (SPC) tests use the area's denominator :math:`n` instead of its limits.
@@ -73,9 +73,9 @@ def benchmark(
         One row per value to judge.
     value : str
         Column of values (default ``"value"``).
-    lower, upper : str or pair of str, optional
-        Columns of the confidence limits at ``level`` (a pair, in level order, for two levels).
-        Default: the methods' names, ``lowercl``/``uppercl`` for one level, or
+    lower_cl, upper_cl : str or pair of str, optional
+        Columns of the confidence limits at ``confidence`` (a pair, in level order, for two
+        levels). Default: the methods' names, ``lowercl``/``uppercl`` for one level, or
         ``lower95_0cl``/``lower99_8cl`` and ``upper95_0cl``/``upper99_8cl``. Not used by the
         SPC methods.
     benchmark_value : str or float, optional
@@ -85,7 +85,7 @@ def benchmark(
         ``"high_is_good"``, ``"low_is_good"``, ``"no_judgement"`` (blue-orange-blue:
         ``Higher``/``Similar``/``Lower``) or a column of these. ``None`` or a null gives the
         ``Higher``/``Lower`` words and says in ``reason`` that no judgement was made.
-    level : 95, 99.8 or (95, 99.8)
+    confidence : 95, 99.8 or (95, 99.8)
         Confidence level(s), as a percentage or a proportion.
     method : {"ci_overlap", "spc_proportion", "spc_rate"}
         How to test the difference (see above).
@@ -135,9 +135,9 @@ def benchmark(
     ['Worse', 'Similar']
     """
     frame = _frames.to_frame(data)
-    levels = _checks.confidence(level)
+    levels = _checks.confidence(confidence)
     if not levels:
-        raise InputError("argument 'level' must be a level or the pair (95, 99.8); got None")
+        raise InputError("argument 'confidence' must be a level or the pair (95, 99.8); got None")
     _checks.one_of("method", method, METHODS)
     values = _inputs.column_or_none(frame, value)
     codes = _inputs.polarity(frame, polarity)
@@ -149,7 +149,7 @@ def benchmark(
     if method == "ci_overlap":
         if n is not None:
             raise InputError("argument 'n' is used by the SPC methods only, not 'ci_overlap'")
-        limits = _read_limits(frame, levels, lower, upper)
+        limits = _read_limits(frame, levels, lower_cl, upper_cl)
         missing = np.zeros(len(frame), dtype=bool)
         for lo, hi in limits:
             missing |= np.isnan(lo) | np.isnan(hi)
@@ -159,8 +159,8 @@ def benchmark(
         described = f"benchmark value vs {_output.level_label(levels)} confidence interval{plural}"
         reason[missing] = _NO_LIMITS
     else:
-        if lower is not None or upper is not None:
-            raise InputError(f"arguments 'lower'/'upper' are not used by method {method!r}")
+        if lower_cl is not None or upper_cl is not None:
+            raise InputError(f"arguments 'lower_cl'/'upper_cl' are not used by method {method!r}")
         if n is None:
             raise InputError(f"method {method!r} needs argument 'n' (the denominators)")
         m = _checks.number("multiplier", multiplier, low=0, low_open=True)
@@ -215,16 +215,16 @@ def _comparison_codes(
 def _read_limits(
     frame: nw.DataFrame[Any],
     levels: tuple[float, ...],
-    lower: str | Sequence[str] | None,
-    upper: str | Sequence[str] | None,
+    lower_cl: str | Sequence[str] | None,
+    upper_cl: str | Sequence[str] | None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     default = _output.limit_names(levels)
-    lowers = _frames.as_names(lower) or tuple(lo for lo, _ in default)
-    uppers = _frames.as_names(upper) or tuple(hi for _, hi in default)
+    lowers = _frames.as_names(lower_cl) or tuple(lo for lo, _ in default)
+    uppers = _frames.as_names(upper_cl) or tuple(hi for _, hi in default)
     if len(lowers) != len(levels) or len(uppers) != len(levels):
         raise InputError(
-            f"arguments 'lower' and 'upper' must name one column per level "
-            f"({_output.level_label(levels)}); got lower={lower!r}, upper={upper!r}"
+            f"arguments 'lower_cl' and 'upper_cl' must name one column per level "
+            f"({_output.level_label(levels)}); got lower_cl={lower_cl!r}, upper_cl={upper_cl!r}"
         )
     _checks.numeric(frame, *lowers, *uppers)
     limits = []

@@ -27,8 +27,8 @@ _MISSING, _NO_POLARITY = range(2)
 def peer_ranks(
     data: Any,
     value: str = "value",
-    lower: str = "lowercl",
-    upper: str = "uppercl",
+    lower_cl: str = "lowercl",
+    upper_cl: str = "uppercl",
     *,
     area: str,
     peers: Sequence[Any] | None = None,
@@ -52,7 +52,7 @@ def peer_ranks(
     ----------
     data : pandas, Polars or Arrow table
         One row per area and group.
-    value, lower, upper : str
+    value, lower_cl, upper_cl : str
         Columns of values and their 95% limits.
     area : str
         Column of area codes.
@@ -113,8 +113,8 @@ def peer_ranks(
         frame = _peers_only(frame, area, peers)
 
     y = _inputs.column_or_none(frame, value)
-    lo, hi = _inputs.column_or_none(frame, lower), _inputs.column_or_none(frame, upper)
-    _inputs.limits_in_order(lo, hi, lower, upper)
+    lo, hi = _inputs.column_or_none(frame, lower_cl), _inputs.column_or_none(frame, upper_cl)
+    _inputs.limits_in_order(lo, hi, lower_cl, upper_cl)
     sd = (hi - lo) / _series.SE_DIVISOR_95
     codes = _inputs.polarity(frame, polarity)
     sign = np.where(codes == _inputs.LOW, -1.0, 1.0)

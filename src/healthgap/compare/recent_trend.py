@@ -24,14 +24,13 @@ POINTS = 5
 
 _REASONS = (
     "fewer than {k} points",
-    "periods not consecutive: a gap breaks the {k} most recent points",
-    "count or denominator missing among the {k} most recent points",
-    "value or 95% limits missing (or limits of zero width) among the {k} most recent points",
+    "fewer than {k} periods with a count and denominator",
+    "fewer than {k} periods with a value and 95% limits (of non-zero width)",
     "a count is 0 or equals its denominator (the log-odds are infinite)",
     "not robust: the slope changes sign when one point is left out",
     "polarity not set: direction shown without judgement",
 )
-(_FEW, _GAP, _NO_COUNTS, _NO_LIMITS, _EDGE_COUNTS, _NOT_ROBUST, _NO_POLARITY) = range(7)
+(_FEW, _NO_COUNTS, _NO_LIMITS, _EDGE_COUNTS, _NOT_ROBUST, _NO_POLARITY) = range(6)
 
 
 class _Test(NamedTuple):
@@ -50,8 +49,8 @@ def recent_trend(
     period: str = "period",
     *,
     value: str | None = None,
-    lower: str | None = None,
-    upper: str | None = None,
+    lower_cl: str | None = None,
+    upper_cl: str | None = None,
     group_by: str | Sequence[str] = (),
     polarity: str | None = None,
     kind: Kind = "proportion",
@@ -60,8 +59,10 @@ def recent_trend(
 ) -> Any:
     r"""Test the recent trend of every series, as Fingertips' trend markers, all at once.
 
-    Each series (one per ``group_by`` keys) is tested on its ``points`` most recent periods,
-    :math:`t = 1, \dots, 5`, which must be consecutive and complete.
+    Each series (one per ``group_by`` keys) is tested on its ``points`` most recent periods
+    *that have valid data*, numbered :math:`t = 1, \dots, 5` whatever the gaps between them
+    (a year with no measurement, such as the 2020/21 school year, is skipped), as Fingertips
+    does.
 
     **Proportions** (``kind="proportion"``, from counts :math:`r_t` of :math:`n_t`): the
     chi-squared test for trend in proportions, with :math:`R = \sum r_t`,
@@ -90,9 +91,9 @@ def recent_trend(
         Columns of counts and denominators (``kind="proportion"``).
     period : str
         Column of periods as whole numbers (the year; 2019 for 2019/20). One row per series
-        and period; consecutive periods differ by 1. Fingertips tests annual, non-overlapping
-        periods only: do not pass rolling or quarterly periods.
-    value, lower, upper : str, optional
+        and period (rows without valid data may repeat a period). Fingertips tests annual,
+        non-overlapping periods only: do not pass rolling or quarterly periods.
+    value, lower_cl, upper_cl : str, optional
         Columns of values and their 95% limits (``kind="rate"`` or ``"other"``).
     group_by : str or list of str
         Keys of a series (area, indicator, sex, ...).
@@ -119,11 +120,13 @@ def recent_trend(
 
     Notes
     -----
-    "Cannot be calculated", with the reason, when a series has fewer than ``points`` periods,
-    when a gap or a missing count, denominator, value or limit falls among its most recent
-    ``points`` periods (a gap breaks the run, as in Fingertips), or, for proportions, when a
-    count is 0 or equals its denominator. "No significant change" says in ``reason`` when the
-    test was significant but not robust.
+    "Cannot be calculated", with the reason, when a series has fewer than ``points`` periods
+    with valid data (a count and denominator for proportions; a value and 95% limits of
+    non-zero width otherwise), or, for proportions, when a count is 0 or equals its
+    denominator. Rows without valid data are skipped, not counted as breaks (fingertips-open
+    ``TrendMarkerCalculator.GetMostRecentData``); ``period`` is the series' latest period
+    and ``points`` the number of valid periods tested. "No significant change" says in
+    ``reason`` when the test was significant but not robust.
 
     References
     ----------
@@ -158,25 +161,24 @@ def recent_trend(
     codes = _inputs.polarity(frame, polarity)
 
     if kind == "proportion":
-        valid, arrays, described = _proportion_inputs(frame, x, n, value, lower, upper)
+        valid, arrays, described = _proportion_inputs(frame, x, n, value, lower_cl, upper_cl)
     else:
-        valid, arrays, described = _value_inputs(frame, x, n, value, lower, upper, kind)
+        valid, arrays, described = _value_inputs(frame, x, n, value, lower_cl, upper_cl, kind)
     described += f", significant at {level * 100:g}%, robust to leaving out a point"
 
-    recent = _series.recent(frame, keys, t_all, k, period)
-    t = _series.take(t_all, recent)
-    usable = _series.take(valid.astype(float), recent) == 1
-    ok = usable.copy()
-    ok[:, :-1] &= np.diff(t, axis=1) == 1
-    run = _series.trailing_run(ok)
+    # Fingertips takes the k most recent periods *with valid data*, numbered 1..k whatever
+    # the gaps between them (TrendMarkerCalculator.GetMostRecentData)
+    recent = _series.recent(frame, keys, t_all, k, period, use=valid)
+    run = np.minimum(recent.counts, k)
     complete = run == k
+    ids = _frames.group_ids(frame, keys)[0]
+    rows_per_series = np.bincount(ids, minlength=len(recent.counts))
+    latest_period = np.full(len(recent.counts), -np.inf)
+    np.maximum.at(latest_period, ids, t_all)
 
     reason = np.full(len(recent.counts), -1, dtype=np.int64)
-    failed_at = np.clip(k - 1 - run, 0, k - 1)
-    point_bad = ~usable[np.arange(len(run)), failed_at]
     missing_reason = _NO_COUNTS if kind == "proportion" else _NO_LIMITS
-    reason[~complete] = np.where(point_bad, missing_reason, _GAP)[~complete]
-    reason[recent.counts < k] = _FEW
+    reason[~complete] = np.where(rows_per_series < k, _FEW, missing_reason)[~complete]
 
     matrices = {name: _series.take(a, recent) for name, a in arrays.items()}
     if kind == "proportion":
@@ -194,7 +196,7 @@ def recent_trend(
     significant[candidates[~robust]] = False
 
     latest = recent.rows[np.arange(len(run)), -1]
-    polarity_code = codes[latest]
+    polarity_code = np.where(latest >= 0, codes[np.maximum(latest, 0)], _inputs.UNSET)
     reason[significant & (polarity_code == _inputs.UNSET)] = _NO_POLARITY
     trend = _trend_codes(significant, slope, polarity_code, computed)
     statistic = np.where(computed, statistic, np.nan)
@@ -205,8 +207,8 @@ def recent_trend(
     out = _labels.append(
         base,
         numbers={
-            period: t[:, -1],
-            "points": np.minimum(run, k).astype(float),
+            period: latest_period,
+            "points": run.astype(float),
             "slope": slope,
             "statistic": statistic,
             "pvalue": np.where(computed, special.chdtrc(1, statistic), np.nan),
@@ -229,14 +231,14 @@ def _proportion_inputs(
     x: str | None,
     n: str | None,
     value: str | None,
-    lower: str | None,
-    upper: str | None,
+    lower_cl: str | None,
+    upper_cl: str | None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     if x is None or n is None:
         raise InputError("kind='proportion' needs 'x' and 'n' (counts and denominators)")
-    if value is not None or lower is not None or upper is not None:
+    if value is not None or lower_cl is not None or upper_cl is not None:
         raise InputError(
-            "kind='proportion' uses 'x' and 'n'; 'value', 'lower' and 'upper' "
+            "kind='proportion' uses 'x' and 'n'; 'value', 'lower_cl' and 'upper_cl' "
             "are for kind='rate' or 'other'"
         )
     _checks.numeric(frame, x, n)
@@ -255,21 +257,21 @@ def _value_inputs(
     x: str | None,
     n: str | None,
     value: str | None,
-    lower: str | None,
-    upper: str | None,
+    lower_cl: str | None,
+    upper_cl: str | None,
     kind: str,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
-    if value is None or lower is None or upper is None:
-        raise InputError(f"kind={kind!r} needs 'value', 'lower' and 'upper' (95% limits)")
+    if value is None or lower_cl is None or upper_cl is None:
+        raise InputError(f"kind={kind!r} needs 'value', 'lower_cl' and 'upper_cl' (95% limits)")
     if x is not None or n is not None:
         raise InputError(
-            f"kind={kind!r} uses 'value', 'lower' and 'upper'; 'x' and 'n' are "
+            f"kind={kind!r} uses 'value', 'lower_cl' and 'upper_cl'; 'x' and 'n' are "
             "for kind='proportion'"
         )
-    _checks.numeric(frame, value, lower, upper)
+    _checks.numeric(frame, value, lower_cl, upper_cl)
     y = _frames.column(frame, value)
-    lo, hi = _frames.column(frame, lower), _frames.column(frame, upper)
-    _inputs.limits_in_order(lo, hi, lower, upper)
+    lo, hi = _frames.column(frame, lower_cl), _frames.column(frame, upper_cl)
+    _inputs.limits_in_order(lo, hi, lower_cl, upper_cl)
     se = (hi - lo) / _series.SE_DIVISOR_95
     valid = np.isfinite(y) & np.isfinite(se) & (se > 0)
     return valid, {"y": y, "se": se}, "weighted regression on values (95% limits)"

@@ -57,8 +57,8 @@ def target_progress(
     target: str | float | None = None,
     target_year: str | float | None = None,
     *,
-    lower: str | None = None,
-    upper: str | None = None,
+    lower_cl: str | None = None,
+    upper_cl: str | None = None,
     group_by: str | Sequence[str] = (),
     polarity: str | None = None,
     points: int = 5,
@@ -95,7 +95,7 @@ def target_progress(
     target, target_year : str or float
         The target and the year by which to reach it: numbers, or columns (a series' latest
         row counts, so one table can hold many commitments).
-    lower, upper : str, optional
+    lower_cl, upper_cl : str, optional
         Columns of 95% limits, to weight the fit (both or neither).
     group_by : str or list of str
         Keys of a series (commitment, area, indicator, ...).
@@ -149,7 +149,7 @@ def target_progress(
     """
     frame = _frames.to_frame(data)
     keys = _inputs.keys(frame, group_by)
-    fitted = _project(frame, value, period, lower, upper, keys, points, confidence)
+    fitted = _project(frame, value, period, lower_cl, upper_cl, keys, points, confidence)
     rec, line = fitted.recent, fitted.line
     last = rec.rows[:, -1]
     n_groups = len(last)
@@ -237,8 +237,8 @@ def target_trajectory(
     period: str = "period",
     *,
     until: str | float | None = None,
-    lower: str | None = None,
-    upper: str | None = None,
+    lower_cl: str | None = None,
+    upper_cl: str | None = None,
     group_by: str | Sequence[str] = (),
     points: int = 5,
     confidence: float = 0.95,
@@ -257,7 +257,7 @@ def target_trajectory(
         Columns of values and periods (whole numbers).
     until : str or float, optional
         Last period to project to: a number or a column (a series' latest row counts).
-    lower, upper : str, optional
+    lower_cl, upper_cl : str, optional
         Columns of 95% limits, to weight the fit.
     group_by : str or list of str
         Keys of a series.
@@ -283,7 +283,7 @@ def target_trajectory(
     """
     frame = _frames.to_frame(data)
     keys = _inputs.keys(frame, group_by)
-    fitted = _project(frame, value, period, lower, upper, keys, points, confidence)
+    fitted = _project(frame, value, period, lower_cl, upper_cl, keys, points, confidence)
     rec, line = fitted.recent, fitted.line
     last = rec.rows[:, -1]
     drawn = np.flatnonzero(line.points >= MIN_POINTS)
@@ -356,8 +356,8 @@ def _project(
     frame: nw.DataFrame[Any],
     value: str,
     period: str,
-    lower: str | None,
-    upper: str | None,
+    lower_cl: str | None,
+    upper_cl: str | None,
     keys: tuple[str, ...],
     points: int,
     confidence: float,
@@ -370,14 +370,14 @@ def _project(
     if isinstance(points, bool) or not isinstance(points, int | np.integer) or points < 3:
         raise InputError(f"argument 'points' must be a whole number >= 3; got {points!r}")
     level = _inputs.level(confidence)
-    if (lower is None) != (upper is None):
-        raise InputError("give both 'lower' and 'upper' (95% limits) or neither")
+    if (lower_cl is None) != (upper_cl is None):
+        raise InputError("give both 'lower_cl' and 'upper_cl' (95% limits) or neither")
     t_all = _series.periods(frame, period)
     y_all = _inputs.column_or_none(frame, value)
-    weighted = lower is not None
+    weighted = lower_cl is not None
     if weighted:
-        lo, hi = _inputs.column_or_none(frame, lower), _inputs.column_or_none(frame, upper)
-        _inputs.limits_in_order(lo, hi, lower, upper)
+        lo, hi = _inputs.column_or_none(frame, lower_cl), _inputs.column_or_none(frame, upper_cl)
+        _inputs.limits_in_order(lo, hi, lower_cl, upper_cl)
         variance = ((hi - lo) / _series.SE_DIVISOR_95) ** 2
         use = np.isfinite(y_all) & np.isfinite(variance) & (variance > 0)
     else:

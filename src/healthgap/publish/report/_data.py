@@ -152,9 +152,9 @@ def _judge(data: ReportData) -> None:
     if data.london is not None and latest.filter(pl.col("area_code") == data.london).height:
         judged = benchmark(
             latest,
-            lower=LIMITS[0],
-            upper=LIMITS[1],
-            level=95,
+            lower_cl=LIMITS[0],
+            upper_cl=LIMITS[1],
+            confidence=95,
             polarity="polarity",
             area="area_code",
             benchmark_area=data.london,
@@ -177,8 +177,8 @@ def _judge(data: ReportData) -> None:
             yearly,
             period="period_start",
             value="value",
-            lower=LIMITS[0],
-            upper=LIMITS[1],
+            lower_cl=LIMITS[0],
+            upper_cl=LIMITS[1],
             kind="other",
             group_by=[*SERIES, "area_code"],
             polarity="polarity",
