@@ -11,6 +11,7 @@ __all__ = [
     "ColumnNotFoundError",
     "HealthgapError",
     "InputError",
+    "MissingCountWarning",
     "StoreError",
     "SuppressedWarning",
 ]
@@ -34,3 +35,7 @@ class StoreError(HealthgapError):
 
 class SuppressedWarning(UserWarning):
     """Some results were withheld by the method's own rules; ``statistic`` says why."""
+
+
+class MissingCountWarning(UserWarning):
+    """Missing counts were taken as 0 events, as the method's documented default does."""

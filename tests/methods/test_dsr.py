@@ -9,9 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from healthgap.errors import ColumnNotFoundError, InputError, SuppressedWarning
+from healthgap.errors import (
+    ColumnNotFoundError,
+    InputError,
+    MissingCountWarning,
+    SuppressedWarning,
+)
 from healthgap.methods.dsr import dsr
-from healthgap.methods.standard_populations import ESP2013, esp2013
+from healthgap.methods.standard_populations import ESP2013, esp2013, esp2013_bands
 
 ESP = list(ESP2013)
 
@@ -120,6 +125,137 @@ def test_rows_matched_to_standard_by_row_order_within_group():
     )
 
 
+@pytest.mark.parametrize("labels", ["starts", "text"])
+def test_esp2013_matched_by_band_when_there_is_an_age_column(labels):
+    # issue #17 item 4: shuffled rows gave DSRs wrong by up to 207% when ESP2013 was matched
+    # by position; with the age column it is matched by band, in any row order
+    d = esp_data(seed=7, groups=("E1", "E2", "E3"))
+    if labels == "text":
+        names = dict(zip(range(0, 95, 5), esp2013_bands(), strict=True))
+        d = d.with_columns(pl.col("band").replace_strict(names, return_dtype=pl.String))
+    expected = dsr(d, "deaths", "pop", group_by="area", confidence=(0.95, 0.998))
+    shuffled = d.sample(fraction=1.0, shuffle=True, seed=3)
+    out = dsr(shuffled, "deaths", "pop", group_by="area", ageband="band", confidence=(0.95, 0.998))
+    cols = ["value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
+    np.testing.assert_allclose(
+        out.select(cols).to_numpy(), expected.select(cols).to_numpy(), rtol=1e-12
+    )
+    # by hand for one group: the weight of each row follows its band
+    e2 = d.filter(pl.col("area") == "E2")
+    value, lo, hi = dobson_by_hand(e2["deaths"].to_list(), e2["pop"].to_list(), ESP, 0.95)
+    row = out.filter(pl.col("area") == "E2").row(0, named=True)
+    assert (row["value"], row["lower95_0cl"], row["upper95_0cl"]) == pytest.approx(
+        (value, lo, hi), rel=1e-9
+    )
+
+
+def test_esp2013_by_band_takes_each_group_over_its_own_bands():
+    # an "under 75" group (15 bands) beside an "all ages" group (19): each is standardised
+    # over the ESP2013 bands it has
+    d = esp_data(seed=2, groups=("all", "u75"))
+    d = d.filter((pl.col("area") == "all") | (pl.col("band") < 75))
+    out = dsr(d, "deaths", "pop", group_by="area", ageband="band")
+    u75 = d.filter(pl.col("area") == "u75")
+    value, lo, hi = dobson_by_hand(u75["deaths"].to_list(), u75["pop"].to_list(), ESP[:15], 0.95)
+    row = out.row(1, named=True)
+    assert (row["value"], row["lowercl"], row["uppercl"]) == pytest.approx(
+        (value, lo, hi), rel=1e-9
+    )
+    # issue #17 item 2: the same with the standard population in a column, no band rule
+    with_column = d.with_columns(
+        w=pl.col("band").replace_strict(dict(zip(range(0, 95, 5), ESP, strict=True)))
+    )
+    by_column = dsr(with_column, "deaths", "pop", "w", group_by="area")
+    cols = ["value", "lowercl", "uppercl"]
+    np.testing.assert_allclose(
+        by_column.select(cols).to_numpy(), out.select(cols).to_numpy(), rtol=1e-12
+    )
+
+
+def test_bands_outside_esp2013_and_unsorted_rows_for_a_sequence_are_errors():
+    d = esp_data(groups=("E1",))
+    with pytest.raises(
+        InputError,
+        match=r"column 'band' has age bands that are not bands of the 2013 European "
+        r"Standard Population .*: \['85\+'\]",
+    ):
+        dsr(
+            d.with_columns(pl.col("band").cast(pl.String).replace("85", "85+")),
+            "deaths",
+            "pop",
+            ageband="band",
+        )
+    shuffled = d.reverse()
+    with pytest.raises(
+        InputError, match=r"rows of each group must be in age order, youngest first.*\(all rows\)"
+    ):
+        dsr(shuffled, "deaths", "pop", ESP, ageband="band")
+    # in age order, the sequence is matched by position, as without the age column
+    assert dsr(d, "deaths", "pop", ESP, ageband="band")["value"][0] == pytest.approx(
+        dsr(d, "deaths", "pop")["value"][0], rel=1e-12
+    )
+
+
+def test_missing_count_is_zero_events_with_a_warning_as_r():
+    # issue #17 item 1: calculate_dsr counts a missing count as 0 events and gives a DSR
+    d = esp_data(groups=("E1", "E2"))
+    holed = d.with_columns(
+        deaths=pl.when((pl.col("area") == "E2") & (pl.col("band") == 40))
+        .then(None)
+        .otherwise(pl.col("deaths"))
+    )
+    zeroed = holed.with_columns(pl.col("deaths").fill_null(0))
+    with pytest.warns(
+        MissingCountWarning,
+        match=r"column 'deaths' has missing counts, taken as 0 events: 1 of 38 rows fail "
+        r"\(rows \[27\]\); pass errors='raise'",
+    ):
+        out = dsr(holed, "deaths", "pop", group_by="area")
+    ref = dsr(zeroed, "deaths", "pop", group_by="area")
+    assert (
+        out.select("total_count", "value", "lowercl", "uppercl").rows()
+        == ref.select("total_count", "value", "lowercl", "uppercl").rows()
+    )
+    with pytest.raises(InputError, match=r"column 'deaths' must not be missing or infinite"):
+        dsr(holed, "deaths", "pop", group_by="area", errors="raise")
+    with pytest.warns(SuppressedWarning, match=r"dsr withheld for 1 of 2 groups"):
+        flagged = dsr(holed, "deaths", "pop", group_by="area", errors="flag")
+    assert flagged["value"].to_list()[1] is None
+    assert flagged["value"][0] == pytest.approx(ref["value"][0], rel=1e-12)
+
+
+@pytest.mark.parametrize("flag", ["no", "False", 0, 1, None])
+def test_independent_events_takes_booleans_only(flag):
+    # issue #17 item 3: "no" is truthy in Python and silently gave the unadjusted result
+    d = esp_data(groups=("E1",)).with_columns(pl.lit(1).alias("freq"))
+    with pytest.raises(InputError, match=r"argument 'independent_events' must be True or False"):
+        dsr(d, "deaths", "pop", independent_events=flag, eventfreq="freq", ageband="band")
+
+
+def test_non_independent_events_x_counts_people_as_r():
+    # two people with 3 events each: 6 events, and a variance term 2 * 3**2 = 18
+    d = pl.DataFrame(
+        {
+            "band": [0, 0, 5],
+            "freq": [1, 3, 1],
+            "people": [10, 2, 20],
+            "n": [1000, 1000, 2000],
+            "w": [1, 1, 1],
+        }
+    )
+    out = dsr(d, "people", "n", "w", independent_events=False, eventfreq="freq", ageband="band")
+    row = out.row(0, named=True)
+    assert row["total_count"] == 36  # 10 + 2 * 3 + 20 events
+    value = (Fraction(16, 1000) + Fraction(20, 2000)) / 2 * 100_000
+    assert row["value"] == pytest.approx(float(value), rel=1e-12)
+    var = (Fraction(10 + 18) / 1000**2 + Fraction(20) / 2000**2) / 4
+    z = NormalDist().inv_cdf(0.975)
+    o = 36
+    o_hi = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * math.sqrt(o + 1))) ** 3
+    expected_hi = (float(value) / 100_000 + math.sqrt(var / o) * (o_hi - o)) * 100_000
+    assert row["uppercl"] == pytest.approx(expected_hi, rel=1e-9)
+
+
 def test_total_count_nine_withheld_ten_given():
     # 9 and 10 events spread over two bands; standard population 1 and 1
     d = pl.DataFrame(
@@ -172,20 +308,21 @@ def test_non_independent_events_with_frequency_one_equals_independent():
 
 def test_non_independent_events_hand_derivation():
     # band 0: 6 people with 1 event, 2 people with 3 events (12 events); band 1: 10 people with
-    # one event and 1 person with 2 (12 events); rows arrive out of order on purpose
+    # one event and 1 person with 2 (12 events); rows arrive out of order on purpose. As in
+    # PHEindicatormethods' calculate_dsr, x counts the people with each event frequency.
     d = pl.DataFrame(
         {
             "band": ["b1", "b0", "b1", "b0"],
             "freq": [2, 1, 1, 3],
-            "x": [2, 6, 10, 6],
+            "x": [1, 6, 10, 2],
             "n": [4000, 1000, 4000, 1000],
             "w": [40, 60, 40, 60],
         }
     )
     out = dsr(d, "x", "n", "w", independent_events=False, eventfreq="freq", ageband="band")
     row = out.row(0, named=True)
-    # per band (n and w repeat on its rows): b0 has 12 events, sum f*x = 6*1 + 6*3 = 24;
-    # b1 has 12 events, sum f*x = 10*1 + 2*2 = 14
+    # per band (n and w repeat on its rows): b0 has 12 events, sum f^2 x = 6*1 + 2*9 = 24;
+    # b1 has 12 events, sum f^2 x = 10*1 + 1*4 = 14
     sw = Fraction(100)
     exact_value = (Fraction(60) * 12 / 1000 + Fraction(40) * 12 / 4000) / sw * 100_000
     assert row["value"] == pytest.approx(float(exact_value), rel=1e-12)
@@ -204,22 +341,24 @@ def test_non_independent_events_hand_derivation():
     assert row["uppercl"] == pytest.approx(expected_hi, rel=1e-9)
     assert row["total_count"] == 24
     assert row["total_pop"] == 5000
+    assert row["method"] == "Dobson, with confidence adjusted for non-independent events"
     # wider than if the events were independent
+    events = d.with_columns(x=pl.col("x") * pl.col("freq"))
     indep = dsr(
-        d.group_by("band").agg(pl.col("x").sum(), pl.col("n", "w").first()), "x", "n", "w"
+        events.group_by("band").agg(pl.col("x").sum(), pl.col("n", "w").first()), "x", "n", "w"
     ).row(0, named=True)
+    assert indep["method"] == "Dobson"
     assert indep["value"] == pytest.approx(row["value"], rel=1e-12)
     assert row["uppercl"] - row["lowercl"] > indep["uppercl"] - indep["lowercl"]
 
 
-def test_non_independent_bands_follow_first_appearance_for_esp():
+def test_non_independent_bands_matched_to_esp_by_band():
     d = esp_data(groups=("E1",)).with_columns(pl.lit(1).alias("freq"))
-    # split each band's deaths over frequencies 1 and 2, with band rows reversed
-    ones = d.with_columns((pl.col("deaths") // 2).alias("deaths"))
-    twos = d.with_columns(
-        (pl.col("deaths") - pl.col("deaths") // 2).alias("deaths"), pl.lit(2).alias("freq")
-    )
-    long = pl.concat([ones, twos])
+    # each band's deaths: a quarter of them (rounded down) twice over in people with two
+    # events, the rest in people with one; the rows of the bands in reverse order
+    twos = d.with_columns((pl.col("deaths") // 4).alias("deaths"), pl.lit(2).alias("freq"))
+    ones = d.with_columns((pl.col("deaths") - 2 * (pl.col("deaths") // 4)).alias("deaths"))
+    long = pl.concat([twos, ones]).reverse()
     out = dsr(long, "deaths", "pop", independent_events=False, eventfreq="freq", ageband="band")
     ref = dsr(d, "deaths", "pop")
     assert out["value"][0] == pytest.approx(ref["value"][0], rel=1e-12)
@@ -267,8 +406,8 @@ def test_unequal_bands_named():
         r"population 'stdpop'",
     ):
         dsr(d, "deaths", "pop", ESP, group_by="area")
-    with pytest.raises(InputError, match=r"each group must have 19 age bands, as most groups"):
-        dsr(d.with_columns(pl.lit(1).alias("w")), "deaths", "pop", "w", group_by="area")
+    # a standard population column: each row carries its weight, no rule on band counts
+    dsr(d.with_columns(pl.lit(1).alias("w")), "deaths", "pop", "w", group_by="area")
 
 
 def test_unequal_bands_flagged():

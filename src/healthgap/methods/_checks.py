@@ -79,6 +79,14 @@ def one_of(name: str, value: Any, allowed: Iterable[Any]) -> None:
         raise InputError(f"argument '{name}' must be one of {list(allowed)}; got {value!r}")
 
 
+def boolean(name: str, value: Any) -> bool:
+    """Raise unless ``value`` is ``True`` or ``False`` (a string such as ``"no"`` is truthy
+    in Python, so it is never taken as a flag)."""
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"argument '{name}' must be True or False; got {value!r}")
+    return bool(value)
+
+
 def number(
     name: str,
     value: Any,

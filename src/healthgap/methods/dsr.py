@@ -5,20 +5,27 @@ As PHEindicatormethods' ``calculate_dsr``, including the adjustment for non-inde
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
+import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 
-from healthgap.errors import InputError
-from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
-from healthgap.methods.standard_populations import ESP2013
+from healthgap.errors import InputError, MissingCountWarning
+from healthgap.methods import _ages, _aggregate, _checks, _frames, _limits, _output
+from healthgap.methods.standard_populations import ESP2013, ESP2013_AGE_STARTS
 
 __all__ = ["DSR_MIN_COUNT", "dsr"]
 
 #: DSRs are withheld below this total count (OHID technical guidance, DSR).
 DSR_MIN_COUNT = 10
 _SMALL = "dsr NA for total count < 10"  # PHEindicatormethods' wording
+_METHOD = "Dobson"
+#: calculate_dsr's method text for non-independent events (PHEindicatormethods 2.x)
+_METHOD_NON_INDEPENDENT = "Dobson, with confidence adjusted for non-independent events"
+DsrErrors = Literal["warn", "raise", "flag"]
 
 
 class _Dsr(NamedTuple):
@@ -74,7 +81,7 @@ def _standard(stdpop: str | Sequence[float] | None) -> np.ndarray | None:
 
 
 def dsr(
-    data: Any,
+    data: IntoFrameT,
     x: str,
     n: str,
     stdpop: str | Sequence[float] | None = None,
@@ -86,8 +93,8 @@ def dsr(
     independent_events: bool = True,
     eventfreq: str | None = None,
     ageband: str | None = None,
-    errors: _checks.OnError = "raise",
-) -> Any:
+    errors: DsrErrors = "warn",
+) -> IntoFrameT:
     r"""Directly standardised rates with Dobson's confidence limits, for every group at once.
 
     For a group with events :math:`x_i`, population :math:`n_i` and standard population
@@ -104,23 +111,27 @@ def dsr(
     .. math:: \mathrm{DSR} + m\sqrt{\operatorname{var}(\mathrm{DSR})/O}\,(O_{L,U} - O).
 
     For non-independent events (people may have several events), with :math:`p_{if}` people
-    having :math:`f` events in band :math:`i` (so :math:`x_{if} = f p_{if}` events), the
-    variance uses :math:`\sum_f f^2 p_{if} = \sum_f f x_{if}` in place of :math:`x_i`.
+    having :math:`f` events in band :math:`i`, the events are :math:`x_i = \sum_f f p_{if}`
+    and the variance uses :math:`\sum_f f^2 p_{if}` in place of :math:`x_i`.
 
     Parameters
     ----------
     data : pandas.DataFrame, polars.DataFrame or pyarrow.Table
         One row per group and age band (and event frequency, for non-independent events).
     x : str
-        Column of events; ``>= 0``, never missing (not filled with 0).
+        Column of events (with ``independent_events=False``: of *people* having
+        ``eventfreq`` events each, as in PHEindicatormethods); ``>= 0``. A missing count is
+        0 events by default (see ``errors``).
     n : str
         Column of the population of the age band; ``> 0``.
     stdpop : str, sequence of float or None, default None
         ``None``: the 2013 European Standard Population (19 bands, 0-4 to 90+; see
-        :data:`~healthgap.methods.standard_populations.ESP2013`); a sequence: one weight per
-        age band (e.g. ``esp2013(stop=75)`` for the under-75s); both are matched to each
-        group's age bands by position, in row order, youngest first. A column name: the
-        standard population on each row.
+        :data:`~healthgap.methods.standard_populations.ESP2013`), matched to each band by its
+        start age when ``ageband`` is given, else by position (rows youngest first). A
+        sequence: one weight per age band (e.g. ``esp2013(stop=75)`` for the under-75s),
+        matched by position in each group's rows, youngest first (checked when ``ageband``
+        is given). A column name: the standard population on each row; each row carries its
+        own weight, so groups may have different numbers of bands.
     group_by : str or sequence of str, default ()
         Columns defining groups (area, sex, year, ...). Output rows are in sorted key order.
     confidence : float, pair of floats or None, default 0.95
@@ -131,30 +142,38 @@ def dsr(
         Columns returned (see Returns).
     independent_events : bool, default True
         ``False`` adjusts the limits for people with several events; then ``eventfreq`` and
-        ``ageband`` are required.
+        ``ageband`` are required and ``x`` counts people, not events. Only ``True`` or
+        ``False`` (a string such as ``"no"`` is an error, never taken as true).
     eventfreq : str, optional
-        Column of the number of events per person (1, 2, ...); each row's ``x`` holds the
-        events of the people with that frequency.
+        Column of the number of events per person (1, 2, ...); each row's ``x`` is the number
+        of people with that many events.
     ageband : str, optional
-        Column identifying the age band, so rows of one band (one per frequency) are combined;
-        ``n`` (and a ``stdpop`` column) must be equal on the rows of a band. Bands are ordered
-        by their first row.
-    errors : {'raise', 'flag'}, default 'raise'
-        ``'flag'`` returns null values for groups with bad rows, the reason in ``statistic``,
-        and one :class:`~healthgap.errors.SuppressedWarning`, instead of raising.
+        Column of the age band: start ages (0, 5, ..., 90) or labels ("0-4", "90+"). Rows
+        of one band in a group are added up (``n``, and a ``stdpop`` column, must be equal on
+        them), and the standard population is matched by band (see ``stdpop``). Required with
+        ``independent_events=False``.
+    errors : {'warn', 'raise', 'flag'}, default 'warn'
+        ``'warn'`` (PHEindicatormethods' behaviour): a missing count is taken as 0 events,
+        with one :class:`~healthgap.errors.MissingCountWarning` naming the rows; any other
+        bad input raises. ``'raise'`` also raises on missing counts. ``'flag'`` returns null
+        values for groups with bad rows (missing counts included), the reason in
+        ``statistic``, and one :class:`~healthgap.errors.SuppressedWarning`.
 
     Returns
     -------
     Same type as ``data``
-        The ``group_by`` columns, ``total_count``, ``total_pop``, ``value``, the limit
-        columns, ``confidence``, ``statistic`` ("dsr per 100000") and ``method`` ("Dobson"),
+        The ``group_by`` columns, ``total_count`` (events), ``total_pop``, ``value``, the
+        limit columns, ``confidence``, ``statistic`` ("dsr per 100000") and ``method``
+        ("Dobson", or "Dobson, with confidence adjusted for non-independent events"),
         selected by ``type``.
 
     Notes
     -----
-    Each group must have as many age bands as the standard population (all groups the same
-    number when ``stdpop`` is a column). Groups with a total count below 10 get null value
-    and limits, the statistic "dsr NA for total count < 10" and one aggregated
+    With a standard population matched by position (a sequence, or ESP2013 without
+    ``ageband``) each group must have as many age bands as the standard population. With
+    ESP2013 matched by band, or a ``stdpop`` column, each group is standardised over the bands
+    it has. Groups with a total count below 10 get null value and limits, the statistic
+    "dsr NA for total count < 10" and one aggregated
     :class:`~healthgap.errors.SuppressedWarning`.
 
     References
@@ -176,18 +195,20 @@ def dsr(
     >>> dsr(d, "x", "n", "w").select("total_count", "total_pop", "value").row(0)
     (40, 3000, 1200.0)
     """
+    _checks.one_of("errors", errors, ("warn", "raise", "flag"))
     frame, keys, levels = _aggregate.start(
         data,
         group_by=group_by,
         confidence=confidence,
         type=type,
-        errors=errors,
+        errors="flag" if errors == "flag" else "raise",
         multiplier=multiplier,
     )
+    independent = _checks.boolean("independent_events", independent_events)
     weights = _standard(stdpop)
     stdcol = stdpop if isinstance(stdpop, str) else None
     _checks.numeric(frame, x, n, stdcol)
-    if independent_events:
+    if independent:
         if eventfreq is not None:
             raise InputError("argument 'eventfreq' is only used with independent_events=False")
     else:
@@ -195,10 +216,12 @@ def dsr(
         if missing:
             raise InputError(f"independent_events=False needs arguments {missing}")
         _checks.numeric(frame, eventfreq)
-        _checks.columns(frame, ageband)
+    _checks.columns(frame, ageband)
 
     g = _aggregate.groups(frame, keys)
     xs, ns = _frames.column(frame, x), _frames.column(frame, n)
+    if errors == "warn":
+        xs = _missing_as_zero(x, xs)
     ws = _frames.column(frame, stdcol) if stdcol else None
     checks = _checks.RowChecks(len(frame), g.ids)
     checks.count_column(x, xs)
@@ -206,57 +229,59 @@ def dsr(
     if ws is not None:
         checks.count_column(stdcol, ws)
 
-    if independent_events:
-        band_group, xvar = g.ids, xs
-        band_x, band_n, band_w = xs, ns, ws
+    if ageband is None:
+        band_group, band_x, xvar, band_n, band_w = g.ids, xs, xs, ns, ws
         pos, counts = _aggregate.positions(g.ids, g.count)
+        band_rows = None
     else:
-        fs = _frames.column(frame, eventfreq)
+        if independent:
+            events, events_var = xs, xs
+        else:
+            fs = _frames.column(frame, eventfreq)
+            checks.rule(
+                ~np.isfinite(fs) | (fs < 1) | (fs != np.floor(fs)),
+                f"column '{eventfreq}' must hold whole numbers >= 1",
+                fs,
+            )
+            events, events_var = xs * fs, xs * fs * fs
+        bands = _bands(frame, keys, ageband, g)
+        band_group, band_rows = bands.group, bands.first
+        band_n = ns[band_rows]
         checks.rule(
-            ~np.isfinite(fs) | (fs < 1) | (fs != np.floor(fs)),
-            f"column '{eventfreq}' must hold whole numbers >= 1",
-            fs,
-        )
-        bids, _ = _frames.group_ids(frame, [*keys, ageband])
-        n_bands = int(bids.max()) + 1
-        first = np.full(n_bands, len(frame), dtype=np.int64)
-        np.minimum.at(first, bids, np.arange(len(frame)))
-        band_group = g.ids[first]
-        band_n = ns[first]
-        checks.rule(
-            ns != band_n[bids], f"column '{n}' must be the same on every row of an age band", ns
+            ns != band_n[bands.ids],
+            f"column '{n}' must be the same on every row of an age band",
+            ns,
         )
         band_w = None
         if ws is not None:
-            band_w = ws[first]
+            band_w = ws[band_rows]
             checks.rule(
-                ws != band_w[bids],
+                ws != band_w[bands.ids],
                 f"column '{stdcol}' must be the same on every row of an age band",
                 ws,
             )
-        band_x = np.bincount(bids, weights=xs, minlength=n_bands)
-        xvar = np.bincount(bids, weights=xs * fs, minlength=n_bands)
-        # bands in order of first appearance within their group, as for row order
-        pos = np.empty(n_bands, dtype=np.int64)
-        order = np.lexsort((first, band_group))
-        counts = np.bincount(band_group, minlength=g.count)
-        starts = np.cumsum(counts) - counts
-        pos[order] = np.arange(n_bands) - starts[band_group[order]]
-    row_reasons = checks.resolve(errors)
+        n_bands = len(band_rows)
+        band_x = np.bincount(bands.ids, weights=events, minlength=n_bands)
+        xvar = np.bincount(bands.ids, weights=events_var, minlength=n_bands)
+        pos, counts = bands.pos, np.bincount(band_group, minlength=g.count)
+    row_reasons = checks.resolve("flag" if errors == "flag" else "raise")
 
-    if weights is not None:
-        expected, what = len(weights), "the standard population 'stdpop'"
+    band_reasons = None
+    if weights is not None and ageband is not None and stdpop is None:
+        band_w = _esp_by_band(ageband, bands, _band_ages(frame, ageband, bands), g)
+    elif weights is not None:
+        if ageband is not None:
+            _youngest_first(ageband, bands, _band_ages(frame, ageband, bands), g)
+        what = "the standard population 'stdpop'"
         if stdpop is None:
             what = "the 2013 European Standard Population (0-4, ..., 85-89, 90+)"
-    else:
-        expected = int(np.bincount(counts).argmax())
-        what = f"most groups ({expected}); column '{stdcol}' has one row per band"
-    band_reasons = _aggregate.band_count_reasons(g, counts, expected, what, errors)
-    if weights is not None:
+        band_reasons = _aggregate.band_count_reasons(
+            g, counts, len(weights), what, "flag" if errors == "flag" else "raise"
+        )
         band_w = weights[np.minimum(pos, len(weights) - 1)]
     weight_reasons = _aggregate.group_rules(
         g,
-        errors,
+        "flag" if errors == "flag" else "raise",
         [
             (
                 np.bincount(band_group, weights=band_w, minlength=g.count) <= 0,
@@ -268,6 +293,7 @@ def dsr(
     reasons = _aggregate.merge_reasons(row_reasons, band_reasons, weight_reasons)
     bad = _aggregate.flagged(reasons, g.count)
 
+    assert band_w is not None
     result = _core(band_group, g.count, band_x, xvar, band_n, band_w, levels, multiplier)
     total_pop = np.bincount(band_group, weights=band_n, minlength=g.count)
     small = ~bad & (result.total_count < DSR_MIN_COUNT)
@@ -295,9 +321,127 @@ def dsr(
         limits=result.limits,
         levels=levels,
         statistic=statistic,
-        method="Dobson",
+        method=_METHOD if independent else _METHOD_NON_INDEPENDENT,
         type=type,
         inputs=["total_count", "total_pop"],
         withheld=withheld if withheld.any() else None,
     )
     return _frames.to_native(out)
+
+
+def _missing_as_zero(name: str, xs: np.ndarray) -> np.ndarray:
+    """Missing counts as 0 events, with one warning naming the rows (calculate_dsr's rule)."""
+    if xs.dtype.kind != "f":
+        return xs
+    missing = np.isnan(xs)
+    if not missing.any():
+        return xs
+    warnings.warn(
+        f"column '{name}' has missing counts, taken as 0 events: {_checks.where(missing)}; "
+        "pass errors='raise' to refuse them",
+        MissingCountWarning,
+        stacklevel=3,
+    )
+    return np.where(missing, 0.0, xs)
+
+
+class _Bands(NamedTuple):
+    """The age bands of every group, numbered.
+
+    Each row's band; per band its group, first row and position within its group (in order
+    of first appearance).
+    """
+
+    ids: np.ndarray
+    group: np.ndarray
+    first: np.ndarray
+    pos: np.ndarray
+
+
+def _bands(frame: nw.DataFrame[Any], keys: Sequence[str], ageband: str, g: Any) -> _Bands:
+    """Return the (group, age band) pairs, numbered, with each band's ages from its label."""
+    series = frame[ageband]
+    if series.null_count():
+        mask = series.is_null().to_numpy()
+        raise InputError(f"column '{ageband}' must not be missing: {_checks.where(mask)}")
+    bids, _ = _frames.group_ids(frame, [*keys, ageband])
+    n_bands = int(bids.max()) + 1
+    first = np.full(n_bands, len(frame), dtype=np.int64)
+    np.minimum.at(first, bids, np.arange(len(frame)))
+    band_group = g.ids[first]
+    pos = np.empty(n_bands, dtype=np.int64)
+    order = np.lexsort((first, band_group))
+    counts = np.bincount(band_group, minlength=g.count)
+    begins = np.cumsum(counts) - counts
+    pos[order] = np.arange(n_bands) - begins[band_group[order]]
+    return _Bands(bids, band_group, first, pos)
+
+
+class _BandAges(NamedTuple):
+    """The distinct labels of the bands, and per band its label, start and end age."""
+
+    labels: list[Any]
+    label_of: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray  # ``_ages.NO_END`` / ``_ages.OPEN`` codes
+
+
+def _band_ages(frame: nw.DataFrame[Any], ageband: str, bands: _Bands) -> _BandAges:
+    """Read each band's start (and end) age from its label, once per distinct label."""
+    series = frame[ageband]
+    raw = series.to_numpy()[bands.first]
+    if series.dtype.is_numeric():
+        uniq, label_of = np.unique(raw, return_inverse=True)
+    else:
+        uniq, label_of = np.unique(raw.astype(str), return_inverse=True)
+    labels = list(uniq.tolist())
+    starts_u, ends_u = _ages.parse_labels(ageband, labels)
+    return _BandAges(labels, label_of, starts_u[label_of], ends_u[label_of])
+
+
+def _esp_by_band(ageband: str, bands: _Bands, ages: _BandAges, g: Any) -> np.ndarray:
+    """Return the ESP2013 weight of each band, matched by its start (and end) age."""
+    esp_starts = np.asarray(ESP2013_AGE_STARTS)
+    idx = np.minimum(np.searchsorted(esp_starts, ages.starts), len(esp_starts) - 1)
+    esp_ends = np.append(esp_starts[1:] - 1, _ages.OPEN)
+    unknown = (esp_starts[idx] != ages.starts) | (
+        (ages.ends != _ages.NO_END) & (ages.ends != esp_ends[idx])
+    )
+    if unknown.any():
+        shown = sorted({ages.labels[i] for i in ages.label_of[unknown]}, key=str)
+        raise InputError(
+            f"column '{ageband}' has age bands that are not bands of the 2013 European "
+            f"Standard Population (0-4, 5-9, ..., 85-89, 90+): {_checks._fmt(shown[:5])}; "
+            "give the standard population as a column or a sequence instead"
+        )
+    cell = bands.group * len(esp_starts) + idx
+    twice = np.bincount(cell, minlength=g.count * len(esp_starts)) > 1
+    if twice.any():
+        group = int(bands.group[twice[cell]][0])
+        raise InputError(
+            f"column '{ageband}': two labels of one group name the same ESP2013 band "
+            f"(first group: {_aggregate.describe_group(g, group)})"
+        )
+    return np.asarray(ESP2013, float)[idx]
+
+
+def _youngest_first(ageband: str, bands: _Bands, ages: _BandAges, g: Any) -> None:
+    """Raise unless each group's bands come youngest first.
+
+    A sequence is matched by position, so an out-of-order row would take another band's
+    weight.
+    """
+    order = np.lexsort((bands.pos, bands.group))
+    same = bands.group[order][1:] == bands.group[order][:-1]
+    wrong = same & (np.diff(ages.starts[order]) <= 0)
+    if wrong.any():
+        idx = np.flatnonzero(wrong)
+        groups = bands.group[order][1:][idx]
+        shown = "; ".join(
+            f"({_aggregate.describe_group(g, int(i))})" for i in np.unique(groups)[:5]
+        )
+        raise InputError(
+            f"rows of each group must be in age order, youngest first, when 'stdpop' is a "
+            f"sequence matched by position: {len(np.unique(groups)):,} of {g.count:,} groups "
+            f"are not: {shown}; sort the rows by '{ageband}'"
+        )
