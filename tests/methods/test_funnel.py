@@ -7,9 +7,15 @@ from hypothesis import strategies as st
 from scipy import stats
 from tests.conftest import to_polars
 
-from healthgap.errors import InputError
+from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods import _limits
-from healthgap.methods.funnel import funnel_limits, funnel_points, funnel_significance
+from healthgap.methods.dsr import dsr
+from healthgap.methods.funnel import (
+    DSR_NOT_APPLICABLE,
+    funnel_limits,
+    funnel_points,
+    funnel_significance,
+)
 
 LIMITS = ["lower99_8cl", "lower95_0cl", "upper95_0cl", "upper99_8cl"]
 
@@ -296,10 +302,24 @@ def test_data_errors_name_rows():
         funnel_significance(pl.DataFrame({"x": [1]}), "x", statistic="ratio")
     with pytest.raises(InputError, match=r"column 'ev' is 0 so its population is unknown"):
         funnel_points(
-            pl.DataFrame({"ev": [0, 3], "r": [0.0, 5.0]}), "ev", rate="r", rate_type="crude"
+            pl.DataFrame({"ev": [0, 3], "r": [0.0, 5.0]}),
+            "ev",
+            rate="r",
+            rate_type="crude",
+            years_of_data=1,
         )
     with pytest.raises(InputError, match=r"column 'r' must be > 0 where 'ev' > 0"):
-        funnel_points(pl.DataFrame({"ev": [1, 3], "r": [0.0, 5.0]}), "ev", rate="r")
+        funnel_points(
+            pl.DataFrame({"ev": [1, 3], "r": [0.0, 5.0]}), "ev", rate="r", years_of_data=1
+        )
+    with pytest.raises(InputError, match=r"argument 'years_of_data' is required"):
+        # issue #17 item 5: no silent one-year default
+        funnel_points(pl.DataFrame({"ev": [10, 30], "r": [5.0, 5.0]}), "ev", rate="r")
+    with pytest.raises(InputError, match=r"column 'r' must not be missing"):
+        # a missing rate is accepted only where dsr withholds it (fewer than 10 events)
+        funnel_points(
+            pl.DataFrame({"ev": [10, 30], "r": [None, 5.0]}), "ev", rate="r", years_of_data=1
+        )
     with pytest.raises(InputError, match="every DSR in column 'ev' has 0 events"):
         funnel_limits(
             pl.DataFrame({"ev": [0, 0], "r": [0.0, 0.0], "p": [5, 6]}),
@@ -367,3 +387,58 @@ def test_significance_agrees_with_the_limits_at_each_area(rows):
     significant = labels.to_numpy() != "Not significant"
     assert (significant[outside]).all()
     assert not (significant[inside]).any()
+
+
+def test_dsr_funnel_workflow_takes_the_na_rates_dsr_returns():
+    # issue #17 item 5: R's DSR funnel workflow feeds calculate_dsr's output, NA for areas
+    # with fewer than 10 events, to the funnel functions; those areas are left out of the
+    # average and the axis, not plotted, and "not applicable" for significance
+    rng = np.random.default_rng(11)
+    areas = [f"A{i}" for i in range(6)]
+    data = pl.DataFrame(
+        {
+            "area": np.repeat(areas, 19),
+            "deaths": rng.integers(5, 60, 6 * 19),
+            "pop": rng.integers(2_000, 9_000, 6 * 19),
+        }
+    ).with_columns(deaths=pl.when(pl.col("area") == "A3").then(0).otherwise(pl.col("deaths")))
+    data = data.with_columns(
+        deaths=pl.when((pl.col("area") == "A3") & (pl.int_range(pl.len()) % 19 == 4))
+        .then(7)
+        .otherwise(pl.col("deaths"))
+    )
+    with pytest.warns(SuppressedWarning, match="total count < 10"):
+        rates = dsr(data, "deaths", "pop", group_by="area")
+    assert rates["value"].null_count() == 1
+    args = {"statistic": "rate", "rate_type": "dsr", "years_of_data": 1}
+    limits = funnel_limits(rates, "total_count", rate="value", **args)
+    kept = rates.filter(pl.col("value").is_not_null())
+    assert limits.equals(funnel_limits(kept, "total_count", rate="value", **args))
+    significance = funnel_significance(
+        rates, "total_count", rate="value", statistic="rate", rate_type="dsr"
+    )
+    alone = funnel_significance(
+        kept, "total_count", rate="value", statistic="rate", rate_type="dsr"
+    )
+    assert significance["significance"][3] == DSR_NOT_APPLICABLE
+    assert significance.filter(pl.col("area") != "A3")["significance"].to_list() == (
+        alone["significance"].to_list()
+    )
+    points = funnel_points(rates, "total_count", rate="value", years_of_data=1)
+    assert points["value_chart"][3] is None
+    assert points["denominator_derived"][3] is None
+
+
+def test_flagged_rows_are_left_out_with_a_warning():
+    df = pl.DataFrame({"x": [90, 110, 95, -1, 105], "n": [1000, 1000, 900, 1000, 1100]})
+    with pytest.warns(SuppressedWarning, match=r"1 of 5 rows with invalid input left out"):
+        out = funnel_significance(df, "x", "n", errors="flag")
+    good = funnel_significance(df.filter(pl.col("x") >= 0), "x", "n")
+    assert out["significance"].to_list() == [
+        *good["significance"].to_list()[:3],
+        None,
+        good["significance"][3],
+    ]
+    with pytest.warns(SuppressedWarning):
+        limits = funnel_limits(df, "x", "n", errors="flag")
+    assert limits.equals(funnel_limits(df.filter(pl.col("x") >= 0), "x", "n"))

@@ -8,14 +8,16 @@ rates (exact Poisson limits), as PHEindicatormethods 2.x ``calculate_funnel_limi
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 from scipy import special
 
-from healthgap.errors import InputError
+from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods import _checks, _frames, _limits, _output
 from healthgap.methods._funnel_axis import axis as _axis
 
@@ -65,6 +67,15 @@ def _options(
     return _checks.number("multiplier", multiplier, low=0, low_open=True)
 
 
+class _Inputs(NamedTuple):
+    """Numerators, denominators and rates of every row, and the rows left out."""
+
+    x: np.ndarray
+    n: np.ndarray | None
+    r: np.ndarray | None
+    bad: np.ndarray  # rows with invalid input (``errors="flag"``)
+
+
 def _inputs(
     frame: nw.DataFrame[Any],
     statistic: str,
@@ -72,8 +83,14 @@ def _inputs(
     denominator: str | None,
     rate: str | None,
     rate_type: str | None,
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Validate the data's columns for the statistic; return numerators, denominators, rates."""
+    errors: str = "raise",
+) -> _Inputs:
+    """Validate the data's columns for the statistic; return numerators, denominators, rates.
+
+    A missing rate is accepted for a DSR with fewer than :data:`DSR_MIN_EVENTS` events, as
+    :func:`~healthgap.methods.dsr` withholds those (and PHEindicatormethods' DSR funnel
+    workflow passes them on); such rows are left out of the average and the axis.
+    """
     if len(frame) == 0:
         raise InputError("argument 'data' has no rows")
     if statistic in ("proportion", "ratio") and denominator is None:
@@ -84,14 +101,15 @@ def _inputs(
     x = _frames.column(frame, numerator)
     n = None if denominator is None else _frames.column(frame, denominator)
     r = None if rate is None or statistic != "rate" else _frames.column(frame, rate)
-    checks = _checks.RowChecks(len(frame))
+    checks = _checks.RowChecks(len(frame), np.arange(len(frame)))
     checks.count_column(numerator, x)
     if n is not None:
         checks.positive_column(denominator, n)
         if statistic == "proportion":
             checks.at_most(numerator, x, denominator, n)
     if r is not None:
-        checks.count_column(rate, r)
+        withheld = np.isnan(r) & (x < DSR_MIN_EVENTS) if rate_type == "dsr" else None
+        checks.count_column(rate, r if withheld is None else np.where(withheld, 0.0, r))
         checks.rule((x > 0) & (r == 0), f"column '{rate}' must be > 0 where '{numerator}' > 0", r)
         if rate_type == "crude" and n is None:
             checks.rule(
@@ -100,8 +118,21 @@ def _inputs(
                 "give argument 'denominator'",
                 x,
             )
-    checks.resolve("raise")
-    return x, n, r
+    reasons = checks.resolve(errors)  # type: ignore[arg-type]
+    bad = np.zeros(len(frame), dtype=bool) if reasons is None else np.not_equal(reasons, None)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        warnings.warn(
+            f"funnel: {len(rows):,} of {len(frame):,} rows with invalid input left out "
+            f"(rows {rows[:5].tolist()}{', ...' if len(rows) > 5 else ''}): "
+            f"{'; '.join(sorted(set(reasons[bad])))}",
+            SuppressedWarning,
+            stacklevel=3,
+        )
+        x = np.where(bad, 0.0, x)
+        n = None if n is None else np.where(bad, np.nan, n)
+        r = None if r is None else np.where(bad, np.nan, r)
+    return _Inputs(x, n, r, bad)
 
 
 def _derived_denominator(
@@ -114,15 +145,15 @@ def _derived_denominator(
 ) -> np.ndarray:
     """Denominators on the funnel's axis; for rates, the population implied by x and the rate.
 
-    A DSR with no events implies no population (NaN, left out); a crude rate with no events
-    takes its own denominator.
+    A DSR with no events, or none given (fewer than 10 events), implies no population (NaN,
+    left out); a crude rate with no events takes its own denominator.
     """
     if statistic != "rate":
         return np.asarray(n, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = multiplier * x / r
     if rate_type == "dsr":
-        return np.where(x == 0, np.nan, implied)
+        return np.where((x == 0) | np.isnan(r), np.nan, implied)
     return implied if n is None else np.where(x == 0, n, implied)
 
 
@@ -152,7 +183,7 @@ def _poisson_means(observed: np.ndarray, level: float) -> _limits.Limits:
 
 
 def funnel_limits(
-    data: Any,
+    data: IntoFrameT,
     numerator: str,
     denominator: str | None = None,
     rate: str | None = None,
@@ -163,7 +194,8 @@ def funnel_limits(
     years_of_data: float | None = None,
     multiplier: float | None = None,
     type: Literal["standard", "full"] = "full",
-) -> Any:
+    errors: _checks.OnError = "raise",
+) -> IntoFrameT:
     r"""Control limits of a funnel plot at 95% and 99.8%, along 100 points of its axis.
 
     With :math:`z` the two-sided normal quantile of each level (1.96 and 3.09) and the axis
@@ -190,7 +222,9 @@ def funnel_limits(
         Populations (proportions), expected events (ratios) or, for rates, populations used
         where an area has no events; > 0. Required for proportions and ratios.
     rate : str, optional
-        The rate (crude or DSR) of each area, per ``multiplier``; required for rates.
+        The rate (crude or DSR) of each area, per ``multiplier``; required for rates. A DSR
+        may be missing where there are fewer than 10 events (as :func:`dsr` returns it):
+        that area is left out of the average and the axis.
     statistic : {"proportion", "ratio", "rate"}, default "proportion"
     ratio_type : {"count", "isr"}, optional
         Required for ratios: limits of O/E - 1 (``"count"``) or of 100 O/E (``"isr"``).
@@ -204,6 +238,9 @@ def funnel_limits(
         unused for ratios.
     type : {"standard", "full"}, default "full"
         ``"full"`` adds ``confidence``, ``statistic`` and ``method``.
+    errors : {"raise", "flag"}, default "raise"
+        ``"flag"`` leaves rows with invalid input out of the average and the axis, with one
+        :class:`~healthgap.errors.SuppressedWarning` naming them, instead of raising.
 
     Returns
     -------
@@ -219,9 +256,10 @@ def funnel_limits(
     -----
     Two deliberate differences from PHEindicatormethods 2.1 / PHStatsMethods, both where those
     packages approximate the published method: the exact Poisson means are solved to machine
-    precision instead of by 23 bisection steps (differences below 3e-7 relative), and
-    proportion limits are clipped at ``multiplier`` (a proportion of 1) rather than at 100,
-    which is the same for percentages only.
+    precision instead of by a fixed number of bisection steps, so ratio and rate limits differ
+    from R's by up to 4.7e-5 relative at 99.8% (less at 95%; R's are the approximate ones),
+    and proportion limits are clipped at ``multiplier`` (a proportion of 1) rather than at
+    100, which is the same for percentages only.
 
     References
     ----------
@@ -248,16 +286,18 @@ def funnel_limits(
     1200.0
     """
     _checks.one_of("type", type, ("standard", "full"))
+    _checks.one_of("errors", errors, ("raise", "flag"))
     frame = _frames.to_frame(data)
     mult = _options(statistic, ratio_type, rate_type, years_of_data, multiplier, need_years=True)
-    x, n, r = _inputs(frame, statistic, numerator, denominator, rate, rate_type)
+    x, n, r, _ = _inputs(frame, statistic, numerator, denominator, rate, rate_type, errors)
     derived = _derived_denominator(x, n, r, statistic, rate_type, mult)
     if not np.isfinite(derived).any():
         raise InputError(
             "no area has a denominator to draw the funnel from "
-            f"(every DSR in column '{numerator}' has 0 events)"
+            f"(every DSR in column '{numerator}' has 0 events or no rate)"
         )
-    average = float(x.sum() / np.nansum(derived))
+    used = np.isfinite(derived)
+    average = float(x[used].sum() / derived[used].sum())
     axis = _axis(
         derived, average, statistic, float(years_of_data) if years_of_data is not None else 1.0
     )
@@ -342,7 +382,7 @@ def _labels(
 
 
 def funnel_significance(
-    data: Any,
+    data: IntoFrameT,
     numerator: str,
     denominator: str | None = None,
     rate: str | None = None,
@@ -350,7 +390,8 @@ def funnel_significance(
     statistic: Statistic = "proportion",
     rate_type: Literal["dsr", "crude"] | None = None,
     multiplier: float | None = None,
-) -> Any:
+    errors: _checks.OnError = "raise",
+) -> IntoFrameT:
     r"""Whether each area lies outside the funnel's 95% and 99.8% control limits.
 
     - proportions: :math:`x/n` against :math:`\bar p \mp z\sqrt{\bar p(1-\bar p)/n}` with
@@ -374,6 +415,9 @@ def funnel_significance(
         Required for rates.
     multiplier : float, optional
         The rates' multiplier (default 100,000); used for rates only.
+    errors : {"raise", "flag"}, default "raise"
+        ``"flag"`` gives rows with invalid input a null ``significance`` and leaves them out
+        of the average, with one :class:`~healthgap.errors.SuppressedWarning`.
 
     Returns
     -------
@@ -403,6 +447,7 @@ def funnel_significance(
     >>> funnel_significance(df, "x", "n")["significance"].to_list()
     ['Low (0.001)', 'High (0.001)', 'High (0.001)', 'Low (0.001)']
     """
+    _checks.one_of("errors", errors, ("raise", "flag"))
     frame = _frames.to_frame(data)
     mult = _options(
         statistic,
@@ -412,10 +457,11 @@ def funnel_significance(
         multiplier,
         need_years=False,
     )
-    x, n, r = _inputs(frame, statistic, numerator, denominator, rate, rate_type)
+    x, n, r, bad = _inputs(frame, statistic, numerator, denominator, rate, rate_type, errors)
     flags: dict[str, np.ndarray] = {}
     if statistic == "proportion":
-        average = x.sum() / n.sum()
+        assert n is not None
+        average = x.sum() / np.nansum(n)
         p = x / n
         for level in LEVELS:
             lo, hi = _proportion_limits(n, average, level)
@@ -424,7 +470,9 @@ def funnel_significance(
         base = (
             n if statistic == "ratio" else _derived_denominator(x, n, r, statistic, rate_type, mult)
         )
-        target = 1.0 if statistic == "ratio" else x.sum() / np.nansum(base)
+        assert base is not None
+        used = np.isfinite(base)
+        target = 1.0 if statistic == "ratio" else x[used].sum() / base[used].sum()
         for level in LEVELS:
             counts = _limits.poisson_count(x, level)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -433,6 +481,7 @@ def funnel_significance(
     labels = _labels(flags["high0.998"], flags["high0.95"], flags["low0.998"], flags["low0.95"])
     if statistic == "rate" and rate_type == "dsr":
         labels = np.where(x < DSR_MIN_EVENTS, DSR_NOT_APPLICABLE, labels).astype(object)
+    labels[bad] = None
     return _frames.to_native(_output.with_arrays(frame, {"significance": labels}))
 
 
@@ -440,15 +489,16 @@ def funnel_significance(
 
 
 def funnel_points(
-    data: Any,
+    data: IntoFrameT,
     numerator: str,
     denominator: str | None = None,
     rate: str | None = None,
     *,
     rate_type: Literal["dsr", "crude"] = "dsr",
-    years_of_data: float = 1,
+    years_of_data: float | None = None,
     multiplier: float = 100_000,
-) -> Any:
+    errors: _checks.OnError = "raise",
+) -> IntoFrameT:
     r"""Give the plotting points of a rate funnel: each area's rate and annual population.
 
     The population is :math:`N = \text{multiplier} \cdot x / \text{rate} / \text{years}` (for a
@@ -462,10 +512,14 @@ def funnel_points(
     numerator, denominator, rate : str
         Events, populations (needed only for crude rates with no events), rates.
     rate_type : {"dsr", "crude"}, default "dsr"
-    years_of_data : float, default 1
-        Years the data cover (populations are shown per year).
+    years_of_data : float
+        Years the data cover (populations are shown per year); required, as in
+        PHEindicatormethods (no silent default of one year).
     multiplier : float, default 100000
         The rates' multiplier.
+    errors : {"raise", "flag"}, default "raise"
+        ``"flag"`` gives rows with invalid input null points, with one
+        :class:`~healthgap.errors.SuppressedWarning`, instead of raising.
 
     Returns
     -------
@@ -489,11 +543,14 @@ def funnel_points(
     >>> funnel_points(df, "x", rate="dsr", years_of_data=2)["denominator_derived"].to_list()
     [5000.0, None]
     """
+    _checks.one_of("errors", errors, ("raise", "flag"))
     frame = _frames.to_frame(data)
     if rate is None:
         raise InputError("argument 'rate' is required for funnel points")
     mult = _options("rate", None, rate_type, years_of_data, multiplier, need_years=True)
-    x, n, r = _inputs(frame, "rate", numerator, denominator, rate, rate_type)
+    assert years_of_data is not None
+    x, n, r, _ = _inputs(frame, "rate", numerator, denominator, rate, rate_type, errors)
+    assert r is not None
     derived = _derived_denominator(x, n, r, "rate", rate_type, mult) / years_of_data
     chart = r.copy()
     if rate_type == "dsr":
