@@ -377,13 +377,29 @@ def test_value_withheld_when_95_interval_is_wider_than_20_years():
         {"age": [0, 1, 45, 85], "pops": [1000, 4000, 40000, 20], "deaths": [5, 2, 800, 2]}
     )
     with pytest.warns(SuppressedWarning, match="95% confidence interval wider than 20 years"):
-        out = life_expectancy(df, "deaths", "pops", "age")
-    wide = (out["uppercl"] - out["lowercl"]).to_numpy() > 20
-    assert wide.tolist() == [False, False, False, True]
-    assert out.filter(pl.Series(wide))["value"].null_count() == int(wide.sum())
-    assert out.filter(pl.Series(~wide))["value"].null_count() == 0
+        out = life_expectancy(df, "deaths", "pops", "age", confidence=(0.95, 0.998))
+    # the 95% interval by hand from the variance (Chiang; the open band alone at 85):
+    # Var(e_85) = 1 / (D M^2) with M = 2/20, so the 95% half-width is 1.96 * sqrt(50) > 10
+    assert 1.959964 * math.sqrt(1 / (2 * 0.1**2)) > 10
+    wide = np.array([False, False, False, True])
+    # issue #17 item 8: OHID withholds the limits with the value
+    for column in ("value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"):
+        assert out[column].is_null().to_list() == wide.tolist()
     assert out.filter(pl.Series(wide))["statistic"][0].endswith(
         "NA: 95% confidence interval wider than 20 years"
+    )
+
+
+def test_implausible_life_expectancy_is_flagged_and_withheld():
+    # issue #14: populations of 1e300 gave a life expectancy of 1e299 years with no flag
+    df = phe_frame().with_columns(pops=pl.col("pops").cast(pl.Float64) * 1e295)
+    with pytest.warns(SuppressedWarning, match="implausible"):
+        out = life_expectancy(df, "deaths", "pops", "age")
+    assert out["value"].null_count() == len(out)
+    assert out["lowercl"].null_count() == len(out)
+    assert out["statistic"][0] == (
+        "life expectancy at 0 NA: implausible: life expectancy above 150 years "
+        "(populations far too large for the deaths?)"
     )
 
 

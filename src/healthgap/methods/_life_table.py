@@ -36,6 +36,12 @@ REASON_SMALL = "total population 5,000 or less"
 REASON_NO_OPEN_DEATHS = "no deaths in the open age band"
 REASON_MISSING_BANDS = "missing age bands"
 REASON_WIDE = "95% confidence interval wider than 20 years"
+#: A life expectancy beyond this is not a human one (the longest documented life is 122
+#: years): the input (populations far too large for the deaths) is implausible.
+MAX_PLAUSIBLE_YEARS = 150.0
+REASON_IMPLAUSIBLE = (
+    "implausible: life expectancy above 150 years (populations far too large for the deaths?)"
+)
 
 
 class LifeTable(NamedTuple):
@@ -107,7 +113,8 @@ def expectancy(
     2014 for the prevalence term).
     """
     w = np.ones_like(t.L) if weight is None else np.asarray(weight, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # implausible inputs (populations of 1e300) overflow here: flagged by the callers
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = np.where(t.l > 0, _reverse_cumsum(w * t.L) / t.l, 0.0)
         terms = np.empty_like(t.L)
         terms[:, :-1] = (
@@ -211,11 +218,16 @@ def statistic(
     reasons: np.ndarray | None,
     row_group: np.ndarray,
     row_wide: np.ndarray | None = None,
+    row_implausible: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-row ``statistic``: ``base`` (already per row) or ``'<base> NA: <reason>'``."""
     out = base.astype(object)
     if row_wide is not None and row_wide.any():
         out[row_wide] = np.char.add(base[row_wide].astype(str), f" NA: {REASON_WIDE}")
+    if row_implausible is not None and row_implausible.any():
+        out[row_implausible] = np.char.add(
+            base[row_implausible].astype(str), f" NA: {REASON_IMPLAUSIBLE}"
+        )
     if reasons is not None:
         row_reason = reasons[row_group]
         mask = has_reason(row_reason)

@@ -227,10 +227,11 @@ def life_expectancy(
     -----
     OHID's rules, applied whatever ``errors`` says: a group whose total population is 5,000
     or less, or with no deaths in the open band (its :math:`L_\omega` would be infinite), is
-    withheld; a value whose 95% interval is wider than 20 years is withheld (its limits are
-    still shown). Withheld rows have null values and the reason in ``statistic``; one
-    aggregated :class:`~healthgap.errors.SuppressedWarning` names the groups. Zero deaths in
-    a closed band are fine. :math:`a_x = 0.1` applies to the band starting at age 0 whatever
+    withheld; a value whose 95% interval is wider than 20 years is withheld with its limits,
+    as OHID publishes it. A value above 150 years (populations far too large for the deaths)
+    is implausible and withheld with its limits. Withheld rows have null values and the reason
+    in ``statistic``; one aggregated :class:`~healthgap.errors.SuppressedWarning` names the
+    groups. Zero deaths in a closed band are fine. :math:`a_x = 0.1` applies to the band starting at age 0 whatever
     its width, as in OHID's calculator.
 
     References
@@ -303,18 +304,26 @@ def _assemble(
     g = prep.g
     withheld = _life_table.is_withheld(prep.reasons, g.count)[gi]
     row_value, row_var = value[gi, ki], variance[gi, ki]
+    with np.errstate(invalid="ignore"):
+        implausible = ~withheld & ~(row_value <= _life_table.MAX_PLAUSIBLE_YEARS)
     wide = None
     if wide_rule:
         with np.errstate(invalid="ignore"):
             wide = ~withheld & (_life_table.Z95 * np.sqrt(row_var) > _life_table.MAX_CI_WIDTH / 2)
-        row_value = np.where(wide, np.nan, row_value)
-    limits = limits_of(value[gi, ki], row_var, levels)  # shown even when the value is not
+        wide &= ~implausible
+    # OHID withholds the limits with the value (a wide interval, an implausible value)
+    hidden = implausible if wide is None else implausible | wide
+    row_value = np.where(hidden, np.nan, row_value)
+    limits = {
+        level: Limits(np.where(hidden, np.nan, lo), np.where(hidden, np.nan, hi))
+        for level, (lo, hi) in limits_of(value[gi, ki], row_var, levels).items()
+    }
     labels = np.array(prep.banded.labels, dtype=object)
     base = np.array(
         [f"{what} at {v if isinstance(v, str) else _checks._fmt_one(v)}" for v in labels],
         dtype=object,
     )[ki]
-    stat = _life_table.statistic(base, prep.reasons, gi, wide)
+    stat = _life_table.statistic(base, prep.reasons, gi, wide, implausible)
     methods = np.array([f"{method}; {d}" for d in prep.descriptions], dtype=str)
     row_method = str(methods[0]) if len(methods) == 1 else methods[prep.layout_of[gi]]
     keys_frame = _life_table.row_keys(
@@ -337,18 +346,25 @@ def _assemble(
         extra=arrays,
         withheld=withheld if withheld.any() else None,
     )
-    _life_table.warn_withheld(what, _wide_reasons(prep, gi, wide), g, stacklevel=4)
+    _life_table.warn_withheld(what, _row_reasons(prep, gi, wide, implausible), g, stacklevel=4)
     return _frames.to_native(out)
 
 
-def _wide_reasons(prep: Prepared, gi: np.ndarray, wide: np.ndarray | None) -> np.ndarray:
-    """Group reasons, plus the 20-year rule for groups with a withheld value."""
+def _row_reasons(
+    prep: Prepared, gi: np.ndarray, wide: np.ndarray | None, implausible: np.ndarray
+) -> np.ndarray:
+    """Return the group reasons, and the row rules (20-year interval, implausible value).
+
+    A group with a value withheld by a row rule, and no reason of its own, says so.
+    """
     reasons = (
         np.full(prep.g.count, None, dtype=object) if prep.reasons is None else prep.reasons.copy()
     )
-    if wide is not None and wide.any():
-        hit = np.zeros(prep.g.count, dtype=bool)
-        hit[gi[wide]] = True
-        empty = ~_life_table.has_reason(reasons)
-        reasons[hit & empty] = f"some values with a {_life_table.REASON_WIDE}"
+    for mask, text in ((wide, _life_table.REASON_WIDE), (implausible, "an implausible value")):
+        if mask is not None and mask.any():
+            hit = np.zeros(prep.g.count, dtype=bool)
+            hit[gi[mask]] = True
+            empty = ~_life_table.has_reason(reasons)
+            label = f"some values with a {text}" if mask is wide else f"some values: {text}"
+            reasons[hit & empty] = label
     return reasons
