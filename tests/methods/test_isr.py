@@ -134,6 +134,10 @@ def test_rate_is_ratio_times_crude_reference_rate():
         rtol=1e-12,
     )
     assert rate["statistic"][0] == "indirectly standardised rate per 100000"
+    # issue #17 item 7: calculate_ISRate's ref_rate column, per multiplier, before value
+    assert rate.columns[:5] == ["area", "observed", "expected", "ref_rate", "value"]
+    np.testing.assert_allclose(rate["ref_rate"].to_numpy(), crude, rtol=1e-12)
+    assert "ref_rate" not in ratio.columns
     assert (
         israte(areas(), "deaths", "pop", X_REF, N_REF, group_by="area", multiplier=1000)[
             "statistic"

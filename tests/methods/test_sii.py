@@ -340,10 +340,46 @@ def test_same_answer_from_every_frame_library(constructor):
         "rii",
         "rii_lower95_0cl",
         "rii_upper95_0cl",
+        "indicator_type",
+        "multiplier",
+        "transform",
+        "CI_confidence",
+        "CI_method",
         "confidence",
         "statistic",
         "method",
     ]
+    # issue #17 item 7: phe_sii's parameter columns
+    params = ref.select("indicator_type", "multiplier", "transform", "CI_confidence", "CI_method")
+    assert params.row(0) == ("normal", 1.0, False, "95%", "simulation 1000 reps")
+
+
+def test_repetitions_are_bounded_and_errors_flag_withholds_bad_groups():
+    # issue #14: repetitions=10**12 tried to allocate 3.6 TiB
+    d = pl.DataFrame(PHE_EXAMPLE)
+    with pytest.raises(InputError, match=r"'repetitions' must be between 1,000 and 10,000,000"):
+        sii(d, "decile", "population", value="value", se="se", repetitions=10**12)
+    with pytest.raises(InputError, match=r"argument 'transform' must be True or False"):
+        sii(d, "decile", "population", value="value", se="se", transform="no")
+    areas = sorted(set(PHE_EXAMPLE["area"]))
+    bad = d.with_columns(
+        se=pl.when((pl.col("area") == areas[0]) & (pl.col("decile") == 3))
+        .then(-1.0)
+        .otherwise(pl.col("se"))
+    )
+    with pytest.raises(InputError, match=r"column 'se' must be >= 0"):
+        sii(bad, "decile", "population", value="value", se="se", group_by="area")
+    kw = {"value": "value", "se": "se", "group_by": "area", "repetitions": 1000, "seed": 2}
+    with pytest.warns(SuppressedWarning, match="or invalid rows"):
+        out = sii(bad, "decile", "population", errors="flag", **kw)
+    good = sii(d, "decile", "population", **kw)
+    assert out["sii"][0] is None
+    assert out["statistic"][0] == "sii NA: column 'se' must be >= 0"
+    assert (
+        out.slice(1)
+        .select("sii", "sii_lower95_0cl")
+        .equals(good.slice(1).select("sii", "sii_lower95_0cl"))
+    )
 
 
 def test_proportions_from_counts():
@@ -387,7 +423,7 @@ def test_missing_quantile_withholds_the_group_with_a_warning():
             r"\(rows \[0\], values \[0\]\)",
         ),
         ({"se": [-1.0] + [1.0] * 19}, {}, "'se' must be >= 0"),
-        ({}, {"repetitions": 999}, "'repetitions' must be >= 1,000"),
+        ({}, {"repetitions": 999}, "'repetitions' must be between 1,000 and"),
         ({}, {"value_type": 3}, "value_type"),
         ({}, {"transform": True, "value_type": 0}, "transform=True needs value_type"),
         ({}, {"transform": True, "value_type": 1}, "not 'se'"),

@@ -167,11 +167,12 @@ def _isr(
     exp_safe = np.where(bad, 1.0, expected)
     result = _core(obs_safe, exp_safe, np.where(bad, 1.0, factor), levels)
 
+    inputs = {"observed": observed, "expected": expected}
+    if rate:
+        # calculate_ISRate's ref_rate: the reference rate per multiplier
+        inputs["ref_rate"] = np.where(bad, np.nan, ref_rate * scale)
     keys_frame = _aggregate.key_frame(
-        frame,
-        g,
-        {"observed": observed, "expected": expected},
-        like={"observed": x} if observed_totals is None else None,
+        frame, g, inputs, like={"observed": x} if observed_totals is None else None
     )
     stat = _aggregate.statistic_column(statistic, reasons, g.count)
     _aggregate.warn_withheld(what, bad, g, "with invalid input")
@@ -183,7 +184,7 @@ def _isr(
         statistic=stat,
         method=result.method,
         type=type,
-        inputs=["observed", "expected"],
+        inputs=list(inputs),
         withheld=bad if bad.any() else None,
     )
     return _frames.to_native(out)
@@ -352,7 +353,8 @@ def israte(
     Returns
     -------
     Same type as ``data``
-        The ``group_by`` columns, ``observed``, ``expected``, ``value``, the limit columns,
+        The ``group_by`` columns, ``observed``, ``expected``, ``ref_rate`` (the reference
+        rate per ``multiplier``, as calculate_ISRate), ``value``, the limit columns,
         ``confidence``, ``statistic`` ("indirectly standardised rate per 100000") and
         ``method`` ("Exact" or "Byars"), selected by ``type``.
 

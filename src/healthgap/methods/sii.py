@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 from scipy import special
 
 from healthgap.errors import InputError, SuppressedWarning
@@ -19,6 +20,9 @@ __all__ = ["sii"]
 MIN_QUANTILES, MAX_QUANTILES = 5, 100
 #: Fewest simulation repetitions accepted (phe_sii).
 MIN_REPETITIONS = 1000
+#: Most repetitions accepted: 100 times phe_sii's default, far past any gain in precision
+#: (the limits' Monte Carlo error falls as 1/sqrt(R)); more would need hours and gigabytes.
+MAX_REPETITIONS = 10_000_000
 #: Runs whose spread gives the reliability statistic (phe_sii ``reliability_stat``).
 RELIABILITY_RUNS = 10
 #: The limits given as input are 95% limits (phe_sii hard-codes this).
@@ -26,6 +30,8 @@ _Z95 = _limits.z_value(0.95)
 _VALUE_TYPES = {0: "normal", 1: "rate", 2: "proportion"}
 _TRANSFORMS = {1: "log", 2: "logit"}
 _TYPES = ("value", "lower", "upper", "standard", "full")
+#: The parameter columns phe_sii adds with type = "full".
+_R_PARAMETERS = ("indicator_type", "multiplier", "transform", "CI_confidence", "CI_method")
 
 
 class _Fit(NamedTuple):
@@ -210,16 +216,16 @@ def _names(levels: Sequence[float]) -> dict[float, str]:
 
 
 def sii(
-    data: Any,
+    data: IntoFrameT,
     quantile: str,
     population: str,
+    *,
     x: str | None = None,
     value: str | None = None,
     value_type: int = 0,
     lower_cl: str | None = None,
     upper_cl: str | None = None,
     se: str | None = None,
-    *,
     group_by: str | Sequence[str] = (),
     multiplier: float = 1,
     repetitions: int = 100_000,
@@ -230,7 +236,8 @@ def sii(
     type: str = "full",
     transform: bool = False,
     seed: int | np.random.SeedSequence | None = None,
-) -> Any:
+    errors: _checks.OnError = "raise",
+) -> IntoFrameT:
     r"""Slope and relative index of inequality by OHID's method, for every group at once.
 
     Within each group the quantiles (e.g. deprivation deciles, 1 = most deprived) are ordered
@@ -290,7 +297,7 @@ def sii(
         Scale of the SII and its limits (and the ``intercept``); non-zero. A negative
         multiplier flips the polarity: SII limits swap and the RII is inverted.
     repetitions : int, default 100000
-        Simulation draws, at least 1,000.
+        Simulation draws, from 1,000 to 10,000,000.
     confidence : float, pair of floats, default 0.95
         Level(s) of the SII limits: one level in 0.9-1 (or 90-100) or the pair (0.95, 0.998).
     rii : bool, default False
@@ -309,6 +316,10 @@ def sii(
         the confidence limits (or ``x``), not ``se``.
     seed : int, numpy.random.SeedSequence or None, default None
         Seed of the simulation; the same seed and input give the same limits.
+    errors : {'raise', 'flag'}, default 'raise'
+        ``'flag'`` withholds the groups with bad rows (non-positive populations, negative
+        standard errors, values or limits out of range), the reason in ``statistic``, instead
+        of raising.
 
     Returns
     -------
@@ -316,8 +327,12 @@ def sii(
         The ``group_by`` columns, ``sii``, ``sii_lower95_0cl``, ``sii_upper95_0cl`` (one pair
         per level, named as phe_sii names them), then when asked ``rii`` and its limits,
         ``intercept``, ``sii_mad95_0`` (and ``rii_mad95_0``), and with ``type='full'``
-        ``confidence``, ``statistic`` (indicator type, transform, multiplier, or why a group
-        was withheld) and ``method`` (the convention: "OHID SII (Low & Low 2004) ...").
+        phe_sii's parameter columns ``indicator_type`` ("normal", "rate" or "proportion"),
+        ``multiplier``, ``transform``, ``CI_confidence`` ("95%", "95%, 99.8%") and
+        ``CI_method`` ("simulation 100000 reps"), then ``confidence``, ``statistic``
+        (indicator type, transform, multiplier, or why a group was withheld) and ``method``
+        (the convention: "OHID SII (Low & Low 2004) ..."). With ``transform=True`` the limit
+        columns keep the ``cl`` suffix (phe_sii drops it there: ``sii_lower95_0``).
 
     Notes
     -----
@@ -365,14 +380,21 @@ def sii(
         raise InputError("confidence must be given for sii (its limits are simulated)")
     _checks.one_of("value_type", value_type, (0, 1, 2))
     _checks.one_of("type", type, _TYPES)
+    _checks.one_of("errors", errors, ("raise", "flag"))
+    transform = _checks.boolean("transform", transform)
+    rii = _checks.boolean("rii", rii)
+    intercept = _checks.boolean("intercept", intercept)
+    reliability_stat = _checks.boolean("reliability_stat", reliability_stat)
     multiplier = _checks.number("multiplier", multiplier)
     if multiplier == 0:
         raise InputError("argument 'multiplier' must not be 0")
     if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
         raise InputError(f"argument 'repetitions' must be a whole number; got {repetitions!r}")
-    if repetitions < MIN_REPETITIONS:
+    if not MIN_REPETITIONS <= repetitions <= MAX_REPETITIONS:
         raise InputError(
-            f"argument 'repetitions' must be >= {MIN_REPETITIONS:,}; got {repetitions!r}"
+            f"argument 'repetitions' must be between {MIN_REPETITIONS:,} and "
+            f"{MAX_REPETITIONS:,}; got {repetitions:,} (the limits' simulation error falls "
+            "as 1/sqrt(repetitions): 100,000 gives them to about 3 significant figures)"
         )
     if value is None and not (value_type == 2 and x is not None):
         raise InputError("sii needs a 'value' column, or 'x' with value_type=2 (proportions)")
@@ -398,8 +420,10 @@ def sii(
 
     # 1. validate rows
     n_rows = len(frame)
+    gid, key_frame = _frames.group_ids(frame, keys)
+    n_groups = 1 if key_frame is None else len(key_frame)
     pop = _frames.column(frame, population)
-    checks = _checks.RowChecks(n_rows)
+    checks = _checks.RowChecks(n_rows, gid)
     checks.positive_column(population, pop)
     xs = _frames.column(frame, x) if x is not None else None
     vals = _frames.column(frame, value) if value is not None else None
@@ -430,11 +454,12 @@ def sii(
                 )
         if value_type == 1:
             checks.rule(lo <= 0, f"rate limits in '{lower_cl}' must be > 0", lo)
-    checks.resolve("raise")
+    row_reasons = checks.resolve(errors)
+    flagged = np.zeros(n_groups, dtype=bool)
+    if row_reasons is not None:
+        flagged = np.not_equal(row_reasons, None)
 
     # 2. groups x quantiles
-    gid, key_frame = _frames.group_ids(frame, keys)
-    n_groups = 1 if key_frame is None else len(key_frame)
     q_raw = frame[quantile].to_numpy()
     q_levels = np.unique(q_raw)
     n_q = len(q_levels)
@@ -471,15 +496,15 @@ def sii(
         return out.reshape(n_groups, n_q)
 
     a_g, t_g, se_g = grid(pop), grid(t), grid(se_t)
-    missing_q = (counts.reshape(n_groups, n_q) == 0).any(axis=1)
-    bad_input = (~np.isfinite(t_g) | ~np.isfinite(se_g)).any(axis=1) & ~missing_q
-    withheld = missing_q | bad_input
+    missing_q = (counts.reshape(n_groups, n_q) == 0).any(axis=1) & ~flagged
+    bad_input = (~np.isfinite(t_g) | ~np.isfinite(se_g)).any(axis=1) & ~missing_q & ~flagged
+    withheld = missing_q | bad_input | flagged
     if withheld.all():
         raise InputError(
             f"no group can be computed: {int(missing_q.sum()):,} groups miss a "
-            f"quantile and {int(bad_input.sum()):,} have a missing or infinite "
+            f"quantile, {int(bad_input.sum()):,} have a missing or infinite "
             f"value or standard error (on the {_TRANSFORMS.get(value_type, 'value')}"
-            " scale)"
+            f" scale) and {int(flagged.sum()):,} have invalid rows"
         )
     a_g = np.where(withheld[:, None], 1.0, a_g)
     t_g = np.where(withheld[:, None], 1.0, t_g)
@@ -535,6 +560,8 @@ def sii(
     statistic[bad_input] = (
         "sii NA: missing value, limit or standard error (or one infinite on the log/logit scale)"
     )
+    if flagged.any():
+        statistic[flagged] = np.char.add("sii NA: ", row_reasons[flagged].astype(str))
     se_source = (
         "standard errors as given"
         if se is not None
@@ -547,6 +574,12 @@ def sii(
         f"rank{', ' + _TRANSFORMS[value_type] + ' scale' if transform else ''}; limits "
         f"by simulation, {int(repetitions):,} repetitions, {se_source}"
     )
+    # phe_sii's parameter columns (type = "full")
+    arrays["indicator_type"] = kind
+    arrays["multiplier"] = np.full(n_groups, float(multiplier))
+    arrays["transform"] = np.full(n_groups, transform)
+    arrays["CI_confidence"] = _output.level_label(levels)
+    arrays["CI_method"] = f"simulation {int(repetitions)} reps"
     arrays["confidence"] = _output.level_label(levels)
     arrays["statistic"] = statistic
     arrays["method"] = method
@@ -557,7 +590,8 @@ def sii(
         where = f"first: {key_frame.row(int(first))}" if key_frame is not None else ""
         warnings.warn(
             f"sii withheld for {int(withheld.sum()):,} of {n_groups:,} groups with a "
-            f"missing quantile or missing values ({where})",
+            f"missing quantile or missing values{' or invalid rows' if flagged.any() else ''}"
+            f" ({where})",
             SuppressedWarning,
             stacklevel=2,
         )
@@ -572,5 +606,5 @@ def sii(
     else:
         cols += estimate_cols
         if type == "full":
-            cols += list(_output.META)
+            cols += [*_R_PARAMETERS, *_output.META]
     return _frames.to_native(out.select(cols))
