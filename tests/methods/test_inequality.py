@@ -340,6 +340,23 @@ def test_missing_value_withholds_the_group_with_a_warning():
     assert out["statistic"][3] == "withheld: missing value or standard error"
 
 
+def test_errors_flag_withholds_groups_with_bad_rows():
+    two = pl.concat(
+        [
+            ORDERED.with_columns(g=pl.lit("a")),
+            ORDERED.with_columns(g=pl.lit("b"), pop=pl.Series([1000.0, 0.0, 1000, 1000])),
+        ]
+    )
+    kw = {"order": "q", "se": "se", "group_by": "g", "measures": ["d", "sii"]}
+    with pytest.raises(InputError, match=r"'pop' must be > 0"):
+        inequality_measures(two, "v", "pop", **kw)
+    with pytest.warns(SuppressedWarning, match=r"1 of 2 groups with invalid rows.*'pop' must"):
+        out = inequality_measures(two, "v", "pop", errors="flag", **kw)
+    alone = inequality_measures(ORDERED.with_columns(g=pl.lit("a")), "v", "pop", **kw)
+    assert out.filter(pl.col("g") == "b")["value"].null_count() == 2
+    assert out.filter(pl.col("g") == "a")["value"].to_list() == alone["value"].to_list()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "data", "message"),
     [
@@ -349,7 +366,8 @@ def test_missing_value_withholds_the_group_with_a_warning():
         ({"order": "q"}, {"se": [-1.0, 1, 1, 1]}, r"'se' must be >= 0: 1 of 4 rows fail"),
         ({"order": "q"}, {"pop": [0.0, 1, 1, 1]}, r"'pop' must be > 0"),
         ({"order": "q"}, {"v": [-1.0, 1, 1, 1]}, r"'v' must be >= 0"),
-        ({"order": "q", "repetitions": 50}, {}, "'repetitions' must be >= 100"),
+        ({"order": "q", "repetitions": 50}, {}, "'repetitions' must be between 100 and"),
+        ({"order": "q", "repetitions": 10**12}, {}, "and 10,000,000; got 1,000,000,000,000"),
         ({"order": "q"}, {"q": [1, 1, 2, 3]}, "once per group"),
         ({"dimension_type": "non-ordered", "measures": ["mdru"]}, {}, "need a 'reference'"),
         (

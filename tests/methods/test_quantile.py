@@ -150,6 +150,11 @@ def test_argument_errors():
 
     with pytest.raises(InputError, match=r"must be finite or missing: 1 of 2 rows fail"):
         quantile(pl.DataFrame({"v": [1.0, float("inf")]}), "v", nquantiles=1)
+    with pytest.warns(SuppressedWarning, match=r"those rows get no quantile"):
+        flagged = quantile(
+            pl.DataFrame({"v": [1.0, float("inf"), 2.0]}), "v", nquantiles=2, errors="flag"
+        )
+    assert flagged["quantile"].to_list() == [2.0, None, 1.0]
 
 
 @pytest.mark.realdata

@@ -50,6 +50,8 @@ DEFAULT_SCALE: Mapping[str, float] = {
 }
 #: Fewest simulation draws accepted for the simulated limits.
 MIN_REPETITIONS = 100
+#: Most simulation draws accepted (far past any gain in precision; bounds memory and time).
+MAX_REPETITIONS = 10_000_000
 #: ``statistic`` of a setting withheld for a subgroup without a value or standard error.
 WITHHELD = "withheld: missing value or standard error"
 
@@ -115,6 +117,7 @@ def inequality_measures(
     indicator_scale: float | None = None,
     repetitions: int = 1000,
     seed: int | np.random.SeedSequence | None = None,
+    errors: _checks.OnError = "raise",
 ) -> Any:
     r"""WHO HEAT summary measures of inequality between subgroups, for every setting at once.
 
@@ -194,6 +197,10 @@ def inequality_measures(
         Draws for the simulated limits, at least 100.
     seed : int, numpy.random.SeedSequence or None, default None
         Seed of the simulation, for reproducible limits.
+    errors : {'raise', 'flag'}, default 'raise'
+        ``'flag'`` withholds the groups with bad rows (negative values or standard errors,
+        populations of 0 or less, limits in the wrong order, missing order), with one
+        :class:`~healthgap.errors.SuppressedWarning` naming the rules, instead of raising.
 
     Returns
     -------
@@ -276,10 +283,12 @@ def inequality_measures(
         )
     if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
         raise InputError(f"argument 'repetitions' must be a whole number; got {repetitions!r}")
-    if repetitions < MIN_REPETITIONS:
+    if not MIN_REPETITIONS <= repetitions <= MAX_REPETITIONS:
         raise InputError(
-            f"argument 'repetitions' must be >= {MIN_REPETITIONS:,}; got {repetitions!r}"
+            f"argument 'repetitions' must be between {MIN_REPETITIONS:,} and "
+            f"{MAX_REPETITIONS:,}; got {repetitions:,}"
         )
+    _checks.one_of("errors", errors, ("raise", "flag"))
     scales = _scale_of(scale)
     if indicator_scale is not None:
         indicator_scale = _checks.number("indicator_scale", indicator_scale, low=0, low_open=True)
@@ -289,8 +298,10 @@ def inequality_measures(
         raise InputError("argument 'data' has no rows")
 
     # 1. validate rows
+    gid, key_frame = _frames.group_ids(frame, keys)
+    n_groups = 1 if key_frame is None else len(key_frame)
     y_row = _frames.column(frame, value)
-    checks = _checks.RowChecks(len(frame))
+    checks = _checks.RowChecks(len(frame), gid)
     checks.rule(np.isfinite(y_row) & (y_row < 0), f"column '{value}' must be >= 0", y_row)
     pop_row = np.ones(len(frame))
     if population is not None:
@@ -320,11 +331,20 @@ def inequality_measures(
             ref_vals,
         )
         ref_row = ref_vals == 1
-    checks.resolve("raise")
+    row_reasons = checks.resolve(errors)
+    flagged = np.zeros(n_groups, bool) if row_reasons is None else np.not_equal(row_reasons, None)
+    if flagged.any():
+        first = int(np.flatnonzero(flagged)[0])
+        where = f"first: {key_frame.row(first)}" if key_frame is not None else "all rows"
+        warnings.warn(
+            f"inequality measures withheld for {int(flagged.sum()):,} of {n_groups:,} groups "
+            f"with invalid rows ({where}): {'; '.join(sorted(set(row_reasons[flagged])))}",
+            SuppressedWarning,
+            stacklevel=2,
+        )
+        order_row = np.where(np.isfinite(order_row), order_row, 0.0)
 
     # 2. groups x subgroups, padded
-    gid, key_frame = _frames.group_ids(frame, keys)
-    n_groups = 1 if key_frame is None else len(key_frame)
     sort = np.lexsort((order_row, gid))
     gid_s = gid[sort]
     n_sub = np.bincount(gid_s, minlength=n_groups)
@@ -362,7 +382,7 @@ def inequality_measures(
         ref_idx = np.where(ref_idx >= 0, ref_idx, n_sub - 1)
     bad = (~np.isfinite(np.where(mask, y, 0.0)) | ~np.isfinite(np.where(mask, se_g, 0.0))).any(
         axis=1
-    )
+    ) | flagged
     if bad.all():
         raise InputError(
             f"no group can be computed: every group has a missing value in "
@@ -370,6 +390,7 @@ def inequality_measures(
         )
     y = np.where(bad[:, None] & mask, 1.0, y)
     se_g = np.where(bad[:, None] & mask, 0.0, se_g)
+    pop = np.where(flagged[:, None] & mask, 1.0, pop)
     p = pop / pop.sum(axis=1, keepdims=True)
     rank = np.cumsum(p, axis=1) - p / 2
     setting = _heat.Setting(y, se_g, pop, p, mask, n_sub.astype(float), rank, ref_idx)
@@ -440,11 +461,12 @@ def inequality_measures(
         base = frame.select(nw.len().alias("__one__"))[[0] * n_m].drop("__one__")
     out = _output.with_arrays(base, arrays)
     out = out.with_columns(nw.col(c).fill_nan(None) for c in numeric_cols)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+    missing = bad & ~flagged  # flagged groups were warned of above
+    if missing.any():
+        first = int(np.flatnonzero(missing)[0])
         where = f" (first: {key_frame.row(first)})" if key_frame is not None else ""
         warnings.warn(
-            f"inequality measures withheld for {int(bad.sum()):,} of {n_groups:,} "
+            f"inequality measures withheld for {int(missing.sum()):,} of {n_groups:,} "
             f"groups with a missing value or standard error{where}",
             SuppressedWarning,
             stacklevel=2,

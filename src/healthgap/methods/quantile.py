@@ -63,6 +63,7 @@ def quantile(
     nquantiles: int = 10,
     invert: bool | str = True,
     type: Literal["standard", "full"] = "full",
+    errors: _checks.OnError = "raise",
 ) -> Any:
     r"""Assign each area to a quantile of its group by the rank of its value.
 
@@ -93,6 +94,9 @@ def quantile(
     type : {"standard", "full"}, default "full"
         ``"standard"`` appends ``quantile``; ``"full"`` also ``nquantiles``, ``groupvars`` (the
         group columns, comma separated) and ``qinverted`` (the direction, in words).
+    errors : {"raise", "flag"}, default "raise"
+        ``"flag"`` gives rows with an infinite value no quantile (as a missing value), with
+        one :class:`~healthgap.errors.SuppressedWarning`, instead of raising.
 
     Returns
     -------
@@ -132,6 +136,7 @@ def quantile(
     frame = _frames.to_frame(data)
     keys = _frames.as_names(group_by)
     _checks.one_of("type", type, ("standard", "full"))
+    _checks.one_of("errors", errors, ("raise", "flag"))
     nq = _whole_number("nquantiles", nquantiles)
     _checks.numeric(frame, values)
     _checks.columns(frame, *keys)
@@ -141,9 +146,11 @@ def quantile(
 
     x = _frames.column(frame, values)
     if np.isinf(x).any():
-        raise InputError(
-            f"column '{values}' must be finite or missing: " + _checks.where(np.isinf(x), x)
-        )
+        message = f"column '{values}' must be finite or missing: " + _checks.where(np.isinf(x), x)
+        if errors == "raise":
+            raise InputError(message)
+        warnings.warn(f"{message}; those rows get no quantile", SuppressedWarning, stacklevel=2)
+        x = np.where(np.isinf(x), np.nan, x)
     has_value = ~np.isnan(x)
     counts = np.bincount(ids[has_value], minlength=n_groups)
 
