@@ -1,4 +1,5 @@
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -38,3 +39,18 @@ def test_nan_propagates_to_its_group_only():
     (total,) = _aggregate.sums(_groups([0, 1, 1]), np.array([1.0, np.nan, 2.0]))
     assert total[0] == 1
     assert np.isnan(total[1])
+
+
+@pytest.mark.parametrize("dtype", [pl.Int8, pl.Int16, pl.UInt8, pl.UInt16, pl.UInt32])
+def test_sums_of_narrow_integers_never_overflow(dtype):
+    # issue #14: sums overflowing the input dtype gave a raw Polars InvalidOperationError
+    from healthgap.methods import dsr, proportion, rate
+
+    d = pl.DataFrame({"g": ["a"] * 400, "x": [100] * 400, "n": [120] * 400}).with_columns(
+        pl.col("x", "n").cast(dtype)
+    )
+    out = proportion(d, "x", "n", group_by="g")
+    assert out.row(0)[:3] == ("a", 40_000, 48_000)
+    assert out.schema["x"] == (pl.UInt64 if dtype.is_unsigned_integer() else pl.Int64)
+    assert rate(d, "x", "n", group_by="g")["x"][0] == 40_000
+    assert dsr(d.head(19), "x", "n")["total_count"][0] == 1900

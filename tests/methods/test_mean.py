@@ -319,3 +319,19 @@ def test_mean_of_sums_same_answer_and_kind_from_every_library(constructor):
     ref = mean_of_sums(pl.DataFrame(d), "s", "n", "q", group_by="g", confidence=(0.95, 0.998))
     assert to_polars(native).equals(ref)
     assert ref["value"].to_list() == [3.0, 8 / 3]
+
+
+def test_mean_of_huge_values_is_stable():
+    # issue #14: the mean of [1e308, 1e308] was inf (the sum overflows); scaled by the
+    # largest magnitude it is exact, and so is the standard deviation
+    out = mean(
+        pl.DataFrame({"g": ["a", "a", "b", "b", "b"], "x": [1e308, 1e308, 1e308, -1e308, 5e307]}),
+        "x",
+        group_by="g",
+    )
+    assert out["value"].to_list() == [1e308, pytest.approx(5e307 / 3, rel=1e-12)]
+    assert out["stdev"][0] == 0
+    assert out["stdev"][1] == pytest.approx(
+        np.std(np.array([1.0, -1.0, 0.5]), ddof=1) * 1e308, rel=1e-12
+    )
+    assert out["lowercl"][0] == 1e308

@@ -69,8 +69,10 @@ def key_frame(
 ) -> nw.DataFrame[Any]:
     """One row per group: the keys, then ``columns`` (aggregated inputs).
 
-    ``like`` maps an output column to a column of ``frame`` whose integer dtype it takes when
-    every value is a whole number (so summed integer counts stay integers).
+    ``like`` maps an output column to a column of ``frame``: when that column is an integer
+    and every value a whole number, the output is a 64-bit integer of the same signedness
+    (so summed counts stay integers, and sums of narrow types such as Int8, Int16 or UInt8
+    never overflow them).
     """
     base = g.keys if g.keys is not None else frame.select(nw.len().alias("__one__"))
     backend = nw.get_native_namespace(frame)
@@ -79,7 +81,8 @@ def key_frame(
         dtype = frame.schema[source]
         values = np.asarray(columns[name], float)
         if dtype.is_integer() and np.isfinite(values).all() and (values == np.round(values)).all():
-            arrays[name] = nw.new_series(name, values, backend=backend).cast(dtype)
+            wide = nw.UInt64() if dtype.is_unsigned_integer() else nw.Int64()
+            arrays[name] = nw.new_series(name, values, backend=backend).cast(wide)
     out = _output.with_arrays(base, arrays)
     return out.drop("__one__") if g.keys is None else out
 

@@ -90,7 +90,8 @@ def student_t(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, confidence: float
     n = np.asarray(n, float)
     # t quantiles once per distinct group size (groups share few sizes; the ppf is costly)
     dof, where = np.unique(n - 1, return_inverse=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # over: limits past 1.8e308 are infinite, as they should be
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         t = stats.t.ppf(0.5 + confidence / 2, dof)[where.reshape(n.shape)]
-        half = t * np.asarray(sd, float) / np.sqrt(n)
-    return Limits(mean - half, mean + half)
+        half = t * (np.asarray(sd, float) / np.sqrt(n))
+        return Limits(mean - half, mean + half)

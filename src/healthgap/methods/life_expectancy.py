@@ -231,8 +231,8 @@ def life_expectancy(
     as OHID publishes it. A value above 150 years (populations far too large for the deaths)
     is implausible and withheld with its limits. Withheld rows have null values and the reason
     in ``statistic``; one aggregated :class:`~healthgap.errors.SuppressedWarning` names the
-    groups. Zero deaths in a closed band are fine. :math:`a_x = 0.1` applies to the band starting at age 0 whatever
-    its width, as in OHID's calculator.
+    groups. Zero deaths in a closed band are fine. :math:`a_x = 0.1` applies to the band
+    starting at age 0 whatever its width, as in OHID's calculator.
 
     References
     ----------

@@ -30,13 +30,27 @@ class _Means(NamedTuple):
 
 
 def _means(values: np.ndarray, ids: np.ndarray, n_groups: int) -> _Means:
-    """Per-group sum, count, sample standard deviation (n - 1 divisor, two-pass) and mean."""
+    r"""Per-group sum, count, sample standard deviation (n - 1 divisor, two-pass) and mean.
+
+    A group whose sum or squared deviations overflow (values near 1e308) is computed again
+    on its values divided by their largest magnitude :math:`c`: :math:`\bar x = c\,
+    \overline{(x/c)}` and :math:`s = c\, s_{x/c}`, so a finite mean is never lost.
+    """
     total = np.bincount(ids, weights=values, minlength=n_groups)
     count = np.bincount(ids, minlength=n_groups).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         value = total / count
         squares = np.bincount(ids, weights=(values - value[ids]) ** 2, minlength=n_groups)
         stdev = np.sqrt(squares / (count - 1))
+        overflow = ~np.isfinite(value) | ~np.isfinite(stdev) & (count > 1)
+        if overflow.any():
+            rows = overflow[ids]
+            scale = np.zeros(n_groups)
+            np.maximum.at(scale, ids[rows], np.abs(values[rows]))
+            scale = np.where(scale > 0, scale, 1.0)
+            scaled = _means(values[rows] / scale[ids[rows]], ids[rows], n_groups)
+            value = np.where(overflow, scaled.value * scale, value)
+            stdev = np.where(overflow, scaled.stdev * scale, stdev)
     return _Means(total, count, np.where(count > 1, stdev, np.nan), value)
 
 
