@@ -61,14 +61,20 @@ def main(
 
 @app.command("methods")
 def list_methods() -> None:
-    """List the statistical methods in healthgap.methods.
+    """List the statistical methods in healthgap.methods, each with its one-line summary.
 
     Example: healthgap methods
     """
+    import inspect
+
     from healthgap import methods
 
-    for name in methods.__all__:
-        stdout.print(name, highlight=False)
+    functions = [(n, getattr(methods, n)) for n in methods.__all__]
+    functions = [(n, f) for n, f in functions if inspect.isfunction(f)]
+    width = max(len(n) for n, _ in functions)
+    for name, function in functions:
+        summary = (inspect.getdoc(function) or "").splitlines()[0].rstrip(".")
+        stdout.print(f"{name:<{width}}  {summary}", highlight=False, soft_wrap=True)
 
 
 # -- the store: import, export, vintages, areas (healthgap.store, healthgap.publish.export) --
