@@ -20,3 +20,15 @@ def test_public_names_are_the_functions_whatever_was_imported_first():
         "assert all(callable(f) for f in (proportion, sii, life_expectancy, dsr))\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_package_is_marked_typed_and_ships_the_marker():
+    # PEP 561: type checkers read healthgap's hints only if py.typed is installed with it
+    import tomllib
+    from importlib import resources
+    from pathlib import Path
+
+    assert resources.files("healthgap").joinpath("py.typed").is_file()
+    pyproject = Path(__file__).parents[2] / "pyproject.toml"
+    package_data = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in package_data["healthgap"]

@@ -7,7 +7,7 @@ where (STYLE.md section 6).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import narwhals as nw
 import numpy as np
@@ -58,6 +58,14 @@ def polarity(frame: nw.DataFrame[Any], value: str | None) -> np.ndarray:
     return np.where(missing, UNSET, codes).astype(np.int8)
 
 
+@overload
+def number_or_column(
+    frame: nw.DataFrame[Any], name: str, value: Any, *, required: Literal[True] = ...
+) -> np.ndarray: ...
+@overload
+def number_or_column(
+    frame: nw.DataFrame[Any], name: str, value: Any, *, required: bool
+) -> np.ndarray | None: ...
 def number_or_column(
     frame: nw.DataFrame[Any], name: str, value: Any, *, required: bool = True
 ) -> np.ndarray | None:
@@ -73,6 +81,12 @@ def number_or_column(
     return np.full(len(frame), number)
 
 
+@overload
+def column_or_none(frame: nw.DataFrame[Any], name: str) -> np.ndarray: ...
+@overload
+def column_or_none(frame: nw.DataFrame[Any], name: None) -> None: ...
+@overload
+def column_or_none(frame: nw.DataFrame[Any], name: str | None) -> np.ndarray | None: ...
 def column_or_none(frame: nw.DataFrame[Any], name: str | None) -> np.ndarray | None:
     """A numeric column as float array (nulls as NaN), or ``None`` when not named."""
     if name is None:

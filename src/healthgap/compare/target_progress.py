@@ -374,8 +374,8 @@ def _project(
         raise InputError("give both 'lower_cl' and 'upper_cl' (95% limits) or neither")
     t_all = _series.periods(frame, period)
     y_all = _inputs.column_or_none(frame, value)
-    weighted = lower_cl is not None
-    if weighted:
+    weighted = lower_cl is not None and upper_cl is not None
+    if lower_cl is not None and upper_cl is not None:
         lo, hi = _inputs.column_or_none(frame, lower_cl), _inputs.column_or_none(frame, upper_cl)
         _inputs.limits_in_order(lo, hi, lower_cl, upper_cl)
         variance = ((hi - lo) / _series.SE_DIVISOR_95) ** 2

@@ -73,17 +73,18 @@ def parse_labels(name: str, labels: Sequence[Any]) -> tuple[np.ndarray, np.ndarr
             f"such as '<1', '1-4', '90+' or '85 and over'; cannot read {len(bad):,} "
             f"value(s): {_checks._fmt(bad[:5])}"
         )
+    bands = [p for p in parsed if p is not None]
     return (
-        np.array([p.start for p in parsed], dtype=np.int64),
-        np.array([p.end for p in parsed], dtype=np.int64),
+        np.array([p.start for p in bands], dtype=np.int64),
+        np.array([p.end for p in bands], dtype=np.int64),
     )
 
 
 def describe(starts: np.ndarray) -> str:
     """``'20 age bands (0, 1-4, 5-9, ..., 85-89, 90+)'``: the layout a result used."""
-    starts = [int(s) for s in starts]
-    names = [str(a) if b == a + 1 else f"{a}-{b - 1}" for a, b in itertools.pairwise(starts)]
-    names.append(f"{starts[-1]}+")
+    ages = [int(s) for s in starts]
+    names = [str(a) if b == a + 1 else f"{a}-{b - 1}" for a, b in itertools.pairwise(ages)]
+    names.append(f"{ages[-1]}+")
     shown = names if len(names) <= 6 else [*names[:3], "...", *names[-2:]]
     return f"{len(names)} age band{'s' if len(names) > 1 else ''} ({', '.join(shown)})"
 

@@ -23,7 +23,7 @@ class Groups(NamedTuple):
     """Each row's group id, the number of groups and their keys (``None``: one group)."""
 
     ids: np.ndarray
-    count: int
+    count: int  # type: ignore[assignment]  # a field, shadowing tuple.count
     keys: nw.DataFrame[Any] | None
 
 
@@ -51,9 +51,9 @@ def sums(g: Groups, *arrays: np.ndarray) -> list[np.ndarray]:
             and len(values)
             and (max(-int(values.min()), int(values.max())) < 2**62 // len(values))
         ):
-            total = np.zeros(g.count, dtype=np.int64)
-            np.add.at(total, g.ids, values.astype(np.int64, copy=False))
-            out.append(total.astype(float))
+            exact = np.zeros(g.count, dtype=np.int64)
+            np.add.at(exact, g.ids, values.astype(np.int64, copy=False))
+            out.append(exact.astype(float))
         else:
             total = np.zeros(g.count)
             np.add.at(total, g.ids, np.asarray(values, dtype=float))
@@ -109,7 +109,7 @@ def statistic_column(
     out = np.full(n_groups, default, dtype=object)
     for r in (extra_reasons, reasons):
         if r is not None:
-            mask = np.not_equal(r, None)  # elementwise on the objects, in C
+            mask = np.not_equal(r, np.array(None))  # elementwise on the objects, in C
             out[mask] = r[mask]
     return out
 
@@ -132,7 +132,7 @@ def flagged(reasons: np.ndarray | None, n_groups: int) -> np.ndarray:
     """Boolean mask of groups with a recorded reason."""
     if reasons is None:
         return np.zeros(n_groups, dtype=bool)
-    return np.asarray(np.not_equal(reasons, None), dtype=bool)
+    return np.asarray(np.not_equal(reasons, np.array(None)), dtype=bool)
 
 
 def start(
@@ -197,8 +197,8 @@ def merge_reasons(*parts: np.ndarray | None) -> np.ndarray | None:
         return None
     out = np.full(len(present[0]), None, dtype=object)
     for part in present:
-        given = np.not_equal(part, None)
-        both = given & np.not_equal(out, None)
+        given = np.not_equal(part, np.array(None))
+        both = given & np.not_equal(out, np.array(None))
         out[both] = out[both] + "; " + part[both]  # object arrays: str concatenation
         only = given & ~both
         out[only] = part[only]

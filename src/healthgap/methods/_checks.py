@@ -203,7 +203,7 @@ class RowChecks:
         """Numerators must not exceed denominators (proportions)."""
         self.rule(x > n, f"column '{x_name}' must be <= column '{n_name}'", x)
 
-    def resolve(self, errors: OnError = "raise") -> np.ndarray | None:
+    def resolve(self, errors: str = "raise") -> np.ndarray | None:
         """Raise, or return a per-group reason array (``None`` entries for good groups)."""
         one_of("errors", errors, ("raise", "flag"))
         if not self.failures:

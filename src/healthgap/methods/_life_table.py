@@ -169,7 +169,7 @@ def withheld_reasons(deaths: np.ndarray, population: np.ndarray, present: np.nda
 
 def has_reason(reasons: np.ndarray) -> np.ndarray:
     """Elementwise ``reason is not None`` of an object array (no Python loop)."""
-    return np.not_equal(reasons, None).astype(bool)
+    return np.not_equal(reasons, np.array(None)).astype(bool)
 
 
 def warn_withheld(

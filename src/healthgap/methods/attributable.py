@@ -118,7 +118,7 @@ def attributable_fraction(
     if d_row is not None:
         inputs[deaths or ""] = sums[2]
         extra["attributable_deaths"] = np.where(bad | unweighted, np.nan, fraction * sums[2])
-    reason = np.where(unweighted, f"attributable fraction; {NO_WEIGHT}", None)
+    reason = np.where(unweighted, f"attributable fraction; {NO_WEIGHT}", np.array(None))
     statistic = _aggregate.statistic_column(
         "attributable fraction", reasons, g.count, reason if unweighted.any() else None
     )

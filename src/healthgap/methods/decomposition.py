@@ -162,6 +162,7 @@ def decompose_gap(
         )
 
     # pairs: the group_by keys of each (keys + by) group, and which side it is
+    assert g.keys is not None  # grouped by at least ``by``
     pair_of, pair_keys = _frames.group_ids(g.keys, keys)
     n_pairs = 1 if pair_keys is None else len(pair_keys)
     pairs = _aggregate.Groups(pair_of, n_pairs, pair_keys)
@@ -181,8 +182,10 @@ def decompose_gap(
     pair_reasons[lone] = "one of the two populations is missing"
     if reasons is not None:
         for side in (ref_idx, cmp_idx):
-            side_reason = np.where(side >= 0, reasons[np.maximum(side, 0)], None)
-            pair_reasons = _life_table.merge(pair_reasons, side_reason)
+            side_reason = np.where(side >= 0, reasons[np.maximum(side, 0)], np.array(None))
+            merged = _life_table.merge(pair_reasons, side_reason)
+            assert merged is not None
+            pair_reasons = merged
     withheld = _life_table.is_withheld(pair_reasons, n_pairs)
     ref_idx, cmp_idx = np.maximum(ref_idx, 0), np.maximum(cmp_idx, 0)
 
@@ -333,5 +336,5 @@ def _by_cause(
                 f"{rule}: {int(over.sum()):,} of {g.count:,} groups fail "
                 f"(first: {_aggregate.describe_group(g, int(np.argmax(over)))})"
             )
-        reasons = np.where(over, rule, None)
+        reasons = np.where(over, rule, np.array(None))
     return p_matrix, cause_deaths, list(labels.tolist()), reasons

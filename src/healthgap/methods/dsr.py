@@ -226,7 +226,7 @@ def dsr(
     checks = _checks.RowChecks(len(frame), g.ids)
     checks.count_column(x, xs)
     checks.positive_column(n, ns)
-    if ws is not None:
+    if ws is not None and stdcol is not None:
         checks.count_column(stdcol, ws)
 
     if ageband is None:
@@ -237,6 +237,7 @@ def dsr(
         if independent:
             events, events_var = xs, xs
         else:
+            assert eventfreq is not None
             fs = _frames.column(frame, eventfreq)
             checks.rule(
                 ~np.isfinite(fs) | (fs < 1) | (fs != np.floor(fs)),
@@ -301,7 +302,7 @@ def dsr(
         f"dsr per {_aggregate.format_number(multiplier)}",
         reasons,
         g.count,
-        extra_reasons=np.where(small, _SMALL, None),
+        extra_reasons=np.where(small, _SMALL, np.array(None)),
     )
     why = f"with total count < {DSR_MIN_COUNT}" if small.any() else ""
     if bad.any():

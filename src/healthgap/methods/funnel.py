@@ -103,11 +103,11 @@ def _inputs(
     r = None if rate is None or statistic != "rate" else _frames.column(frame, rate)
     checks = _checks.RowChecks(len(frame), np.arange(len(frame)))
     checks.count_column(numerator, x)
-    if n is not None:
+    if n is not None and denominator is not None:
         checks.positive_column(denominator, n)
         if statistic == "proportion":
             checks.at_most(numerator, x, denominator, n)
-    if r is not None:
+    if r is not None and rate is not None:
         withheld = np.isnan(r) & (x < DSR_MIN_EVENTS) if rate_type == "dsr" else None
         checks.count_column(rate, r if withheld is None else np.where(withheld, 0.0, r))
         checks.rule((x > 0) & (r == 0), f"column '{rate}' must be > 0 where '{numerator}' > 0", r)
@@ -118,9 +118,13 @@ def _inputs(
                 "give argument 'denominator'",
                 x,
             )
-    reasons = checks.resolve(errors)  # type: ignore[arg-type]
-    bad = np.zeros(len(frame), dtype=bool) if reasons is None else np.not_equal(reasons, None)
-    if bad.any():
+    reasons = checks.resolve(errors)
+    bad = (
+        np.zeros(len(frame), dtype=bool)
+        if reasons is None
+        else np.not_equal(reasons, np.array(None))
+    )
+    if reasons is not None and bad.any():
         rows = np.flatnonzero(bad)
         warnings.warn(
             f"funnel: {len(rows):,} of {len(frame):,} rows with invalid input left out "
@@ -150,6 +154,8 @@ def _derived_denominator(
     """
     if statistic != "rate":
         return np.asarray(n, float)
+    assert r is not None
+    assert multiplier is not None
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = multiplier * x / r
     if rate_type == "dsr":
@@ -302,7 +308,7 @@ def funnel_limits(
         derived, average, statistic, float(years_of_data) if years_of_data is not None else 1.0
     )
 
-    columns: dict[str, np.ndarray | float] = {GRID_NAMES[statistic]: axis}
+    columns: dict[str, np.ndarray | float | str | None] = {GRID_NAMES[statistic]: axis}
     limits: dict[str, np.ndarray] = {}
     for level in LEVELS:
         suffix = _output.level_suffix(level)
@@ -320,6 +326,8 @@ def funnel_limits(
                 (lo - 1, hi - 1) if ratio_type == "count" else (lo * 100, hi * 100)
             )
         else:
+            assert years_of_data is not None
+            assert mult is not None
             columns[f"lower{suffix}_population"] = means.upper / average / years_of_data
             columns[f"upper{suffix}_population"] = means.lower / average / years_of_data
             limits[f"lower{suffix}cl"] = average * axis / means.upper * mult
@@ -329,6 +337,7 @@ def funnel_limits(
     if statistic == "ratio":
         columns["baseline"] = 0.0 if ratio_type == "count" else 100.0
     else:
+        assert mult is not None
         columns["baseline"] = average * mult
     if type == "full":
         columns["confidence"] = _output.level_label(LEVELS)
@@ -343,6 +352,7 @@ def _statistic_label(
     if statistic == "ratio":
         return f"ratio ({ratio_type})"
     if statistic == "rate":
+        assert multiplier is not None
         per = f"{int(multiplier):,}" if float(multiplier).is_integer() else f"{multiplier:g}"
         return f"rate ({rate_type} per {per})"
     return "proportion"

@@ -310,7 +310,7 @@ def inequality_measures(
     if se is not None:
         se_row = _frames.column(frame, se)
         checks.rule(se_row < 0, f"column '{se}' must be >= 0", se_row)
-    elif lower_cl is not None:
+    elif lower_cl is not None and upper_cl is not None:
         lo, hi = _frames.column(frame, lower_cl), _frames.column(frame, upper_cl)
         checks.rule(lo > hi, f"column '{lower_cl}' must be <= column '{upper_cl}'", lo)
         se_row = (hi - lo) / (2 * _limits.z_value(0.95))
@@ -332,8 +332,12 @@ def inequality_measures(
         )
         ref_row = ref_vals == 1
     row_reasons = checks.resolve(errors)
-    flagged = np.zeros(n_groups, bool) if row_reasons is None else np.not_equal(row_reasons, None)
-    if flagged.any():
+    flagged = (
+        np.zeros(n_groups, bool)
+        if row_reasons is None
+        else np.not_equal(row_reasons, np.array(None))
+    )
+    if row_reasons is not None and flagged.any():
         first = int(np.flatnonzero(flagged)[0])
         where = f"first: {key_frame.row(first)}" if key_frame is not None else "all rows"
         warnings.warn(
@@ -511,7 +515,7 @@ def _simulate(
     levels: Sequence[float],
     reps: int,
     seed: _simulation.Seed,
-) -> tuple[dict[str, np.ndarray], dict[str, dict[float, tuple[np.ndarray, ...]]]]:
+) -> tuple[dict[str, np.ndarray], dict[str, dict[float, tuple[np.ndarray, np.ndarray]]]]:
     """Simulate each measure: standard deviation and percentile limits over normal draws."""
     n_groups, width = s.y.shape
     se_out = {m: np.empty(n_groups) for m in names}

@@ -74,11 +74,11 @@ def prepare(
                     _groups_message(
                         f"each group must have every age band of the layout "
                         f"({_ages.describe(banded.starts)})",
-                        gaps,
+                        np.asarray(gaps),
                         g,
                     )
                 )
-            missing = np.where(gaps, _life_table.REASON_MISSING_BANDS, None)
+            missing = np.where(gaps, _life_table.REASON_MISSING_BANDS, np.array(None))
     d = banded.values[deaths]
     p = banded.values[population]
     rules = _life_table.withheld_reasons(d, p, present)
@@ -137,7 +137,8 @@ def output_rows(prep: Prepared, ages: Any, name: str) -> tuple[np.ndarray, np.nd
                 f"{_checks._fmt(np.array(wanted, dtype=object)[unknown])}"
             )
         keep &= np.isin(prep.banded.starts, starts)[None, :]
-    return np.nonzero(keep)
+    rows, bands = np.nonzero(keep)
+    return rows, bands
 
 
 def limits_of(

@@ -145,7 +145,9 @@ def mean(
             "mean confidence limits", single, g, "with a single value (t needs n - 1 >= 1)"
         )
 
-    extra_reason = np.where(single, SINGLE_VALUE, None) if levels and single.any() else None
+    extra_reason = (
+        np.where(single, SINGLE_VALUE, np.array(None)) if levels and single.any() else None
+    )
     statistic = _aggregate.statistic_column(STATISTIC, reasons, g.count, extra_reason)
     inputs = {
         "value_sum": np.where(bad, np.nan, core.value_sum),

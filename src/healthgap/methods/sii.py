@@ -430,6 +430,7 @@ def sii(
     if xs is not None:
         checks.rule(np.isfinite(xs) & (xs < 0), f"column '{x}' must be >= 0", xs)
         if value_type == 2:
+            assert x is not None
             checks.at_most(x, xs, population, pop)
     if vals is None:
         assert xs is not None
@@ -444,7 +445,7 @@ def sii(
     if se is not None:
         ses = _frames.column(frame, se)
         checks.rule(ses < 0, f"column '{se}' must be >= 0", ses)
-    elif has_limits:
+    elif lower_cl is not None and upper_cl is not None:
         lo, hi = _frames.column(frame, lower_cl), _frames.column(frame, upper_cl)
         checks.rule(lo > hi, f"column '{lower_cl}' must be <= column '{upper_cl}'", lo)
         if value_type == 2:
@@ -457,7 +458,7 @@ def sii(
     row_reasons = checks.resolve(errors)
     flagged = np.zeros(n_groups, dtype=bool)
     if row_reasons is not None:
-        flagged = np.not_equal(row_reasons, None)
+        flagged = np.not_equal(row_reasons, np.array(None))
 
     # 2. groups x quantiles
     q_raw = frame[quantile].to_numpy()
@@ -560,7 +561,7 @@ def sii(
     statistic[bad_input] = (
         "sii NA: missing value, limit or standard error (or one infinite on the log/logit scale)"
     )
-    if flagged.any():
+    if row_reasons is not None and flagged.any():
         statistic[flagged] = np.char.add("sii NA: ", row_reasons[flagged].astype(str))
     se_source = (
         "standard errors as given"
