@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 from scipy import stats
 
 from healthgap.compare import _inputs, _labels
@@ -33,7 +34,7 @@ _BASES = ("Better", "Worse", "Higher", "Lower")
 
 
 def benchmark(
-    data: Any,
+    data: IntoFrameT,
     value: str = "value",
     lower_cl: str | Sequence[str] | None = None,
     upper_cl: str | Sequence[str] | None = None,
@@ -47,7 +48,7 @@ def benchmark(
     area: str | None = None,
     benchmark_area: str | None = None,
     group_by: str | Sequence[str] = (),
-) -> Any:
+) -> IntoFrameT:
     r"""Judge each value against a benchmark: better, similar or worse (Fingertips' methods).
 
     With ``method="ci_overlap"`` (Fingertips' default for most indicators) a value differs

@@ -7,6 +7,7 @@ from typing import Any
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.compare import _inputs, _labels, _series
 from healthgap.errors import InputError
@@ -25,7 +26,7 @@ _MISSING, _NO_POLARITY = range(2)
 
 
 def peer_ranks(
-    data: Any,
+    data: IntoFrameT,
     value: str = "value",
     lower_cl: str = "lowercl",
     upper_cl: str = "uppercl",
@@ -37,7 +38,7 @@ def peer_ranks(
     repetitions: int = 10_000,
     seed: int = 0,
     confidence: float = 0.95,
-) -> Any:
+) -> IntoFrameT:
     r"""Rank each area among its peers, with the rank's uncertainty, for every indicator.
 
     Within each group (indicator, period, ...) the areas are ranked from best (1) to worst;

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.compare import _inputs, _labels
 from healthgap.methods import _frames
@@ -30,12 +30,12 @@ _NO_VALUE, _TOO_FEW, _NO_POLARITY = range(3)
 
 
 def quintiles(
-    data: Any,
+    data: IntoFrameT,
     value: str = "value",
     *,
     group_by: str | Sequence[str] = (),
     polarity: str | None = None,
-) -> Any:
+) -> IntoFrameT:
     r"""Place each value in a quintile of its group (area type x indicator x period ...).
 
     As Fingertips does, the bounds are the 20th, 40th, 60th and 80th percentiles of the

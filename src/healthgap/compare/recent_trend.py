@@ -7,6 +7,7 @@ from typing import Any, Literal, NamedTuple
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 from scipy import special, stats
 
 from healthgap.compare import _inputs, _labels, _series
@@ -43,7 +44,7 @@ class _Test(NamedTuple):
 
 
 def recent_trend(
-    data: Any,
+    data: IntoFrameT,
     x: str | None = None,
     n: str | None = None,
     period: str = "period",
@@ -56,7 +57,7 @@ def recent_trend(
     kind: Kind = "proportion",
     points: int = POINTS,
     confidence: float = 0.998,
-) -> Any:
+) -> IntoFrameT:
     r"""Test the recent trend of every series, as Fingertips' trend markers, all at once.
 
     Each series (one per ``group_by`` keys) is tested on its ``points`` most recent periods

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 from scipy import stats
 
 from healthgap.compare import _inputs, _labels, _series
@@ -51,7 +52,7 @@ class _Projection(NamedTuple):
 
 
 def target_progress(
-    data: Any,
+    data: IntoFrameT,
     value: str = "value",
     period: str = "period",
     target: str | float | None = None,
@@ -63,7 +64,7 @@ def target_progress(
     polarity: str | None = None,
     points: int = 5,
     confidence: float = 0.95,
-) -> Any:
+) -> IntoFrameT:
     r"""Progress of every series against its target, projected from its recent trend.
 
     A straight line :math:`y = a + b\,t` is fitted to the ``points`` most recent periods with
@@ -232,7 +233,7 @@ def target_progress(
 
 
 def target_trajectory(
-    data: Any,
+    data: IntoFrameT,
     value: str = "value",
     period: str = "period",
     *,
@@ -242,7 +243,7 @@ def target_trajectory(
     group_by: str | Sequence[str] = (),
     points: int = 5,
     confidence: float = 0.95,
-) -> Any:
+) -> IntoFrameT:
     """Draw the fitted trend of every series, period by period, for charts of a target.
 
     The same fit as :func:`target_progress`: the line through the ``points`` most recent

@@ -6,9 +6,8 @@ sometimes only for both sexes together, so each comparison states whether it is 
 
 from __future__ import annotations
 
-from typing import Any
-
 import narwhals as nw
+from narwhals.typing import IntoFrameT
 
 from healthgap.errors import InputError
 from healthgap.methods import _checks, _frames
@@ -19,8 +18,8 @@ COLUMNS = ("city", "area", "measure", "sex", "value", "period", "year")
 
 
 def world_city_comparison(
-    data: Any, *, reference: str = "London", max_year_gap: int = MAX_YEAR_GAP
-) -> Any:
+    data: IntoFrameT, *, reference: str = "London", max_year_gap: int = MAX_YEAR_GAP
+) -> IntoFrameT:
     """Set each city's published figure beside the reference city's, and say if comparable.
 
     A city's figure is compared with the reference city's figure for the same measure and sex.

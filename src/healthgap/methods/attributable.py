@@ -8,9 +8,9 @@ population-weighted annual mean concentration of anthropogenic PM2.5.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.methods import _aggregate, _checks, _frames, _output
 
@@ -21,7 +21,7 @@ NO_WEIGHT = "no weight (no population with a known exposure)"
 
 
 def attributable_fraction(
-    data: Any,
+    data: IntoFrameT,
     exposure_sum: str,
     weight: str,
     *,
@@ -32,7 +32,7 @@ def attributable_fraction(
     multiplier: float = 100.0,
     type: _output.OutputType = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Attributable fraction of deaths for the population-weighted mean exposure of groups.
 
     The rows of a group add up: its mean exposure is :math:`c = \sum E_r / \sum W_r`, with

@@ -7,6 +7,7 @@ from typing import Any
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.errors import InputError
 from healthgap.methods import _ages, _aggregate, _checks, _frames, _life_table, _output
@@ -22,7 +23,7 @@ METHOD_CAUSE = (
 
 
 def decompose_gap(
-    data: Any,
+    data: IntoFrameT,
     deaths: str,
     population: str,
     startage: str,
@@ -36,7 +37,7 @@ def decompose_gap(
     age: Any = 0,
     type: str = "full",
     errors: _checks.OnError = "flag",
-) -> Any:
+) -> IntoFrameT:
     r"""Split the gap in life expectancy between two populations by age band (and cause).
 
     Both populations get the life table of :func:`~healthgap.methods.life_expectancy`

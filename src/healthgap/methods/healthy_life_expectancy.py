@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.errors import InputError
 from healthgap.methods import _aggregate, _checks, _frames, _output
@@ -18,7 +19,7 @@ METHOD = "Sullivan, Chiang II life table, Silcocks et al. for the open age band"
 
 
 def healthy_life_expectancy(
-    data: Any,
+    data: IntoFrameT,
     deaths: str,
     population: str,
     startage: str,
@@ -34,7 +35,7 @@ def healthy_life_expectancy(
     type: _output.OutputType = "full",
     confidence: _checks.Confidence = 0.95,
     errors: _checks.OnError = "flag",
-) -> Any:
+) -> IntoFrameT:
     r"""Healthy life expectancy by Sullivan's method, with its confidence limits, for all groups.
 
     The life table is that of :func:`~healthgap.methods.life_expectancy` (Chiang II, OHID's

@@ -8,6 +8,7 @@ from typing import Any
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods import _checks, _frames, _heat, _limits, _output, _simulation
@@ -99,7 +100,7 @@ def _indicator_scale(y: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def inequality_measures(
-    data: Any,
+    data: IntoFrameT,
     value: str,
     population: str | None = None,
     *,
@@ -118,7 +119,7 @@ def inequality_measures(
     repetitions: int = 1000,
     seed: int | np.random.SeedSequence | None = None,
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""WHO HEAT summary measures of inequality between subgroups, for every setting at once.
 
     Each group (setting: area, year, indicator, ...) holds subgroups :math:`j = 1..J` with

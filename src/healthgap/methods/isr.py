@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.errors import InputError
 from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
@@ -191,7 +192,7 @@ def _isr(
 
 
 def isratio(
-    data: Any,
+    data: IntoFrameT,
     x: str,
     n: str,
     x_ref: Sequence[float] | str,
@@ -204,7 +205,7 @@ def isratio(
     observed_totals: Any = None,
     type: _output.OutputType = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Indirectly standardised ratios (e.g. SMRs) with exact or Byar's limits.
 
     With observed events :math:`O`, and expected events from the reference rates
@@ -296,7 +297,7 @@ def isratio(
 
 
 def israte(
-    data: Any,
+    data: IntoFrameT,
     x: str,
     n: str,
     x_ref: Sequence[float] | str,
@@ -309,7 +310,7 @@ def israte(
     observed_totals: Any = None,
     type: _output.OutputType = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Indirectly standardised rates with exact or Byar's limits.
 
     The ratio :math:`O/E` of :func:`isratio` times the crude reference rate

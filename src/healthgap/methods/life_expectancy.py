@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.errors import InputError
 from healthgap.methods import _ages, _aggregate, _checks, _frames, _life_table, _output
@@ -150,7 +151,7 @@ def limits_of(
 
 
 def life_expectancy(
-    data: Any,
+    data: IntoFrameT,
     deaths: str,
     population: str,
     startage: str,
@@ -161,7 +162,7 @@ def life_expectancy(
     type: _output.OutputType = "full",
     confidence: _checks.Confidence = 0.95,
     errors: _checks.OnError = "flag",
-) -> Any:
+) -> IntoFrameT:
     r"""Life expectancy at every band start from an abridged life table, for all groups at once.
 
     OHID's method (PHE life expectancy calculator): with deaths :math:`D_x`, population

@@ -7,10 +7,11 @@ its values (:func:`mean_of_sums`: sums from record-level data add up over areas 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
 
@@ -55,14 +56,14 @@ def _means(values: np.ndarray, ids: np.ndarray, n_groups: int) -> _Means:
 
 
 def mean(
-    data: Any,
+    data: IntoFrameT,
     x: str,
     *,
     group_by: str | Sequence[str] = (),
     confidence: _checks.Confidence = 0.95,
     type: _output.OutputType = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Means with Student's t confidence limits, for every group at once.
 
     For the :math:`n` values :math:`x_i` of a group, the value is :math:`\bar x = \sum x_i / n`,
@@ -172,7 +173,7 @@ def mean(
 
 
 def mean_of_sums(
-    data: Any,
+    data: IntoFrameT,
     value_sum: str,
     value_count: str,
     value_sumsq: str,
@@ -181,7 +182,7 @@ def mean_of_sums(
     confidence: _checks.Confidence = 0.95,
     type: _output.OutputType = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Means with Student's t limits from the number, sum and sum of squares of the values.
 
     The rows of a group add up: :math:`n = \sum n_r`, :math:`S = \sum S_r` and

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
 
@@ -34,7 +35,7 @@ def statistic_label(multiplier: float) -> str:
 
 
 def proportion(
-    data: Any,
+    data: IntoFrameT,
     x: str,
     n: str,
     *,
@@ -43,7 +44,7 @@ def proportion(
     multiplier: float = 1,
     type: _output.OutputType = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Proportions with Wilson score confidence limits, for every group at once.
 
     With :math:`x` cases among :math:`n` people the value is :math:`p = x/n` (times

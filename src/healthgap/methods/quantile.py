@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import narwhals as nw
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods import _checks, _frames
@@ -56,7 +57,7 @@ def _quantiles(ranks: np.ndarray, counts: np.ndarray, nquantiles: int) -> np.nda
 
 
 def quantile(
-    data: Any,
+    data: IntoFrameT,
     values: str,
     *,
     group_by: str | Sequence[str] = (),
@@ -64,7 +65,7 @@ def quantile(
     invert: bool | str = True,
     type: Literal["standard", "full"] = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Assign each area to a quantile of its group by the rank of its value.
 
     Within each group the :math:`N` areas with a value are ranked (rank 1 = highest value when

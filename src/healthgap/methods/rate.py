@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
+from narwhals.typing import IntoFrameT
 
 from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
 
@@ -33,7 +34,7 @@ def _core(x: np.ndarray, n: np.ndarray, levels: Sequence[float], multiplier: flo
 
 
 def rate(
-    data: Any,
+    data: IntoFrameT,
     x: str,
     n: str,
     *,
@@ -42,7 +43,7 @@ def rate(
     multiplier: float = 100_000,
     type: _output.OutputType = "full",
     errors: _checks.OnError = "raise",
-) -> Any:
+) -> IntoFrameT:
     r"""Crude rates with exact Poisson (small counts) or Byar's confidence limits.
 
     With :math:`x` events in a population of :math:`n` (person-years), the value is
