@@ -5,6 +5,10 @@ Parquet/CSV tables or a mapping of tables and writes one store vintage; :func:`c
 returns the values without a store and :func:`compute_counts` the aggregated counts.
 """
 
+from healthgap._extras import require
+
+require("healthgap.engine", "engine", "ibis", "duckdb")
+
 from healthgap.engine.compute import (
     Progress,
     compute,
