@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 from python_calamine import CalamineWorkbook
 
+from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.sources import _validate
 from healthgap.sources._excel import read_sheet, sheet_names
@@ -315,10 +316,7 @@ def _ts009(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Impor
                     "value",
                     "count",
                     "denominator",
-                    "lower95_0cl",
-                    "upper95_0cl",
-                    "lower99_8cl",
-                    "upper99_8cl",
+                    *LIMITS,
                 )
             ),
         ),
