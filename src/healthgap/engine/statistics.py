@@ -160,11 +160,11 @@ def indicator_values(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pa
 
 def _finish(ind: Indicator, values: pl.DataFrame) -> pa.Table:
     """Add period labels, the indicator id and age; cast to :data:`VALUES`."""
-    values = values.with_columns(
-        period_label_expr(period_type=ind.periods.type),
-        pl.lit(ind.id).alias("indicator_id"),
-        pl.lit(ind.age).alias("age"),
-    )
+    # labels of the few distinct periods, joined to the (many) rows
+    periods = values.select("period_start", "period_years").unique()
+    labels = periods.with_columns(period_label_expr(period_type=ind.periods.type))
+    values = values.join(labels, on=["period_start", "period_years"], how="left")
+    values = values.with_columns(pl.lit(ind.id).alias("indicator_id"), pl.lit(ind.age).alias("age"))
     return values.select(VALUES.names).to_arrow().cast(VALUES)
 
 
