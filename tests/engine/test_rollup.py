@@ -60,6 +60,18 @@ def _lookup(boroughs: list[str | None], deciles: list[str | None]) -> pl.DataFra
     )
 
 
+def _indicator(**fields) -> Indicator:
+    """A proportion of events in a population (the method does not matter to the roll-up)."""
+    return Indicator(
+        id="t",
+        name="T",
+        method="proportion",
+        numerator=Numerator(table="events"),
+        denominator=Denominator(table="population", value="population"),
+        **fields,
+    )
+
+
 @st.composite
 def cases(draw):
     """A lookup, an indicator and its two sides' counts (keys may repeat within a side)."""
@@ -72,12 +84,7 @@ def cases(draw):
     breakdowns = tuple(
         b for b, on in (("decile", draw(st.booleans())), ("ethnicity", record)) if on
     )
-    indicator = Indicator(
-        id="t",
-        name="T",
-        method="proportion",
-        numerator=Numerator(table="events"),
-        denominator=Denominator(table="population", value="population"),
+    indicator = _indicator(
         geographies=tuple(
             draw(
                 st.lists(
@@ -252,13 +259,7 @@ def test_paths_agree_on_the_engine_test_data(path, catalogue, data_dir):
 
 
 def test_area_codes_not_in_the_lookup_are_named():
-    ind = Indicator(
-        id="t",
-        name="T",
-        method="proportion",
-        numerator=Numerator(table="events"),
-        denominator=Denominator(table="population", value="population"),
-    )
+    ind = _indicator()
     side = pl.DataFrame(
         {
             "area_code": ["E01000001", "W01000009"],

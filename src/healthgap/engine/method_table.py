@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -109,8 +110,16 @@ METHODS: dict[str, Method] = {
     "rate": Method(rate, runs.crude, value_type=1),
     "mean": Method(mean_of_sums, runs.mean, moments=True, totals=runs.value_totals),
     "dsr": Method(dsr, runs.direct, bands="five", standardised=True, value_type=1),
-    "israte": Method(israte, runs.indirect_rate, bands="five", standardised=True, value_type=1),
-    "isratio": Method(isratio, runs.indirect_ratio, bands="five", standardised=True),
+    "israte": Method(
+        israte,
+        partial(runs.indirect, scale="multiplier"),
+        bands="five",
+        standardised=True,
+        value_type=1,
+    ),
+    "isratio": Method(
+        isratio, partial(runs.indirect, scale="refvalue"), bands="five", standardised=True
+    ),
     "life_expectancy": Method(life_expectancy, runs.life, bands="life"),
     "healthy_life_expectancy": Method(healthy_life_expectancy, runs.healthy_life, bands="life"),
     "decompose_gap": Method(decompose_gap, bands="life", on_counts=decomposition_values),

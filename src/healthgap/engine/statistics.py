@@ -22,6 +22,7 @@ from healthgap.engine.banding import band_sets, complete_bands
 from healthgap.engine.inequality import inequality_values
 from healthgap.engine.method_table import METHODS
 from healthgap.engine.rollup import GROUP, KEYS
+from healthgap.engine.runs import Call
 from healthgap.errors import InputError, SuppressedWarning
 from healthgap.store.schema import VALUES
 
@@ -107,11 +108,12 @@ def _run_method(
     """Run the method on every numbered group at once; its output is keyed by ``_g``."""
     method = METHODS[ind.method]
     assert method.run is not None
+    assert method.function is not None
     if not method.standardised:
-        return method.run(method.function, ind, rows, groups, geo, rows)
+        return method.run(Call(method.function, ind, rows, groups, geo, rows))
     rows = complete_bands(rows, groups, ind, geo)
     pieces = [
-        method.run(method.function, ind, piece, groups, geo, rows)
+        method.run(Call(method.function, ind, piece, groups, geo, rows))
         for piece in band_sets(rows, groups, ind, geo)
     ]
     return pl.concat(pieces, how="diagonal_relaxed").sort("_g")
