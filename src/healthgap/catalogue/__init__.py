@@ -1,5 +1,9 @@
 """Indicator and strategy definitions: declarative files validated by pydantic models."""
 
+from healthgap._extras import require
+
+require("healthgap.catalogue", "store", "yaml", "pydantic")
+
 from healthgap.catalogue.catalogue import Catalogue, load_catalogue
 from healthgap.catalogue.indicator import (
     METHODS,

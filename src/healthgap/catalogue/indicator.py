@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from healthgap.catalogue.metadata import IndicatorMeta
+from healthgap.catalogue.method_rules import EXCLUSIVE_FIELDS, RULES
 
 __all__ = [
     "METHODS",
@@ -44,33 +45,14 @@ __all__ = [
     "icd10_ranges",
 ]
 
-#: Methods the engine can run on aggregated counts (names of ``healthgap.methods`` functions,
-#: and ``ratio``: one indicator's values as a percentage of another's).
-METHODS = (
-    "proportion",
-    "rate",
-    "mean",
-    "dsr",
-    "israte",
-    "isratio",
-    "life_expectancy",
-    "healthy_life_expectancy",
-    "decompose_gap",
-    "attributable_fraction",
-    "ratio",
-    "inequality",
-)
+#: Methods the engine can run (names of ``healthgap.methods`` functions, and ``ratio``: one
+#: indicator's values as a percentage of another's; ``inequality``: an inequality summary of
+#: another indicator). What each needs is in :data:`~healthgap.catalogue.method_rules.RULES`.
+METHODS = tuple(RULES)
 #: Methods computed from other indicators' values, not from records.
-FROM_VALUES = ("ratio", "inequality")
+FROM_VALUES = tuple(name for name, rules in RULES.items() if rules.counts == "none")
 #: Methods computed from numerator and denominator counts by age band.
-AGE_BANDED = (
-    "dsr",
-    "israte",
-    "isratio",
-    "life_expectancy",
-    "healthy_life_expectancy",
-    "decompose_gap",
-)
+AGE_BANDED = tuple(name for name, rules in RULES.items() if rules.age_bands)
 #: WHO HEAT measures (:func:`healthgap.methods.inequality_measures`) an indicator may ask for.
 HEAT_MEASURES = (
     "d",
@@ -502,40 +484,21 @@ class Indicator(IndicatorMeta):
 
     @model_validator(mode="after")
     def _method_runs(self) -> Indicator:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {list(METHODS)}; got {self.method!r}")
-        if (self.method == "ratio") != (self.ratio is not None):
-            raise ValueError(
-                "method 'ratio' needs ratio (numerator and denominator ids), and "
-                "ratio is only for method 'ratio'"
-            )
-        if (self.method == "healthy_life_expectancy") != (self.prevalence is not None):
-            raise ValueError(
-                "method 'healthy_life_expectancy' needs prevalence (numerator and "
-                "denominator of the proportion in good health), and prevalence "
-                "is only for that method"
-            )
-        if (self.method == "decompose_gap") != (self.decomposition is not None):
-            raise ValueError(
-                "method 'decompose_gap' needs decomposition (breakdown, "
-                "reference, comparison), and decomposition is only for it"
-            )
-        if self.decomposition is not None and self.decomposition.breakdown not in (self.breakdowns):
+        rules = RULES.get(self.method)
+        if rules is None:
+            raise ValueError(f"method must be one of {list(RULES)}; got {self.method!r}")
+        for field, holds in EXCLUSIVE_FIELDS.items():
+            if (rules.field == field) != (getattr(self, field) is not None):
+                owners = " or ".join(repr(m) for m, r in RULES.items() if r.field == field)
+                raise ValueError(
+                    f"method {owners} needs {field} ({holds}), and {field} is only for that method"
+                )
+        if self.decomposition is not None and self.decomposition.breakdown not in self.breakdowns:
             raise ValueError(
                 f"decomposition.breakdown {self.decomposition.breakdown!r} is "
                 f"not one of breakdowns {list(self.breakdowns)}"
             )
-        if (self.method == "attributable_fraction") != (self.exposure is not None):
-            raise ValueError(
-                "method 'attributable_fraction' needs exposure (table, value, "
-                "level, relative_risk), and exposure is only for that method"
-            )
-        if (self.method == "inequality") != (self.summary is not None):
-            raise ValueError(
-                "method 'inequality' needs summary (of, breakdown, measure), and "
-                "summary is only for that method"
-            )
-        if self.method in FROM_VALUES:
+        if rules.counts == "none":
             if self.numerator is not None or self.denominator is not None:
                 raise ValueError(
                     f"method {self.method!r} takes no numerator or denominator "
@@ -544,16 +507,20 @@ class Indicator(IndicatorMeta):
             return self
         if self.numerator is None:
             raise ValueError(f"method {self.method!r} needs a numerator")
-        if self.method == "mean":
+        if rules.counts == "values":
             if self.denominator is not None:
-                raise ValueError("method 'mean' takes no denominator (it counts the values)")
+                raise ValueError(
+                    f"method {self.method!r} takes no denominator (it counts the values)"
+                )
             if self.numerator.value is None or self.numerator.count != "events":
-                raise ValueError("method 'mean' needs numerator.value (the column averaged)")
+                raise ValueError(
+                    f"method {self.method!r} needs numerator.value (the column averaged)"
+                )
         elif self.denominator is None:
             raise ValueError(f"method {self.method!r} needs a denominator")
-        if self.method in ("israte", "isratio") and self.reference is None:
+        if rules.reference and self.reference is None:
             raise ValueError(f"method {self.method!r} needs reference (a geography level)")
-        if self.method in AGE_BANDED:
+        if rules.age_bands:
             parts = [self.numerator, self.denominator]
             if self.prevalence is not None:
                 parts += [self.prevalence.numerator, self.prevalence.denominator]

@@ -2,8 +2,14 @@
 
 :func:`compute` runs a catalogue (:func:`healthgap.catalogue.load_catalogue`) on a folder of
 Parquet/CSV tables or a mapping of tables and writes one store vintage; :func:`compute_values`
-returns the values without a store and :func:`compute_counts` the aggregated counts.
+returns the values without a store and :func:`compute_counts` the aggregated counts. How
+each method is counted and computed is one row of
+:data:`healthgap.engine.method_table.METHODS`.
 """
+
+from healthgap._extras import require
+
+require("healthgap.engine", "engine", "ibis", "duckdb")
 
 from healthgap.engine.compute import (
     Progress,

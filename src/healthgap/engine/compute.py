@@ -12,7 +12,6 @@ import pyarrow as pa
 
 from healthgap.catalogue.catalogue import Catalogue
 from healthgap.catalogue.indicator import (
-    FROM_VALUES,
     Denominator,
     Geography,
     Indicator,
@@ -30,8 +29,11 @@ from healthgap.engine.counts import (
     record_name,
     segment_bounds,
 )
+from healthgap.engine.decomposition import cause_labels
+from healthgap.engine.method_table import METHODS
 from healthgap.engine.rollup import CAUSE_PREFIX, KEY_SCHEMA, record_column, rollup
 from healthgap.engine.statistics import derived_values, indicator_values
+from healthgap.store.schema import VALUE_KEYS, VALUES
 
 __all__ = [
     "Progress",
@@ -46,20 +48,6 @@ __all__ = [
 Progress = Callable[[str, int, int], None]
 Data = str | Path | Mapping[str, Any]
 
-_BANDS: dict[str, AgeBands | None] = {
-    "proportion": None,
-    "rate": None,
-    "mean": None,
-    "dsr": "five",
-    "israte": "five",
-    "isratio": "five",
-    "life_expectancy": "life",
-    "healthy_life_expectancy": "life",
-    "attributable_fraction": None,
-    "decompose_gap": "life",
-}
-#: Exposures are summed in these units (millionths) so that their sums are exact.
-EXPOSURE_UNITS = 1_000_000
 Part = Numerator | Denominator
 Request = tuple[Part, Indicator, Sequence[RecordBreakdown]]
 
@@ -128,14 +116,6 @@ def _by_cause(ind: Indicator, deaths: pl.DataFrame) -> pl.DataFrame:
     return deaths.group_by(keys).agg(pl.col("n").sum(), *by_cause)
 
 
-def cause_labels(ind: Indicator) -> list[str]:
-    """Return the cause groups of a decomposition, the other causes last."""
-    spec = ind.decomposition
-    if spec is None or not spec.causes:
-        return []
-    return [*dict.fromkeys([*spec.causes, spec.other])]
-
-
 def input_tables(catalogue: Catalogue) -> set[str]:
     """Names of every table ``catalogue`` reads (its parts and the geography's lookup)."""
     tables = {part.table for ind in catalogue for part in sides(ind).values()}
@@ -144,9 +124,8 @@ def input_tables(catalogue: Catalogue) -> set[str]:
 
 
 def _key(part: Part, ind: Indicator, record: Sequence[RecordBreakdown]) -> str:
-    return repr(
-        (part, ind.periods.type, _BANDS.get(ind.method), tuple(record), ind.method == "mean")
-    )
+    method = METHODS[ind.method]
+    return repr((part, ind.periods.type, method.bands, tuple(record), method.moments))
 
 
 def _data(data: Data) -> Path | Mapping[str, Any]:
@@ -210,16 +189,16 @@ class _Runner:
                     self.cache[key] = _derive(frame, part, bands, k, bounds, rec)
 
     def counts(self, part: Part, ind: Indicator, record: Sequence[RecordBreakdown]) -> pl.DataFrame:
-        bands = _BANDS[ind.method]
+        method = METHODS[ind.method]
         key = _key(part, ind, record)
         if key not in self.cache:
             expr = count_expression(
                 self.table(part.table),
                 part,
                 period_type=ind.periods.type,
-                bands=bands,
+                bands=method.bands,
                 record_breakdowns=record,
-                moments=ind.method == "mean",
+                moments=method.moments,
             )
             frame = pl.from_arrow(expr.to_pyarrow())
             assert isinstance(frame, pl.DataFrame)
@@ -253,11 +232,10 @@ def _batches(
     """
     groups: dict[str, list[tuple[Any, str, AgeBands | None, tuple[RecordBreakdown, ...]]]] = {}
     for part, ind, record in requests:
-        if getattr(part, "count", "events") == "people" or ind.method == "mean":
+        method = METHODS[ind.method]
+        if getattr(part, "count", "events") == "people" or method.moments or not method.counted:
             continue
-        bands = _BANDS.get(ind.method)
-        if ind.method not in _BANDS:
-            continue
+        bands = method.bands
         needs_age = (
             bands is not None or part.filter.age is not None or len(_scanned(record)) < len(record)
         )
@@ -372,13 +350,14 @@ def _exposed(
     """Deaths ``x``, weights ``n`` (population) and ``s`` (exposure x population).
 
     Each small area takes the exposure of its area at ``exposure.level`` (the mean of that
-    area's values in the year, in millionths: :data:`EXPOSURE_UNITS`), so sums over any larger
-    area are population-weighted. A
-    small area in a year without an exposure weighs 0 and its deaths are left out: its
-    areas' values are withheld, larger areas' use the areas with an exposure.
+    area's values in the year, in the method's ``exposure_units``: millionths), so sums over
+    any larger area are population-weighted. A small area in a year without an exposure
+    weighs 0 and its deaths are left out: its areas' values are withheld, larger areas' use
+    the areas with an exposure.
     """
-    spec = ind.exposure
+    spec, units = ind.exposure, METHODS[ind.method].exposure_units
     assert spec is not None
+    assert units is not None
     expr = count_expression(
         runner.table(spec.table), spec, period_type=ind.periods.type, bands=None, moments=True
     )
@@ -394,7 +373,7 @@ def _exposed(
     exposure = frame.select(
         pl.col("area_code").alias("_level"),
         "year",
-        (pl.col("s") / pl.col("n") * EXPOSURE_UNITS).round().alias("_c"),
+        (pl.col("s") / pl.col("n") * units).round().alias("_c"),
     )
     weighted = (
         frames["n"]
@@ -449,7 +428,8 @@ def compute_counts(
         }
         if cause_labels(ind):  # deaths by cause group: columns of the numerator's side
             frames["x"] = _by_cause(ind, frames["x"])
-        if ind.method == "mean":  # one count gives the values' number, sum and squares
+        method = METHODS[ind.method]
+        if method.moments:  # one count gives the values' number, sum and squares
             frame = frames["n"]
             keys = [c for c in frame.columns if c not in ("n", "s", "q")]
             frames = {m: frame.select(*keys, pl.col(m).alias("n")) for m in ("n", "s", "q")}
@@ -461,7 +441,7 @@ def compute_counts(
                 geo,
                 frames,
                 lookup,
-                banded=_BANDS[ind.method] is not None,
+                banded=method.bands is not None,
                 years=years,
                 with_level=ind.decomposition is not None,
             )
@@ -513,12 +493,10 @@ def values_from_counts(
     Each indicator's method runs once, on all its areas, periods, sexes and breakdowns;
     ratios and inequality summaries of other indicators are computed last, from their values.
     """
-    from healthgap.store.schema import VALUE_KEYS, VALUES
-
     tables: dict[str, pa.Table] = {}
-    ordered = sorted(catalogue, key=lambda ind: ind.method in FROM_VALUES)
+    ordered = sorted(catalogue, key=lambda ind: not METHODS[ind.method].counted)
     for done, ind in enumerate(ordered, start=1):
-        if ind.method in FROM_VALUES:
+        if not METHODS[ind.method].counted:
             tables[ind.id] = derived_values(ind, tables, catalogue)
         else:
             tables[ind.id] = indicator_values(ind, counts[ind.id], catalogue.geography)

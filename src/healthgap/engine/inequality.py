@@ -9,33 +9,28 @@ whose ``category_type`` is the breakdown's and whose ``category`` names the meas
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
+from healthgap._conventions import LEVELS, LIMIT_PAIRS, LIMITS
 from healthgap.catalogue.indicator import Geography, Indicator, Inequality
 from healthgap.errors import InputError
-from healthgap.methods.inequality import DEFAULT_SCALE, MEASURE_NAMES, WITHHELD
+from healthgap.methods.inequality import (
+    DEFAULT_SCALE,
+    MEASURE_NAMES,
+    WITHHELD,
+    inequality_measures,
+)
+from healthgap.methods.sii import sii
 
 __all__ = ["inequality_values"]
 
-LEVELS = (0.95, 0.998)
-LIMITS = ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl")
 GROUPS = ["area_code", "period_start", "period_years", "sex"]
 SII_LABELS = {"sii": "Slope index of inequality", "rii": "Relative index of inequality"}
-#: OHID's value types of the SII: 1 rates, 2 proportions, 0 anything else.
-VALUE_TYPES = {"proportion": 2, "rate": 1, "dsr": 1, "israte": 1}
 MIN_CATEGORIES = 5  # OHID: an SII over fewer than five categories is not given
 LIMITS_NOT_GIVEN = (
     "limits not given: the simulated interval does not contain the estimate "
     "(a measure bounded at zero)"
 )
-
-
-def _method(name: str) -> Any:
-    from healthgap.engine.statistics import method_function
-
-    return method_function(name)
 
 
 def _rows(values: pl.DataFrame, category_type: str) -> pl.DataFrame:
@@ -56,9 +51,17 @@ def _as_values(frame: pl.DataFrame, category_type: str, columns: list[str]) -> p
 
 
 def _slope(
-    ind: Indicator, rows: pl.DataFrame, spec: Inequality, category_type: str, columns: list[str]
+    ind: Indicator,
+    rows: pl.DataFrame,
+    spec: Inequality,
+    category_type: str,
+    columns: list[str],
+    value_type: int,
 ) -> list[pl.DataFrame]:
-    """SII and RII (OHID), categories ranked by their number, 1 = most deprived."""
+    """SII and RII (OHID), categories ranked by their number, 1 = most deprived.
+
+    ``value_type`` is OHID's: 1 rates, 2 proportions, 0 anything else.
+    """
     wanted = [m for m in spec.measures if m in SII_LABELS]
     if not wanted:
         return []
@@ -72,12 +75,12 @@ def _slope(
     rows = rows.join(full.filter(pl.col("_k") >= MIN_CATEGORIES), on=GROUPS).drop("_k")
     if rows.is_empty():
         return []
-    out = _method("sii")(
+    out = sii(
         rows,
         "quantile",
         "denominator",
         value="value",
-        value_type=VALUE_TYPES.get(ind.method, 0),
+        value_type=value_type,
         lower_cl="lower95_0cl",
         upper_cl="upper95_0cl",
         group_by=GROUPS,
@@ -160,7 +163,7 @@ def _heat(
                 pieces[0]["_note"].alias("value_note")
             )
         ]
-    out = _method("inequality_measures")(
+    out = inequality_measures(
         rows.sort(*GROUPS, "category"),
         "value",
         population,
@@ -183,7 +186,7 @@ def _heat(
     # simulated (percentile) limits of measures bounded at zero need not contain the
     # estimate (see inequality_measures): such limits are not published
     outside = pl.lit(False)
-    for low, high in (LIMITS[:2], LIMITS[2:]):
+    for low, high in LIMIT_PAIRS:
         outside = outside | (pl.col(low) > pl.col("value")) | (pl.col(high) < pl.col("value"))
     note = (
         pl.when(pl.col("value").is_null())
@@ -221,14 +224,18 @@ def heat_labels(measures: list[str]) -> dict[str, str]:
 
 
 def inequality_values(
-    ind: Indicator, values: pl.DataFrame, geo: Geography, spec: Inequality
+    ind: Indicator, values: pl.DataFrame, geo: Geography, spec: Inequality, *, value_type: int = 0
 ) -> pl.DataFrame:
-    """Compute the summaries ``spec`` asks for, as rows with the columns of ``values``."""
+    """Compute the summaries ``spec`` asks for, as rows with the columns of ``values``.
+
+    ``value_type`` tells the SII what the values are (OHID: 1 rates, 2 proportions, 0 other;
+    :attr:`healthgap.engine.method_table.Method.value_type` of the indicator's method).
+    """
     category_type = geo.breakdowns[spec.breakdown].category_type
     rows = _rows(values, category_type)
     columns = values.columns
     pieces = [
-        *_slope(ind, rows, spec, category_type, columns),
+        *_slope(ind, rows, spec, category_type, columns, value_type),
         *_heat(ind, rows, spec, category_type, columns),
     ]
     if not pieces:

@@ -26,7 +26,7 @@ import polars as pl
 from healthgap.catalogue.indicator import Geography, Indicator
 from healthgap.errors import InputError
 
-__all__ = ["GROUP", "KEYS", "period_label", "rollup"]
+__all__ = ["GROUP", "KEYS", "rollup"]
 
 #: The keys of an indicator value (VALUES without indicator_id and age).
 KEYS = ("area_code", "period_start", "period_years", "sex", "category_type", "category")
@@ -51,21 +51,6 @@ _PACK_LIMIT = 2**62  # packed keys stay below this (Int64)
 #: Sums and sorts address an array by the packed key when it has at most this many cells
 #: per row (plus _DENSE_MIN): ``numpy.bincount`` beats any hash group-by on such keys.
 _DENSE_FACTOR, _DENSE_MIN = 4, 1 << 20
-
-
-def period_label(start: int, years: int, period_type: str) -> str:
-    """``2021`` / ``2019 - 21`` (calendar) or ``2021/22`` / ``2019/20 - 21/22`` (financial).
-
-    Examples
-    --------
-    >>> period_label(2019, 3, "calendar"), period_label(2021, 1, "financial")
-    ('2019 - 21', '2021/22')
-    """
-    end = start + years - 1
-    if period_type == "calendar":
-        return str(start) if years == 1 else f"{start} - {end % 100:02d}"
-    first = f"{start}/{(start + 1) % 100:02d}"
-    return first if years == 1 else f"{first} - {end % 100:02d}/{(end + 1) % 100:02d}"
 
 
 def _measures(frame: pl.DataFrame) -> list[str]:

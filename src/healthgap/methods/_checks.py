@@ -13,13 +13,14 @@ from typing import Any, Literal
 import narwhals as nw
 import numpy as np
 
+from healthgap._conventions import LEVELS
 from healthgap.errors import ColumnNotFoundError, InputError
 
 Confidence = float | Sequence[float] | None
 OnError = Literal["raise", "flag"]
 
 #: The only pair of confidence levels accepted together (Fingertips' 95% and 99.8% limits).
-CONFIDENCE_PAIR = (0.95, 0.998)
+CONFIDENCE_PAIR = LEVELS
 _SHOW = 5  # how many offending rows a message lists
 
 

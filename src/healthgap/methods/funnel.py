@@ -17,6 +17,7 @@ import numpy as np
 from narwhals.typing import IntoFrameT
 from scipy import special
 
+from healthgap._conventions import LEVELS, LIMITS
 from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods import _checks, _frames, _limits, _output
 from healthgap.methods._funnel_axis import axis as _axis
@@ -24,8 +25,6 @@ from healthgap.methods._funnel_axis import axis as _axis
 __all__ = ["funnel_limits", "funnel_points", "funnel_significance"]
 
 Statistic = Literal["proportion", "ratio", "rate"]
-#: Control limits are drawn at two standard levels: about 2 and 3 standard deviations.
-LEVELS = (0.95, 0.998)
 #: DSR funnels leave out areas with fewer events (OHID technical guidance: DSRs).
 DSR_MIN_EVENTS = 10
 GRID_NAMES = {"proportion": "population", "ratio": "observed_events", "rate": "events"}
@@ -332,7 +331,7 @@ def funnel_limits(
             columns[f"upper{suffix}_population"] = means.lower / average / years_of_data
             limits[f"lower{suffix}cl"] = average * axis / means.upper * mult
             limits[f"upper{suffix}cl"] = average * axis / means.lower * mult
-    order = ["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
+    order = list(LIMITS)
     columns.update({name: limits[name] for name in order})
     if statistic == "ratio":
         columns["baseline"] = 0.0 if ratio_type == "count" else 100.0

@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import DisclosureRule
 from healthgap.errors import ColumnNotFoundError, InputError
 from healthgap.methods import _frames
@@ -28,10 +29,7 @@ SECONDARY_NOTE = (
 #: Columns withheld on a suppressed row (those present in the data).
 WITHHELD = (
     "value",
-    "lower95_0cl",
-    "upper95_0cl",
-    "lower99_8cl",
-    "upper99_8cl",
+    *LIMITS,
     "lowercl",
     "uppercl",
     "count",

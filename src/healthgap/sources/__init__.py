@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from healthgap._extras import require
+
+require("healthgap.sources", "store", "python_calamine", "shapefile", "yaml")
+
 from healthgap.sources._tables import Imported
 from healthgap.sources._validate import ImportValidationError
 from healthgap.sources.boundaries import read_geojson, read_lsoa_shapefile, read_topojson

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from healthgap._conventions import period_label_expr
 from healthgap.sources._validate import Problems
 
 _Y = r"((?:19|20)\d\d)"
@@ -97,15 +98,12 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
         pl.when(single.is_not_null() | month_year.is_not_null()).then(1),
     )
     month = iso.struct.field("2")
-    yy = lambda e: (e % 100).cast(pl.String).str.zfill(2)  # noqa: E731
     label = (
         pl.when(month.is_null() | (not relabel_iso))
         .then(p)
-        .when(month != "01")
-        .then(pl.format("{}/{}", iso_start, yy(iso_start + 1)))
-        .when(iso_years == 1)
-        .then(iso_start.cast(pl.String))
-        .otherwise(pl.format("{} - {}", iso_start, yy(iso_start + iso_years - 1)))
+        .when(month != "01")  # a year from April (or September): financial style
+        .then(period_label_expr(iso_start, iso_years, "financial"))
+        .otherwise(period_label_expr(iso_start, iso_years, "calendar"))
     )
     return distinct.with_columns(
         start.alias("period_start"), years.alias("period_years"), label.alias("_label")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from healthgap._conventions import LIMIT_PAIRS, LIMITS
 from healthgap.errors import InputError
 
 MAX_REPORTED = 20
@@ -187,10 +188,7 @@ def values_table(
         "value",
         "count",
         "denominator",
-        "lower95_0cl",
-        "upper95_0cl",
-        "lower99_8cl",
-        "upper99_8cl",
+        *LIMITS,
     )
     frame = frame.with_columns(
         *(pl.lit(None, pl.Float64).alias(c) for c in numeric if c not in frame.columns),
@@ -219,7 +217,7 @@ def values_table(
         "a numerator no greater than the denominator (the indicator is a proportion)",
     )
     value = pl.col("value")
-    for low, high in (("lower95_0cl", "upper95_0cl"), ("lower99_8cl", "upper99_8cl")):
+    for low, high in LIMIT_PAIRS:
         lo, hi = pl.col(low), pl.col(high)
         # rounding slack is computed only on rows that break the strict rule
         strict = frame.filter(((lo > value) | (hi < value) | (lo > hi)).fill_null(False))

@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.sources import _validate
 from healthgap.sources._periods import parse_periods
@@ -81,10 +82,7 @@ _REQUIRED = (
 )
 _NUMBERS = (
     "value",
-    "lower95_0cl",
-    "upper95_0cl",
-    "lower99_8cl",
-    "upper99_8cl",
+    *LIMITS,
     "count",
     "denominator",
 )

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 from python_calamine import CalamineWorkbook
 
+from healthgap._conventions import LIMITS, LIMITS_95
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.sources import _validate
 from healthgap.sources._excel import read_sheet, sheet_names
@@ -315,10 +316,7 @@ def _ts009(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Impor
                     "value",
                     "count",
                     "denominator",
-                    "lower95_0cl",
-                    "upper95_0cl",
-                    "lower99_8cl",
-                    "upper99_8cl",
+                    *LIMITS,
                 )
             ),
         ),
@@ -723,7 +721,7 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
         .alias("value_note")
     )
     _validate.area_codes(frame, "area_code", problems, label="areacd")
-    frame = _validate.numbers(frame, ["value", "lower95_0cl", "upper95_0cl"], problems, labels)
+    frame = _validate.numbers(frame, ["value", *LIMITS_95], problems, labels)
     frame = parse_periods(frame, "period", problems)
     problems.raise_if_any()
     _validate.values_table(frame, problems, labels=labels)

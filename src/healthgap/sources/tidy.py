@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError
 from healthgap.sources import _validate
@@ -26,20 +27,14 @@ _TARGETS = (
     "category_type",
     "category",
     "value",
-    "lower95_0cl",
-    "upper95_0cl",
-    "lower99_8cl",
-    "upper99_8cl",
+    *LIMITS,
     "count",
     "denominator",
     "value_note",
 )
 _NUMERIC = (
     "value",
-    "lower95_0cl",
-    "upper95_0cl",
-    "lower99_8cl",
-    "upper99_8cl",
+    *LIMITS,
     "count",
     "denominator",
 )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from healthgap._conventions import LIMIT_PAIRS, LIMITS
 from healthgap.errors import InputError
 from healthgap.store import schema
 
@@ -18,10 +19,7 @@ MAX_PROBLEMS = 20
 
 _NUMBERS = (
     "value",
-    "lower95_0cl",
-    "upper95_0cl",
-    "lower99_8cl",
-    "upper99_8cl",
+    *LIMITS,
     "count",
     "denominator",
 )
@@ -36,7 +34,7 @@ _ROW_CHECKS: list[tuple[str, tuple[str, ...], str]] = [
     ("period_years < 1", ("period_years",), "must be >= 1"),
     *[
         (cond, cols, "limits must bracket the value (lower <= value <= upper)")
-        for lower, upper in (("lower95_0cl", "upper95_0cl"), ("lower99_8cl", "upper99_8cl"))
+        for lower, upper in LIMIT_PAIRS
         for cond, cols in (
             (f"{lower} > value + {_SLACK}", (lower, "value")),
             (f"{upper} < value - {_SLACK}", ("value", upper)),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from healthgap._conventions import LIMITS
+
 #: One indicator value for an area, period, sex, age and breakdown category.
 VALUES = pa.schema(
     [
@@ -22,10 +24,7 @@ VALUES = pa.schema(
         pa.field("category_type", pa.string(), nullable=False),  # "" or e.g. "IMD 2019 decile"
         pa.field("category", pa.string(), nullable=False),  # "" or e.g. "1 - most deprived"
         pa.field("value", pa.float64()),
-        pa.field("lower95_0cl", pa.float64()),
-        pa.field("upper95_0cl", pa.float64()),
-        pa.field("lower99_8cl", pa.float64()),
-        pa.field("upper99_8cl", pa.float64()),
+        *[pa.field(limit, pa.float64()) for limit in LIMITS],
         pa.field("count", pa.float64()),
         pa.field("denominator", pa.float64()),
         pa.field("value_note", pa.string()),

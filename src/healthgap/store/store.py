@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from healthgap import __version__
+from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError, StoreError
 from healthgap.store import _tables, _validate, schema
@@ -568,10 +569,7 @@ class Store:
         key_cols = ", ".join(f'coalesce(n."{k}", o."{k}") AS "{k}"' for k in keys)
         compared = (
             "value",
-            "lower95_0cl",
-            "upper95_0cl",
-            "lower99_8cl",
-            "upper99_8cl",
+            *LIMITS,
             "count",
             "denominator",
             "value_note",

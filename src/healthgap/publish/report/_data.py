@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from healthgap._conventions import LIMITS_95
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy, load_world_cities
 from healthgap.errors import InputError, SuppressedWarning
@@ -25,7 +26,7 @@ from healthgap.store import Store
 DECOMPOSITION = "le_gap_decomposition"
 SERIES = ("indicator_id", "sex", "age")
 SEX_ORDER = {"Persons": 0, "Male": 1, "Female": 2}
-LIMITS = ("lower95_0cl", "upper95_0cl")
+LIMITS = LIMITS_95
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from healthgap._conventions import polarity_of_direction
 from healthgap.catalogue.strategy import Measure
 from healthgap.publish.report._charts import fmt
 from healthgap.publish.report._data import DECOMPOSITION, ReportData
@@ -101,9 +102,7 @@ def _gap_table(data: ReportData, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _direction(measure: Measure) -> str:
-    return {"at_least": "high_is_good", "at_most": "low_is_good"}.get(
-        measure.target.direction, "no_judgement"
-    )
+    return polarity_of_direction(measure.target.direction)
 
 
 def commitments(data: ReportData) -> Page:
