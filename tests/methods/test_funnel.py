@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from tests.conftest import to_polars
 
+from healthgap import _limits
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods import _limits
 from healthgap.methods.dsr import dsr
 from healthgap.methods.funnel import (
     DSR_NOT_APPLICABLE,

@@ -12,8 +12,8 @@ from typing import Any, Literal, overload
 import narwhals as nw
 import numpy as np
 
+from healthgap import _checks, _frames
 from healthgap.errors import InputError
-from healthgap.methods import _checks, _frames
 
 #: The catalogue's polarity vocabulary (healthgap.catalogue.metadata.Polarity).
 POLARITIES = ("high_is_good", "low_is_good", "no_judgement")

@@ -15,7 +15,7 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 
-from healthgap.methods import _output
+from healthgap import _output
 
 NOT_COMPARED = "Not compared"
 CANNOT = "Cannot be calculated"

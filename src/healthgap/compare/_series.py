@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 import narwhals as nw
 import numpy as np
 
+from healthgap import _checks, _frames
 from healthgap.errors import InputError
-from healthgap.methods import _checks, _frames
 
 #: Standard error from 95% limits, as Fingertips computes it: (upper - lower) / 3.92
 #: (technical guidance, "Fingertips trend markers").

@@ -10,9 +10,9 @@ import numpy as np
 from narwhals.typing import IntoFrameT
 from scipy import stats
 
+from healthgap import _checks, _frames, _limits, _output
 from healthgap.compare import _inputs, _labels
 from healthgap.errors import InputError
-from healthgap.methods import _checks, _frames, _limits, _output
 
 __all__ = ["benchmark"]
 

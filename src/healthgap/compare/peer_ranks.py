@@ -9,9 +9,9 @@ import narwhals as nw
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames
 from healthgap.compare import _inputs, _labels, _series
 from healthgap.errors import InputError
-from healthgap.methods import _checks, _frames
 
 __all__ = ["peer_ranks"]
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _frames
 from healthgap.compare import _inputs, _labels
-from healthgap.methods import _frames
 
 __all__ = ["quintiles"]
 

@@ -10,9 +10,9 @@ import numpy as np
 from narwhals.typing import IntoFrameT
 from scipy import special, stats
 
+from healthgap import _checks, _frames
 from healthgap.compare import _inputs, _labels, _series
 from healthgap.errors import InputError
-from healthgap.methods import _checks, _frames
 
 __all__ = ["recent_trend"]
 

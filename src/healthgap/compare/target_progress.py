@@ -10,9 +10,9 @@ import numpy as np
 from narwhals.typing import IntoFrameT
 from scipy import stats
 
+from healthgap import _frames
 from healthgap.compare import _inputs, _labels, _series
 from healthgap.errors import InputError
-from healthgap.methods import _frames
 
 __all__ = ["target_progress", "target_trajectory"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import narwhals as nw
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames
 from healthgap.errors import InputError
-from healthgap.methods import _checks, _frames
 
 #: Figures published more than this many years apart are not compared.
 MAX_YEAR_GAP = 3

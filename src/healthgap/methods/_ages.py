@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import narwhals as nw
 import numpy as np
 
+from healthgap import _checks, _frames
 from healthgap.errors import InputError
-from healthgap.methods import _checks, _frames
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _NOISE = re.compile(r"\b(aged|age|ages|years?|yrs?)\b")

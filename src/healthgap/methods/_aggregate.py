@@ -2,7 +2,7 @@
 
 One pass over the user's rows gives each row its group id; sums per group are
 ``np.bincount`` calls; the frame of group keys carries the aggregated inputs into
-:func:`healthgap.methods._output.assemble`. Withheld groups (flagged bad input, small
+:func:`healthgap._output.assemble`. Withheld groups (flagged bad input, small
 counts) are described once, in one aggregated :class:`SuppressedWarning`.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 import narwhals as nw
 import numpy as np
 
+from healthgap import _checks, _frames, _output
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods import _checks, _frames, _output
 
 
 class Groups(NamedTuple):

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 from narwhals.typing import IntoFrameT
 
-from healthgap.methods import _aggregate, _checks, _frames, _output
+from healthgap import _checks, _frames, _output
+from healthgap.methods import _aggregate
 
 __all__ = ["attributable_fraction"]
 

@@ -9,9 +9,10 @@ import narwhals as nw
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames, _output
 from healthgap.errors import InputError
-from healthgap.methods import _ages, _aggregate, _checks, _frames, _life_table, _output
-from healthgap.methods.life_expectancy import output_rows, prepare
+from healthgap.methods import _ages, _aggregate, _life_table
+from healthgap.methods._expectancy import output_rows, prepare
 
 __all__ = ["decompose_gap"]
 

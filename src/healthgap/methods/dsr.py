@@ -13,8 +13,9 @@ import narwhals as nw
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames, _limits, _output
 from healthgap.errors import InputError, MissingCountWarning
-from healthgap.methods import _ages, _aggregate, _checks, _frames, _limits, _output
+from healthgap.methods import _ages, _aggregate
 from healthgap.methods.standard_populations import ESP2013, ESP2013_AGE_STARTS
 
 __all__ = ["DSR_MIN_COUNT", "dsr"]

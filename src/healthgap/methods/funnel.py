@@ -17,9 +17,9 @@ import numpy as np
 from narwhals.typing import IntoFrameT
 from scipy import special
 
+from healthgap import _checks, _frames, _limits, _output
 from healthgap._conventions import LEVELS, LIMITS
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods import _checks, _frames, _limits, _output
 from healthgap.methods._funnel_axis import axis as _axis
 
 __all__ = ["funnel_limits", "funnel_points", "funnel_significance"]

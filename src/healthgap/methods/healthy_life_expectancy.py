@@ -8,10 +8,11 @@ from typing import Any, Literal
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames, _output
+from healthgap._limits import z_value
 from healthgap.errors import InputError
-from healthgap.methods import _aggregate, _checks, _frames, _output
-from healthgap.methods._limits import z_value
-from healthgap.methods.life_expectancy import _assemble, expectancies, prepare
+from healthgap.methods import _aggregate
+from healthgap.methods._expectancy import assemble, expectancies, prepare
 
 __all__ = ["healthy_life_expectancy"]
 
@@ -221,7 +222,7 @@ def healthy_life_expectancy(
     hle, variance = expectancies(prep, weight, var_w)
     le, _ = expectancies(prep)
     method = METHOD if source is None else f"{METHOD}; prevalence variance from {source}"
-    return _assemble(
+    return assemble(
         prep,
         hle,
         variance,

@@ -10,8 +10,9 @@ import narwhals as nw
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames, _limits, _output
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods import _checks, _frames, _heat, _limits, _output, _simulation
+from healthgap.methods import _heat, _simulation
 
 __all__ = ["inequality_measures"]
 

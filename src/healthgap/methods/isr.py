@@ -11,9 +11,9 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames, _limits, _output
 from healthgap.errors import InputError
-from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
-from healthgap.methods.rate import count_method
+from healthgap.methods import _aggregate
 
 __all__ = ["israte", "isratio"]
 
@@ -34,7 +34,7 @@ def _core(
     for level in levels:
         lo, hi = _limits.poisson_count(observed, level)
         limits[level] = _limits.Limits(lo / expected * scale, hi / expected * scale)
-    return _Isr(observed / expected * scale, limits, count_method(observed))
+    return _Isr(observed / expected * scale, limits, _limits.count_method(observed))
 
 
 _VECTOR = "a sequence of numbers (refpoptype='vector')"

@@ -13,7 +13,8 @@ import narwhals as nw
 import numpy as np
 from narwhals.typing import IntoFrameT
 
-from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
+from healthgap import _checks, _frames, _limits, _output
+from healthgap.methods import _aggregate
 
 __all__ = ["mean", "mean_of_sums"]
 

@@ -8,7 +8,8 @@ from typing import NamedTuple
 import numpy as np
 from narwhals.typing import IntoFrameT
 
-from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
+from healthgap import _checks, _frames, _limits, _output
+from healthgap.methods import _aggregate
 
 __all__ = ["proportion"]
 

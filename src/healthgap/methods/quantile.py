@@ -11,8 +11,8 @@ import narwhals as nw
 import numpy as np
 from narwhals.typing import IntoFrameT
 
+from healthgap import _checks, _frames
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods import _checks, _frames
 
 __all__ = ["quantile"]
 

@@ -8,7 +8,8 @@ from typing import NamedTuple
 import numpy as np
 from narwhals.typing import IntoFrameT
 
-from healthgap.methods import _aggregate, _checks, _frames, _limits, _output
+from healthgap import _checks, _frames, _limits, _output
+from healthgap.methods import _aggregate
 
 __all__ = ["rate"]
 
@@ -19,18 +20,13 @@ class _Rates(NamedTuple):
     method: np.ndarray
 
 
-def count_method(x: np.ndarray) -> np.ndarray:
-    """``'Exact'`` below :data:`~healthgap.methods._limits.BYAR_MIN_COUNT`, else ``'Byars'``."""
-    return np.where(np.asarray(x) < _limits.BYAR_MIN_COUNT, "Exact", "Byars").astype(object)
-
-
 def _core(x: np.ndarray, n: np.ndarray, levels: Sequence[float], multiplier: float) -> _Rates:
     """x/n and Poisson limits of x divided by n, for every group at once."""
     limits = {}
     for level in levels:
         lo, hi = _limits.poisson_count(x, level)
         limits[level] = _limits.Limits(lo / n * multiplier, hi / n * multiplier)
-    return _Rates(x / n * multiplier, limits, count_method(x))
+    return _Rates(x / n * multiplier, limits, _limits.count_method(x))
 
 
 def rate(

@@ -11,8 +11,9 @@ import numpy as np
 from narwhals.typing import IntoFrameT
 from scipy import special
 
+from healthgap import _checks, _frames, _limits, _output
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods import _checks, _frames, _limits, _output, _simulation
+from healthgap.methods import _simulation
 
 __all__ = ["sii"]
 

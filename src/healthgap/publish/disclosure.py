@@ -13,10 +13,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from healthgap import _frames
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import DisclosureRule
 from healthgap.errors import ColumnNotFoundError, InputError
-from healthgap.methods import _frames
 from healthgap.store.schema import VALUE_KEYS
 
 __all__ = ["SECONDARY_NOTE", "apply_disclosure"]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from healthgap.methods import _limits
+from healthgap import _limits
 
 
 @pytest.mark.parametrize("level", [0.9, 0.95, 0.99, 0.998])

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import narwhals as nw
 import numpy as np
 
-from healthgap.methods._limits import Limits
+from healthgap._limits import Limits
 
 OutputType = Literal["value", "lower", "upper", "standard", "full"]
 TYPES: tuple[str, ...] = ("value", "lower", "upper", "standard", "full")

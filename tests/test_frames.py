@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from healthgap.methods import _frames
+from healthgap import _frames
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from healthgap.methods import _limits, _output
+from healthgap import _limits, _output
 
 
 def test_suffixes_labels_and_names():

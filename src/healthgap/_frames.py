@@ -58,7 +58,7 @@ def column(frame: nw.DataFrame[Any], name: str, dtype: type = float) -> np.ndarr
 def counts(frame: nw.DataFrame[Any], name: str) -> np.ndarray:
     """A count column as numpy: integer columns as they are (no float copy of every row),
     anything else as :func:`column` gives it. :func:`healthgap.methods._aggregate.sums` and
-    :class:`healthgap.methods._checks.RowChecks` take either kind."""
+    :class:`healthgap._checks.RowChecks` take either kind."""
     series = frame[name]
     if series.dtype.is_integer():
         values = series.to_numpy()

@@ -95,3 +95,8 @@ def student_t(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, confidence: float
         t = stats.t.ppf(0.5 + confidence / 2, dof)[where.reshape(n.shape)]
         half = t * (np.asarray(sd, float) / np.sqrt(n))
         return Limits(mean - half, mean + half)
+
+
+def count_method(x: np.ndarray) -> np.ndarray:
+    """``'Exact'`` below :data:`BYAR_MIN_COUNT`, else ``'Byars'`` (:func:`poisson_count`)."""
+    return np.where(np.asarray(x) < BYAR_MIN_COUNT, "Exact", "Byars").astype(object)

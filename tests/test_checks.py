@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from healthgap import _checks
 from healthgap.errors import ColumnNotFoundError, InputError
-from healthgap.methods import _checks
 
 
 @pytest.mark.parametrize(
