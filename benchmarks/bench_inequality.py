@@ -16,8 +16,8 @@ import numpy as np
 import polars as pl
 
 from benchmarks._harness import line, peak_rss_mb
+from healthgap.methods import sii
 from healthgap.methods.inequality import inequality_measures
-from healthgap.methods.sii import sii
 
 PHE_SII_SECONDS = 110.0  # PHEindicatormethods 2.1.0, R 4.5, 300 x 10 x 100,000 (issue 3)
 GOAL_SECONDS = 5.0

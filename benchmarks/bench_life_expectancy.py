@@ -11,9 +11,8 @@ import numpy as np
 import polars as pl
 
 from benchmarks._harness import line, median_seconds, peak_rss_mb
+from healthgap.methods import healthy_life_expectancy, life_expectancy
 from healthgap.methods.decomposition import decompose_gap
-from healthgap.methods.healthy_life_expectancy import healthy_life_expectancy
-from healthgap.methods.life_expectancy import life_expectancy
 
 AGES = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]
 R_SECONDS = 19.5  # PHEindicatormethods 2.1.0, 5,000 areas x 20 bands (issue 3)

@@ -21,12 +21,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import line, max_rel_diff, median_seconds, peak_rss_mb, traced_peak_mb
-from healthgap.methods.dsr import dsr
+from healthgap.methods import dsr, mean, proportion, quantile, rate
 from healthgap.methods.isr import isratio
-from healthgap.methods.mean import mean
-from healthgap.methods.proportion import proportion
-from healthgap.methods.quantile import quantile
-from healthgap.methods.rate import rate
 
 SLOW_PEER = 5.0  # seconds: slower peers are timed on one run
 #: The workloads of the goal (issue #2): at least 50x faster, peak memory at most 2x.

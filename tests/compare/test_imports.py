@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import healthgap.compare as compare
 
 
@@ -29,3 +31,16 @@ def test_public_names_are_the_functions():
     for function in (benchmark, peer_ranks, quintiles, recent_trend):
         assert callable(function)
     assert callable(compare.target_progress)
+
+
+@pytest.mark.parametrize(
+    "name", ["benchmark", "peer_ranks", "quintiles", "recent_trend", "target_progress"]
+)
+def test_a_public_name_is_never_both_a_module_and_a_function(name):
+    # issue #18: the function-named modules are private, so the public name is the function
+    import importlib
+    import inspect
+
+    assert inspect.isfunction(getattr(compare, name))
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"healthgap.compare.{name}")

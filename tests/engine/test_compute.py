@@ -13,9 +13,7 @@ import pytest
 from healthgap.engine import compute, compute_counts, compute_values
 from healthgap.engine.rollup import GROUP
 from healthgap.errors import InputError
-from healthgap.methods.dsr import dsr
-from healthgap.methods.life_expectancy import life_expectancy
-from healthgap.methods.rate import rate
+from healthgap.methods import dsr, life_expectancy, rate
 from healthgap.methods.standard_populations import ESP2013
 from healthgap.store import Store
 from healthgap.store.schema import VALUE_KEYS, VALUES

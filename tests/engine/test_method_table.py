@@ -14,7 +14,7 @@ from healthgap.catalogue import Catalogue, load_catalogue
 from healthgap.catalogue.method_rules import RULES, MethodRules
 from healthgap.engine import compute_values, runs
 from healthgap.engine.method_table import METHODS, Method
-from healthgap.methods.proportion import proportion
+from healthgap.methods import proportion
 
 ENGINE = Path(healthgap.engine.__file__).parent
 

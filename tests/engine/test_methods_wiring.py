@@ -21,12 +21,12 @@ from healthgap.engine.inequality import LIMITS_NOT_GIVEN, heat_labels
 from healthgap.engine.statistics import derived_values
 from healthgap.methods import (
     decompose_gap,
+    dsr,
     healthy_life_expectancy,
     inequality_measures,
     life_expectancy,
     mean,
 )
-from healthgap.methods.dsr import dsr
 from healthgap.methods.standard_populations import ESP2013
 
 from .conftest import BOROUGH, LSOAS, PM25, admissions, deaths, one_row, population, survey

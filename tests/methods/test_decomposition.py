@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from tests.conftest import to_polars
 
 from healthgap.errors import InputError, SuppressedWarning
+from healthgap.methods import life_expectancy
 from healthgap.methods.decomposition import decompose_gap
-from healthgap.methods.life_expectancy import life_expectancy
 
 AGES = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]
 POPS = [

@@ -15,7 +15,7 @@ from healthgap.errors import (
     MissingCountWarning,
     SuppressedWarning,
 )
-from healthgap.methods.dsr import dsr
+from healthgap.methods import dsr
 from healthgap.methods.standard_populations import ESP2013, esp2013, esp2013_bands
 
 ESP = list(ESP2013)

@@ -9,7 +9,7 @@ from tests.conftest import to_polars
 
 from healthgap import _limits
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods.dsr import dsr
+from healthgap.methods import dsr
 from healthgap.methods.funnel import (
     DSR_NOT_APPLICABLE,
     funnel_limits,

@@ -1,5 +1,9 @@
+import importlib
+import inspect
 import subprocess
 import sys
+
+import pytest
 
 
 def test_methods_are_pure_no_io_engines_or_models_are_imported():
@@ -15,11 +19,36 @@ def test_methods_are_pure_no_io_engines_or_models_are_imported():
 
 def test_public_names_are_the_functions_whatever_was_imported_first():
     code = (
-        "import healthgap.methods.proportion, healthgap.methods.sii\n"
+        "import healthgap.methods._proportion, healthgap.methods._sii\n"
         "from healthgap.methods import proportion, sii, life_expectancy, dsr\n"
         "assert all(callable(f) for f in (proportion, sii, life_expectancy, dsr))\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["proportion", "rate", "mean", "dsr", "quantile", "sii", "life_expectancy"],
+)
+def test_a_public_name_is_never_both_a_module_and_a_function(name):
+    # issue #18: `import healthgap.methods.proportion as m` gave the function, not the module;
+    # the modules are private (healthgap.methods._proportion), the name is the function alone
+    import healthgap.methods as methods
+
+    assert inspect.isfunction(getattr(methods, name))
+    assert name in methods.__all__
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(f"healthgap.methods.{name}")
+
+
+def test_every_public_name_of_methods_and_compare_is_in_all_and_documented():
+    import healthgap.compare as compare
+    import healthgap.methods as methods
+
+    for package in (methods, compare):
+        for name in package.__all__:
+            obj = getattr(package, name)
+            assert inspect.getdoc(obj), f"{package.__name__}.{name} has no docstring"
 
 
 def test_the_package_is_marked_typed_and_ships_the_marker():

@@ -9,7 +9,7 @@ from scipy import stats
 from tests.conftest import to_polars
 
 from healthgap.errors import ColumnNotFoundError, InputError, SuppressedWarning
-from healthgap.methods.mean import mean, mean_of_sums
+from healthgap.methods import mean, mean_of_sums
 
 
 def test_phe_mean_example_hand_derived():

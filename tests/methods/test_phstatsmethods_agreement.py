@@ -11,13 +11,9 @@ import pandas as pd
 import pytest
 from scipy import special, stats
 
-from healthgap.methods.dsr import dsr
+from healthgap.methods import dsr, mean, proportion, quantile, rate
 from healthgap.methods.funnel import funnel_limits, funnel_points, funnel_significance
 from healthgap.methods.isr import israte, isratio
-from healthgap.methods.mean import mean
-from healthgap.methods.proportion import proportion
-from healthgap.methods.quantile import quantile
-from healthgap.methods.rate import rate
 
 ph = pytest.importorskip("PHStatsMethods", reason="PHStatsMethods (bench extra) not installed")
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from healthgap.errors import ColumnNotFoundError, InputError, SuppressedWarning
-from healthgap.methods.proportion import proportion
+from healthgap.methods import proportion
 
 
 def test_wilson_matches_newcombe_1998_table_i():

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from tests.conftest import to_polars
 
 from healthgap.errors import ColumnNotFoundError, InputError, SuppressedWarning
-from healthgap.methods.quantile import quantile
+from healthgap.methods import quantile
 
 
 def test_hand_derived_deciles_of_twenty_areas():

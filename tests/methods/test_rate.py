@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods.rate import rate
+from healthgap.methods import rate
 
 Z95 = 1.959963984540054
 

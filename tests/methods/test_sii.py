@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.conftest import to_polars
 
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.methods.sii import sii
+from healthgap.methods import sii
 
 # PHEindicatormethods' phe_sii documentation example (two areas, ten deciles)
 PHE_EXAMPLE = {

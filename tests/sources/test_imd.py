@@ -4,7 +4,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from healthgap.methods.quantile import quantile
+from healthgap.methods import quantile
 from healthgap.sources import IMPORTERS, ImportValidationError
 from healthgap.sources.imd import IMD_LSOAS, read_imd2019
 from healthgap.store.schema import CLASSIFICATIONS, HIERARCHY

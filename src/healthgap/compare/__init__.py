@@ -21,15 +21,15 @@ that cannot be judged says so ("Not compared", "Cannot be calculated") with the 
 - :func:`world_city_comparison`: London beside other world cities, saying which published
   figures are comparable.
 
-The functions are imported eagerly: several share their module's name, and a lazily loaded
-package would hand back the module once anything had imported it.
+Each function lives in a private module of its name (``benchmark`` in ``_benchmark.py``), so
+``healthgap.compare.benchmark`` is only ever the function: import from ``healthgap.compare``.
 """
 
-from healthgap.compare.benchmark import benchmark
-from healthgap.compare.peer_ranks import peer_ranks
-from healthgap.compare.quintiles import quintiles
-from healthgap.compare.recent_trend import recent_trend
-from healthgap.compare.target_progress import target_progress, target_trajectory
+from healthgap.compare._benchmark import benchmark
+from healthgap.compare._peer_ranks import peer_ranks
+from healthgap.compare._quintiles import quintiles
+from healthgap.compare._recent_trend import recent_trend
+from healthgap.compare._target_progress import target_progress, target_trajectory
 from healthgap.compare.world_cities import world_city_comparison
 
 __all__ = [

@@ -14,13 +14,13 @@ import polars as pl
 from healthgap._conventions import LEVELS, LIMIT_PAIRS, LIMITS
 from healthgap.catalogue.indicator import Geography, Indicator, Inequality
 from healthgap.errors import InputError
+from healthgap.methods import sii
 from healthgap.methods.inequality import (
     DEFAULT_SCALE,
     MEASURE_NAMES,
     WITHHELD,
     inequality_measures,
 )
-from healthgap.methods.sii import sii
 
 __all__ = ["inequality_values"]
 

@@ -28,15 +28,17 @@ from healthgap.engine import runs
 from healthgap.engine.counts import AgeBands
 from healthgap.engine.decomposition import decomposition_values
 from healthgap.engine.derived import ratio_values, summary_values
+from healthgap.methods import (
+    dsr,
+    healthy_life_expectancy,
+    life_expectancy,
+    mean_of_sums,
+    proportion,
+    rate,
+)
 from healthgap.methods.attributable import attributable_fraction
 from healthgap.methods.decomposition import decompose_gap
-from healthgap.methods.dsr import dsr
-from healthgap.methods.healthy_life_expectancy import healthy_life_expectancy
 from healthgap.methods.isr import israte, isratio
-from healthgap.methods.life_expectancy import life_expectancy
-from healthgap.methods.mean import mean_of_sums
-from healthgap.methods.proportion import proportion
-from healthgap.methods.rate import rate
 
 __all__ = ["METHODS", "Method"]
 

@@ -7,24 +7,25 @@ users find their way: ``proportion``, ``rate``, ``mean``, ``dsr``, ``israte``, `
 ``quantile``, ``funnel_limits``, ``funnel_significance``, ``funnel_points``, and the
 life-expectancy and inequality methods.
 
-The functions are imported here eagerly: several share their module's name (``proportion``
-in ``proportion.py``), and a lazily loaded package would hand back the module once anything
-had imported it.
+Each function lives in a private module of its name (``proportion`` in ``_proportion.py``),
+so ``healthgap.methods.proportion`` is only ever the function: import the functions from
+``healthgap.methods``. The shared helpers are private too (``healthgap._checks``,
+``healthgap._frames``, ``healthgap._output``, ``healthgap._limits``).
 """
 
+from healthgap.methods._dsr import dsr
+from healthgap.methods._healthy_life_expectancy import healthy_life_expectancy
+from healthgap.methods._life_expectancy import life_expectancy
+from healthgap.methods._mean import mean, mean_of_sums
+from healthgap.methods._proportion import proportion
+from healthgap.methods._quantile import quantile
+from healthgap.methods._rate import rate
+from healthgap.methods._sii import sii
 from healthgap.methods.attributable import attributable_fraction
 from healthgap.methods.decomposition import decompose_gap
-from healthgap.methods.dsr import dsr
 from healthgap.methods.funnel import funnel_limits, funnel_points, funnel_significance
-from healthgap.methods.healthy_life_expectancy import healthy_life_expectancy
 from healthgap.methods.inequality import inequality_measures
 from healthgap.methods.isr import israte, isratio
-from healthgap.methods.life_expectancy import life_expectancy
-from healthgap.methods.mean import mean, mean_of_sums
-from healthgap.methods.proportion import proportion
-from healthgap.methods.quantile import quantile
-from healthgap.methods.rate import rate
-from healthgap.methods.sii import sii
 from healthgap.methods.standard_populations import ESP2013
 
 __all__ = [

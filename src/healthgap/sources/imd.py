@@ -4,7 +4,7 @@ Both give, per 2011 LSOA, the local authority (2019) and the national IMD rank (
 deprived of 32,844) and decile; the GLA workbook adds the IMD score. They become areas, the
 LSOA -> local authority hierarchy, and classifications of LSOAs by deprivation: national
 deciles and quintiles as published, and deciles and quintiles within each local authority
-(and within London) assigned by the OHID rule of :func:`healthgap.methods.quantile.quantile`
+(and within London) assigned by the OHID rule of :func:`healthgap.methods.quantile`
 on the national rank (ties share the lowest rank; quantile 1 = most deprived).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from healthgap.errors import SuppressedWarning
-from healthgap.methods.quantile import quantile
+from healthgap.methods import quantile
 from healthgap.sources import _validate
 from healthgap.sources._excel import read_sheet
 from healthgap.sources._tables import (
