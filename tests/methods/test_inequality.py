@@ -431,3 +431,15 @@ def test_groups_with_different_subgroup_counts_match_separate_calls():
         np.testing.assert_allclose(mine["value"], alone["value"], rtol=1e-12)
     assert "lowercl" not in both.columns
     assert both["confidence"].null_count() == len(both)
+
+
+def test_a_single_group_that_cannot_be_computed_keeps_its_row_and_keys():
+    # issue #17 item 7: raising lost the group's keys; it is withheld like any other group
+    one = ORDERED.with_columns(g=pl.lit("b"), se=pl.Series([1.0, None, 1, 1]))
+    with pytest.warns(SuppressedWarning, match=r"1 of 1 groups"):
+        out = inequality_measures(
+            one, "v", "pop", order="q", se="se", group_by="g", measures=["d", "sii"]
+        )
+    assert out.select("g", "measure").rows() == [("b", "d"), ("b", "sii")]
+    assert out["value"].null_count() == 2
+    assert set(out["statistic"]) == {"withheld: missing value or standard error"}

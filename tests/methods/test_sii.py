@@ -450,10 +450,17 @@ def test_bad_input_names_the_problem(change, kwargs, message):
         sii(pl.DataFrame(base), "decile", "population", **kw)
 
 
-def test_no_computable_group_is_an_error():
+def test_no_computable_group_still_gives_its_rows_with_keys_and_reasons():
+    # issue #17 item 7: a single group that cannot be computed kept no row (an error), so its
+    # grouping columns were lost; it is withheld like any other group instead
     d = pl.DataFrame(PHE_EXAMPLE).with_columns(pl.lit(None, pl.Float64).alias("se"))
-    with pytest.raises(InputError, match="no group can be computed"):
-        sii(d, "decile", "population", value="value", se="se", group_by="area", repetitions=1000)
+    with pytest.warns(SuppressedWarning, match="sii withheld for 2 of 2 groups"):
+        out = sii(
+            d, "decile", "population", value="value", se="se", group_by="area", repetitions=1000
+        )
+    assert out["area"].to_list() == sorted(set(PHE_EXAMPLE["area"]))
+    assert out["sii"].null_count() == 2
+    assert out["statistic"][0].startswith("sii NA: missing value")
 
 
 @settings(max_examples=30, deadline=None)

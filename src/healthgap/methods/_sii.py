@@ -339,8 +339,8 @@ def sii(
     -----
     Groups missing a quantile, or with a missing value, limit or standard error, are withheld
     (null results, the reason in ``statistic``) with one
-    :class:`~healthgap.errors.SuppressedWarning`; if no group can be computed, an
-    :class:`~healthgap.errors.InputError` is raised. Non-positive populations, negative
+    :class:`~healthgap.errors.SuppressedWarning`, even when no group can be computed (each
+    group keeps its row, with its keys). Non-positive populations, negative
     standard errors, proportions outside 0-1 and non-positive rates are errors naming the
     rows. With more than 10 quantiles small values can make the SII unstable (OHID).
 
@@ -500,14 +500,9 @@ def sii(
     a_g, t_g, se_g = grid(pop), grid(t), grid(se_t)
     missing_q = (counts.reshape(n_groups, n_q) == 0).any(axis=1) & ~flagged
     bad_input = (~np.isfinite(t_g) | ~np.isfinite(se_g)).any(axis=1) & ~missing_q & ~flagged
+    # every group withheld (one area missing a value, say) still gives its rows, keys and
+    # reasons, as every other method does, not an error
     withheld = missing_q | bad_input | flagged
-    if withheld.all():
-        raise InputError(
-            f"no group can be computed: {int(missing_q.sum()):,} groups miss a "
-            f"quantile, {int(bad_input.sum()):,} have a missing or infinite "
-            f"value or standard error (on the {_TRANSFORMS.get(value_type, 'value')}"
-            f" scale) and {int(flagged.sum()):,} have invalid rows"
-        )
     a_g = np.where(withheld[:, None], 1.0, a_g)
     t_g = np.where(withheld[:, None], 1.0, t_g)
     se_g = np.where(withheld[:, None], 0.0, se_g)

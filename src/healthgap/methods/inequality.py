@@ -389,11 +389,6 @@ def inequality_measures(
     bad = (~np.isfinite(np.where(mask, y, 0.0)) | ~np.isfinite(np.where(mask, se_g, 0.0))).any(
         axis=1
     ) | flagged
-    if bad.all():
-        raise InputError(
-            f"no group can be computed: every group has a missing value in "
-            f"'{value}' or its standard error"
-        )
     y = np.where(bad[:, None] & mask, 1.0, y)
     se_g = np.where(bad[:, None] & mask, 0.0, se_g)
     pop = np.where(flagged[:, None] & mask, 1.0, pop)
