@@ -172,14 +172,10 @@ def recent_trend(
     recent = _series.recent(frame, keys, t_all, k, period, use=valid)
     run = np.minimum(recent.counts, k)
     complete = run == k
-    ids = _frames.group_ids(frame, keys)[0]
-    rows_per_series = np.bincount(ids, minlength=len(recent.counts))
-    latest_period = np.full(len(recent.counts), -np.inf)
-    np.maximum.at(latest_period, ids, t_all)
 
     reason = np.full(len(recent.counts), -1, dtype=np.int64)
     missing_reason = _NO_COUNTS if kind == "proportion" else _NO_LIMITS
-    reason[~complete] = np.where(rows_per_series < k, _FEW, missing_reason)[~complete]
+    reason[~complete] = np.where(recent.all_counts < k, _FEW, missing_reason)[~complete]
 
     matrices = {name: _series.take(a, recent) for name, a in arrays.items()}
     if kind == "proportion":
@@ -208,7 +204,7 @@ def recent_trend(
     out = _labels.append(
         base,
         numbers={
-            period: latest_period,
+            period: recent.last_period,
             "points": run.astype(float),
             "slope": slope,
             "statistic": statistic,

@@ -26,8 +26,10 @@ class Recent(NamedTuple):
 
     rows: np.ndarray  # (groups, k) int64
     present: np.ndarray  # (groups, k) bool
-    counts: np.ndarray  # rows per group
+    counts: np.ndarray  # rows per group (of those ``use`` keeps)
     keys: nw.DataFrame[Any] | None
+    all_counts: np.ndarray  # rows per group, before ``use``
+    last_period: np.ndarray  # each group's latest period, before ``use``
 
 
 def periods(frame: nw.DataFrame[Any], period: str) -> np.ndarray:
@@ -82,6 +84,8 @@ def recent(
             + _checks.where(mask, period)
             + ("" if not keys else f"; series are keyed by {list(keys)}")
         )
+    all_counts = np.bincount(g_sorted, minlength=n_groups)
+    last_period = p_sorted[np.cumsum(all_counts) - 1]
     if use is not None:
         kept = use[order]
         order, g_sorted = order[kept], g_sorted[kept]
@@ -90,7 +94,7 @@ def recent(
     pos = ends[:, None] - k + np.arange(k)
     present = pos >= (ends - counts)[:, None]
     rows = np.where(present, order[np.clip(pos, 0, None)] if len(order) else -1, -1)
-    return Recent(rows, present, counts, uniques)
+    return Recent(rows, present, counts, uniques, all_counts, last_period)
 
 
 def take(values: np.ndarray, recent: Recent) -> np.ndarray:
