@@ -54,3 +54,15 @@ def test_sums_of_narrow_integers_never_overflow(dtype):
     assert out.schema["x"] == (pl.UInt64 if dtype.is_unsigned_integer() else pl.Int64)
     assert rate(d, "x", "n", group_by="g")["x"][0] == 40_000
     assert dsr(d.head(19), "x", "n")["total_count"][0] == 1900
+
+
+def test_uint32_counts_summing_past_their_range():
+    # two UInt32 rows of 3e9 sum to 6e9 > 2**32: the summed count is a UInt64
+    from healthgap.methods import rate
+
+    d = pl.DataFrame({"x": [3_000_000_000, 3_000_000_000], "n": [4_000_000_000] * 2}).cast(
+        pl.UInt32
+    )
+    out = rate(d, "x", "n", multiplier=1)
+    assert out.row(0)[:3] == (6_000_000_000, 8_000_000_000, 0.75)
+    assert out.schema["x"] == pl.UInt64
