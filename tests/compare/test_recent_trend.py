@@ -322,3 +322,38 @@ def test_reversing_time_mirrors_the_trend(pairs):
         "No significant change": "No significant change",
     }
     assert backward["trend"][0] == mirror[forward["trend"][0]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(50, 400), min_size=5, max_size=9),
+    st.lists(st.integers(1, 3), min_size=9, max_size=9),
+    st.lists(st.booleans(), min_size=9, max_size=9),
+)
+def test_rows_without_valid_data_and_gaps_never_change_the_trend(counts, steps, holes):
+    # Fingertips numbers the most recent valid periods 1-5 whatever lies between them: the
+    # same valid points give the same test whether the years between them are absent, or
+    # present with no count
+    years = np.cumsum(steps[: len(counts)]) + 2000
+    valid = pl.DataFrame({"year": years, "x": counts, "n": [1000] * len(counts)})
+    extra_years = [int(y) - 1 for y, hole in zip(years, holes, strict=False) if hole]
+    extra_years = [y for y in extra_years if y not in set(years.tolist())]
+    holed = pl.concat(
+        [
+            valid,
+            pl.DataFrame(
+                {
+                    "year": extra_years,
+                    "x": [None] * len(extra_years),
+                    "n": [1000] * len(extra_years),
+                },
+                schema=valid.schema,
+            ),
+        ]
+    )
+    consecutive = valid.with_columns(year=pl.int_range(2000, 2000 + len(counts)))
+    a = recent_trend(holed, "x", "n", "year", polarity="high_is_good")
+    b = recent_trend(consecutive, "x", "n", "year", polarity="high_is_good")
+    assert a["trend"][0] == b["trend"][0]
+    assert a["points"][0] == b["points"][0] == 5
+    assert a["statistic"][0] == pytest.approx(b["statistic"][0], rel=1e-12, nan_ok=True)

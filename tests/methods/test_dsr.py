@@ -557,3 +557,17 @@ def test_zero_standard_population_and_small_count_warn_once():
         "dsr NA for total count < 10",
         "dsr per 100000",
     ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4))
+def test_esp2013_by_band_is_the_same_in_any_row_order(seed, n_groups):
+    d = esp_data(seed=seed % 1000, groups=tuple(f"E{i}" for i in range(n_groups)))
+    expected = dsr(d, "deaths", "pop", group_by="area")
+    shuffled = d.sample(fraction=1.0, shuffle=True, seed=seed)
+    out = dsr(shuffled, "deaths", "pop", group_by="area", ageband="band")
+    np.testing.assert_allclose(
+        out.select("value", "lowercl", "uppercl").to_numpy(),
+        expected.select("value", "lowercl", "uppercl").to_numpy(),
+        rtol=1e-12,
+    )
