@@ -197,12 +197,13 @@ def dsr(
     (40, 3000, 1200.0)
     """
     _checks.one_of("errors", errors, ("warn", "raise", "flag"))
+    on_error = "flag" if errors == "flag" else "raise"  # beyond missing counts, warn = raise
     frame, keys, levels = _aggregate.start(
         data,
         group_by=group_by,
         confidence=confidence,
         type=type,
-        errors="flag" if errors == "flag" else "raise",
+        errors=on_error,
         multiplier=multiplier,
     )
     independent = _checks.boolean("independent_events", independent_events)
@@ -233,7 +234,6 @@ def dsr(
     if ageband is None:
         band_group, band_x, xvar, band_n, band_w = g.ids, xs, xs, ns, ws
         pos, counts = _aggregate.positions(g.ids, g.count)
-        band_rows = None
     else:
         if independent:
             events, events_var = xs, xs
@@ -266,7 +266,7 @@ def dsr(
         band_x = np.bincount(bands.ids, weights=events, minlength=n_bands)
         xvar = np.bincount(bands.ids, weights=events_var, minlength=n_bands)
         pos, counts = bands.pos, np.bincount(band_group, minlength=g.count)
-    row_reasons = checks.resolve("flag" if errors == "flag" else "raise")
+    row_reasons = checks.resolve(on_error)
 
     band_reasons = None
     if weights is not None and ageband is not None and stdpop is None:
@@ -277,13 +277,11 @@ def dsr(
         what = "the standard population 'stdpop'"
         if stdpop is None:
             what = "the 2013 European Standard Population (0-4, ..., 85-89, 90+)"
-        band_reasons = _aggregate.band_count_reasons(
-            g, counts, len(weights), what, "flag" if errors == "flag" else "raise"
-        )
+        band_reasons = _aggregate.band_count_reasons(g, counts, len(weights), what, on_error)
         band_w = weights[np.minimum(pos, len(weights) - 1)]
     weight_reasons = _aggregate.group_rules(
         g,
-        "flag" if errors == "flag" else "raise",
+        on_error,
         [
             (
                 np.bincount(band_group, weights=band_w, minlength=g.count) <= 0,
