@@ -88,6 +88,23 @@ def boolean(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def repetitions(value: Any, low: int, high: int) -> int:
+    r"""Raise unless ``value`` is a whole number of simulation draws in ``low..high``.
+
+    The upper bound keeps memory and time finite (``10**12`` draws would need terabytes);
+    the limits' Monte Carlo error falls as :math:`1/\sqrt{R}`, so more buys nothing.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InputError(f"argument 'repetitions' must be a whole number; got {value!r}")
+    if not low <= value <= high:
+        raise InputError(
+            f"argument 'repetitions' must be between {low:,} and {high:,}; got {value:,} "
+            "(the simulation error falls as 1/sqrt(repetitions): 100,000 gives limits to "
+            "about 3 significant figures)"
+        )
+    return int(value)
+
+
 def number(
     name: str,
     value: Any,

@@ -389,14 +389,7 @@ def sii(
     multiplier = _checks.number("multiplier", multiplier)
     if multiplier == 0:
         raise InputError("argument 'multiplier' must not be 0")
-    if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
-        raise InputError(f"argument 'repetitions' must be a whole number; got {repetitions!r}")
-    if not MIN_REPETITIONS <= repetitions <= MAX_REPETITIONS:
-        raise InputError(
-            f"argument 'repetitions' must be between {MIN_REPETITIONS:,} and "
-            f"{MAX_REPETITIONS:,}; got {repetitions:,} (the limits' simulation error falls "
-            "as 1/sqrt(repetitions): 100,000 gives them to about 3 significant figures)"
-        )
+    repetitions = _checks.repetitions(repetitions, MIN_REPETITIONS, MAX_REPETITIONS)
     if value is None and not (value_type == 2 and x is not None):
         raise InputError("sii needs a 'value' column, or 'x' with value_type=2 (proportions)")
     has_limits = lower_cl is not None and upper_cl is not None

@@ -283,13 +283,7 @@ def inequality_measures(
         raise InputError(
             "confidence limits need 'se', or 'lower_cl' and 'upper_cl' (or pass confidence=None)"
         )
-    if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer):
-        raise InputError(f"argument 'repetitions' must be a whole number; got {repetitions!r}")
-    if not MIN_REPETITIONS <= repetitions <= MAX_REPETITIONS:
-        raise InputError(
-            f"argument 'repetitions' must be between {MIN_REPETITIONS:,} and "
-            f"{MAX_REPETITIONS:,}; got {repetitions:,}"
-        )
+    repetitions = _checks.repetitions(repetitions, MIN_REPETITIONS, MAX_REPETITIONS)
     _checks.one_of("errors", errors, ("raise", "flag"))
     scales = _scale_of(scale)
     if indicator_scale is not None:
