@@ -333,15 +333,7 @@ def inequality_measures(
         if row_reasons is None
         else np.not_equal(row_reasons, np.array(None))
     )
-    if row_reasons is not None and flagged.any():
-        first = int(np.flatnonzero(flagged)[0])
-        where = f"first: {key_frame.row(first)}" if key_frame is not None else "all rows"
-        warnings.warn(
-            f"inequality measures withheld for {int(flagged.sum()):,} of {n_groups:,} groups "
-            f"with invalid rows ({where}): {'; '.join(sorted(set(row_reasons[flagged])))}",
-            SuppressedWarning,
-            stacklevel=2,
-        )
+    if flagged.any():
         order_row = np.where(np.isfinite(order_row), order_row, 0.0)
 
     # 2. groups x subgroups, padded
@@ -456,13 +448,17 @@ def inequality_measures(
         base = frame.select(nw.len().alias("__one__"))[[0] * n_m].drop("__one__")
     out = _output.with_arrays(base, arrays)
     out = out.with_columns(nw.col(c).fill_nan(None) for c in numeric_cols)
-    missing = bad & ~flagged  # flagged groups were warned of above
-    if missing.any():
-        first = int(np.flatnonzero(missing)[0])
+    if bad.any():  # one warning for the call, naming both reasons
+        first = int(np.flatnonzero(bad)[0])
         where = f" (first: {key_frame.row(first)})" if key_frame is not None else ""
+        why = []
+        if (bad & ~flagged).any():
+            why.append("a missing value or standard error")
+        if row_reasons is not None and flagged.any():
+            why.append(f"invalid rows: {'; '.join(sorted(set(row_reasons[flagged])))}")
         warnings.warn(
-            f"inequality measures withheld for {int(missing.sum()):,} of {n_groups:,} "
-            f"groups with a missing value or standard error{where}",
+            f"inequality measures withheld for {int(bad.sum()):,} of {n_groups:,} "
+            f"groups with {' or '.join(why)}{where}",
             SuppressedWarning,
             stacklevel=2,
         )
