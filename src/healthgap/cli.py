@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from healthgap import __version__
-from healthgap.errors import HealthgapError
+from healthgap.errors import HealthgapError, os_error_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,17 +31,31 @@ stderr = Console(stderr=True)
 
 
 def reports_errors(command: F) -> F:
-    """Turn a HealthgapError into one ``Error: ...`` line on stderr and exit code 1."""
+    """Turn a HealthgapError or OSError into one ``Error: ...`` line on stderr and exit 1.
+
+    An OSError (disk full, permission denied, a folder where a file was expected) is the
+    machine refusing, not a bug: it is reported with its reason and path, no traceback.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except HealthgapError as exc:
-            stderr.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=1) from None
+            _error_line(str(exc))
+        except OSError as exc:
+            _error_line(os_error_message(exc))
+        raise typer.Exit(code=1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _error_line(message: str) -> None:
+    """Print ``Error: message`` on one line, the message as plain text (no Rich markup)."""
+    from rich.markup import escape
+
+    line = escape(" ".join(message.split()))
+    stderr.print(f"[bold red]Error:[/] {line}", highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -147,7 +161,12 @@ def import_file(
 @app.command("export")
 @reports_errors
 def export_vintage(
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="File to write (replaces only an earlier export of the format)."
+        ),
+    ],
     vintage: str | None = typer.Option(
         None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
     ),
@@ -355,7 +374,14 @@ def compute_catalogue(
 @app.command("report")
 @reports_errors
 def write_indicator_report(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (replaced).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder to write: new, empty, or a previous healthgap report (replaced).",
+        ),
+    ],
     vintage: str | None = typer.Option(
         None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
     ),
