@@ -202,3 +202,23 @@ def test_new_file_on_a_full_disk_leaves_nothing(tmp_path):
         write_file(path, text="half", fail=full)
     assert path.read_text() == "earlier\n"
     assert entries(tmp_path) == ["out.csv"]
+
+
+def fail_on_temporary_file(target):
+    with new_file(target) as temporary:
+        raise OSError(errno.ENOSPC, "No space left on device", str(temporary))
+
+
+def fail_in_temporary_folder(target):
+    with new_folder(target) as work:
+        raise PermissionError(errno.EACCES, "Permission denied", str(work / "a.html"))
+
+
+def test_errors_on_a_temporary_name_the_output(tmp_path):
+    with pytest.raises(OSError, match="No space left on device") as caught:
+        fail_on_temporary_file(tmp_path / "out.csv")
+    assert caught.value.filename == str(tmp_path / "out.csv")
+    with pytest.raises(PermissionError) as denied:
+        fail_in_temporary_folder(tmp_path / "site")
+    assert denied.value.filename == str(tmp_path / "site" / "a.html")
+    assert entries(tmp_path) == []

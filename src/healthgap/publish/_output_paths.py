@@ -180,6 +180,19 @@ def _check_not_cwd(target: Path) -> None:
         )
 
 
+@contextlib.contextmanager
+def _named_as(temporary: Path, target: Path) -> Iterator[None]:
+    """Report an OSError on the temporary (a full disk, say) as one on the output's name."""
+    try:
+        yield
+    except OSError as exc:
+        name = str(exc.filename) if exc.filename is not None else ""
+        if exc.errno is None or not name.startswith(str(temporary)):
+            raise
+        where = str(target) + name.removeprefix(str(temporary))
+        raise type(exc)(exc.errno, exc.strerror, where) from exc
+
+
 def _permit(path: Path, mode: int) -> None:
     os.chmod(path, mode & ~_umask())
 
@@ -210,7 +223,8 @@ def new_folder(
     work = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), dir=target.parent))
     try:
         _permit(work, 0o777)
-        yield work
+        with _named_as(work, target):
+            yield work
         listing = {"written_by": "healthgap", "files": _listing(work)}
         (work / MARKER).write_text(json.dumps(listing, indent=1) + "\n", encoding="utf-8")
         check_replaceable_folder(target, what)
@@ -272,7 +286,8 @@ def new_file(
     os.close(handle)
     temporary = Path(name)
     try:
-        yield temporary
+        with _named_as(temporary, target):
+            yield temporary
         if ours is not None and target.is_file() and not ours(target, temporary):
             raise OutputPathError(
                 f"output {str(target)!r} exists and is not a file healthgap wrote of this "

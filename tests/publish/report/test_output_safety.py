@@ -111,15 +111,16 @@ def test_a_full_disk_is_one_line_naming_the_file_and_changes_nothing(store_here,
 
     from healthgap.publish.report import builder
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", "downloads/values.csv")
+    def full(data, pages, folder, report):
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "values.csv"))
 
     assert report("--out", "site").exit_code == 0
     before = (store_here / "site" / "index.html").read_bytes()
     monkeypatch.setattr(builder, "_write_downloads", full)
     result = report("--out", "site")
     assert result.exit_code == 1
-    assert result.stderr == "Error: No space left on device: 'downloads/values.csv'\n"
+    where = store_here / "site" / "downloads" / "values.csv"  # the output, not a temporary
+    assert result.stderr == f"Error: No space left on device: '{where}'\n"
     assert entries(store_here) == ["healthgap.duckdb", "notes.txt", "site"]
     assert (store_here / "site" / "index.html").read_bytes() == before
 
