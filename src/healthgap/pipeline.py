@@ -18,6 +18,7 @@ Everything is deterministic: the same seed and years give the same values and vi
 
 from __future__ import annotations
 
+import json
 import shutil
 import warnings
 from collections.abc import Callable, Sequence
@@ -239,14 +240,42 @@ def run(
     return PipelineResult(data_dir, store_path, vintage, values.num_rows, ids)
 
 
+def _demo_files(manifest: Path) -> set[str] | None:
+    """Return the files an earlier demo run wrote in its data folder (None: not a demo)."""
+    try:
+        written = json.loads(manifest.read_text(encoding="utf-8"))
+        if written.get("generator") != "healthgap.demo":
+            return None
+        tables = [str(name) for name in written["tables"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return {
+        manifest.name,
+        "SYNTHETIC.md",
+        *(f"{name}.parquet" for name in tables),
+        *(f"{name}.parquet.tmp" for name in tables),  # left by an interrupted run
+    }
+
+
 def _clear_previous_run(data_dir: Path, store_path: Path) -> None:
     """Remove an earlier demo run's data and store; refuse to touch anything else."""
-    manifest = data_dir / "manifest.json"
-    previous = manifest.exists() and '"generator": "healthgap.demo"' in manifest.read_text()
-    if data_dir.exists() and any(data_dir.iterdir()) and not previous:
+    if data_dir.parent.exists() and not data_dir.parent.is_dir():
+        raise InputError(f"--out {str(data_dir.parent)!r} is a file; give a folder")
+    if data_dir.exists() and not data_dir.is_dir():
+        raise InputError(f"{data_dir} is a file, not a demo data folder; choose another --out")
+    written = _demo_files(data_dir / "manifest.json") if data_dir.is_dir() else None
+    previous = written is not None
+    present = sorted(p.name for p in data_dir.iterdir()) if data_dir.is_dir() else []
+    if present and not previous:
         raise InputError(
             f"{data_dir} exists and is not a healthgap demo data folder; "
             "choose another --out folder"
+        )
+    others = [name for name in present if written is not None and name not in written]
+    if others:
+        raise InputError(
+            f"{data_dir} holds {others[:3]}, which the demo did not write; it is left alone: "
+            "move them or choose another --out folder"
         )
     if store_path.exists() and not previous:
         raise InputError(
