@@ -10,6 +10,7 @@ from healthgap.errors import OutputPathError
 from healthgap.publish._output_paths import (
     MARKER,
     check_not_store,
+    file_in,
     new_file,
     new_folder,
     remove_stale_temporaries,
@@ -222,3 +223,23 @@ def test_errors_on_a_temporary_name_the_output(tmp_path):
         fail_in_temporary_folder(tmp_path / "site")
     assert denied.value.filename == str(tmp_path / "site" / "a.html")
     assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["", ".hidden", "../x.csv", "a/b.html", "a\\b.csv", "a\0b"])
+def test_names_from_the_data_must_name_a_file_in_the_folder(tmp_path, name):
+    with pytest.raises(OutputPathError, match="cannot name an output file"):
+        file_in(tmp_path, name)
+
+
+def test_plain_names_are_files_in_the_folder(tmp_path):
+    assert file_in(tmp_path, "borough-e09000001.html") == tmp_path / "borough-e09000001.html"
+
+
+def test_a_device_or_pipe_is_never_replaced(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(OutputPathError, match="not a regular file"):
+        write_file(tmp_path / "pipe")
+    assert (tmp_path / "pipe").is_fifo()
+    if os.path.exists("/dev/null"):
+        with pytest.raises(OutputPathError, match="not a regular file"):
+            write_file("/dev/null")

@@ -115,6 +115,25 @@ def check_not_store(target: str | Path, store: str | Path | None) -> None:
             )
 
 
+def file_in(folder: Path, name: str) -> Path:
+    """Return ``folder / name`` for a name made from the data, if it names a file right there.
+
+    Page and download names carry area codes and indicator ids; one holding a path (``/``,
+    ``\\``, ``..``) or starting with ``.`` could write outside the output or over its marker.
+
+    Raises
+    ------
+    OutputPathError
+        Naming the name.
+    """
+    if not name or name.startswith(".") or any(c in name for c in "/\\\0"):
+        raise OutputPathError(
+            f"cannot name an output file {name!r}: an area code or indicator id in it holds a "
+            "path or starts with '.'; fix the code or id in the store"
+        )
+    return folder / name
+
+
 def _listing(folder: Path) -> list[str]:
     """Every file and folder under ``folder``, as sorted POSIX paths relative to it."""
     found = []
@@ -280,6 +299,11 @@ def new_file(
     check_not_store(target, store)
     if target.is_dir():
         raise OutputPathError(f"output {str(target)!r} is a folder; give the name of a file")
+    if os.path.lexists(target) and not (target.is_file() or target.is_symlink()):
+        raise OutputPathError(
+            f"output {str(target)!r} is not a regular file (a device, pipe or socket); "
+            "give the name of a file"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
     handle, name = tempfile.mkstemp(prefix=_temp_prefix(target), dir=target.parent)

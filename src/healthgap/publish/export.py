@@ -92,7 +92,7 @@ def _write_xlsx(table: pa.Table, about: dict[str, Any], path: Path) -> None:
 
 def _first_line(path: Path) -> bytes:
     with path.open("rb") as handle:
-        return handle.readline()
+        return handle.readline(1 << 16)  # a header line; bounded, whatever the file holds
 
 
 def _same_kind(format: str) -> Any:

@@ -231,3 +231,31 @@ def test_the_life_expectancy_page_draws_every_chart_and_its_footer(hostile_repor
         assert page.locator("footer.site-footer").count() == 1
         assert errors == []
         browser.close()
+
+
+def test_an_area_code_holding_a_path_writes_nothing_outside(tiny_store, tmp_path):
+    import pyarrow.compute as pc
+
+    path, vintage = tiny_store
+    evil = "E09000001/../../../escaped"
+    with Store.open(path) as store:
+        values, areas = store.values(vintage), store.areas()
+        indicators, record = store.indicators(), store.vintage(vintage)
+
+    def swap(table):
+        column = table["area_code"]
+        renamed = pc.if_else(pc.equal(column, "E09000001"), evil, column)
+        return table.set_column(table.schema.get_field_index("area_code"), "area_code", renamed)
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    with Store.open(tmp_path / "a" / "b" / "evil.duckdb") as store:
+        store.add_areas(swap(areas))
+        evil_vintage = store.add_vintage(
+            swap(values),
+            source=record["source"],
+            parameters=json.loads(record["parameters"]),
+            indicators=indicators,
+        )
+        with pytest.raises(OutputPathError, match="cannot name an output file"):
+            write_report(store, evil_vintage, tmp_path / "a" / "b" / "site")
+    assert sorted(p.name for p in tmp_path.rglob("*") if "duckdb" not in p.name) == ["a", "b"]

@@ -18,7 +18,7 @@ import polars as pl
 from markupsafe import Markup
 
 from healthgap import __version__
-from healthgap.publish._output_paths import new_folder
+from healthgap.publish._output_paths import file_in, new_folder
 from healthgap.publish._safe_text import script_json, spreadsheet_safe, spreadsheet_text
 from healthgap.publish.report import _assets, _data, _pages, _pages_more
 from healthgap.publish.report._charts import Chart
@@ -248,7 +248,7 @@ def _write(
         template = env.get_template("page.html.j2")
         for n, page in enumerate(views, start=1):
             html = template.render(page=page, report=context)
-            (out / page.filename).write_text(html, encoding="utf-8")
+            file_in(out, page.filename).write_text(html, encoding="utf-8")
             report("writing pages", n, len(views))
         _write_downloads(data, pages, out / "downloads", report)
         for n, future in enumerate(drawing, start=1):
@@ -291,7 +291,7 @@ def _draw_svg(chart: Chart, folder: Path) -> None:
     import vl_convert as vlc
 
     svg = vlc.vegalite_to_svg(chart.print_spec or chart.spec)
-    (folder / f"{chart.id}.svg").write_text(svg, encoding="utf-8")
+    file_in(folder, f"{chart.id}.svg").write_text(svg, encoding="utf-8")
 
 
 def _write_downloads(
@@ -308,9 +308,9 @@ def _write_downloads(
     for n, page in enumerate(pages, start=1):
         tables = page.tables()
         for table_id, _title, frame in tables:
-            spreadsheet_safe(frame).write_csv(folder / f"{table_id}.csv")
+            spreadsheet_safe(frame).write_csv(file_in(folder, f"{table_id}.csv"))
         if tables:
-            _write_xlsx(folder / f"{page.slug}.xlsx", page.title, tables, data, created)
+            _write_xlsx(file_in(folder, f"{page.slug}.xlsx"), page.title, tables, data, created)
         report("writing downloads", n, len(pages))
 
 
