@@ -52,6 +52,7 @@ STORE_FILE = "healthgap.duckdb"
 HIERARCHY = "lsoa-la-region (demo London)"
 DECILE_TYPE = "IMD 2019 decile (within London)"
 
+_SUMMARY_HEADING = "<h1>London Health Inequalities Strategy indicators"  # marks our summary
 #: The stages reported to ``progress(stage, done, total)``, in order.
 STAGES = ("generate", "store", "engine", "commitments", "vintage")
 
@@ -332,7 +333,9 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
     ``published`` are the vintage's values after disclosure control (``healthgap.publish``);
     the page shows, per indicator, London's latest single-year value with its 95% limits, the
     lowest and highest borough and the most and least deprived within-London deciles. No
-    clock is read: the same vintage gives the same file.
+    clock is read: the same vintage gives the same file. It is written whole or not at all,
+    and replaces only an earlier summary (never a file healthgap did not write, nor the
+    store).
     """
     from html import escape
 
@@ -425,7 +428,7 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
             ".synthetic{background:#fff3cd;padding:8px}</style>",
             "</head>",
             "<body>",
-            f"<h1>London Health Inequalities Strategy indicators{suffix}</h1>",
+            f"{_SUMMARY_HEADING}{suffix}</h1>",
             banner,
             f"<p>Vintage {escape(vintage)}: {escape(record['label'])}. "
             "Counts of 1 to 4, and values derived from them, are withheld "
@@ -441,7 +444,13 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
             "",
         ]
     )
+    from healthgap.publish._output_paths import new_file
+
+    def ours(existing: Path, _written: Path) -> bool:
+        with existing.open("rb") as handle:
+            return _SUMMARY_HEADING.encode() in handle.read(1 << 12)
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    with new_file(path, store=getattr(store, "path", None), ours=ours) as temporary:
+        temporary.write_text(html, encoding="utf-8")
     return path
