@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -259,3 +260,23 @@ def test_an_area_code_holding_a_path_writes_nothing_outside(tiny_store, tmp_path
         with pytest.raises(OutputPathError, match="cannot name an output file"):
             write_report(store, evil_vintage, tmp_path / "a" / "b" / "site")
     assert sorted(p.name for p in tmp_path.rglob("*") if "duckdb" not in p.name) == ["a", "b"]
+
+
+@pytest.mark.slow
+def test_kill_9_while_writing_then_a_rerun_leaves_only_the_report(store_here):
+    import signal
+    import time
+
+    command = [sys.executable, "-m", "healthgap.cli", "report", "--out", "site", "--quiet"]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(store_here.glob(".site.healthgap-tmp-*/downloads")):
+        assert child.poll() is None, "the report finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert list(store_here.glob(".site.healthgap-tmp-*"))  # what the kill left
+    assert not (store_here / "site").exists()
+    assert report("--out", "site").exit_code == 0
+    assert entries(store_here) == ["healthgap.duckdb", "notes.txt", "site"]
