@@ -204,3 +204,23 @@ def test_demo_out_a_file_or_a_data_folder_holding_a_users_file(tmp_path):
         "manifest.json",
         "my_extract.csv",
     ]
+
+
+def test_text_of_the_data_cannot_split_rows_or_drive_the_terminal(tmp_path):
+    path = tmp_path / "hg.duckdb"
+    name = "Evil\x1b]0;owned\x07\x1b[31m\tborough\nE09999999\tfake"
+    with Store.open(path) as store:
+        store.add_areas(
+            pa.table({"area_code": ["E09000001"], "area_name": [name], "area_type": ["la"]})
+        )
+    listed = invoke("areas", "list", "--store", str(path))
+    assert listed.exit_code == 0, listed.output
+    header, row = listed.stdout.splitlines()
+    assert row.split("\t")[:3] == [
+        "E09000001",
+        "Evil\\x1b]0;owned\\x07\\x1b[31m\\tborough\\nE09999999\\tfake",
+        "la",
+    ]
+    shown = invoke("areas", "show", "E09000001", "--store", str(path))
+    assert "\x1b" not in shown.stdout
+    assert len(shown.stdout.splitlines()) == len(header.split("\t"))

@@ -7,6 +7,7 @@ Results go to stdout; progress and messages to stderr. Exit 0 on success, 1 on a
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -114,12 +115,25 @@ def _progress(quiet: bool) -> Any:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _cell(value: Any) -> str:
+    """Return a value as printable text on one line.
+
+    Control characters (a tab, a newline, a terminal escape sequence) are written as Python
+    escapes, so text from the data can neither split a TSV row nor drive the terminal.
+    """
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _tsv(table: Any, limit: int | None = None) -> None:
     """Print an Arrow table as tab-separated lines with a header (nulls as empty)."""
     rows = table.slice(0, limit).to_pylist() if limit is not None else table.to_pylist()
     typer.echo("\t".join(table.column_names))
     for row in rows:
-        typer.echo("\t".join("" if v is None else str(v) for v in row.values()))
+        typer.echo("\t".join(_cell(v) for v in row.values()))
 
 
 @app.command("import")
@@ -226,11 +240,11 @@ def vintages_show(
     with Store.open(store_path) as store:
         record = store.vintage(vintage)
     for key in ("id", "created_at", "source", "label", "code_version", "n_values"):
-        typer.echo(f"{key}: {record[key]}")
-    typer.echo(f"parameters: {record['parameters']}")
+        typer.echo(f"{key}: {_cell(record[key])}")
+    typer.echo(f"parameters: {_cell(record['parameters'])}")
     for item in json.loads(record["inputs"]):
-        typer.echo(f"input: {item['name']}  {item['size']:,} bytes  sha256 {item['sha256']}")
-    typer.echo(f"indicators: {', '.join(record['indicator_ids'])}")
+        typer.echo(f"input: {_cell(item['name'])}  {item['size']:,} bytes  sha256 {item['sha256']}")
+    typer.echo(f"indicators: {_cell(', '.join(record['indicator_ids']))}")
 
 
 @vintages_app.command("diff")
@@ -291,11 +305,13 @@ def areas_show(
         area = store.area(code)
         parents = store.parents(code)
     for key, value in area.items():
-        typer.echo(f"{key}: {'' if value is None else value}")
+        typer.echo(f"{key}: {_cell(value)}")
     for row in parents.to_pylist():
         typer.echo(
-            f"parent ({row['hierarchy']}, level {row['level']}): {row['area_code']} "
-            f"{row['area_name'] or ''} {row['area_type'] or ''}".rstrip()
+            _cell(
+                f"parent ({row['hierarchy']}, level {row['level']}): {row['area_code']} "
+                f"{row['area_name'] or ''} {row['area_type'] or ''}".rstrip()
+            )
         )
 
 
