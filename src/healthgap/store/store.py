@@ -45,7 +45,7 @@ def _where(filters: Mapping[str, _Filter]) -> tuple[str, dict[str, Any]]:
 
 def _write_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is the file system refusing a write (disk full, permissions, ...)."""
-    if isinstance(exc, (OSError, duckdb.IOException, duckdb.FatalException)):
+    if isinstance(exc, (duckdb.IOException, duckdb.FatalException)):
         return True
     return isinstance(exc, duckdb.Error) and "Could not write" in str(exc)
 
