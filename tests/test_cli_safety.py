@@ -224,3 +224,14 @@ def test_text_of_the_data_cannot_split_rows_or_drive_the_terminal(tmp_path):
     shown = invoke("areas", "show", "E09000001", "--store", str(path))
     assert "\x1b" not in shown.stdout
     assert len(shown.stdout.splitlines()) == len(header.split("\t"))
+
+
+def test_demo_refuses_a_report_folder_of_the_users_before_making_anything(tmp_path):
+    report = tmp_path / "out" / "report"
+    report.mkdir(parents=True)
+    (report / "index.html").write_text("my own site")
+    result = invoke("demo", "--out", str(tmp_path / "out"), "--quiet", "--no-pdf")
+    one_error_line(result)
+    assert "'index.html'" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report"]
+    assert (report / "index.html").read_text() == "my own site"

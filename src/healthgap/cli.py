@@ -488,6 +488,7 @@ def demo(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from healthgap import pipeline
+    from healthgap.publish._output_paths import check_replaceable_folder
     from healthgap.publish.export import export, published_values
     from healthgap.store import Store
 
@@ -510,6 +511,8 @@ def demo(
         from healthgap.publish.report import write_report
     except ImportError:  # the report is optional: a plain summary stands in
         write_report = None
+    if write_report is not None:  # refuse before the data and store are made again
+        check_replaceable_folder(out / "report")
 
     with bars:
         result = pipeline.run(out, seed=seed, years=_demo_years(years), progress=progress)
