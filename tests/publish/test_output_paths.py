@@ -8,12 +8,14 @@ import pytest
 
 from healthgap.errors import OutputPathError
 from healthgap.publish._output_paths import (
+    _HOST,
     MARKER,
     check_not_store,
     file_in,
     new_file,
     new_folder,
     remove_stale_temporaries,
+    temp_prefix,
 )
 
 
@@ -145,24 +147,27 @@ def test_a_failure_leaves_the_target_as_it_was_and_no_temporary(tmp_path):
 
 def test_stale_temporaries_of_ended_processes_are_removed(tmp_path):
     pid = dead_pid()
-    stale_dir = tmp_path / f".site.healthgap-tmp-{pid}-abc123"
+    site, out = tmp_path / "site", tmp_path / "out.csv"
+    stale_dir = tmp_path / (temp_prefix(site, pid) + "abc123")
     stale_dir.mkdir()
     (stale_dir / "index.html").write_text("half")
-    stale_file = tmp_path / f".out.csv.healthgap-tmp-{pid}-xyz"
+    stale_file = tmp_path / (temp_prefix(out, pid) + "xyz")
     stale_file.write_text("half")
-    running = tmp_path / f".site.healthgap-tmp-{os.getpid()}-live"
+    running = tmp_path / (temp_prefix(site) + "live")
     running.mkdir()
-    users = [tmp_path / ".site.backup", tmp_path / ".site.healthgap-tmp-notapid-x"]
-    for path in users:
-        path.write_text("mine")
-    with new_folder(tmp_path / "site") as work:
+    other_host = temp_prefix(site, pid).replace(f"-tmp-{_HOST}-", "-tmp-0123abcd-") + "x"
+    users = [".site.backup", ".site.healthgap-tmp-notapid-x", other_host]
+    for name in users:
+        (tmp_path / name).write_text("mine")
+    with new_folder(site) as work:
         fill(work)
-    with new_file(tmp_path / "out.csv") as temporary:
+    with new_file(out) as temporary:
         temporary.write_text("a\n")
     assert not stale_dir.exists()
     assert not stale_file.exists()
     assert running.exists()  # this process is still writing it
-    assert all(path.read_text() == "mine" for path in users)
+    # not ours, or written by another machine sharing the folder, whose processes we cannot see
+    assert all((tmp_path / name).read_text() == "mine" for name in users)
     assert remove_stale_temporaries(tmp_path / "nowhere" / "x") == []
 
 

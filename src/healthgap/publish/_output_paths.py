@@ -1,9 +1,10 @@
 """Where healthgap writes: whole or not at all, and only over what healthgap wrote itself.
 
 Every output is built under a temporary name beside its target and moved into place at the
-end, so a failure or a kill never leaves half a file. The temporary names carry a tag and
-the writer's process id (``.<name>.healthgap-tmp-<pid>-<random>``); the next write to the
-same target removes the ones whose process has gone. A folder is written only where there
+end, so a failure or a kill never leaves half a file. The temporary names carry a tag, the
+writing machine (a hash of its host name) and process id
+(``.<name>.healthgap-tmp-<host>-<pid>-<random>``); the next write to the same target on the
+same machine removes the ones whose process has gone. A folder is written only where there
 is nothing, an empty folder, or a folder healthgap wrote before: such a folder holds a
 marker file listing everything in it, and it is replaced only while it holds nothing else.
 No output may be the store, lie inside it, or (for a folder) hold it. Files get the
@@ -13,9 +14,11 @@ permissions the user's umask gives, as if created with ``open``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,14 +28,16 @@ from healthgap.errors import OutputPathError
 MARKER = ".healthgap-output.json"
 TEMP_TAG = ".healthgap-tmp-"
 _SHOWN = 3  # names listed in a refusal
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def _absolute(path: str | Path) -> Path:
     return Path(os.path.abspath(path))
 
 
-def _temp_prefix(target: Path) -> str:
-    return f".{target.name}{TEMP_TAG}{os.getpid()}-"
+def temp_prefix(target: Path, pid: int | None = None) -> str:
+    """Return the start of the names of ``target``'s temporaries written by process ``pid``."""
+    return f".{target.name}{TEMP_TAG}{_HOST}-{os.getpid() if pid is None else pid}-"
 
 
 def _umask() -> int:
@@ -61,8 +66,8 @@ def _alive(pid: int) -> bool:
 def remove_stale_temporaries(target: str | Path) -> list[Path]:
     """Remove the temporaries an interrupted write to ``target`` left beside it.
 
-    Only entries named ``.<target name>.healthgap-tmp-<pid>-...`` whose process is no
-    longer running are removed; returns them.
+    Only entries named ``.<target name>.healthgap-tmp-<host>-<pid>-...`` of this machine
+    whose process is no longer running are removed; returns them.
     """
     target = _absolute(target)
     prefix = f".{target.name}{TEMP_TAG}"
@@ -70,8 +75,9 @@ def remove_stale_temporaries(target: str | Path) -> list[Path]:
     if not target.parent.is_dir():
         return removed
     for entry in target.parent.iterdir():
-        pid, _, rest = entry.name.removeprefix(prefix).partition("-")
-        if not entry.name.startswith(prefix) or not pid.isdigit() or not rest:
+        host, _, rest = entry.name.removeprefix(prefix).partition("-")
+        pid, _, rest = rest.partition("-")
+        if not entry.name.startswith(prefix) or host != _HOST or not pid.isdigit() or not rest:
             continue
         if _alive(int(pid)):
             continue
@@ -239,7 +245,7 @@ def new_folder(
     _check_not_cwd(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    work = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), dir=target.parent))
+    work = Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent))
     try:
         _permit(work, 0o777)
         with _named_as(work, target):
@@ -257,7 +263,7 @@ def _swap(work: Path, target: Path) -> None:
     if not os.path.lexists(target):
         os.replace(work, target)
         return
-    old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), dir=target.parent)) / "old"
+    old = Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent)) / "old"
     os.replace(target, old)
     try:
         os.replace(work, target)
@@ -306,7 +312,7 @@ def new_file(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    handle, name = tempfile.mkstemp(prefix=_temp_prefix(target), dir=target.parent)
+    handle, name = tempfile.mkstemp(prefix=temp_prefix(target), dir=target.parent)
     os.close(handle)
     temporary = Path(name)
     try:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from healthgap.cli import app
 from healthgap.errors import OutputPathError
-from healthgap.publish._output_paths import MARKER
+from healthgap.publish._output_paths import MARKER, temp_prefix
 from healthgap.publish.report import write_report
 from healthgap.store import Store
 
@@ -100,7 +100,7 @@ def test_a_previous_report_is_replaced_but_not_once_the_user_adds_to_it(store_he
 def test_the_temporaries_of_a_killed_run_are_removed_by_the_next(store_here):
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()  # a process id no longer running, as after kill -9
-    half = store_here / f".site.healthgap-tmp-{child.pid}-k1ll3d"
+    half = store_here / (temp_prefix(store_here / "site", child.pid) + "k1ll3d")
     (half / "downloads").mkdir(parents=True)
     (half / "index.html").write_text("half")
     assert report("--out", "site").exit_code == 0
