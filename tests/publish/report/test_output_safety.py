@@ -280,3 +280,17 @@ def test_kill_9_while_writing_then_a_rerun_leaves_only_the_report(store_here):
     assert not (store_here / "site").exists()
     assert report("--out", "site").exit_code == 0
     assert entries(store_here) == ["healthgap.duckdb", "notes.txt", "site"]
+
+
+def test_the_report_folder_and_files_keep_the_users_umask(tiny_store, tmp_path):
+    path, vintage = tiny_store
+    old = os.umask(0o022)
+    try:
+        with Store.open(path) as store:
+            write_report(store, vintage, tmp_path / "site")
+    finally:
+        os.umask(old)
+    site = tmp_path / "site"
+    assert site.stat().st_mode & 0o777 == 0o755  # readable by a web server, as mkdir makes it
+    assert (site / "index.html").stat().st_mode & 0o777 == 0o644
+    assert (site / "downloads").stat().st_mode & 0o777 == 0o755
