@@ -111,3 +111,10 @@ def test_property_script_json_reads_back_and_holds_no_markup(value):
     text = script_json(value)
     assert json.loads(text) == value
     assert not set("<>&\u2028\u2029") & set(text)
+
+
+def test_xml_cleaning_reaches_columns_without_formulas():
+    frame = pl.DataFrame({"name": ["a\x01b", "c"], "n": [1, 2]})
+    assert spreadsheet_safe(frame, xml=True)["name"].to_list() == ["a\ufffdb", "c"]
+    assert spreadsheet_safe(frame)["name"].to_list() == ["a\x01b", "c"]
+    assert spreadsheet_safe(pl.DataFrame({"n": [1]})).equals(pl.DataFrame({"n": [1]}))

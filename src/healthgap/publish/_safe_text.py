@@ -33,6 +33,7 @@ FORMULA_START = "^(?:[ \\t\\r\\n]*[=+\\-@\uff1d\uff0b\uff0d\uff20]|[\\t\\r])"
 #: Text that is exactly a decimal number, which a spreadsheet reads as that number only.
 PLAIN_NUMBER = r"^[+\-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-]?[0-9]+)?$"
 _FORMULA_START = re.compile(FORMULA_START)
+_FIRST_CHARACTERS = [" ", "\t", "\r", "\n", "=", "+", "-", "@", *"\uff1d\uff0b\uff0d\uff20"]
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 #: Characters XML 1.0 cannot hold, which a workbook therefore cannot either.
 XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
@@ -60,8 +61,9 @@ def spreadsheet_text(text: str, *, xml: bool = False) -> str:
 def spreadsheet_safe(data: FrameT, *, xml: bool = False) -> FrameT:
     """Return the frame with every text cell and column name made :func:`spreadsheet_text`.
 
-    Text columns (strings and categoricals, which become strings) are rewritten in one
-    vectorised expression each; numeric, date and boolean columns are returned unchanged.
+    Text columns (strings, and categoricals, which become strings when a cell changes) are
+    first searched in one vectorised pass; only those holding a formula are rewritten.
+    Numeric, date and boolean columns are returned unchanged.
     With ``xml`` (for workbooks), control characters XML cannot hold become U+FFFD.
     Takes and returns pandas, Polars or Arrow.
     """
@@ -72,16 +74,22 @@ def spreadsheet_safe(data: FrameT, *, xml: bool = False) -> FrameT:
         if dtype == nw.String or dtype == nw.Categorical or dtype == nw.Enum
     ]
     cells = {name: nw.col(name).cast(nw.String) for name in text}
-    frame = frame.with_columns(
-        nw.when(c.str.contains(FORMULA_START) & ~c.str.contains(PLAIN_NUMBER))
-        .then(nw.concat_str([nw.lit("'"), c]))
-        .otherwise(c)
-        .alias(name)
-        for name, c in cells.items()
-    )
-    if xml and cells:
+    if cells:  # a cheap pass on first characters finds the columns to look at (usually none)
+        found = frame.select(
+            c.str.slice(0, 1).is_in(_FIRST_CHARACTERS).any().alias(n) for n, c in cells.items()
+        )
+        cells = {n: c for n, c in cells.items() if found[n][0]}
+    if cells:
         frame = frame.with_columns(
-            nw.col(name).str.replace_all(XML_ILLEGAL, "\ufffd") for name in cells
+            nw.when(c.str.contains(FORMULA_START) & ~c.str.contains(PLAIN_NUMBER))
+            .then(nw.concat_str([nw.lit("'"), c]))
+            .otherwise(c)
+            .alias(name)
+            for name, c in cells.items()
+        )
+    if xml and text:
+        frame = frame.with_columns(
+            nw.col(name).cast(nw.String).str.replace_all(XML_ILLEGAL, "\ufffd") for name in text
         )
     renamed = {name: spreadsheet_text(name, xml=xml) for name in frame.columns}
     if any(old != new for old, new in renamed.items()):
