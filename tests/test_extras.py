@@ -93,10 +93,10 @@ def test_core_modules_load_no_optional_dependency():
 def test_a_missing_extra_is_named(module, extra):
     done = _run(
         f"""
-        from healthgap._extras import MissingExtraError
+        from healthgap.errors import MissingDependencyError
         try:
             import {module}
-        except MissingExtraError as exc:
+        except MissingDependencyError as exc:
             print(exc)
         """
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from healthgap._extras import MissingExtraError, require
+from healthgap._extras import require
+from healthgap.errors import MissingDependencyError
 
 
 def main() -> None:
@@ -17,7 +18,7 @@ def main() -> None:
     try:
         require("the healthgap command line", "store", "typer", "rich", "duckdb")
         from healthgap.cli import app
-    except MissingExtraError as exc:
+    except MissingDependencyError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         raise SystemExit(1) from None
     app()

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import importlib.util
 
-from healthgap.errors import HealthgapError
+from healthgap.errors import MissingDependencyError
 
-__all__ = ["MissingExtraError", "require"]
-
-
-class MissingExtraError(HealthgapError, ImportError):
-    """A part of healthgap was used without the optional dependencies it needs."""
+__all__ = ["require"]
 
 
 def require(part: str, extra: str, *modules: str) -> None:
-    """Raise :class:`MissingExtraError` unless every module in ``modules`` can be imported.
+    """Raise :class:`~healthgap.errors.MissingDependencyError` unless every module in ``modules`` can be imported.
 
     Parameters
     ----------
@@ -39,11 +35,11 @@ def require(part: str, extra: str, *modules: str) -> None:
     >>> require("a part", "store", "no_such_module_xyz")
     Traceback (most recent call last):
     ...
-    healthgap._extras.MissingExtraError: a part needs no_such_module_xyz, which comes with healthgap's 'store' extra: pip install 'healthgap[store]'
+    healthgap.errors.MissingDependencyError: a part needs no_such_module_xyz, which comes with healthgap's 'store' extra: pip install 'healthgap[store]'
     """  # noqa: E501
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        raise MissingExtraError(
+        raise MissingDependencyError(
             f"{part} needs {', '.join(missing)}, which comes with healthgap's '{extra}' extra: "
             f"pip install 'healthgap[{extra}]'"
         )

@@ -7,6 +7,7 @@ Results go to stdout; progress and messages to stderr. Exit 0 on success, 1 on a
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 
 from healthgap import __version__
-from healthgap.errors import HealthgapError
+from healthgap.errors import HealthgapError, os_error_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,17 +32,31 @@ stderr = Console(stderr=True)
 
 
 def reports_errors(command: F) -> F:
-    """Turn a HealthgapError into one ``Error: ...`` line on stderr and exit code 1."""
+    """Turn a HealthgapError or OSError into one ``Error: ...`` line on stderr and exit 1.
+
+    An OSError (disk full, permission denied, a folder where a file was expected) is the
+    machine refusing, not a bug: it is reported with its reason and path, no traceback.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except HealthgapError as exc:
-            stderr.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=1) from None
+            _error_line(str(exc))
+        except OSError as exc:
+            _error_line(os_error_message(exc))
+        raise typer.Exit(code=1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _error_line(message: str) -> None:
+    """Print ``Error: message`` on one line, the message as plain text (no Rich markup)."""
+    from rich.markup import escape
+
+    line = escape(" ".join(message.split()))
+    stderr.print(f"[bold red]Error:[/] {line}", highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -74,7 +89,7 @@ def list_methods() -> None:
     width = max(len(n) for n, _ in functions)
     for name, function in functions:
         summary = (inspect.getdoc(function) or "").splitlines()[0].rstrip(".")
-        stdout.print(f"{name:<{width}}  {summary}", highlight=False, soft_wrap=True)
+        typer.echo(f"{name:<{width}}  {summary}")
 
 
 # -- the store: import, export, vintages, areas (healthgap.store, healthgap.publish.export) --
@@ -106,12 +121,25 @@ def _progress(quiet: bool) -> Any:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _cell(value: Any) -> str:
+    """Return a value as printable text on one line.
+
+    Control characters (a tab, a newline, a terminal escape sequence) are written as Python
+    escapes, so text from the data can neither split a TSV row nor drive the terminal.
+    """
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _tsv(table: Any, limit: int | None = None) -> None:
     """Print an Arrow table as tab-separated lines with a header (nulls as empty)."""
     rows = table.slice(0, limit).to_pylist() if limit is not None else table.to_pylist()
     typer.echo("\t".join(table.column_names))
     for row in rows:
-        typer.echo("\t".join("" if v is None else str(v) for v in row.values()))
+        typer.echo("\t".join(_cell(v) for v in row.values()))
 
 
 @app.command("import")
@@ -153,7 +181,12 @@ def import_file(
 @app.command("export")
 @reports_errors
 def export_vintage(
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="File to write (replaces only an earlier export of the format)."
+        ),
+    ],
     vintage: str | None = typer.Option(
         None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
     ),
@@ -213,11 +246,11 @@ def vintages_show(
     with Store.open(store_path) as store:
         record = store.vintage(vintage)
     for key in ("id", "created_at", "source", "label", "code_version", "n_values"):
-        typer.echo(f"{key}: {record[key]}")
-    typer.echo(f"parameters: {record['parameters']}")
+        typer.echo(f"{key}: {_cell(record[key])}")
+    typer.echo(f"parameters: {_cell(record['parameters'])}")
     for item in json.loads(record["inputs"]):
-        typer.echo(f"input: {item['name']}  {item['size']:,} bytes  sha256 {item['sha256']}")
-    typer.echo(f"indicators: {', '.join(record['indicator_ids'])}")
+        typer.echo(f"input: {_cell(item['name'])}  {item['size']:,} bytes  sha256 {item['sha256']}")
+    typer.echo(f"indicators: {_cell(', '.join(record['indicator_ids']))}")
 
 
 @vintages_app.command("diff")
@@ -278,11 +311,13 @@ def areas_show(
         area = store.area(code)
         parents = store.parents(code)
     for key, value in area.items():
-        typer.echo(f"{key}: {'' if value is None else value}")
+        typer.echo(f"{key}: {_cell(value)}")
     for row in parents.to_pylist():
         typer.echo(
-            f"parent ({row['hierarchy']}, level {row['level']}): {row['area_code']} "
-            f"{row['area_name'] or ''} {row['area_type'] or ''}".rstrip()
+            _cell(
+                f"parent ({row['hierarchy']}, level {row['level']}): {row['area_code']} "
+                f"{row['area_name'] or ''} {row['area_type'] or ''}".rstrip()
+            )
         )
 
 
@@ -361,7 +396,14 @@ def compute_catalogue(
 @app.command("report")
 @reports_errors
 def write_indicator_report(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (replaced).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder to write: new, empty, or a previous healthgap report (replaced).",
+        ),
+    ],
     vintage: str | None = typer.Option(
         None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
     ),
@@ -452,6 +494,7 @@ def demo(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from healthgap import pipeline
+    from healthgap.publish._output_paths import check_replaceable_folder
     from healthgap.publish.export import export, published_values
     from healthgap.store import Store
 
@@ -474,6 +517,8 @@ def demo(
         from healthgap.publish.report import write_report
     except ImportError:  # the report is optional: a plain summary stands in
         write_report = None
+    if write_report is not None:  # refuse before the data and store are made again
+        check_replaceable_folder(out / "report")
 
     with bars:
         result = pipeline.run(out, seed=seed, years=_demo_years(years), progress=progress)

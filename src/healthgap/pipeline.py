@@ -18,6 +18,7 @@ Everything is deterministic: the same seed and years give the same values and vi
 
 from __future__ import annotations
 
+import json
 import shutil
 import warnings
 from collections.abc import Callable, Sequence
@@ -51,6 +52,7 @@ STORE_FILE = "healthgap.duckdb"
 HIERARCHY = "lsoa-la-region (demo London)"
 DECILE_TYPE = "IMD 2019 decile (within London)"
 
+_SUMMARY_HEADING = "<h1>London Health Inequalities Strategy indicators"  # marks our summary
 #: The stages reported to ``progress(stage, done, total)``, in order.
 STAGES = ("generate", "store", "engine", "commitments", "vintage")
 
@@ -239,14 +241,42 @@ def run(
     return PipelineResult(data_dir, store_path, vintage, values.num_rows, ids)
 
 
+def _demo_files(manifest: Path) -> set[str] | None:
+    """Return the files an earlier demo run wrote in its data folder (None: not a demo)."""
+    try:
+        written = json.loads(manifest.read_text(encoding="utf-8"))
+        if written.get("generator") != "healthgap.demo":
+            return None
+        tables = [str(name) for name in written["tables"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return {
+        manifest.name,
+        "SYNTHETIC.md",
+        *(f"{name}.parquet" for name in tables),
+        *(f"{name}.parquet.tmp" for name in tables),  # left by an interrupted run
+    }
+
+
 def _clear_previous_run(data_dir: Path, store_path: Path) -> None:
     """Remove an earlier demo run's data and store; refuse to touch anything else."""
-    manifest = data_dir / "manifest.json"
-    previous = manifest.exists() and '"generator": "healthgap.demo"' in manifest.read_text()
-    if data_dir.exists() and any(data_dir.iterdir()) and not previous:
+    if data_dir.parent.exists() and not data_dir.parent.is_dir():
+        raise InputError(f"--out {str(data_dir.parent)!r} is a file; give a folder")
+    if data_dir.exists() and not data_dir.is_dir():
+        raise InputError(f"{data_dir} is a file, not a demo data folder; choose another --out")
+    written = _demo_files(data_dir / "manifest.json") if data_dir.is_dir() else None
+    previous = written is not None
+    present = sorted(p.name for p in data_dir.iterdir()) if data_dir.is_dir() else []
+    if present and not previous:
         raise InputError(
             f"{data_dir} exists and is not a healthgap demo data folder; "
             "choose another --out folder"
+        )
+    others = [name for name in present if written is not None and name not in written]
+    if others:
+        raise InputError(
+            f"{data_dir} holds {others[:3]}, which the demo did not write; it is left alone: "
+            "move them or choose another --out folder"
         )
     if store_path.exists() and not previous:
         raise InputError(
@@ -303,7 +333,9 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
     ``published`` are the vintage's values after disclosure control (``healthgap.publish``);
     the page shows, per indicator, London's latest single-year value with its 95% limits, the
     lowest and highest borough and the most and least deprived within-London deciles. No
-    clock is read: the same vintage gives the same file.
+    clock is read: the same vintage gives the same file. It is written whole or not at all,
+    and replaces only an earlier summary (never a file healthgap did not write, nor the
+    store).
     """
     from html import escape
 
@@ -396,7 +428,7 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
             ".synthetic{background:#fff3cd;padding:8px}</style>",
             "</head>",
             "<body>",
-            f"<h1>London Health Inequalities Strategy indicators{suffix}</h1>",
+            f"{_SUMMARY_HEADING}{suffix}</h1>",
             banner,
             f"<p>Vintage {escape(vintage)}: {escape(record['label'])}. "
             "Counts of 1 to 4, and values derived from them, are withheld "
@@ -412,7 +444,13 @@ def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | st
             "",
         ]
     )
+    from healthgap.publish._output_paths import new_file
+
+    def ours(existing: Path, _written: Path) -> bool:
+        with existing.open("rb") as handle:
+            return _SUMMARY_HEADING.encode() in handle.read(1 << 12)
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    with new_file(path, store=getattr(store, "path", None), ours=ours) as temporary:
+        temporary.write_text(html, encoding="utf-8")
     return path

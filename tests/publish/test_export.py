@@ -1,4 +1,6 @@
+import errno
 import importlib.util
+import os
 import tempfile
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from openpyxl import load_workbook
 
 from healthgap.catalogue.metadata import DisclosureRule, IndicatorMeta
-from healthgap.errors import InputError, StoreError
+from healthgap.errors import InputError, OutputPathError, StoreError
 from healthgap.publish import export as export_module
 from healthgap.publish.export import FORMATS, export, published_values
 from healthgap.sources import read_fingertips_csv
@@ -207,3 +209,149 @@ def test_property_no_published_artefact_discloses(table_and_rules):
             assert published.height == table.height, format
             assert checks.suppressible_counts(published, rules) == [], format
             assert checks.recoverable_cells(table, published) == [], format
+
+
+# -- safe to publish (issue #14): spreadsheet formulas, the store, folders, files not ours --
+
+FORMULAS = {
+    "E09000001": '=HYPERLINK("http://example.com/x","click")',
+    "E09000002": "=cmd|' /C calc'!A0",
+}
+
+
+def outputs(folder):
+    """Names in ``folder`` other than the store's own files."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("s.duckdb"))
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """A store whose area names, indicator name and vintage label are formulas."""
+    areas = pa.table(
+        {
+            "area_code": list(FORMULAS),
+            "area_name": list(FORMULAS.values()),
+            "area_type": ["la", "la"],
+        }
+    )
+    values = values_table([50.0, 47.0, 30.0], ["Persons", "Male", "Female"], indicator="x")
+    negative = values.set_column(
+        values.schema.get_field_index("value"), "value", pa.array([-0.5, -1.25, 2.0])
+    ).drop_columns(["lower95_0cl", "upper95_0cl"])
+    with Store.open(tmp_path / "s.duckdb") as opened:
+        opened.add_areas(areas)
+        vid = opened.add_vintage(
+            negative,
+            source="t",
+            label="@SUM(1+1)*cmd|' /C calc'!A0",
+            indicators=[IndicatorMeta(id="x", name="+1+cmd|' /C calc'!A0")],
+        )
+        yield opened, vid
+
+
+@pytest.mark.parametrize("format", ["csv", "fingertips"])
+def test_csv_text_cells_cannot_run_as_formulas(hostile, tmp_path, format):
+    store, vid = hostile
+    path = export(store, vid, tmp_path / f"{format}.csv", format=format)
+    text = path.read_text()
+    assert "'=HYPERLINK(" in text
+    if format == "fingertips":
+        assert "'+1+cmd|" in text
+    rows = pl.read_csv(path, infer_schema_length=0)
+    for column in rows.columns:
+        cells = [c for c in rows[column].to_list() if c]
+        assert not [c for c in cells if c[0] in "=+@\t\r"], column
+        # a cell starting with '-' is a number written by the exporter, never text
+        assert all(float(c) < 0 for c in cells if c[0] == "-"), column
+    value = "value" if format == "csv" else "Value"
+    assert sorted(float(v) for v in rows[value].to_list()) == [-1.25, -0.5, 2.0]
+
+
+def test_xlsx_text_is_strings_never_formulas_and_numbers_stay_numbers(hostile, tmp_path):
+    import zipfile
+
+    store, vid = hostile
+    path = export(store, vid, tmp_path / "v.xlsx", format="xlsx")
+    with zipfile.ZipFile(path) as book:
+        sheets = [book.read(n) for n in book.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets
+    assert not [s for s in sheets if b"<f>" in s or b"<f " in s]
+    workbook = load_workbook(path)
+    values = workbook["values"]
+    header = [c.value for c in values[1]]
+    names = [row[header.index("area_name")] for row in values.iter_rows(min_row=2)]
+    assert {c.value for c in names} == {"'" + FORMULAS["E09000001"]}
+    assert all(c.data_type == "s" for c in names)
+    numbers = [row[header.index("value")] for row in values.iter_rows(min_row=2)]
+    assert sorted(c.value for c in numbers) == [-1.25, -0.5, 2.0]
+    assert all(c.data_type == "n" for c in numbers)
+    about = {row[0].value: row[1] for row in workbook["about"].iter_rows()}
+    assert about["label"].value == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert about["label"].data_type == "s"
+
+
+def test_parquet_keeps_the_text_as_data(hostile, tmp_path):
+    store, vid = hostile
+    path = export(store, vid, tmp_path / "v.parquet", format="parquet")
+    assert set(pq.read_table(path)["area_name"].to_pylist()) == {FORMULAS["E09000001"]}
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_export_never_writes_over_the_store_or_its_log(store, tmp_path, format):
+    vid = store.add_vintage(values_table([50.0], ["Persons"]), source="t")
+    before = (tmp_path / "s.duckdb").read_bytes()
+    for target in (tmp_path / "s.duckdb", tmp_path / "s.duckdb.wal"):
+        with pytest.raises(OutputPathError, match="is the store"):
+            export(store, vid, target, format=format)
+    assert (tmp_path / "s.duckdb").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_export_onto_a_folder_is_refused(store, tmp_path):
+    vid = store.add_vintage(values_table([50.0], ["Persons"]), source="t")
+    (tmp_path / "out").mkdir()
+    with pytest.raises(OutputPathError, match="is a folder; give the name of a file"):
+        export(store, vid, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_reruns_replace_their_own_export_but_never_a_users_file(store, tmp_path, format):
+    vid = store.add_vintage(values_table([50.0, 60.0], ["Male", "Female"]), source="t")
+    path = tmp_path / f"values.{format}"
+    export(store, vid, path, format=format)
+    export(store, vid, path, format=format)  # idempotent rerun
+    mine = tmp_path / "README.md"
+    mine.write_text("my notes\n")
+    with pytest.raises(OutputPathError, match="is not a file healthgap wrote"):
+        export(store, vid, mine, format=format)
+    assert mine.read_text() == "my notes\n"
+    assert outputs(tmp_path) == ["README.md", path.name]
+
+
+def test_export_keeps_the_users_umask(store, tmp_path):
+    vid = store.add_vintage(values_table([50.0], ["Persons"]), source="t")
+    old = os.umask(0o002)
+    try:
+        path = export(store, vid, tmp_path / "shared.csv")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o664
+
+
+def test_a_full_disk_names_the_file_and_leaves_the_earlier_export(store, tmp_path, monkeypatch):
+    from pyarrow import csv
+
+    vid = store.add_vintage(values_table([50.0], ["Persons"]), source="t")
+    path = export(store, vid, tmp_path / "v.csv")
+    before = path.read_bytes()
+
+    def full(table, where, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(where))
+
+    monkeypatch.setattr(csv, "write_csv", full)
+    with pytest.raises(OSError, match="No space left on device") as caught:
+        export(store, vid, path)
+    assert caught.value.filename == str(path)  # the output's name, not its temporary's
+    assert path.read_bytes() == before
+    assert outputs(tmp_path) == ["v.csv"]

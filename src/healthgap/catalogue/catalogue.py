@@ -21,6 +21,7 @@ and what is allowed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ from healthgap.catalogue.method_rules import RULES
 from healthgap.errors import InputError
 
 __all__ = ["Catalogue", "load_catalogue"]
+
+#: A table is a file or folder directly in the data folder: a name without a path, so a
+#: catalogue can never read outside ``--data`` (no ``/``, ``\\``, ``..`` or drive).
+TABLE_NAME = re.compile(r"\w[\w.-]*")
 
 
 class Catalogue(BaseModel):
@@ -50,7 +55,9 @@ class Catalogue(BaseModel):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"indicator ids must be unique; repeated: {repeated}")
+        _check_table_name("geography.lookup", self.geography.lookup)
         for ind in self.indicators:
+            _check_table_names(ind)
             _check_against_geography(ind, self.geography)
             if ind.ratio is not None or ind.summary is not None:
                 _check_sources(ind, self.indicators)
@@ -71,6 +78,29 @@ class Catalogue(BaseModel):
     def metas(self) -> list[IndicatorMeta]:
         """Return the indicators' metadata, as the store keeps it."""
         return [ind.meta() for ind in self.indicators]
+
+
+def _check_table_names(ind: Indicator) -> None:
+    parts: dict[str, Any] = {
+        "numerator": ind.numerator,
+        "denominator": ind.denominator,
+        "exposure": ind.exposure,
+    }
+    if ind.prevalence is not None:
+        parts["prevalence.numerator"] = ind.prevalence.numerator
+        parts["prevalence.denominator"] = ind.prevalence.denominator
+    for field, part in parts.items():
+        if part is not None:
+            _check_table_name(f"indicator {ind.id!r}: {field}.table", part.table)
+
+
+def _check_table_name(where: str, table: str) -> None:
+    if not TABLE_NAME.fullmatch(table):
+        raise ValueError(
+            f"{where}: {table!r} is not a table name; a table is a file <name>.parquet, "
+            "<name>.csv or a folder <name>/ directly in the data folder, named with letters, "
+            "digits, '_', '-' and '.' (no path)"
+        )
 
 
 def _check_against_geography(ind: Indicator, geo: Geography) -> None:
@@ -292,9 +322,12 @@ def load_catalogue(path: str | Path) -> Catalogue:
     if geography is not None:
         try:
             geo_model = Geography.model_validate(geography[1])
+            _check_table_name("geography.lookup", geo_model.lookup)
         except ValidationError as exc:
             message = _describe(exc, geography[1])
             raise InputError(f"catalogue file {geography[0]}: geography: {message}") from None
+        except ValueError as exc:
+            raise InputError(f"catalogue file {geography[0]}: {exc}") from None
 
     seen: dict[str, Path] = {}
     for file, ind in indicators:
@@ -305,6 +338,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
             )
         seen[ind.id] = file
         try:
+            _check_table_names(ind)
             _check_against_geography(ind, geo_model)
             if ind.ratio is not None or ind.summary is not None:
                 _check_sources(ind, [other for _, other in indicators])

@@ -9,7 +9,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from healthgap.errors import InputError
+from healthgap.errors import InputError, MissingDependencyError
 
 BACKENDS = ("duckdb", "spark")
 SUFFIXES = (".parquet", ".csv")
@@ -21,7 +21,13 @@ def connect(backend: Any = "duckdb") -> Any:
         if backend == "duckdb":
             return quiet_duckdb(ibis.duckdb.connect())
         if backend == "spark":
-            from pyspark.sql import SparkSession
+            try:
+                from pyspark.sql import SparkSession
+            except ModuleNotFoundError as exc:
+                raise MissingDependencyError(
+                    f"backend 'spark' needs PySpark, which is not installed ({exc.msg}); "
+                    "install the spark extra: pip install 'healthgap[spark]'"
+                ) from exc
 
             # no console progress of Spark's own: it would print over ours
             session = (

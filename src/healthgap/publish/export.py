@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -12,6 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from healthgap.errors import InputError
+from healthgap.publish._output_paths import new_file
+from healthgap.publish._safe_text import spreadsheet_safe, spreadsheet_text
 from healthgap.publish.disclosure import apply_disclosure
 from healthgap.store import Store
 
@@ -20,6 +21,7 @@ __all__ = ["FORMATS", "export", "published_values"]
 Format = Literal["csv", "parquet", "xlsx", "fingertips"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx", "fingertips")
 EXCEL_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
+XLSX_CREATOR = "healthgap"  # the workbooks' author, by which a rerun knows its own file
 
 
 def published_values(
@@ -74,7 +76,9 @@ def _write_xlsx(table: pa.Table, about: dict[str, Any], path: Path) -> None:
             f"xlsx export: {table.num_rows:,} rows exceed Excel's limit of {EXCEL_MAX_ROWS:,}; "
             "export fewer indicators (indicator_ids) or use csv or parquet"
         )
+    table = spreadsheet_safe(table, xml=True)
     book = Workbook(write_only=True)
+    book.properties.creator = XLSX_CREATOR
     sheet = book.create_sheet("values")
     sheet.append(table.column_names)
     # openpyxl writes cell by cell; the row count is bounded by Excel's limit above.
@@ -82,8 +86,33 @@ def _write_xlsx(table: pa.Table, about: dict[str, Any], path: Path) -> None:
         sheet.append(row)
     notes = book.create_sheet("about")
     for key, value in about.items():
-        notes.append([key, str(value)])
+        notes.append([key, spreadsheet_text(str(value), xml=True)])
     book.save(path)
+
+
+def _first_line(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.readline(1 << 16)  # a header line; bounded, whatever the file holds
+
+
+def _same_kind(format: str) -> Any:
+    """Return ``ours(existing, written)``: whether ``existing`` is an earlier export alike."""
+
+    def ours(existing: Path, written: Path) -> bool:
+        try:
+            if format == "parquet":
+                from pyarrow import parquet
+
+                return parquet.read_schema(existing).names == parquet.read_schema(written).names
+            if format == "xlsx":
+                with zipfile.ZipFile(existing) as book:
+                    core = book.read("docProps/core.xml")
+                return f"<dc:creator>{XLSX_CREATOR}</dc:creator>".encode() in core
+            return _first_line(existing) == _first_line(written)
+        except (OSError, KeyError, zipfile.BadZipFile, pa.ArrowException):
+            return False
+
+    return ours
 
 
 def export(
@@ -98,7 +127,9 @@ def export(
     The values go through :func:`~healthgap.publish.disclosure.apply_disclosure` with each
     indicator's rule from the store, whatever the format. The file is written to a temporary
     name beside ``out_path`` and renamed at the end, so a failed export leaves no partial
-    file.
+    file (:mod:`healthgap.publish._output_paths`). In csv, fingertips and xlsx files a text
+    cell a spreadsheet would run as a formula (beginning ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return) gets a leading apostrophe (OWASP); numbers stay numbers.
 
     Parameters
     ----------
@@ -106,7 +137,8 @@ def export(
     vintage : str or None
         Vintage id or unique prefix; None for the latest.
     out_path : str or Path
-        File to write (replaced if it exists).
+        File to write. An existing file is replaced only if it is an earlier export of the
+        same format; it may not be a folder, the store or its write-ahead log.
     format : {"csv", "parquet", "xlsx", "fingertips"}, default "csv"
         ``csv``/``parquet``/``xlsx``: the VALUES columns with ``area_name`` after
         ``area_code`` (``xlsx`` adds an ``about`` sheet: vintage, source, code version and
@@ -124,6 +156,8 @@ def export(
     ------
     InputError
         Unknown format, unknown indicators, or more rows than Excel holds.
+    OutputPathError
+        ``out_path`` is the store, a folder, or a file healthgap did not write.
     StoreError
         Unknown vintage.
     """
@@ -133,20 +167,23 @@ def export(
     record = store.vintage(vintage)
     published = published_values(store, record["id"], indicator_ids)
     areas = store.areas()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
-    os.close(handle)
-    try:
+    with new_file(out_path, store=store.path, ours=_same_kind(format)) as temporary:
         if format == "fingertips":
             from healthgap.sources import write_fingertips_csv
 
-            write_fingertips_csv(published, areas, store.indicators(), temporary)
+            metas = [
+                meta.model_copy(update={"name": spreadsheet_text(meta.name)})
+                for meta in store.indicators()
+            ]
+            write_fingertips_csv(
+                spreadsheet_safe(published), spreadsheet_safe(areas), metas, temporary
+            )
         else:
             table = _with_area_names(published, areas)
             if format == "csv":
                 from pyarrow import csv
 
-                csv.write_csv(table, temporary)
+                csv.write_csv(spreadsheet_safe(table), temporary)
             elif format == "parquet":
                 from pyarrow import parquet
 
@@ -161,9 +198,5 @@ def export(
                     "disclosure control": "counts below each indicator's threshold, and cells "
                     "that would reveal them by subtraction, are withheld (see value_note)",
                 }
-                _write_xlsx(table, about, Path(temporary))
-        os.replace(temporary, out_path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+                _write_xlsx(table, about, temporary)
     return out_path

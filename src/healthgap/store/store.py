@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,13 @@ def _where(filters: Mapping[str, _Filter]) -> tuple[str, dict[str, Any]]:
         clauses.append(f'list_contains($p{i}, "{column}")')
         params[f"p{i}"] = values
     return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _write_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is the file system refusing a write (disk full, permissions, ...)."""
+    if isinstance(exc, (duckdb.IOException, duckdb.FatalException)):
+        return True
+    return isinstance(exc, duckdb.Error) and "Could not write" in str(exc)
 
 
 def _json_scalar(value: Any) -> str:
@@ -128,18 +135,32 @@ class Store:
         self._con.begin()
         try:
             yield self._con
-        except BaseException:
-            self._con.rollback()
+            self._con.commit()
+        except BaseException as exc:
+            # after a failed write DuckDB may have ended the transaction itself ("no
+            # transaction is active", "transaction is aborted"): the write's own error is
+            # the one to report
+            with suppress(duckdb.Error):
+                self._con.rollback()
+            if _write_failure(exc):
+                raise StoreError(
+                    f"cannot write to the store {self.path!r}, which is left as it was: "
+                    + " ".join(str(exc).split())
+                ) from exc
             raise
-        self._con.commit()
 
     @contextmanager
     def _registered(self, name: str, table: pa.Table) -> Iterator[str]:
         self._con.register(name, table)
         try:
             yield name
-        finally:
-            self._con.unregister(name)
+        except BaseException:
+            # a failed write (disk full) aborts the transaction, which then refuses even
+            # this: the write's error is the one to report
+            with suppress(duckdb.Error):
+                self._con.unregister(name)
+            raise
+        self._con.unregister(name)
 
     def _arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         return self._con.sql(sql, params=dict(params or {})).to_arrow_table()

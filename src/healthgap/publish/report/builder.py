@@ -5,11 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import json
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +18,8 @@ import polars as pl
 from markupsafe import Markup
 
 from healthgap import __version__
+from healthgap.publish._output_paths import file_in, new_folder
+from healthgap.publish._safe_text import script_json, spreadsheet_safe, spreadsheet_text
 from healthgap.publish.report import _assets, _data, _pages, _pages_more
 from healthgap.publish.report._charts import Chart
 from healthgap.publish.report._model import Page, frame_rows
@@ -87,8 +86,13 @@ def write_report(
     When the vintage says its data are synthetic, every page says so.
 
     The same vintage gives byte-identical files: no clock is read, iteration is sorted and
-    chart ids are fixed. The folder is written whole or not at all (built beside
-    ``out_dir`` and moved into place; an existing ``out_dir`` is replaced).
+    chart ids are fixed. The folder is written whole or not at all: built beside ``out_dir``
+    and moved into place (:mod:`healthgap.publish._output_paths`), with a marker file
+    listing what it holds. ``out_dir`` is replaced only if it is absent, an empty folder or
+    a report healthgap wrote that holds nothing else; it can never be or hold the store.
+    Text cells of the CSV and Excel downloads that a spreadsheet would run as formulas get
+    a leading apostrophe; JSON inside ``<script>`` escapes ``<``, ``>``, ``&``, U+2028 and
+    U+2029.
 
     Parameters
     ----------
@@ -97,7 +101,7 @@ def write_report(
     vintage : str or None
         Vintage id or unique prefix; None for the latest.
     out_dir : str or Path
-        Folder to write (replaced if it exists).
+        Folder to write: absent, empty, or a previous healthgap report (replaced).
     pdf : bool, default False
         Also write ``report.pdf`` (and ``print.html``, the document WeasyPrint lays out).
     progress : callable, optional
@@ -116,6 +120,8 @@ def write_report(
         Unknown vintage.
     InputError
         The store has no boroughs or region, or the vintage no values for them.
+    OutputPathError
+        ``out_dir`` is or holds the store, is a file, or holds files healthgap did not write.
     """
     report = progress or (lambda stage, done, total: None)
     out_dir = Path(out_dir)
@@ -124,14 +130,8 @@ def write_report(
     report("reading the store", 1, 1)
     pages = build_pages(data)
     report("building pages", 1, 1)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with new_folder(out_dir, store=store.path, what="report") as work:
         n_pdf_pages = _write(data, pages, work, pdf, report)
-        _replace(work, out_dir)
-    finally:
-        if work.exists():
-            shutil.rmtree(work)
     return ReportResult(
         index_html=out_dir / "index.html",
         pdf_path=out_dir / "report.pdf" if pdf else None,
@@ -174,19 +174,6 @@ def build_pages(data: _data.ReportData) -> list[Page]:
     return pages
 
 
-def _replace(work: Path, out_dir: Path) -> None:
-    """Move the finished folder into place, replacing any previous report."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(out_dir, old)
-    os.replace(work, out_dir)
-    if old is not None:
-        shutil.rmtree(old)
-
-
 def _context(data: _data.ReportData) -> dict[str, Any]:
     v = data.vintage
     label = f" ({v['label']})" if v.get("label") else ""
@@ -219,13 +206,12 @@ def _environment() -> Any:
 
 
 def _view(chart: Chart, svg_dir: str) -> dict[str, Any]:
-    spec = json.dumps(chart.spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return {
         "id": chart.id,
         "title": chart.title,
         "alt": chart.alt,
         "in_print": chart.in_print,
-        "spec_json": Markup(spec.replace("</", "<\\/")),
+        "spec_json": Markup(script_json(chart.spec)),
         "shown": {"header": tuple(chart.table.columns), "rows": frame_rows(chart.table)},
         "svg_path": f"{svg_dir}/{chart.id}.svg",
         "print_key": chart.print_key,
@@ -262,7 +248,7 @@ def _write(
         template = env.get_template("page.html.j2")
         for n, page in enumerate(views, start=1):
             html = template.render(page=page, report=context)
-            (out / page.filename).write_text(html, encoding="utf-8")
+            file_in(out, page.filename).write_text(html, encoding="utf-8")
             report("writing pages", n, len(views))
         _write_downloads(data, pages, out / "downloads", report)
         for n, future in enumerate(drawing, start=1):
@@ -305,7 +291,7 @@ def _draw_svg(chart: Chart, folder: Path) -> None:
     import vl_convert as vlc
 
     svg = vlc.vegalite_to_svg(chart.print_spec or chart.spec)
-    (folder / f"{chart.id}.svg").write_text(svg, encoding="utf-8")
+    file_in(folder, f"{chart.id}.svg").write_text(svg, encoding="utf-8")
 
 
 def _write_downloads(
@@ -317,14 +303,14 @@ def _write_downloads(
     )
     order = list(data.values.columns)
     order.insert(order.index("area_code") + 1, "area_name")
-    values.select(order).write_csv(folder / "values.csv")
+    spreadsheet_safe(values.select(order)).write_csv(folder / "values.csv")
     created = _build_time()
     for n, page in enumerate(pages, start=1):
         tables = page.tables()
         for table_id, _title, frame in tables:
-            frame.write_csv(folder / f"{table_id}.csv")
+            spreadsheet_safe(frame).write_csv(file_in(folder, f"{table_id}.csv"))
         if tables:
-            _write_xlsx(folder / f"{page.slug}.xlsx", page.title, tables, data, created)
+            _write_xlsx(file_in(folder, f"{page.slug}.xlsx"), page.title, tables, data, created)
         report("writing downloads", n, len(pages))
 
 
@@ -342,7 +328,7 @@ def _write_xlsx(
     book.properties.modified = created
     book.properties.creator = "healthgap"
     contents = book.create_sheet("contents")
-    contents.append([title])
+    contents.append([spreadsheet_text(title, xml=True)])
     contents.append(
         [
             f"Vintage {data.vintage['id']}"
@@ -358,8 +344,9 @@ def _write_xlsx(
     contents.append([])
     contents.append(["Sheet", "Table", "CSV file"])
     for n, (table_id, table_title, frame) in enumerate(tables, start=1):
-        contents.append([f"table {n}", table_title, f"{table_id}.csv"])
+        contents.append([f"table {n}", spreadsheet_text(table_title, xml=True), f"{table_id}.csv"])
         sheet = book.create_sheet(f"table {n}")
+        frame = spreadsheet_safe(frame, xml=True)
         sheet.append(frame.columns)
         for row in frame.iter_rows():
             sheet.append(list(row))
