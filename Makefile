@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy src/healthgap/methods src/healthgap/compare
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
