@@ -10,7 +10,7 @@ import tempfile
 import time
 
 from benchmarks._harness import line, peak_rss_mb
-from healthgap import pipeline
+from healthgap.london.synthetic import pipeline
 
 
 def run_bench(scale: float = 1.0) -> None:

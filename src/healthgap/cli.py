@@ -402,7 +402,7 @@ def write_indicator_report(
         typer.echo(f"pdf {result.pdf_path} ({result.pdf_pages} pages)")
 
 
-# -- the main job: the demo London, end to end (healthgap.pipeline) --
+# -- the main job: the demo London, end to end (healthgap.london.synthetic.pipeline) --
 
 _DEMO_STAGES = {
     "generate": "generating the demo London",
@@ -411,7 +411,6 @@ _DEMO_STAGES = {
     "commitments": "the commitments' measures",
     "vintage": "writing the vintage",
     "exports": "CSV exports (disclosure applied)",
-    "summary": "HTML summary",
 }
 
 
@@ -445,8 +444,9 @@ def demo(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from healthgap import pipeline
-    from healthgap.publish.export import export, published_values
+    from healthgap.london.synthetic import pipeline
+    from healthgap.publish.export import export
+    from healthgap.publish.report import write_report
     from healthgap.store import Store
 
     bars = Progress(
@@ -464,32 +464,14 @@ def demo(
             tasks[stage] = bars.add_task(_DEMO_STAGES.get(stage, stage), total=total)
         bars.update(tasks[stage], completed=done, total=total)
 
-    try:
-        from healthgap.publish.report import write_report
-    except ImportError:  # the report is optional: a plain summary stands in
-        write_report = None
-
     with bars:
         result = pipeline.run(out, seed=seed, years=_demo_years(years), progress=progress)
         with Store.open(result.store_path) as store:
             progress("exports", 0, 1)
             csv_path = export(store, result.vintage, out / "exports" / "his_values.csv", "csv")
             progress("exports", 1, 1)
-            if write_report is not None:
-                report = write_report(
-                    store, result.vintage, out / "report", pdf=pdf, progress=progress
-                )
-                pages = [report.index_html, *([report.pdf_path] if report.pdf_path else [])]
-            else:
-                progress("summary", 0, 1)
-                summary = pipeline.write_summary(
-                    published_values(store, result.vintage),
-                    store,
-                    result.vintage,
-                    out / "summary.html",
-                )
-                progress("summary", 1, 1)
-                pages = [summary]
+            report = write_report(store, result.vintage, out / "report", pdf=pdf, progress=progress)
+            pages = [report.index_html, *([report.pdf_path] if report.pdf_path else [])]
     typer.echo(f"demo London (synthetic data), seed {seed}, years {years}")
     typer.echo(
         f"vintage {result.vintage}: {len(result.indicator_ids)} indicators, "

@@ -1,4 +1,4 @@
-"""The main job's values beyond the engine's indicators, for the London HIS.
+"""The synthetic job's values beyond the engine's indicators, for the London HIS.
 
 Residents by borough and decile (for the store's populations) and the measures of the
 Strategy's commitments: small published series by borough (metadata from ``strategy.yaml``),
@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import Measure, Strategy
-from healthgap.demo.geography import LONDON_CODE
+from healthgap.london import LONDON_CODE
 
 LIMITS = ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl")
 SYNTHETIC = "Synthetic demo data (healthgap.demo)"
