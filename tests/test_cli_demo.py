@@ -1,4 +1,4 @@
-"""``healthgap demo``: the main job from the command line, and twice gives identical outputs."""
+"""``healthgap demo``: real London and the synthetic London; twice gives identical outputs."""
 
 from __future__ import annotations
 
@@ -36,18 +36,32 @@ def demo_run(tmp_path_factory):
 def test_demo_prints_where_the_outputs_are(demo_run):
     out, result = demo_run
     assert result.exit_code == 0, result.output
-    assert "synthetic" in result.stdout
-    for line in ("data", "store", "exports", "report"):
-        assert any(row.startswith(line) for row in result.stdout.splitlines()), line
-    assert str(out / "exports" / "his_values.csv") in result.stdout
-    assert (out / STORE).exists()
-    shown = out / "report" / "index.html"
-    assert "synthetic" in shown.read_text(encoding="utf-8").lower()
+    real, _, fake = result.stdout.partition("synthetic London (synthetic data)")
+    assert real.startswith("London (real published figures)")
+    for line in ("vintage", "store", "exports", "report"):
+        assert any(row.startswith(line) for row in real.splitlines()), line
+    for line in ("vintage", "data", "store", "exports", "report"):
+        assert any(row.startswith(line) for row in fake.splitlines()), line
+    assert str(out / "london" / "exports" / "his_values.csv") in real
+    assert str(out / "synthetic" / "exports" / "his_values.csv") in fake
+    assert (out / "london" / STORE).exists()
+    assert (out / "synthetic" / STORE).exists()
+
+
+def test_demo_labels_the_synthetic_report_and_only_it(demo_run):
+    out, _ = demo_run
+    fake = (out / "synthetic" / "report" / "index.html").read_text(encoding="utf-8")
+    real = (out / "london" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "synthetic" in fake.lower()
+    assert "synthetic" not in real.lower()
+    assert "Barking and Dagenham" in real
+    pages = sorted(p.name for p in (out / "london" / "report").glob("borough-*.html"))
+    assert len(pages) == 33  # the boroughs, never other authorities
 
 
 def test_demo_exports_apply_disclosure_control(demo_run):
     out, _ = demo_run
-    table = pacsv.read_csv(out / "exports" / "his_values.csv")
+    table = pacsv.read_csv(out / "synthetic" / "exports" / "his_values.csv")
     assert {"indicator_id", "area_code", "area_name", "value", "value_note"} <= set(
         table.column_names
     )
@@ -87,7 +101,7 @@ def _differing(folders, keep) -> list[str]:
 
 @pytest.mark.slow
 def test_demo_twice_gives_identical_data_exports_and_vintage(two_runs):
-    assert _differing(two_runs, lambda name: not name.startswith("report/")) == []
+    assert _differing(two_runs, lambda name: "/report/" not in name) == []
     (_, out1), (_, out2) = two_runs
     vintage = [line for line in out1.splitlines() if line.startswith("vintage")]
     assert vintage
@@ -96,7 +110,7 @@ def test_demo_twice_gives_identical_data_exports_and_vintage(two_runs):
 
 @pytest.mark.slow
 def test_demo_twice_gives_identical_report(two_runs):
-    assert _differing(two_runs, lambda name: name.startswith("report/")) == []
+    assert _differing(two_runs, lambda name: "/report/" in name) == []
 
 
 def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
@@ -113,7 +127,7 @@ def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
             "compute",
             str(STRATEGY_DIR),
             "--data",
-            str(out / "data"),
+            str(out / "synthetic" / "data"),
             "--store",
             str(store),
             "--quiet",
@@ -121,7 +135,7 @@ def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
     )
     assert result.exit_code == 0, result.output
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
-    with Store.open(store) as again, Store.open(out / STORE) as demo:
+    with Store.open(store) as again, Store.open(out / "synthetic" / STORE) as demo:
         ours = again.values(again.vintages()["id"][0].as_py()).to_pandas()
         theirs = demo.values(demo.vintages()["id"][0].as_py()).to_pandas()
     theirs = theirs[theirs["indicator_id"].isin(set(ours["indicator_id"]))]
