@@ -67,7 +67,13 @@ SOURCES: tuple[tuple[str, str, str], ...] = (
     ("ons-wellbeing", "population/ons_els_personal-wellbeing-estimates.csv", "read_ons_els"),
     ("ons-poverty", "deprivation/ons_els_children-in-relative-poverty.csv", "read_ons_els"),
     ("census-health", "population/census2021_TS037_ltla_general_health.csv", "read_census_2021"),
+    (
+        "fingertips-injuries",
+        "fingertips/ansarikasim_injuries-in-children__Compare_areas.csv",
+        "read_fingertips_csv",
+    ),
 )
+FINGERTIPS = "OHID Fingertips (Office for Health Improvement and Disparities)"
 IMD_FILE = "deprivation/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
 LSOA_DBF = "boundaries/lsoa_2011_london_gen_mhw/LSOA_2011_London_gen_MHW.dbf"
 HEALTH_LSOA = "population/census2021-ts037-lsoa.csv"
@@ -189,8 +195,11 @@ def _lsoas(data: Path) -> pl.DataFrame:
     return out.sort("lsoa_code")
 
 
-def _section(sources_md: str, relative: str) -> dict[str, str | None]:
-    """Read the publisher, contents and repository URL of one file from SOURCES.md."""
+def _section(data: Path, relative: str) -> dict[str, str | None]:
+    """Read the publisher, contents and repository URL of one file from its SOURCES.md."""
+    if relative.startswith("fingertips/"):
+        return _fingertips_row(data, relative)
+    sources_md = (data / "SOURCES.md").read_text(encoding="utf-8")
     start = sources_md.find(f"### `{relative}`")
     if start < 0:
         raise SystemExit(f"SOURCES.md does not describe {relative}")
@@ -206,6 +215,25 @@ def _section(sources_md: str, relative: str) -> dict[str, str | None]:
         "publisher": field(r"- Publisher: (.+)"),
         "contents": field(r"- Contents: (.+)"),
         "copied_from": f"https://github.com/{repo}/blob/{commit}/{path}" if repo else None,
+    }
+
+
+def _fingertips_row(data: Path, relative: str) -> dict[str, str | None]:
+    """Read the row of fingertips/SOURCES.md's table describing one export."""
+    name = relative.removeprefix("fingertips/")
+    table = (data / "fingertips" / "SOURCES.md").read_text(encoding="utf-8")
+    row = next((line for line in table.splitlines() if line.startswith(f"| `{name}`")), None)
+    if row is None:
+        raise SystemExit(f"fingertips/SOURCES.md does not describe {name}")
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    path = cells[2].strip("`")
+    commit = re.search(r"[0-9a-f]{40}", cells[3])
+    return {
+        "publisher": FINGERTIPS,
+        "contents": cells[-1],
+        "copied_from": f"https://github.com/{cells[1]}/blob/{commit.group(0)}/{path}"
+        if commit
+        else None,
     }
 
 
@@ -233,7 +261,6 @@ def _sha256(path: Path) -> str:
 
 
 def _manifest(data: Path, written: list[Path]) -> dict:
-    sources_md = (data / "SOURCES.md").read_text(encoding="utf-8")
     entries = []
     files = [(key, rel) for key, rel, _ in SOURCES] + [("small-area", r) for r in SMALL_AREA_INPUTS]
     for key, relative in files:
@@ -242,7 +269,7 @@ def _manifest(data: Path, written: list[Path]) -> dict:
             {
                 "source": key,
                 "file": relative,
-                **_section(sources_md, relative),
+                **_section(data, relative),
                 **_metadata(path),
                 "licence": LICENCE,
                 "bytes": path.stat().st_size,

@@ -79,6 +79,10 @@ FIGURES = [
     Figure("mortality/gla_life-expectancy-ward-at-Birth.csv", "read_gla_ward_life_expectancy",
            "gla-ward-le-birth", "E12000007", "1999 - 03", "Female", 1, 80.6, (80.5, 80.7),
            "le_5year"),
+    # OHID Fingertips 90284 export (Compare areas, 2023/24), England: 72.71223 per 10,000
+    Figure("fingertips/ansarikasim_injuries-in-children__Compare_areas.csv",
+           "read_fingertips_csv", "90284", "E92000001", "2023/24", "Persons", 5, 72.71223,
+           (72.18314, 73.24423), "child_injury_admissions"),
 ]  # fmt: skip
 
 
