@@ -143,3 +143,16 @@ def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
     ours, theirs = (f.sort_values(keys).reset_index(drop=True) for f in (ours, theirs))
     for column in ("value", "lower95_0cl", "upper95_0cl", "count", "denominator"):
         assert ours[column].equals(theirs[column]), column
+
+
+def test_demo_leaves_a_foreign_store_alone_with_one_line(tmp_path):
+    (tmp_path / "london").mkdir()
+    foreign = tmp_path / "london" / STORE
+    foreign.write_bytes(b"not a store of ours")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--quiet", "--no-pdf"])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ")
+    assert str(foreign) in line
+    assert foreign.read_bytes() == b"not a store of ours"
+    assert not (tmp_path / "synthetic").exists()

@@ -32,6 +32,7 @@ __all__ = [
     "borough_deprivation",
     "borough_sii",
     "lsoa_deciles",
+    "percentage",
     "poor_health_by_decile",
     "poor_health_sii",
 ]
@@ -61,27 +62,38 @@ def poor_health_by_decile(lsoas: pl.DataFrame, area_code: str) -> pl.DataFrame:
     of the counts; they still count in forming the deciles.
     """
     deciles = lsoa_deciles(lsoas).filter(pl.col("health_total").is_not_null())
-    counts = deciles.group_by("decile").agg(
-        (pl.col("health_bad") + pl.col("health_very_bad")).sum().alias("x"),
-        pl.col("health_total").sum().alias("n"),
+    counts = deciles.group_by(pl.col("decile").cast(pl.String).alias("category")).agg(
+        (pl.col("health_bad") + pl.col("health_very_bad")).sum().alias("count"),
+        pl.col("health_total").sum().alias("denominator"),
     )
+    counts = counts.with_columns(
+        pl.lit(area_code).alias("area_code"), pl.lit(DECILE_TYPE).alias("category_type")
+    )
+    return percentage(counts).sort(pl.col("category").cast(pl.Int32))
+
+
+def percentage(counts: pl.DataFrame) -> pl.DataFrame:
+    """Percentages of ``count`` in ``denominator`` with Wilson 95% and 99.8% limits.
+
+    ``counts`` has one row per ``area_code, category_type, category``; the result adds
+    ``value`` and the four limits (:func:`healthgap.methods.proportion`, multiplier 100).
+    """
+    keys = ["area_code", "category_type", "category"]
     out = proportion(
-        counts.sort("decile"),
-        "x",
-        "n",
-        group_by="decile",
+        counts.sort(keys),
+        "count",
+        "denominator",
+        group_by=keys,
         multiplier=100,
         confidence=(0.95, 0.998),
         type="standard",
     )
     return out.select(
-        pl.lit(area_code).alias("area_code"),
-        pl.lit(DECILE_TYPE).alias("category_type"),
-        pl.col("decile").cast(pl.String).alias("category"),
+        *keys,
         "value",
         *_LIMITS,
-        pl.col("x").cast(pl.Float64).alias("count"),
-        pl.col("n").cast(pl.Float64).alias("denominator"),
+        pl.col("count").cast(pl.Float64),
+        pl.col("denominator").cast(pl.Float64),
     )
 
 

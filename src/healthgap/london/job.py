@@ -122,25 +122,17 @@ def _poor_health(values: pl.DataFrame, lsoas: pl.DataFrame) -> pl.DataFrame:
     london = boroughs.select(
         pl.lit(LONDON_CODE).alias("area_code"), pl.col("count", "denominator").sum()
     )
-    from healthgap.methods import proportion
-
-    totals = proportion(
-        pl.concat([boroughs, london]).sort("area_code"),
-        "count",
-        "denominator",
-        group_by="area_code",
-        multiplier=100,
-        confidence=(0.95, 0.998),
-        type="standard",
-    ).with_columns(pl.lit("").alias("category_type"), pl.lit("").alias("category"))
+    totals = inequality.percentage(
+        pl.concat([boroughs, london]).with_columns(
+            pl.lit("").alias("category_type"), pl.lit("").alias("category")
+        )
+    )
     deciles = inequality.poor_health_by_decile(lsoas, LONDON_CODE)
     gap = inequality.poor_health_sii(deciles).with_columns(
         pl.lit("poor_health_sii").alias("indicator_id")
     )
     census = {"period": "2021", "period_start": 2021, "period_years": 1}
-    both = pl.concat(
-        [totals.select(deciles.columns), deciles], how="vertical_relaxed"
-    ).with_columns(pl.lit("poor_health").alias("indicator_id"))
+    both = pl.concat([totals, deciles]).with_columns(pl.lit("poor_health").alias("indicator_id"))
     return pl.concat([both, gap], how="diagonal_relaxed").with_columns(
         pl.lit(census["period"]).alias("period"),
         pl.lit(census["period_start"], pl.Int32).alias("period_start"),
