@@ -22,9 +22,11 @@ DATA_DIR defaults to ``../shared/data`` (beside the repository), OUT_DIR to the 
 ``snapshot`` folder. The output depends only on the input files and healthgap's importers:
 running it twice gives the same bytes (a realdata test checks the shipped snapshot so).
 
-Workaround: the ONS ELS pay file codes periods as ASHE reference dates (``2025-04-30``),
+Workarounds: the ONS ELS pay file codes periods as ASHE reference dates (``2025-04-30``),
 which ``read_ons_els`` rejects today; its columns are read here with Polars instead, the
-period being the ASHE year.
+period being the ASHE year. No importer reads the ONS subnational indicators explorer file
+today: four of its series (child obesity at reception and Year 6, key stage 2 attainment,
+household income; boroughs only) are read here with Polars too.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ SOURCES: tuple[tuple[str, str, str], ...] = (
     ("ons-wellbeing", "population/ons_els_personal-wellbeing-estimates.csv", "read_ons_els"),
     ("ons-poverty", "deprivation/ons_els_children-in-relative-poverty.csv", "read_ons_els"),
     ("census-health", "population/census2021_TS037_ltla_general_health.csv", "read_census_2021"),
+    ("ons-subnational", "indicators/ons_subnational_indicators_revised_data.csv", "subnational"),
     (
         "fingertips-injuries",
         "fingertips/ansarikasim_injuries-in-children__Compare_areas.csv",
@@ -74,6 +77,17 @@ SOURCES: tuple[tuple[str, str, str], ...] = (
     ),
 )
 FINGERTIPS = "OHID Fingertips (Office for Health Improvement and Disparities)"
+#: Subnational indicators explorer series kept (boroughs only: the file has no region rows):
+#: indicator name in the file -> our source indicator id
+SUBNATIONAL = {
+    "Obesity prevalence in children at reception age (aged four to five years)": (
+        "ons-sni-reception-obesity"
+    ),
+    "Obesity prevalence in children at Year 6 age (aged 10 to 11 years)": "ons-sni-year6-obesity",
+    "Pupils meeting the expected standard in reading, writing and maths at the end of key "
+    "stage 2": "ons-sni-ks2-rwm",
+    "Gross disposable household income per head": "ons-sni-gdhi",
+}
 IMD_FILE = "deprivation/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
 LSOA_DBF = "boundaries/lsoa_2011_london_gen_mhw/LSOA_2011_London_gen_MHW.dbf"
 HEALTH_LSOA = "population/census2021-ts037-lsoa.csv"
@@ -112,14 +126,45 @@ def _pay(path: Path) -> pl.DataFrame:
     )
 
 
+def _subnational(path: Path) -> pl.DataFrame:
+    """ONS subnational indicators explorer: the series of :data:`SUBNATIONAL`, latest period.
+
+    Read with Polars (no healthgap importer reads this file today). Periods are an academic
+    year ``2022/23`` or a calendar year ``2021``; values have no limits.
+    """
+    raw = pl.read_csv(path, infer_schema_length=0, encoding="utf8-lossy")
+    raw = raw.rename({raw.columns[0]: "unique"})  # the file starts with a UTF-8 BOM
+    rows = raw.filter(pl.col("Indicator").is_in(list(SUBNATIONAL)))
+    start = pl.col("Period").str.slice(0, 4).cast(pl.Int32)
+    return rows.select(
+        pl.col("Indicator").replace_strict(SUBNATIONAL).alias("indicator_id"),
+        pl.col("unique").alias("area_code"),
+        pl.col("Period").alias("period"),
+        start.alias("period_start"),
+        pl.lit(1, pl.Int16).alias("period_years"),
+        pl.lit("Persons").alias("sex"),
+        pl.lit("All ages").alias("age"),
+        pl.lit("").alias("category_type"),
+        pl.lit("").alias("category"),
+        pl.col("real").cast(pl.Float64).alias("value"),
+        *[pl.lit(None, pl.Float64).alias(c) for c in _NULL_FLOATS],
+        pl.lit(None, pl.String).alias("value_note"),
+    )
+
+
+_NULL_FLOATS = ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl", "count", "denominator")
+
+
 def _values(data: Path) -> pl.DataFrame:
     import healthgap.sources as sources
 
     parts = []
-    for key, relative, reader in SOURCES:  # sixteen files
+    for key, relative, reader in SOURCES:  # eighteen files
         path = data / relative
         if reader == "pay":
             frame = _pay(path)
+        elif reader == "subnational":
+            frame = _subnational(path)
         else:
             read: Callable = getattr(sources, reader)
             table = read(path).values
