@@ -139,3 +139,14 @@ def test_borough_sii_is_the_slope_of_any_straight_line(step, start):
     values, deprivation = _boroughs([start + step * i for i in range(12)])
     out = inequality.borough_sii(values, deprivation, "E12000007")
     assert out["value"][0] == pytest.approx(12 * step, abs=1e-9)
+
+
+def test_borough_sii_of_rates_fits_the_rates_and_draws_on_the_log_scale():
+    # value_type 1 (rates): the fit is on the rates themselves, so a straight line from 100
+    # down to 64 per 100,000 over ten boroughs has an SII of -40; the limits are simulated
+    # from standard errors on the log scale, so they need not be symmetric
+    values, deprivation = _boroughs([100.0 - 4 * i for i in range(10)], se=2.0)
+    out = inequality.borough_sii(values, deprivation, "E12000007", value_type=1)
+    row = out.row(0, named=True)
+    assert row["value"] == pytest.approx(-40.0, rel=1e-9)
+    assert row["lower95_0cl"] < -40.0 < row["upper95_0cl"]

@@ -12,7 +12,8 @@ Two constructions, both with OHID's slope index of inequality (:func:`healthgap.
   2019 technical report, section 5), with Census 2011 residents as weights. Boroughs ranked
   from the most deprived become the SII's 33 ordered groups (their populations the weights):
   the gap between the most and least deprived ends of London, for any published borough
-  series with 95% limits (life expectancy, healthy life expectancy), period by period.
+  series with 95% limits (life expectancy, healthy life expectancy, preventable
+  cardiovascular mortality), period by period.
 
 Functions take and return Polars frames; the results have the store's VALUES columns.
 """
@@ -143,7 +144,9 @@ def borough_deprivation(lsoas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def borough_sii(values: pl.DataFrame, deprivation: pl.DataFrame, area_code: str) -> pl.DataFrame:
+def borough_sii(
+    values: pl.DataFrame, deprivation: pl.DataFrame, area_code: str, *, value_type: int = 0
+) -> pl.DataFrame:
     """SII of a borough series across boroughs ranked by deprivation, per period, sex and age.
 
     Parameters
@@ -155,6 +158,9 @@ def borough_sii(values: pl.DataFrame, deprivation: pl.DataFrame, area_code: str)
         :func:`borough_deprivation`'s output.
     area_code : str
         Code written on the results (the region).
+    value_type : {0, 1, 2}, default 0
+        As :func:`healthgap.methods.sii`: 0 for values such as life expectancy, 1 for rates
+        (standard errors from the limits on the log scale), 2 for proportions.
 
     Returns
     -------
@@ -179,6 +185,7 @@ def borough_sii(values: pl.DataFrame, deprivation: pl.DataFrame, area_code: str)
             value="value",
             lower_cl="lower95_0cl",
             upper_cl="upper95_0cl",
+            value_type=value_type,
             group_by=keys,
             confidence=(0.95, 0.998),
             repetitions=REPETITIONS,

@@ -144,17 +144,18 @@ def _poor_health(values: pl.DataFrame, lsoas: pl.DataFrame) -> pl.DataFrame:
 
 
 def _borough_gaps(values: pl.DataFrame, lsoas: pl.DataFrame) -> pl.DataFrame:
-    """SII of life expectancy (5-year, GLA) and healthy life expectancy across boroughs."""
+    """SII across boroughs of life expectancy, healthy life expectancy and CVD mortality."""
     deprivation = inequality.borough_deprivation(lsoas)
     parts = []
-    for source_id, target in (
-        ("gla-ward-le-birth", "le_sii"),
-        ("ons-healthy-life-expectancy", "hle_sii"),
+    for source_id, target, value_type in (
+        ("gla-ward-le-birth", "le_sii", 0),
+        ("ons-healthy-life-expectancy", "hle_sii", 0),
+        ("ons-preventable-cardiovascular-mortality-england", "cvd_sii", 1),
     ):
         rows = values.filter(
             (pl.col("indicator_id") == source_id) & pl.col("area_code").str.starts_with("E09")
         )
-        gap = inequality.borough_sii(rows, deprivation, LONDON_CODE)
+        gap = inequality.borough_sii(rows, deprivation, LONDON_CODE, value_type=value_type)
         parts.append(gap.with_columns(pl.lit(target).alias("indicator_id")))
     return pl.concat(parts).with_columns(
         pl.lit("").alias("category_type"), pl.lit("").alias("category")
@@ -241,7 +242,7 @@ def run(
             "title": "Computed from the snapshot's lsoa.csv",
         }
         origin |= {"poor_health": small_area, "poor_health_sii": small_area}
-        origin |= dict.fromkeys(("le_sii", "hle_sii"), small_area)
+        origin |= dict.fromkeys(("le_sii", "hle_sii", "cvd_sii"), small_area)
         vintage = store.add_vintage(
             his.to_arrow().cast(VALUES),
             source=f"{SOURCE}: Health Inequalities Strategy indicators",

@@ -150,6 +150,16 @@ DERIVED: dict[str, tuple[str, str, Polarity, str]] = {
         "expectancy with its published 95% limits, boroughs ranked by their "
         "residents-weighted IMD 2019 average rank and weighted by Census 2011 residents.",
     ),
+    "cvd_sii": (
+        "Slope index of inequality in under 75 mortality from preventable cardiovascular "
+        "disease across London's boroughs ranked by deprivation",
+        "per 100,000",
+        "high_is_good",
+        "OHID's SII (healthgap.methods.sii, rates: standard errors from the published 95% "
+        "limits on the log scale) of the boroughs' published directly standardised rates, "
+        "boroughs ranked by their residents-weighted IMD 2019 average rank and weighted by "
+        "Census 2011 residents; negative: the most deprived end has the higher mortality.",
+    ),
 }
 
 
