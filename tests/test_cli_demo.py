@@ -156,3 +156,23 @@ def test_demo_leaves_a_foreign_store_alone_with_one_line(tmp_path):
     assert str(foreign) in line
     assert foreign.read_bytes() == b"not a store of ours"
     assert not (tmp_path / "synthetic").exists()
+
+
+def test_demo_reads_a_rebuilt_snapshot_and_refuses_a_tampered_one(tmp_path):
+    import shutil
+
+    from healthgap.london.job import SNAPSHOT_DIR
+
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT_DIR, snapshot)
+    with (snapshot / "values.csv").open("a") as handle:
+        handle.write("ons-le,ons-le-birth,E09000001,2099,2099,1,Male,All ages,,,99.0,,,,,,,\n")
+    result = runner.invoke(
+        app,
+        ["demo", "--out", str(tmp_path / "out"), "--snapshot", str(snapshot), "--quiet"],
+    )
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "values.csv: SHA-256" in line
+    assert "differs from the manifest" in line
+    assert not (tmp_path / "out" / "london" / STORE).exists()

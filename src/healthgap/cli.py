@@ -440,6 +440,16 @@ def demo(
     synthetic: bool = typer.Option(
         True, "--synthetic/--no-synthetic", help="Also run the synthetic record-level London."
     ),
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            exists=True,
+            file_okay=False,
+            help="Snapshot folder written by scripts/build_london_snapshot.py (default: the "
+            "one shipped with healthgap).",
+        ),
+    ] = None,
     quiet: bool = QUIET_OPTION,
 ) -> None:
     """Run the main job: the real London report from published figures, and the synthetic one.
@@ -490,7 +500,9 @@ def demo(
         return [csv_path, report.index_html, *([report.pdf_path] if report.pdf_path else [])]
 
     with bars:
-        real = job.run(out / "london", progress=progress_of("London: "))
+        real = job.run(
+            out / "london", snapshot=snapshot or job.SNAPSHOT_DIR, progress=progress_of("London: ")
+        )
         real_files = publish(real.store_path, real.vintage, out / "london", "London: ")
         if synthetic:
             fake = pipeline.run(
