@@ -88,7 +88,7 @@ def his_demo(tmp_path_factory):
     Returns ``(result, progress_calls)``. Tests using it are in xdist group ``his_demo`` so
     that one worker runs it once.
     """
-    from healthgap.pipeline import run
+    from healthgap.london.synthetic.pipeline import run
 
     seen: list[tuple[str, int, int]] = []
     result = run(

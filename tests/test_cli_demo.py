@@ -1,4 +1,4 @@
-"""``healthgap demo``: the main job from the command line, and twice gives identical outputs."""
+"""``healthgap demo``: real London and the synthetic London; twice gives identical outputs."""
 
 from __future__ import annotations
 
@@ -36,20 +36,32 @@ def demo_run(tmp_path_factory):
 def test_demo_prints_where_the_outputs_are(demo_run):
     out, result = demo_run
     assert result.exit_code == 0, result.output
-    assert "synthetic" in result.stdout
-    for line in ("data", "store", "exports", "report"):
-        assert any(row.startswith(line) for row in result.stdout.splitlines()), line
-    assert str(out / "exports" / "his_values.csv") in result.stdout
-    assert (out / STORE).exists()
-    pages = [out / "report" / "index.html", out / "summary.html"]
-    assert any(p.exists() for p in pages)
-    shown = next(p for p in pages if p.exists())
-    assert "synthetic" in shown.read_text(encoding="utf-8").lower()
+    real, _, fake = result.stdout.partition("synthetic London (synthetic data)")
+    assert real.startswith("London (real published figures)")
+    for line in ("vintage", "store", "exports", "report"):
+        assert any(row.startswith(line) for row in real.splitlines()), line
+    for line in ("vintage", "data", "store", "exports", "report"):
+        assert any(row.startswith(line) for row in fake.splitlines()), line
+    assert str(out / "london" / "exports" / "his_values.csv") in real
+    assert str(out / "synthetic" / "exports" / "his_values.csv") in fake
+    assert (out / "london" / STORE).exists()
+    assert (out / "synthetic" / STORE).exists()
+
+
+def test_demo_labels_the_synthetic_report_and_only_it(demo_run):
+    out, _ = demo_run
+    fake = (out / "synthetic" / "report" / "index.html").read_text(encoding="utf-8")
+    real = (out / "london" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "synthetic" in fake.lower()
+    assert "synthetic" not in real.lower()
+    assert "Barking and Dagenham" in real
+    pages = sorted(p.name for p in (out / "london" / "report").glob("borough-*.html"))
+    assert len(pages) == 33  # the boroughs, never other authorities
 
 
 def test_demo_exports_apply_disclosure_control(demo_run):
     out, _ = demo_run
-    table = pacsv.read_csv(out / "exports" / "his_values.csv")
+    table = pacsv.read_csv(out / "synthetic" / "exports" / "his_values.csv")
     assert {"indicator_id", "area_code", "area_name", "value", "value_note"} <= set(
         table.column_names
     )
@@ -89,7 +101,7 @@ def _differing(folders, keep) -> list[str]:
 
 @pytest.mark.slow
 def test_demo_twice_gives_identical_data_exports_and_vintage(two_runs):
-    assert _differing(two_runs, lambda name: not name.startswith("report/")) == []
+    assert _differing(two_runs, lambda name: "/report/" not in name) == []
     (_, out1), (_, out2) = two_runs
     vintage = [line for line in out1.splitlines() if line.startswith("vintage")]
     assert vintage
@@ -98,24 +110,32 @@ def test_demo_twice_gives_identical_data_exports_and_vintage(two_runs):
 
 @pytest.mark.slow
 def test_demo_twice_gives_identical_report(two_runs):
-    assert _differing(two_runs, lambda name: name.startswith("report/")) == []
+    assert _differing(two_runs, lambda name: "/report/" in name) == []
 
 
 def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
     # `healthgap compute` on the strategy's folder and the demo's data gives the engine's
     # values of the main job (the demo's vintage adds the commitments' measures)
-    from healthgap.catalogue.strategy import LONDON_DIR
+    from healthgap.london import STRATEGY_DIR
     from healthgap.store import Store
 
     out, _ = demo_run
     store = tmp_path / "again.duckdb"
     result = runner.invoke(
         app,
-        ["compute", str(LONDON_DIR), "--data", str(out / "data"), "--store", str(store), "--quiet"],
+        [
+            "compute",
+            str(STRATEGY_DIR),
+            "--data",
+            str(out / "synthetic" / "data"),
+            "--store",
+            str(store),
+            "--quiet",
+        ],
     )
     assert result.exit_code == 0, result.output
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
-    with Store.open(store) as again, Store.open(out / STORE) as demo:
+    with Store.open(store) as again, Store.open(out / "synthetic" / STORE) as demo:
         ours = again.values(again.vintages()["id"][0].as_py()).to_pandas()
         theirs = demo.values(demo.vintages()["id"][0].as_py()).to_pandas()
     theirs = theirs[theirs["indicator_id"].isin(set(ours["indicator_id"]))]
@@ -123,3 +143,36 @@ def test_compute_reads_the_demo_data_folder_as_is(demo_run, tmp_path):
     ours, theirs = (f.sort_values(keys).reset_index(drop=True) for f in (ours, theirs))
     for column in ("value", "lower95_0cl", "upper95_0cl", "count", "denominator"):
         assert ours[column].equals(theirs[column]), column
+
+
+def test_demo_leaves_a_foreign_store_alone_with_one_line(tmp_path):
+    (tmp_path / "london").mkdir()
+    foreign = tmp_path / "london" / STORE
+    foreign.write_bytes(b"not a store of ours")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--quiet", "--no-pdf"])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ")
+    assert str(foreign) in line
+    assert foreign.read_bytes() == b"not a store of ours"
+    assert not (tmp_path / "synthetic").exists()
+
+
+def test_demo_reads_a_rebuilt_snapshot_and_refuses_a_tampered_one(tmp_path):
+    import shutil
+
+    from healthgap.london.job import SNAPSHOT_DIR
+
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT_DIR, snapshot)
+    with (snapshot / "values.csv").open("a") as handle:
+        handle.write("ons-le,ons-le-birth,E09000001,2099,2099,1,Male,All ages,,,99.0,,,,,,,\n")
+    result = runner.invoke(
+        app,
+        ["demo", "--out", str(tmp_path / "out"), "--snapshot", str(snapshot), "--quiet"],
+    )
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "values.csv: SHA-256" in line
+    assert "differs from the manifest" in line
+    assert not (tmp_path / "out" / "london" / STORE).exists()

@@ -450,16 +450,18 @@ def write_indicator_report(
         typer.echo(f"pdf {result.pdf_path} ({result.pdf_pages} pages)")
 
 
-# -- the main job: the demo London, end to end (healthgap.pipeline) --
+# -- the main job: real London from published figures, and the synthetic London --
 
 _DEMO_STAGES = {
-    "generate": "generating the demo London",
-    "store": "new store: areas, populations",
-    "engine": "computing the HIS catalogue",
-    "commitments": "the commitments' measures",
-    "vintage": "writing the vintage",
+    "sources": "London: published figures, a vintage each",
+    "inequality": "London: gaps by deprivation",
+    "indicators": "London: the Strategy's indicators",
+    "generate": "synthetic: generating the London",
+    "store": "synthetic: new store, areas, populations",
+    "engine": "synthetic: computing the HIS catalogue",
+    "commitments": "synthetic: the commitments' measures",
+    "vintage": "synthetic: writing the vintage",
     "exports": "CSV exports (disclosure applied)",
-    "summary": "HTML summary",
 }
 
 
@@ -479,27 +481,46 @@ def _demo_years(text: str) -> tuple[int, ...]:
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
     seed: int = typer.Option(20180101, "--seed", help="Seed of the synthetic London."),
-    years: str = typer.Option("2013-2023", "--years", help="Calendar years FIRST-LAST."),
-    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the report as PDF."),
+    years: str = typer.Option(
+        "2013-2023", "--years", help="Calendar years FIRST-LAST of the synthetic London."
+    ),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the reports as PDF."),
+    synthetic: bool = typer.Option(
+        True, "--synthetic/--no-synthetic", help="Also run the synthetic record-level London."
+    ),
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            exists=True,
+            file_okay=False,
+            help="Snapshot folder written by scripts/build_london_snapshot.py (default: the "
+            "one shipped with healthgap).",
+        ),
+    ] = None,
     quiet: bool = QUIET_OPTION,
 ) -> None:
-    """Run the main job on a synthetic London: data, store, every HIS indicator, the report.
+    """Run the main job: the real London report from published figures, and the synthetic one.
 
-    Generates the demo London, computes the whole Health Inequalities Strategy catalogue for
-    every borough, London and deprivation decile into one vintage of a new store, then
-    writes the report (or an HTML summary) and CSV exports with disclosure control applied.
+    Loads the snapshot of real published figures shipped with healthgap (London, its 33
+    boroughs and England; one vintage per source) into a new store in OUT/london, computes
+    the gaps by deprivation and the Strategy's indicators, and writes the report and CSV
+    exports. Then, separate and labelled synthetic, generates the record-level synthetic
+    London in OUT/synthetic and computes the whole HIS catalogue from it, with its report.
 
     Example: healthgap demo --out demo-output
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from healthgap import pipeline
+    from healthgap.london import job
+    from healthgap.london.synthetic import pipeline
     from healthgap.publish._output_paths import check_replaceable_folder
-    from healthgap.publish.export import export, published_values
+    from healthgap.publish.export import export
+    from healthgap.publish.report import write_report
     from healthgap.store import Store
 
     bars = Progress(
-        TextColumn("{task.description:<34}"),
+        TextColumn("{task.description:<42}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -508,49 +529,62 @@ def demo(
     )
     tasks: dict[str, Any] = {}
 
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bars.add_task(_DEMO_STAGES.get(stage, stage), total=total)
-        bars.update(tasks[stage], completed=done, total=total)
+    def progress_of(prefix: str) -> Callable[[str, int, int], None]:
+        def progress(stage: str, done: int, total: int) -> None:
+            key = f"{prefix}{stage}"
+            if key not in tasks:
+                label = _DEMO_STAGES.get(stage, f"{prefix}{stage}")
+                tasks[key] = bars.add_task(label, total=total)
+            bars.update(tasks[key], completed=done, total=total)
 
-    try:
-        from healthgap.publish.report import write_report
-    except ImportError:  # the report is optional: a plain summary stands in
-        write_report = None
-    if write_report is not None:  # refuse before the data and store are made again
-        check_replaceable_folder(out / "report")
+        return progress
 
+    def publish(store_path: Path, vintage: str, folder: Path, prefix: str) -> list[Path]:
+        step = progress_of(prefix)
+        with Store.open(store_path) as store:
+            step("exports", 0, 1)
+            csv_path = export(store, vintage, folder / "exports" / "his_values.csv", "csv")
+            step("exports", 1, 1)
+            report = write_report(store, vintage, folder / "report", pdf=pdf, progress=step)
+        return [csv_path, report.index_html, *([report.pdf_path] if report.pdf_path else [])]
+
+    # refuse before any data or store is made again
+    check_replaceable_folder(out / "london" / "report")
+    if synthetic:
+        check_replaceable_folder(out / "synthetic" / "report")
     with bars:
-        result = pipeline.run(out, seed=seed, years=_demo_years(years), progress=progress)
-        with Store.open(result.store_path) as store:
-            progress("exports", 0, 1)
-            csv_path = export(store, result.vintage, out / "exports" / "his_values.csv", "csv")
-            progress("exports", 1, 1)
-            if write_report is not None:
-                report = write_report(
-                    store, result.vintage, out / "report", pdf=pdf, progress=progress
-                )
-                pages = [report.index_html, *([report.pdf_path] if report.pdf_path else [])]
-            else:
-                progress("summary", 0, 1)
-                summary = pipeline.write_summary(
-                    published_values(store, result.vintage),
-                    store,
-                    result.vintage,
-                    out / "summary.html",
-                )
-                progress("summary", 1, 1)
-                pages = [summary]
-    typer.echo(f"demo London (synthetic data), seed {seed}, years {years}")
+        real = job.run(
+            out / "london", snapshot=snapshot or job.SNAPSHOT_DIR, progress=progress_of("London: ")
+        )
+        real_files = publish(real.store_path, real.vintage, out / "london", "London: ")
+        if synthetic:
+            fake = pipeline.run(
+                out / "synthetic",
+                seed=seed,
+                years=_demo_years(years),
+                progress=progress_of("synthetic: "),
+            )
+            fake_files = publish(fake.store_path, fake.vintage, out / "synthetic", "synthetic: ")
+    typer.echo("London (real published figures)")
     typer.echo(
-        f"vintage {result.vintage}: {len(result.indicator_ids)} indicators, "
-        f"{result.n_values:,} values"
+        f"vintage {real.vintage}: {len(real.indicator_ids)} indicators, {real.n_values:,} "
+        f"values, from {len(real.source_vintages)} source vintages"
     )
-    typer.echo(f"data    {result.data_dir}")
-    typer.echo(f"store   {result.store_path}")
-    typer.echo(f"exports {csv_path}")
-    for page in pages:
+    typer.echo(f"store   {real.store_path}")
+    typer.echo(f"exports {real_files[0]}")
+    for page in real_files[1:]:
         typer.echo(f"report  {page}")
+    if synthetic:
+        typer.echo(f"synthetic London (synthetic data), seed {seed}, years {years}")
+        typer.echo(
+            f"vintage {fake.vintage}: {len(fake.indicator_ids)} indicators, "
+            f"{fake.n_values:,} values"
+        )
+        typer.echo(f"data    {fake.data_dir}")
+        typer.echo(f"store   {fake.store_path}")
+        typer.echo(f"exports {fake_files[0]}")
+        for page in fake_files[1:]:
+            typer.echo(f"report  {page}")
 
 
 if __name__ == "__main__":  # pragma: no cover

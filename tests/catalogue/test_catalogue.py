@@ -464,9 +464,9 @@ def test_new_methods_load(tmp_path):
 
 
 def test_a_strategy_folder_stands_for_its_indicators_folder():
-    from healthgap.catalogue.strategy import LONDON_DIR
+    from healthgap.london import STRATEGY_DIR
 
-    whole, indicators = load_catalogue(LONDON_DIR), load_catalogue(LONDON_DIR / "indicators")
+    whole, indicators = load_catalogue(STRATEGY_DIR), load_catalogue(STRATEGY_DIR / "indicators")
     assert [i.id for i in whole] == [i.id for i in indicators]
     assert whole.geography == indicators.geography
 

@@ -1,61 +1,30 @@
+"""The generic strategy loader: a folder or a file, every mistake named with file and field."""
+
+import shutil
+
 import pytest
 
 from healthgap.catalogue.strategy import load_strategy, load_world_cities
 from healthgap.errors import InputError
-
-HEADLINE_14 = {
-    "hle_male",
-    "hle_female",
-    "low_birth_weight",
-    "school_readiness",
-    "excess_weight_10_11",
-    "smi_excess_mortality",
-    "suicide",
-    "pm25_mortality",
-    "employment",
-    "belonging",
-    "hiv_late_diagnosis",
-    "tb_incidence",
-    "active_travel",
-    "smoking",
-}
+from healthgap.london import STRATEGY_DIR
 
 
-def test_london_strategy_has_its_aims_objectives_and_commitments():
-    strategy = load_strategy()
-    assert [a.name for a in strategy.aims] == [
-        "Healthy Children",
-        "Healthy Minds",
-        "Healthy Places",
-        "Healthy Communities",
-        "Healthy Living",
-    ]
-    assert len(strategy.objectives_2010) == 5
-    assert len(strategy.commitments) == 6
-    assert set(strategy.indicator_ids) >= HEADLINE_14
-    assert {"life_expectancy", "le_sii", "infant_mortality", "under75_mortality"} <= set(
-        strategy.indicator_ids
-    )
+def test_a_folder_and_its_strategy_file_load_the_same(tmp_path):
+    shutil.copy(STRATEGY_DIR / "strategy.yaml", tmp_path / "strategy.yaml")
+    assert load_strategy(tmp_path) == load_strategy(tmp_path / "strategy.yaml")
 
 
-def test_every_commitment_has_a_measure_with_a_target():
-    strategy = load_strategy()
-    targets = {m.id: m.target for c in strategy.commitments for m in c.measures}
-    assert targets["school_superzones"].value == 50
-    assert targets["wellbeing_champions"].value == 250_000
-    assert targets["wellbeing_champions"].year == 2025
-    assert (targets["pm25_annual_mean"].value, targets["pm25_annual_mean"].year) == (10, 2030)
-    assert targets["active_travel_20min"].value == 0.70
-    assert targets["active_travel_20min"].year == 2041
-    assert targets["anti_racist_hub_milestones"].direction == "milestones"
-    superzones = next(c for c in strategy.commitments if c.id == "school_superzones")
-    assert superzones.measures[0].published[0].value == 86
+def test_a_folder_without_a_strategy_is_named(tmp_path):
+    with pytest.raises(InputError, match=r"strategy\.yaml: no such strategy file"):
+        load_strategy(tmp_path)
+    with pytest.raises(InputError, match=r"world_cities\.csv: no such world-cities file"):
+        load_world_cities(tmp_path)
 
 
 def test_strategy_errors_name_file_and_field(tmp_path):
     bad = tmp_path / "strategy.yaml"
     text = (
-        (load_strategy.__defaults__[0])
+        (STRATEGY_DIR / "strategy.yaml")
         .read_text()
         .replace(
             "target: {direction: at_least, value: 50, year: 2024}",
@@ -69,14 +38,6 @@ def test_strategy_errors_name_file_and_field(tmp_path):
         r"\.target': Value error, a target 'at_least' needs both value and year",
     ):
         load_strategy(bad)
-
-
-def test_world_cities_carry_year_and_source():
-    cities = load_world_cities()
-    assert {c.city for c in cities} == {"London", "New York", "Paris", "Tokyo", "Sydney"}
-    tokyo = {c.sex: c for c in cities if c.city == "Tokyo"}
-    assert (tokyo["Male"].value, tokyo["Female"].value, tokyo["Male"].year) == (81.77, 87.86, 2020)
-    assert all(c.source for c in cities)
 
 
 def test_world_city_file_errors_name_the_line(tmp_path):

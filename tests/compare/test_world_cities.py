@@ -3,11 +3,12 @@ from tests.conftest import to_polars
 
 from healthgap.catalogue.strategy import load_world_cities
 from healthgap.compare.world_cities import world_city_comparison
+from healthgap.london import STRATEGY_DIR
 
 
 def _cities_table():
     return {
-        k: [getattr(c, k) for c in load_world_cities()]
+        k: [getattr(c, k) for c in load_world_cities(STRATEGY_DIR)]
         for k in ("city", "area", "measure", "sex", "value", "period", "year")
     }
 

@@ -1,8 +1,9 @@
 """A strategy as data: aims, objectives, commitments with measures and targets, world cities.
 
-The London Health Inequalities Strategy ships as ``catalogue/london/strategy.yaml`` and
-``catalogue/london/world_cities.csv``; users can edit or replace both. Loading validates every
-field and names the file and field of any mistake.
+A strategy is a folder holding ``strategy.yaml`` (and optionally ``world_cities.csv`` and an
+``indicators/`` catalogue); nothing here knows which place it describes. The London Health
+Inequalities Strategy ships in :mod:`healthgap.london` (``healthgap.london.STRATEGY_DIR``).
+Loading validates every field and names the file and field of any mistake.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from healthgap.errors import InputError
 
-LONDON_DIR = Path(__file__).parent / "london"
+STRATEGY_FILE = "strategy.yaml"
+WORLD_CITIES_FILE = "world_cities.csv"
 Direction = Literal["at_least", "at_most", "milestones"]
 
 
@@ -129,9 +131,28 @@ class WorldCity(_Model):
     source: str
 
 
-def load_strategy(path: Path | str = LONDON_DIR / "strategy.yaml") -> Strategy:
-    """Read and validate a strategy file; errors name the file and the field."""
+def _in_folder(path: Path | str, name: str) -> Path:
+    """``path`` itself when it is a file, else the file ``name`` in the folder ``path``."""
     path = Path(path)
+    return path / name if path.is_dir() else path
+
+
+def load_strategy(path: Path | str) -> Strategy:
+    """Read and validate a strategy; errors name the file and the field.
+
+    Parameters
+    ----------
+    path : str or Path
+        A strategy folder (its ``strategy.yaml`` is read) or the YAML file itself.
+
+    Raises
+    ------
+    InputError
+        The file is missing, is not valid YAML or breaks the model (file and field named).
+    """
+    path = _in_folder(path, STRATEGY_FILE)
+    if not path.is_file():
+        raise InputError(f"{path}: no such strategy file (expected a folder with {STRATEGY_FILE})")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Strategy.model_validate(raw)
@@ -141,9 +162,17 @@ def load_strategy(path: Path | str = LONDON_DIR / "strategy.yaml") -> Strategy:
         raise InputError(f"{path}: not valid YAML: {exc}") from None
 
 
-def load_world_cities(path: Path | str = LONDON_DIR / "world_cities.csv") -> list[WorldCity]:
-    """Read and validate the world-cities table; errors name the file, line and field."""
-    path = Path(path)
+def load_world_cities(path: Path | str) -> list[WorldCity]:
+    """Read and validate a world-cities table; errors name the file, line and field.
+
+    Parameters
+    ----------
+    path : str or Path
+        A strategy folder (its ``world_cities.csv`` is read) or the CSV file itself.
+    """
+    path = _in_folder(path, WORLD_CITIES_FILE)
+    if not path.is_file():
+        raise InputError(f"{path}: no such world-cities file")
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     out, problems = [], []

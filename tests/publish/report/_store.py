@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import load_strategy
-from healthgap.demo.geography import BOROUGHS, LONDON_CODE
+from healthgap.london import STRATEGY_DIR
+from healthgap.london.synthetic.geography import BOROUGHS, LONDON_CODE
 from healthgap.store import Store
 
 DECILE_TYPE = "IMD 2019 decile (within London)"
@@ -448,7 +449,7 @@ def make_store(
 ) -> tuple[str, str]:
     """Write the fixture into a new store at ``path``; return (store path, vintage id)."""
     rng = np.random.default_rng(seed)
-    strategy = load_strategy()
+    strategy = load_strategy(STRATEGY_DIR)
     ids = list(indicators) if indicators is not None else list(strategy.indicator_ids)
     boroughs = BOROUGHS[:n_boroughs]
     codes = np.array([LONDON_CODE] + [b[0] for b in boroughs])

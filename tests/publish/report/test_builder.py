@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from healthgap.demo.geography import BOROUGHS
 from healthgap.errors import InputError, StoreError
+from healthgap.london.synthetic.geography import BOROUGHS
 from healthgap.publish.report import ReportResult, write_report
 from healthgap.publish.report.builder import NAV
 from healthgap.store import Store

@@ -20,6 +20,7 @@ from healthgap._conventions import LIMITS_95
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy, load_world_cities
 from healthgap.errors import InputError, SuppressedWarning
+from healthgap.london import STRATEGY_DIR  # until the caller passes the strategy (report branch)
 from healthgap.publish.export import published_values
 from healthgap.store import Store
 
@@ -96,7 +97,7 @@ def load(store: Store, vintage: str | None) -> ReportData:
     values = values.filter(pl.col("area_code").is_in(keep))
     if values.is_empty():
         raise InputError(f"vintage {record['id']} has no values for London or its boroughs")
-    strategy = load_strategy()
+    strategy = load_strategy(STRATEGY_DIR)
     commitment_ids = [m.id for c in strategy.commitments for m in c.measures]
     present = set(values["indicator_id"].unique().to_list())
     order = [i for i in strategy.indicator_ids if i in present]
@@ -113,7 +114,7 @@ def load(store: Store, vintage: str | None) -> ReportData:
         boroughs=boroughs,
         geometry=dict(zip(geometry["area_code"], geometry["geometry"], strict=True)),
         strategy=strategy,
-        world=load_world_cities(),
+        world=load_world_cities(STRATEGY_DIR),
         commitment_ids=[c for c in commitment_ids if c in present],
     )
     _judge(data)

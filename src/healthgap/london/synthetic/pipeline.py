@@ -1,15 +1,15 @@
-"""The main job: the demo London, a new store, and the whole HIS catalogue in ONE vintage.
+"""The synthetic job: the synthetic London, a new store, the whole HIS catalogue in ONE vintage.
 
-:func:`run` generates the synthetic London (:mod:`healthgap.demo`) into ``<out>/data``,
-opens a new store ``<out>/healthgap.duckdb``, adds the areas (33 boroughs, London and the
-small areas), their hierarchy, the IMD deciles, populations and the indicators' metadata, then
-computes in one pass and writes as one vintage:
+:func:`run` generates the synthetic London (:mod:`healthgap.london.synthetic`) into
+``<out>/data``, opens a new store ``<out>/healthgap.duckdb``, adds the areas (33 boroughs,
+London and the small areas), their hierarchy, the IMD deciles, populations and the indicators'
+metadata, then computes in one pass and writes as one vintage:
 
-- every indicator of the London HIS catalogue (``catalogue/london/indicators/*.yaml``) with
+- every indicator of the London HIS catalogue (``healthgap/london/catalogue/indicators``) with
   the engine, for every borough, London and every within-London deprivation decile, every
   year and 3-year period;
-- the commitments' measures (``catalogue/london/strategy.yaml``; small published series by
-  borough, :mod:`healthgap._his_derived`).
+- the commitments' measures (``healthgap/london/catalogue/strategy.yaml``; small published
+  series by borough, :mod:`healthgap.london.synthetic.derived`).
 
 The vintage's ``source`` and ``parameters`` say the data are synthetic. Comparisons, trends
 and target progress are not stored: the report computes them with :mod:`healthgap.compare`.
@@ -24,19 +24,23 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from healthgap import _his_derived as derived
 from healthgap.catalogue.catalogue import Catalogue, load_catalogue
 from healthgap.catalogue.metadata import IndicatorMeta
-from healthgap.catalogue.strategy import LONDON_DIR, Strategy, load_strategy
-from healthgap.demo.generate import DEFAULT_SEED, DEFAULT_YEARS, GENERATOR_VERSION, generate
-from healthgap.demo.geography import LONDON_CODE, LONDON_NAME
+from healthgap.catalogue.strategy import Strategy, load_strategy
 from healthgap.errors import InputError, SuppressedWarning
+from healthgap.london import LONDON_CODE, LONDON_NAME, STRATEGY_DIR
+from healthgap.london.synthetic import derived
+from healthgap.london.synthetic.generate import (
+    DEFAULT_SEED,
+    DEFAULT_YEARS,
+    GENERATOR_VERSION,
+    generate,
+)
 
 __all__ = [
     "CATALOGUE_DIR",
@@ -44,10 +48,9 @@ __all__ = [
     "PipelineResult",
     "load_his_catalogue",
     "run",
-    "write_summary",
 ]
 
-CATALOGUE_DIR = LONDON_DIR / "indicators"
+CATALOGUE_DIR = STRATEGY_DIR / "indicators"
 STORE_FILE = "healthgap.duckdb"
 HIERARCHY = "lsoa-la-region (demo London)"
 DECILE_TYPE = "IMD 2019 decile (within London)"
@@ -71,7 +74,7 @@ class PipelineResult:
 
 
 def load_his_catalogue() -> Catalogue:
-    """Load the London HIS catalogue of engine indicators (``catalogue/london/indicators``)."""
+    """Load the London HIS catalogue of engine indicators (``london/catalogue/indicators``)."""
     return load_catalogue(CATALOGUE_DIR)
 
 
@@ -204,7 +207,7 @@ def run(
     from healthgap.store import Store
 
     catalogue = load_his_catalogue()
-    strategy = load_strategy()
+    strategy = load_strategy(STRATEGY_DIR)
     metas = _metadata(catalogue, strategy)
     lsoa_lookup = pq.read_table(data_dir / "lsoa_lookup.parquet")
     with Store.open(store_path) as store:
@@ -325,132 +328,3 @@ def _compute(
         step("commitments", 1, 1)
     values = pl.concat([p.select(VALUES.names) for p in parts], how="vertical_relaxed")
     return values.sort(list(VALUE_KEYS)).to_arrow().cast(VALUES)
-
-
-def write_summary(published: pa.Table, store: Any, vintage: str, path: Path | str) -> Path:
-    """Write a plain HTML summary of a vintage: each indicator's latest London value and gaps.
-
-    ``published`` are the vintage's values after disclosure control (``healthgap.publish``);
-    the page shows, per indicator, London's latest single-year value with its 95% limits, the
-    lowest and highest borough and the most and least deprived within-London deciles. No
-    clock is read: the same vintage gives the same file. It is written whole or not at all,
-    and replaces only an earlier summary (never a file healthgap did not write, nor the
-    store).
-    """
-    from html import escape
-
-    record = store.vintage(vintage)
-    synthetic = '"synthetic": true' in record["parameters"]
-    names = dict(
-        zip(
-            store.areas().column("area_code").to_pylist(),
-            store.areas().column("area_name").to_pylist(),
-            strict=True,
-        )
-    )
-    frame = pl.from_arrow(published)
-    assert isinstance(frame, pl.DataFrame)
-    totals = frame.filter(
-        pl.col("category_type") == "", pl.col("period_years") == 1, pl.col("value").is_not_null()
-    )
-
-    def fmt(value: float | None) -> str:
-        return "" if value is None else f"{value:,.2f}"
-
-    rows = []
-    for meta in store.indicators():  # one row per indicator (a few dozen), sorted by id
-        own = totals.filter(pl.col("indicator_id") == meta.id)
-        if own.is_empty():
-            continue
-        sex = "Persons" if "Persons" in own["sex"].to_list() else own["sex"].sort()[0]
-        own = own.filter(pl.col("sex") == sex)
-        latest = own["period_start"].max()
-        own = own.filter(pl.col("period_start") == latest)
-        london = own.filter(pl.col("area_code") == LONDON_CODE)
-        boroughs = own.filter(pl.col("area_code") != LONDON_CODE).sort("value", "area_code")
-        deciles = frame.filter(
-            pl.col("indicator_id") == meta.id,
-            pl.col("category_type") == DECILE_TYPE,
-            pl.col("area_code") == LONDON_CODE,
-            pl.col("sex") == sex,
-            pl.col("period_start") == latest,
-            pl.col("period_years") == 1,
-        )
-        by_decile = dict(
-            zip(deciles["category"].to_list(), deciles["value"].to_list(), strict=True)
-        )
-        cells = [meta.name, meta.unit, f"{sex}, {own['period'][0]}"]
-        if london.height:
-            row = london.row(0, named=True)
-            cells.append(
-                f"{fmt(row['value'])} ({fmt(row['lower95_0cl'])} - {fmt(row['upper95_0cl'])})"
-                if row["lower95_0cl"] is not None
-                else fmt(row["value"])
-            )
-        else:
-            cells.append("")
-        for pick in (boroughs.head(1), boroughs.tail(1)):
-            cells.append(
-                f"{names.get(pick['area_code'][0], '')} {fmt(pick['value'][0])}"
-                if pick.height
-                else ""
-            )
-        cells += [fmt(by_decile.get("1")), fmt(by_decile.get("10"))]
-        rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
-    banner = (
-        '<p class="synthetic"><strong>Synthetic data.</strong> These figures come '
-        "from healthgap's generated demo London and describe no real place or person."
-        "</p>"
-        if synthetic
-        else ""
-    )
-    suffix = " (synthetic)" * synthetic
-    head = [
-        "Indicator",
-        "Unit",
-        "Sex, period",
-        "London (95% limits)",
-        "Lowest borough",
-        "Highest borough",
-        "Most deprived decile",
-        "Least deprived decile",
-    ]
-    html = "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f"<title>London Health Inequalities Strategy indicators{' (synthetic)' * synthetic}"
-            "</title>",
-            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #999;padding:4px 8px;text-align:left}"
-            ".synthetic{background:#fff3cd;padding:8px}</style>",
-            "</head>",
-            "<body>",
-            f"{_SUMMARY_HEADING}{suffix}</h1>",
-            banner,
-            f"<p>Vintage {escape(vintage)}: {escape(record['label'])}. "
-            "Counts of 1 to 4, and values derived from them, are withheld "
-            "(disclosure control).</p>",
-            "<table>",
-            "<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead>",
-            "<tbody>",
-            *rows,
-            "</tbody>",
-            "</table>",
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
-    from healthgap.publish._output_paths import new_file
-
-    def ours(existing: Path, _written: Path) -> bool:
-        with existing.open("rb") as handle:
-            return _SUMMARY_HEADING.encode() in handle.read(1 << 12)
-
-    path = Path(path)
-    with new_file(path, store=getattr(store, "path", None), ours=ours) as temporary:
-        temporary.write_text(html, encoding="utf-8")
-    return path

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from healthgap.demo.generate import generate
-from healthgap.demo.geography import BOROUGHS
+from healthgap.london.synthetic.generate import generate
+from healthgap.london.synthetic.geography import BOROUGHS
 
 YEARS = (2017, 2018, 2019)
 

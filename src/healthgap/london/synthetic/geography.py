@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-LONDON_CODE = "E12000007"
-LONDON_NAME = "London"
-ENGLAND_CODE = "E92000001"
+from healthgap.london import ENGLAND_CODE, LONDON_CODE, LONDON_NAME
+
+__all__ = ["BOROUGHS", "ENGLAND_CODE", "LONDON_CODE", "LONDON_NAME", "Geography", "make_geography"]
 
 #: code, name, number of small areas, relative deprivation (0 least, 1 most deprived)
 BOROUGHS: tuple[tuple[str, str, int, float], ...] = (

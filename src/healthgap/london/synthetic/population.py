@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthgap.demo.geography import Geography
+from healthgap.london.synthetic.geography import Geography
 
 AGES = np.arange(91)  # single years; 90 means 90 and over
 SEXES = ("Male", "Female")

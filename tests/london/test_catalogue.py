@@ -12,7 +12,8 @@ from healthgap.catalogue.strategy import load_strategy
 from healthgap.engine import compute_values
 from healthgap.engine.compute import input_tables
 from healthgap.errors import SuppressedWarning
-from healthgap.pipeline import load_his_catalogue
+from healthgap.london import STRATEGY_DIR
+from healthgap.london.synthetic.pipeline import load_his_catalogue
 
 pytestmark = pytest.mark.xdist_group("his_demo")
 
@@ -43,7 +44,7 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def strategy():
-    return load_strategy()
+    return load_strategy(STRATEGY_DIR)
 
 
 @pytest.fixture(scope="module")

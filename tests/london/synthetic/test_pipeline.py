@@ -12,8 +12,9 @@ import pytest
 
 from healthgap.catalogue.strategy import load_strategy
 from healthgap.errors import InputError
+from healthgap.london import STRATEGY_DIR
+from healthgap.london.synthetic.pipeline import STAGES, run
 from healthgap.methods.standard_populations import ESP2013
-from healthgap.pipeline import STAGES, run
 from healthgap.store import Store
 
 YEARS = (2017, 2018, 2019)
@@ -90,7 +91,7 @@ def test_areas_hierarchy_and_classifications(job):
 
 def test_every_strategy_indicator_and_commitment_measure_has_values_and_metadata(job, values):
     result, _ = job
-    strategy = load_strategy()
+    strategy = load_strategy(STRATEGY_DIR)
     measures = [m.id for c in strategy.commitments for m in c.measures if m.data is not None]
     ids = set(values["indicator_id"])
     assert set(strategy.indicator_ids) <= ids
@@ -349,25 +350,3 @@ def test_refuses_to_replace_a_store_it_did_not_write(tmp_path):
     with pytest.raises(InputError, match="new store"):
         run(tmp_path, years=(2019,))
     assert (tmp_path / "healthgap.duckdb").read_bytes() == b"not ours"
-
-
-def test_plain_summary_shows_synthetic_london_values(job, tmp_path):
-    from healthgap.pipeline import write_summary
-    from healthgap.publish.export import published_values
-
-    result, _ = job
-    with Store.open(result.store_path) as store:
-        page = write_summary(
-            published_values(store, result.vintage),
-            store,
-            result.vintage,
-            tmp_path / "summary.html",
-        )
-        again = write_summary(
-            published_values(store, result.vintage), store, result.vintage, tmp_path / "again.html"
-        )
-    html = page.read_text(encoding="utf-8")
-    assert "Synthetic data." in html
-    assert "Life expectancy at birth" in html
-    assert "Tower Hamlets" in html or "Richmond upon Thames" in html
-    assert html == again.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from healthgap.demo.geography import BOROUGHS
+from healthgap.london.synthetic.geography import BOROUGHS
 
 
 def _borough_grid(years: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from healthgap.demo.geography import BOROUGHS, Geography
-from healthgap.demo.population import AGES, SEXES
+from healthgap.london.synthetic.geography import BOROUGHS, Geography
+from healthgap.london.synthetic.population import AGES, SEXES
 
 # cause groups with example ICD-10 codes (underlying cause of death)
 CAUSES: dict[str, tuple[str, ...]] = {

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from healthgap.demo import geography, population, records, series
+from healthgap.london.synthetic import geography, population, records, series
 
 GENERATOR_VERSION = "1"
 DEFAULT_SEED = 20180101  # the Strategy's publication year

@@ -1,1 +1,0 @@
-"""A deterministic synthetic London, used by the main job (``healthgap demo``)."""

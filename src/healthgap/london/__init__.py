@@ -1,0 +1,46 @@
+"""The London application: the GLA's Health Inequalities Strategy, built on the generic library.
+
+Everything London-specific lives here, so a second city or a national profile is a new package
+of definitions, not an edit of the library:
+
+- ``catalogue/``: the Strategy (``strategy.yaml``: aims, commitments, targets), the world
+  cities' figures (``world_cities.csv``) and the HIS indicator catalogue (``indicators/``);
+- :mod:`healthgap.london.tiles`: the tile-grid map of the 33 boroughs;
+- ``snapshot/``: a compact snapshot of real published figures for London, its boroughs and
+  England (built by ``scripts/build_london_snapshot.py`` from ``../shared/data``);
+- :mod:`healthgap.london.job`: the main job on real London (``healthgap demo``);
+- :mod:`healthgap.london.synthetic`: the synthetic record-level London and its job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy, load_world_cities
+
+__all__ = [
+    "ENGLAND_CODE",
+    "LONDON_CODE",
+    "LONDON_NAME",
+    "STRATEGY_DIR",
+    "strategy",
+    "world_cities",
+]
+
+#: ONS GSS codes of the London region and of England (ONS Register of Geographic Codes).
+LONDON_CODE = "E12000007"
+LONDON_NAME = "London"
+ENGLAND_CODE = "E92000001"
+
+#: The London Health Inequalities Strategy folder: strategy.yaml, world_cities.csv, indicators/.
+STRATEGY_DIR = Path(__file__).parent / "catalogue"
+
+
+def strategy() -> Strategy:
+    """The London Health Inequalities Strategy (``catalogue/strategy.yaml``), validated."""
+    return load_strategy(STRATEGY_DIR)
+
+
+def world_cities() -> list[WorldCity]:
+    """London's world-city comparators (``catalogue/world_cities.csv``), validated."""
+    return load_world_cities(STRATEGY_DIR)

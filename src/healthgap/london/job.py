@@ -1,0 +1,272 @@
+"""The main job on real London: the shipped snapshot of published figures into a new store.
+
+:func:`run` opens a new store ``<out>/healthgap.duckdb`` and writes
+
+- the areas (33 boroughs, London, England);
+- one vintage per source file of the snapshot (its publisher, title, URL, date, licence and
+  SHA-256 in the vintage's parameters and inputs), with the source's own indicator ids;
+- one vintage of the Strategy's indicators: every series mapped to the HIS catalogue's ids
+  (:mod:`healthgap.london.series`), plus the inequality computed here from published
+  small-area and borough figures (:mod:`healthgap.london.inequality`): bad or very bad health
+  by within-London deprivation decile with its SII, and the SII of life expectancy and
+  healthy life expectancy across boroughs ranked by deprivation.
+
+The report is written by the caller (``healthgap demo``) from the Strategy's vintage.
+Everything is deterministic: the same snapshot gives the same vintage ids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+from healthgap.errors import InputError
+from healthgap.london import ENGLAND_CODE, LONDON_CODE, inequality
+from healthgap.london.series import SERIES, metas
+from healthgap.store.inputs import InputFile
+
+__all__ = ["SNAPSHOT_DIR", "SOURCE", "STAGES", "LondonResult", "run"]
+
+SNAPSHOT_DIR = Path(str(resources.files("healthgap.london") / "snapshot"))
+STORE_FILE = "healthgap.duckdb"
+#: ``source`` of every vintage the job writes (how a rerun recognises its own store).
+SOURCE = "healthgap London snapshot"
+#: The stages reported to ``progress(stage, done, total)``, in order.
+STAGES = ("sources", "inequality", "indicators")
+
+Progress = Callable[[str, int, int], None]
+_KEYS = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
+
+
+@dataclass(frozen=True)
+class LondonResult:
+    """What the job wrote: the store, each source's vintage and the Strategy's vintage."""
+
+    store_path: Path
+    source_vintages: dict[str, str]
+    vintage: str
+    n_values: int
+    indicator_ids: tuple[str, ...]
+
+
+def _manifest(snapshot: Path) -> dict:
+    path = snapshot / "manifest.json"
+    if not path.is_file():
+        raise InputError(f"{path}: the London snapshot has no manifest")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for name, entry in manifest["files"].items():
+        found = InputFile.from_path(snapshot / name)
+        if found.sha256 != entry["sha256"]:
+            raise InputError(
+                f"{snapshot / name}: SHA-256 {found.sha256} differs from the manifest's "
+                f"{entry['sha256']}; rebuild with scripts/build_london_snapshot.py"
+            )
+    return manifest
+
+
+def _read(snapshot: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    areas = pl.read_csv(snapshot / "areas.csv", infer_schema_length=0)
+    from healthgap.store.schema import VALUES
+
+    schema = {"source": pl.String} | dict(pl.from_arrow(VALUES.empty_table()).schema)
+    values = pl.read_csv(snapshot / "values.csv", schema=schema).with_columns(
+        pl.col("category_type", "category").fill_null("")
+    )
+    lsoas = pl.read_csv(snapshot / "lsoa.csv")
+    return areas, values, lsoas
+
+
+def _clear_previous_run(store_path: Path) -> None:
+    """Remove the store of an earlier run of this job; refuse any other store."""
+    if not store_path.exists():
+        return
+    from healthgap.store import Store
+
+    with Store.open(store_path) as store:
+        sources = set(store.vintages()["source"].to_pylist())
+    if not sources or any(not s.startswith(SOURCE) for s in sources):
+        raise InputError(
+            f"{store_path} exists and was not written by the London job; the main job "
+            "starts from a new store: choose another --out folder"
+        )
+    for path in (store_path, store_path.with_name(store_path.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def _strategy_values(values: pl.DataFrame) -> pl.DataFrame:
+    """Relabel the published series with the Strategy's indicator ids."""
+    parts = []
+    for s in SERIES:  # two dozen series
+        rows = values.filter(pl.col("indicator_id") == s.source_id)
+        if s.sex is not None:
+            rows = rows.filter(pl.col("sex") == s.sex)
+        parts.append(rows.with_columns(pl.lit(s.id).alias("indicator_id")))
+    return pl.concat(parts)
+
+
+def _poor_health(values: pl.DataFrame, lsoas: pl.DataFrame) -> pl.DataFrame:
+    """Bad or very bad health: boroughs and London (TS037 by LTLA), deciles and their SII."""
+    health = values.filter(
+        (pl.col("indicator_id") == "census2021-general-health")
+        & pl.col("category").is_in(["Bad health", "Very bad health"])
+        & pl.col("area_code").str.starts_with("E09")
+    )
+    boroughs = health.group_by("area_code").agg(
+        pl.col("count").sum(), pl.col("denominator").first()
+    )
+    london = boroughs.select(
+        pl.lit(LONDON_CODE).alias("area_code"), pl.col("count", "denominator").sum()
+    )
+    totals = inequality.percentage(
+        pl.concat([boroughs, london]).with_columns(
+            pl.lit("").alias("category_type"), pl.lit("").alias("category")
+        )
+    )
+    deciles = inequality.poor_health_by_decile(lsoas, LONDON_CODE)
+    gap = inequality.poor_health_sii(deciles).with_columns(
+        pl.lit("poor_health_sii").alias("indicator_id")
+    )
+    census = {"period": "2021", "period_start": 2021, "period_years": 1}
+    both = pl.concat([totals, deciles]).with_columns(pl.lit("poor_health").alias("indicator_id"))
+    return pl.concat([both, gap], how="diagonal_relaxed").with_columns(
+        pl.lit(census["period"]).alias("period"),
+        pl.lit(census["period_start"], pl.Int32).alias("period_start"),
+        pl.lit(census["period_years"], pl.Int16).alias("period_years"),
+        pl.lit("Persons").alias("sex"),
+        pl.lit("All ages").alias("age"),
+        pl.col("category_type", "category").fill_null(""),
+    )
+
+
+def _borough_gaps(values: pl.DataFrame, lsoas: pl.DataFrame) -> pl.DataFrame:
+    """SII across boroughs of life expectancy, healthy life expectancy and CVD mortality."""
+    deprivation = inequality.borough_deprivation(lsoas)
+    parts = []
+    for source_id, target, value_type in (
+        ("gla-ward-le-birth", "le_sii", 0),
+        ("ons-healthy-life-expectancy", "hle_sii", 0),
+        ("ons-preventable-cardiovascular-mortality-england", "cvd_sii", 1),
+    ):
+        rows = values.filter(
+            (pl.col("indicator_id") == source_id) & pl.col("area_code").str.starts_with("E09")
+        )
+        gap = inequality.borough_sii(rows, deprivation, LONDON_CODE, value_type=value_type)
+        parts.append(gap.with_columns(pl.lit(target).alias("indicator_id")))
+    return pl.concat(parts).with_columns(
+        pl.lit("").alias("category_type"), pl.lit("").alias("category")
+    )
+
+
+def _source_fields(manifest: dict) -> dict[str, dict]:
+    """Manifest entry of each source key."""
+    return {entry["source"]: entry for entry in manifest["sources"]}
+
+
+def run(
+    out: Path | str, *, snapshot: Path | str = SNAPSHOT_DIR, progress: Progress | None = None
+) -> LondonResult:
+    """Load the snapshot into a new store ``<out>/healthgap.duckdb`` and compute the gaps.
+
+    Parameters
+    ----------
+    out : path
+        Output folder (created). An earlier run's store there is replaced; any other store
+        is left alone and the job stops.
+    snapshot : path, default the snapshot shipped in the package
+        Folder written by ``scripts/build_london_snapshot.py``; its files must match the
+        SHA-256 in its manifest.
+    progress : callable, optional
+        ``progress(stage, done, total)`` for the stages in :data:`STAGES`.
+
+    Returns
+    -------
+    LondonResult
+        The store file, each source's vintage id, the Strategy's vintage id, its number of
+        values and its indicator ids.
+
+    Raises
+    ------
+    InputError
+        A snapshot file differs from its manifest, or ``out`` holds a store this job did not
+        write.
+    """
+    from healthgap.store import Store
+    from healthgap.store.schema import VALUE_KEYS, VALUES
+
+    out, snapshot = Path(out), Path(snapshot)
+    step = progress or (lambda _stage, _done, _total: None)
+    manifest = _manifest(snapshot)
+    areas, values, lsoas = _read(snapshot)
+    store_path = out / STORE_FILE
+    out.mkdir(parents=True, exist_ok=True)
+    _clear_previous_run(store_path)
+    # built beside its place and moved there at the end: a failed run leaves no store
+    building = out / f".{STORE_FILE}.building"
+    for path in (building, building.with_name(building.name + ".wal")):
+        path.unlink(missing_ok=True)
+    fields = _source_fields(manifest)
+    by_source = values.partition_by("source", as_dict=True, include_key=False)
+    source_vintages = {}
+    with Store.open(building) as store:
+        store.add_areas(areas.to_arrow())
+        for done, ((key,), rows) in enumerate(sorted(by_source.items())):
+            entry = fields[key]
+            step("sources", done, len(by_source))
+            source_vintages[key] = store.add_vintage(
+                rows.sort(list(VALUE_KEYS)).to_arrow(),
+                source=f"{SOURCE}: {entry['file']}",
+                inputs=[InputFile(Path(entry["file"]).name, entry["bytes"], entry["sha256"])],
+                parameters={k: entry.get(k) for k in ("publisher", "title", "url", "date")}
+                | {"licence": entry["licence"], "file": entry["file"]},
+                label=f"{entry['publisher']}: {Path(entry['file']).name}",
+            )
+        step("sources", len(by_source), len(by_source))
+
+        step("inequality", 0, 1)
+        derived = pl.concat(
+            [_poor_health(values, lsoas), _borough_gaps(values, lsoas)], how="diagonal_relaxed"
+        )
+        step("inequality", 1, 1)
+
+        step("indicators", 0, 1)
+        his = pl.concat([_strategy_values(values), derived], how="diagonal_relaxed")
+        his = his.select(VALUES.names).sort(_KEYS)
+        origin = {s.id: fields[_source_of(values, s.source_id)] for s in SERIES}
+        small_area = {
+            "publisher": "healthgap, from MHCLG IMD 2019, ONS Census 2011 and 2021",
+            "title": "Computed from the snapshot's lsoa.csv",
+        }
+        origin |= {"poor_health": small_area, "poor_health_sii": small_area}
+        origin |= dict.fromkeys(("le_sii", "hle_sii", "cvd_sii"), small_area)
+        vintage = store.add_vintage(
+            his.to_arrow().cast(VALUES),
+            source=f"{SOURCE}: Health Inequalities Strategy indicators",
+            inputs=[InputFile.from_path(snapshot / name) for name in sorted(manifest["files"])],
+            parameters={
+                "synthetic": False,
+                "snapshot": manifest["files"],
+                "source_vintages": source_vintages,
+                "area": LONDON_CODE,
+                "comparators": [ENGLAND_CODE],
+                "sii": {"repetitions": inequality.REPETITIONS, "seed": inequality.SEED},
+            },
+            indicators=metas(origin),
+            label="London Health Inequalities Strategy indicators (published figures)",
+        )
+        step("indicators", 1, 1)
+    building.replace(store_path)
+    ids = tuple(sorted(his["indicator_id"].unique().to_list()))
+    return LondonResult(store_path, source_vintages, vintage, his.height, ids)
+
+
+def _source_of(values: pl.DataFrame, source_id: str) -> str:
+    """Find the snapshot source key holding a source indicator id."""
+    keys = values.filter(pl.col("indicator_id") == source_id)["source"].unique().to_list()
+    if len(keys) != 1:
+        raise InputError(f"the London snapshot has {len(keys)} sources of {source_id!r}")
+    return keys[0]

@@ -1,0 +1,135 @@
+"""The main job on real London: the shipped snapshot, one vintage per source, the gaps."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import polars as pl
+import pytest
+
+from healthgap.errors import InputError
+from healthgap.london import ENGLAND_CODE, LONDON_CODE, job, strategy
+from healthgap.london.series import DERIVED, SERIES
+from healthgap.store import Store
+
+
+def _values(result) -> pl.DataFrame:
+    with Store.open(result.store_path) as store:
+        return pl.from_arrow(store.values(result.vintage))
+
+
+def test_each_source_is_a_vintage_with_publisher_date_licence_and_hash(london_job):
+    result, _ = london_job
+    manifest = json.loads((job.SNAPSHOT_DIR / "manifest.json").read_text())
+    keys = {s["source"] for s in manifest["sources"] if s["source"] != "small-area"}
+    assert set(result.source_vintages) == keys
+    with Store.open(result.store_path) as store:
+        for key, vintage in result.source_vintages.items():
+            record = store.vintage(vintage)
+            params = json.loads(record["parameters"])
+            assert params["licence"] == "Open Government Licence v3.0", key
+            assert params["publisher"], key
+            assert record["source"].startswith(job.SOURCE), key
+            (item,) = json.loads(record["inputs"])
+            entry = next(s for s in manifest["sources"] if s["source"] == key)
+            assert item["sha256"] == entry["sha256"], key
+        assert store.vintage(result.vintage)["id"] == result.vintage
+
+
+def test_the_store_holds_exactly_the_33_boroughs_london_and_england(london_job):
+    result, _ = london_job
+    with Store.open(result.store_path) as store:
+        areas = pl.from_arrow(store.areas())
+    assert areas.filter(pl.col("area_type") == "la").height == 33
+    assert areas.filter(pl.col("area_type") == "la")["area_code"].str.starts_with("E09").all()
+    assert set(areas.filter(pl.col("area_type") != "la")["area_code"]) == {
+        LONDON_CODE,
+        ENGLAND_CODE,
+    }
+
+
+def test_strategy_indicators_carry_the_his_ids_and_metadata(london_job):
+    result, _ = london_job
+    assert {"life_expectancy", "hle_male", "hle_female", "employment", "smoking"} <= set(
+        result.indicator_ids
+    )
+    assert set(result.indicator_ids) == {s.id for s in SERIES} | set(DERIVED)
+    his = set(strategy().indicator_ids)
+    mapped = {s.id for s in SERIES} & his
+    assert mapped == {"life_expectancy", "hle_male", "hle_female", "employment", "smoking"}
+    with Store.open(result.store_path) as store:
+        metas = {m.id: m for m in store.indicators()}
+    assert metas["employment"].polarity == "high_is_good"
+    assert metas["smoking"].polarity == "low_is_good"
+    assert metas["hle_male"].unit == "years"
+    assert "ons.gov.uk" in metas["hle_male"].data_source
+
+
+def test_headline_gaps_have_values_for_london_over_time(london_job):
+    result, _ = london_job
+    values = _values(result).filter(pl.col("area_code") == LONDON_CODE)
+    le = values.filter(pl.col("indicator_id") == "le_sii")
+    assert set(le["sex"]) == {"Male", "Female"}
+    assert le["period"].n_unique() == 12  # 1999-2003 ... 2010-14
+    assert (le["value"] > 0).all()  # the least deprived boroughs live longer
+    latest = le.filter(pl.col("period") == "2010 - 14").sort("sex")
+    assert (latest["lower95_0cl"] < latest["value"]).all()
+    assert (latest["value"] < latest["upper95_0cl"]).all()
+    hle = values.filter(pl.col("indicator_id").is_in(["hle_male", "hle_female"]))
+    assert hle["period"].n_unique() >= 10
+
+
+def test_bad_health_by_within_london_decile_falls_with_deprivation(london_job):
+    result, _ = london_job
+    deciles = (
+        _values(result)
+        .filter(
+            (pl.col("indicator_id") == "poor_health")
+            & (pl.col("category_type") == "IMD 2019 decile (within London)")
+        )
+        .with_columns(pl.col("category").cast(pl.Int32))
+        .sort("category")
+    )
+    assert deciles["category"].to_list() == list(range(1, 11))
+    assert deciles["value"][0] > deciles["value"][9] * 2  # 6.4% against 2.7%
+    gap = _values(result).filter(pl.col("indicator_id") == "poor_health_sii").row(0, named=True)
+    assert gap["value"] < 0
+    assert gap["upper95_0cl"] < 0
+
+
+def test_progress_reports_every_stage(london_job):
+    _, seen = london_job
+    assert [s for s in job.STAGES if s in {stage for stage, _, _ in seen}] == list(job.STAGES)
+    assert all(done <= total for _, done, total in seen)
+
+
+def test_a_second_run_gives_the_same_vintages(london_job, tmp_path):
+    first, _ = london_job
+    again = job.run(tmp_path)
+    assert again.vintage == first.vintage
+    assert again.source_vintages == first.source_vintages
+    assert job.run(tmp_path).vintage == first.vintage  # its own store is replaced
+
+
+def test_a_store_it_did_not_write_is_left_alone(tmp_path):
+    with Store.open(tmp_path / job.STORE_FILE) as store:
+        store.add_areas(
+            pl.DataFrame(
+                {"area_code": ["E09000001"], "area_name": ["City"], "area_type": ["la"]}
+            ).to_arrow()
+        )
+    before = (tmp_path / job.STORE_FILE).read_bytes()
+    with pytest.raises(InputError, match="was not written by the London job"):
+        job.run(tmp_path)
+    assert (tmp_path / job.STORE_FILE).read_bytes() == before
+
+
+def test_a_snapshot_file_that_differs_from_its_manifest_is_named(tmp_path):
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(job.SNAPSHOT_DIR, snapshot)
+    with (snapshot / "areas.csv").open("a") as handle:
+        handle.write("E09999999,Nowhere,la\n")
+    with pytest.raises(InputError, match=r"areas\.csv: SHA-256 .* differs from the manifest"):
+        job.run(tmp_path / "out", snapshot=snapshot)
+    assert not (tmp_path / "out" / job.STORE_FILE).exists()
