@@ -177,7 +177,7 @@ def test_demo_out_a_file_or_a_data_folder_holding_a_users_file(tmp_path):
     result = invoke("demo", "--out", str(tmp_path / "file"), "--quiet", "--no-pdf")
     one_error_line(result)
     assert (tmp_path / "file").read_text() == "mine"
-    data = tmp_path / "out" / "data"
+    data = tmp_path / "out" / "synthetic" / "data"
     data.mkdir(parents=True)
     manifest = {"generator": "healthgap.demo", "tables": {"deaths": {}}}
     (data / "manifest.json").write_text(json.dumps(manifest))
@@ -214,11 +214,12 @@ def test_text_of_the_data_cannot_split_rows_or_drive_the_terminal(tmp_path):
 
 
 def test_demo_refuses_a_report_folder_of_the_users_before_making_anything(tmp_path):
-    report = tmp_path / "out" / "report"
+    report = tmp_path / "out" / "london" / "report"
     report.mkdir(parents=True)
     (report / "index.html").write_text("my own site")
     result = invoke("demo", "--out", str(tmp_path / "out"), "--quiet", "--no-pdf")
     one_error_line(result)
     assert "'index.html'" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["london"]
+    assert sorted(p.name for p in (tmp_path / "out" / "london").iterdir()) == ["report"]
     assert (report / "index.html").read_text() == "my own site"

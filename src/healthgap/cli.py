@@ -512,6 +512,7 @@ def demo(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from healthgap.errors import InputError
     from healthgap.london import job
     from healthgap.london.synthetic import pipeline
     from healthgap.publish._output_paths import check_replaceable_folder
@@ -549,8 +550,11 @@ def demo(
         return [csv_path, report.index_html, *([report.pdf_path] if report.pdf_path else [])]
 
     # refuse before any data or store is made again
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {str(out)!r} is a file; give a folder")
     check_replaceable_folder(out / "london" / "report")
     if synthetic:
+        pipeline.check_out(out / "synthetic")
         check_replaceable_folder(out / "synthetic" / "report")
     with bars:
         real = job.run(

@@ -261,8 +261,26 @@ def _demo_files(manifest: Path) -> set[str] | None:
     }
 
 
+def check_out(out: Path) -> None:
+    """Refuse, before anything is written, an ``out`` with data or a store the demo did not write.
+
+    Raises
+    ------
+    InputError
+        ``out`` is a file, or its data folder or store were not written by the demo.
+    """
+    _check_previous_run(out / "data", out / STORE_FILE)
+
+
 def _clear_previous_run(data_dir: Path, store_path: Path) -> None:
     """Remove an earlier demo run's data and store; refuse to touch anything else."""
+    _check_previous_run(data_dir, store_path)
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+
+
+def _check_previous_run(data_dir: Path, store_path: Path) -> None:
+    """Raise InputError unless the data folder and store are absent or an earlier demo's."""
     if data_dir.parent.exists() and not data_dir.parent.is_dir():
         raise InputError(f"--out {str(data_dir.parent)!r} is a file; give a folder")
     if data_dir.exists() and not data_dir.is_dir():
@@ -286,8 +304,6 @@ def _clear_previous_run(data_dir: Path, store_path: Path) -> None:
             f"{store_path} exists and was not written by the demo; the main job "
             "starts from a new store: choose another --out folder"
         )
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
     for path in (store_path, store_path.with_name(store_path.name + ".wal")):
         path.unlink(missing_ok=True)
 
