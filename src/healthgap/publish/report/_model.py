@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from healthgap.publish.report._charts import Chart
+from healthgap.publish.report.charts import Chart
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Page:
 
 def frame_rows(frame: pl.DataFrame, digits: int = 2) -> tuple[tuple[tuple[str, str], ...], ...]:
     """A frame's rows as shown cells: numbers formatted, nulls as '-', no styles."""
-    from healthgap.publish.report._charts import fmt
+    from healthgap.publish.report.charts import fmt
 
     shown = []
     for row in frame.iter_rows():

@@ -21,9 +21,19 @@ import polars as pl
 from markupsafe import Markup
 
 from healthgap import __version__
-from healthgap.publish.report import _assets, _data, _pages, _pages_more
-from healthgap.publish.report._charts import Chart
+from healthgap.publish.report import (
+    _area_profiles,
+    _assets,
+    _commitments,
+    _data,
+    _definitions,
+    _downloads,
+    _indicator_pages,
+    _inequality,
+    _overview,
+)
 from healthgap.publish.report._model import Page, frame_rows
+from healthgap.publish.report.charts import Chart
 from healthgap.store import Store
 
 __all__ = ["ReportResult", "write_report"]
@@ -148,14 +158,14 @@ def build_pages(data: _data.ReportData) -> list[Page]:
     """Every page of the report, in navigation order."""
     from healthgap.publish.report._model import Section
 
-    boroughs = _pages.borough_pages(data)
-    indicators = _pages.indicator_pages(data)
+    boroughs = _area_profiles.borough_pages(data)
+    indicators = _indicator_pages.indicator_pages(data)
     borough_index = Section("list", "Borough profiles")
     borough_index.links = [(p.filename, p.title) for p in boroughs]
     indicator_index = Section("list", "Indicator pages")
     indicator_index.links = [(p.filename, p.title) for p in indicators]
     pages = [
-        _pages.overview(data),
+        _overview.overview(data),
         Page("boroughs", "Boroughs", "A profile of each borough.", [borough_index], nav="boroughs"),
         *boroughs,
         Page(
@@ -166,11 +176,11 @@ def build_pages(data: _data.ReportData) -> list[Page]:
             nav="indicators",
         ),
         *indicators,
-        _pages_more.inequality(data),
-        _pages_more.commitments(data),
-        _pages_more.methods(data),
+        _inequality.inequality(data),
+        _commitments.commitments(data),
+        _definitions.methods(data),
     ]
-    pages.append(_pages_more.downloads(data, pages))
+    pages.append(_downloads.downloads(data, pages))
     return pages
 
 

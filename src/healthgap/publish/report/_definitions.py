@@ -1,0 +1,84 @@
+"""The methods page: how values are compared, and every indicator's definition."""
+
+from __future__ import annotations
+
+from healthgap.publish.report._data import DECOMPOSITION, ReportData
+from healthgap.publish.report._labels import slug
+from healthgap.publish.report._model import Page, Section
+
+
+def definitions_section(data: ReportData, i: str, level: int = 2) -> Section:
+    """The indicator's metadata as a definition list."""
+    m = data.meta(i)
+    section = Section(f"definition-{slug(i)}", "Definition" if level == 2 else m.name, level=level)
+    fields = [
+        ("Definition", m.definition),
+        ("Rationale", m.rationale),
+        ("Numerator", m.numerator_definition),
+        ("Denominator", m.denominator_definition),
+        ("Statistic", m.statistic),
+        ("Method", m.method),
+        ("Unit", m.unit),
+        ("Confidence interval method", m.ci_method),
+        ("Standard population", m.standard_population or ""),
+        ("Polarity", m.polarity.replace("_", " ")),
+        ("Age", m.age),
+        ("Sex", ", ".join(m.sex)),
+        ("Year type", m.year_type),
+        ("Frequency", m.frequency),
+        ("Data source", m.data_source),
+        (
+            "Disclosure control",
+            f"counts 1 to {m.disclosure.suppress_below - 1} withheld"
+            + (", and zero" if m.disclosure.suppress_zero else "")
+            + (f"; counts rounded to {m.disclosure.round_to}" if m.disclosure.round_to else "")
+            + ("; secondary suppression" if m.disclosure.secondary else ""),
+        ),
+        ("Caveats", m.caveats),
+        ("Licence", m.licence),
+        ("Attribution", m.attribution),
+    ]
+    section.definitions = [(k, v) for k, v in fields if v]
+    return section
+
+
+def methods(data: ReportData) -> Page:
+    """How values are compared and judged, and every indicator's definition."""
+    how = Section("comparisons", "How values are compared")
+    method = ""
+    if data.latest.height and "comparison_method" in data.latest.columns:
+        method = next((m for m in data.latest["comparison_method"].to_list() if m), "")
+    how.paragraphs += [
+        "Benchmarking: each borough's value is compared with London's for the same period "
+        f"and sex ({method or 'benchmark value against the 95% confidence interval'}): "
+        "better or worse when London's value lies outside the borough's 95% interval, "
+        "similar otherwise; indicators without a polarity are shown as higher or lower.",
+        "Recent trends: the chi-squared test for trend on the five most recent single "
+        "years (Fingertips' trend markers), significant at 99.8% and robust to leaving out "
+        "any one point.",
+        "Deprivation: within-London IMD 2019 deciles (1 = most deprived); the slope index "
+        "of inequality (SII) is the rise of the population-weighted least-squares line "
+        "from the most to the least deprived.",
+        "Targets: a straight line fitted to the five most recent years is projected to "
+        "the target year with its 95% prediction interval: on track when the projection "
+        "meets the target.",
+        "Disclosure control: every value shown or offered for download has passed the "
+        "indicator's disclosure rule; withheld values are shown as '-' and say why.",
+    ]
+    sections = [how]
+    defs = Section("definitions", "Indicator definitions")
+    sections.append(defs)
+    ids = [
+        *data.order,
+        *([DECOMPOSITION] if DECOMPOSITION in data.indicators else []),
+        *data.commitment_ids,
+    ]
+    for i in ids:
+        sections.append(definitions_section(data, i, level=3))
+    return Page(
+        "methods",
+        "Methods and definitions",
+        "How the report's values are compared and judged, and every indicator's definition.",
+        sections,
+        nav="methods",
+    )
