@@ -104,12 +104,12 @@ def test_every_page_and_section_exists(small_report):
     headings = {p.stem: [h for _, h in parse(p).headings] for p in out.glob("*.html")}
     assert {
         "Headline gaps",
-        "Every indicator in every borough",
-        "Borough profiles",
+        "Every indicator in every area",
+        "Area profiles",
         "Indicators",
     } <= set(headings["index"])
     assert {
-        "How the borough compares",
+        "How the area compares",
         "Deprivation gradient",
         "Life expectancy gap by age and cause",
     } <= set(headings["borough-e09000002"])
@@ -278,13 +278,13 @@ def test_map_is_a_tile_grid_without_boundaries(small_report):
     assert {"col", "row", "label"} <= set(tiles[0])
 
 
-def test_spine_chart_puts_worst_left_and_london_centre(small_report):
+def test_spine_chart_puts_worst_left_and_the_region_centre(small_report):
     _, out = small_report
     page = parse(out / "borough-e09000002.html")
     rows = page.specs["spec-borough-e09000002-spine"]["datasets"]["main"]
     for r in rows:
         assert 0 <= r["p_worst"] <= r["p_q25"] <= r["p_q75"] <= r["p_best"] <= 1
-        assert r["p_london"] == pytest.approx(0.5)
+        assert r["p_benchmark"] == pytest.approx(0.5)
         low_is_good = r["polarity"] == "low_is_good"
         assert r["worst"] == pytest.approx(
             max(r["worst"], r["best"]) if low_is_good else min(r["worst"], r["best"])

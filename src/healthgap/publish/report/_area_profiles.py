@@ -5,16 +5,14 @@ from __future__ import annotations
 import polars as pl
 
 from healthgap.publish.report._data import SERIES, ReportData
-from healthgap.publish.report._labels import LEGEND, series_frame
-from healthgap.publish.report._model import Page, Section, plain_table
+from healthgap.publish.report._labels import series_frame
+from healthgap.publish.report._model import Page, Section
+from healthgap.publish.report._profile import profile_rows, profile_table
 from healthgap.publish.report.charts import (
     decile_chart,
     gap_chart,
     spine_chart,
 )
-
-PRINT_GRADIENT = False
-PRINT_BOROUGH_GAP = False
 
 
 def _spine_rows(data: ReportData) -> pl.DataFrame:
@@ -22,7 +20,7 @@ def _spine_rows(data: ReportData) -> pl.DataFrame:
     series = series_frame(data)
     latest = data.latest.join(series, on=list(SERIES))
     sign = pl.when(pl.col("polarity") == "low_is_good").then(-1.0).otherwise(1.0)
-    boroughs = latest.filter(pl.col("area_code") != data.london)
+    boroughs = latest.filter(pl.col("area_code").is_in(data.boroughs))
     stats = (
         boroughs.with_columns(_s=pl.col("value") * sign)
         .group_by(SERIES)
@@ -33,8 +31,8 @@ def _spine_rows(data: ReportData) -> pl.DataFrame:
             _q75=pl.col("_s").quantile(0.75, "linear"),
         )
     )
-    london = latest.filter(pl.col("area_code") == data.london).select(*SERIES, london="value")
-    out = boroughs.join(stats, on=list(SERIES)).join(london, on=list(SERIES), how="left")
+    region = latest.filter(pl.col("area_code") == data.region).select(*SERIES, benchmark="value")
+    out = boroughs.join(stats, on=list(SERIES)).join(region, on=list(SERIES), how="left")
     trends = (
         data.trends.select(*SERIES, "area_code", "trend")
         if data.trends.height
@@ -43,7 +41,7 @@ def _spine_rows(data: ReportData) -> pl.DataFrame:
         )
     )
     out = out.join(trends, on=[*SERIES, "area_code"], how="left").with_columns(
-        _sign=sign, _b=pl.col("london") * sign
+        _sign=sign, _b=pl.col("benchmark") * sign
     )
     centre = pl.col("_b").fill_null((pl.col("_lo") + pl.col("_hi")) / 2)
     half = pl.max_horizontal((centre - pl.col("_lo")).abs(), (pl.col("_hi") - centre).abs())
@@ -62,51 +60,50 @@ def _spine_rows(data: ReportData) -> pl.DataFrame:
         p_q25=pos("_q25"),
         p_q75=pos("_q75"),
         p_value=pos(pl.col("value") * pl.col("_sign")),
-        p_london=pos("_b"),
+        p_benchmark=pos("_b"),
         comparison=pl.col("comparison").fill_null("Not compared"),
         trend=pl.col("trend").fill_null("Cannot be calculated"),
     ).sort("area_code", "position")
 
 
 def borough_pages(data: ReportData) -> list[Page]:
-    """One profile per borough: spine chart with trend markers and deprivation gradient."""
+    """One profile per area: its comparisons, spine chart, deprivation gradient and gap."""
     spines = _spine_rows(data)
     by_area = spines.partition_by("area_code", as_dict=True)
-    gradients = data.deciles.filter(pl.col("area_code") != data.london)
+    profiles = profile_rows(data).partition_by("area_code", as_dict=True)
+    gradients = data.deciles.filter(pl.col("area_code").is_in(data.boroughs))
     gaps = data.gaps.partition_by("area_code", as_dict=True) if data.gaps.height else {}
+    region = data.region_name
     pages = []
     for code in data.boroughs:
         name = data.names[code]
         rows = by_area.get((code,))
         sections = []
-        spine = Section("spine", "How the borough compares")
-        spine.paragraphs.append(
-            LEGEND + " Bars show the range of the boroughs' values (worst "
-            "on the left), the darker part their middle half; the line "
-            "is London."
-        )
+        spine = Section("spine", "How the area compares")
+        sections.append(spine)
         if rows is not None and rows.height:
-            spine.items.append(
+            profile = profiles.get((code,))
+            if profile is not None:
+                spine.items.append(
+                    profile_table(data, f"borough-{code.lower()}-profile", name, profile)
+                )
+            chart = Section("spine-chart", "Spine chart", level=3, in_print=False)
+            chart.paragraphs.append(
+                f"Bars show the range of the areas' values (worst on the left), the darker "
+                f"part their middle half; the line is {region}."
+            )
+            chart.items.append(
                 spine_chart(
                     f"borough-{code.lower()}-spine",
-                    f"{name} compared with London and the boroughs",
+                    f"{name} compared with {region} and the other areas",
                     rows,
+                    versus=region,
+                    in_print=False,  # the PDF has the profile table
                 )
             )
-            trend_rows = rows.select(
-                pl.col("label").alias("Indicator"), pl.col("trend").alias("Recent trend")
-            )
-            spine.items.append(
-                plain_table(
-                    f"borough-{code.lower()}-trends",
-                    f"Recent trends in {name}",
-                    trend_rows,
-                    in_print=False,
-                )
-            )
+            sections.append(chart)
         else:
-            spine.paragraphs.append("No indicator values for this borough in this vintage.")
-        sections.append(spine)
+            spine.paragraphs.append("No indicator values for this area in these vintages.")
         sections.append(
             _gradient_section(data, gradients.filter(pl.col("area_code") == code), code, name)
         )
@@ -115,15 +112,15 @@ def borough_pages(data: ReportData) -> list[Page]:
             sec = Section("gap", "Life expectancy gap by age and cause")
             sec.paragraphs.append(
                 f"Years of the gap in life expectancy between {name}'s most and least "
-                f"deprived areas (within-London deciles), {gap['period'][0]}, by the age and "
-                "the cause of the deaths behind it."
+                f"deprived areas, {gap['period'][0]}, by the age and the cause of the deaths "
+                "behind it."
             )
             sec.items.append(
                 gap_chart(
                     f"borough-{code.lower()}-gap",
                     f"Life expectancy gap, {name}",
                     gap.select("category_type", "category", "order", "sex", "period", "value"),
-                    in_print=PRINT_BOROUGH_GAP,
+                    compact=True,
                 )
             )
             sections.append(sec)
@@ -131,10 +128,12 @@ def borough_pages(data: ReportData) -> list[Page]:
             Page(
                 f"borough-{code.lower()}",
                 name,
-                f"Profile of {name}: every indicator against London and the "
-                "other boroughs, trends and the deprivation gradient.",
+                f"Profile of {name}: every indicator against {region}"
+                + (f" and {data.national_name}" if data.national else "")
+                + ", trends and the deprivation gradient.",
                 sections,
                 nav="boroughs",
+                kind="profile",
             )
         )
     return pages
@@ -151,10 +150,15 @@ def _gradient_section(data: ReportData, deciles: pl.DataFrame, code: str, name: 
     lines = data.sii_lines.filter(
         (pl.col("indicator_id") == chosen) & (pl.col("area_code") == code)
     )
-    section.paragraphs.append(
-        f"{data.meta(chosen).name} in {name} by within-London deprivation decile "
-        f"({rows['period'][0]}), with the slope index of inequality line."
+    text = (
+        f"{data.meta(chosen).name} in {name} by deprivation decile "
+        f"({rows['category_type'][0]}, {rows['period'][0]})"
     )
+    if lines.height:
+        text += ", with the slope index of inequality line (dashed)."
+    else:
+        text += "; too few deciles have values to fit a slope index of inequality line."
+    section.paragraphs.append(text)
     section.items.append(
         decile_chart(
             f"borough-{code.lower()}-gradient",
@@ -162,7 +166,7 @@ def _gradient_section(data: ReportData, deciles: pl.DataFrame, code: str, name: 
             decile_rows(rows),
             lines.select(series="sex", sii="sii", intercept="intercept"),
             data.meta(chosen).unit,
-            in_print=PRINT_GRADIENT,
+            compact=True,
         )
     )
     return section

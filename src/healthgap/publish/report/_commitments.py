@@ -22,6 +22,7 @@ def _direction(measure: Measure) -> str:
 
 def commitments(data: ReportData) -> Page:
     """Progress of each commitment against its target, and the world-city comparison."""
+    assert data.strategy is not None  # the page is built only with a strategy
     from healthgap.compare import target_progress, target_trajectory
 
     measures = [
@@ -32,7 +33,7 @@ def commitments(data: ReportData) -> Page:
     ]
     series = data.values.filter(
         pl.col("indicator_id").is_in([m.id for m in measures])
-        & (pl.col("area_code") == data.london)
+        & (pl.col("area_code") == data.region)
         & (pl.col("category_type") == "")
         & (pl.col("period_years") == 1)
     )
@@ -86,12 +87,14 @@ def commitments(data: ReportData) -> Page:
             )
         )
         sections.insert(0, summary)
-    sections.append(_world_cities(data))
+    summary_text = "Progress of the strategy's key commitments against their targets"
+    if data.world:
+        sections.append(_world_cities(data))
+        summary_text += f", and {data.region_name} beside other world cities"
     return Page(
         "commitments",
         "Commitments",
-        "Progress of the Strategy's key commitments "
-        "against their targets, and London beside other world cities.",
+        summary_text + ".",
         sections,
         nav="commitments",
     )
@@ -169,12 +172,13 @@ def _measure(
 def _world_cities(data: ReportData) -> Section:
     from healthgap.compare.world_cities import world_city_comparison
 
-    section = Section("world-cities", "London and other world cities")
+    region = data.region_name
+    section = Section("world-cities", f"{region} and other world cities")
     cities = pl.DataFrame([c.model_dump() for c in data.world])
     compared = world_city_comparison(cities)
     section.paragraphs.append(
-        "Published figures of other world cities beside London's. Figures are comparable "
-        "only when published for the same measure and sex within 3 years of London's; "
+        f"Published figures of other world cities beside {region}'s. Figures are comparable "
+        f"only when published for the same measure and sex within 3 years of {region}'s; "
         "otherwise the table says why not."
     )
     frame = compared.select(
@@ -184,8 +188,8 @@ def _world_cities(data: ReportData) -> Section:
         pl.col("area").alias("Area published"),
         pl.col("value").alias("Value"),
         pl.col("period").alias("Period"),
-        pl.col("reference_value").alias("London"),
-        pl.col("reference_period").alias("London period"),
+        pl.col("reference_value").alias(region),
+        pl.col("reference_period").alias(f"{region} period"),
         pl.col("difference").alias("Difference"),
         pl.when(pl.col("comparable"))
         .then(pl.lit("Yes"))

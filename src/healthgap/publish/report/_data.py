@@ -1,9 +1,10 @@
 """Everything the report shows, read from the store once and judged once.
 
 Values come through :func:`~healthgap.publish.export.published_values`, i.e. disclosure
-control with each indicator's rule, before anything else touches them: every table the report
-shows or offers for download is derived from these published values. Comparisons, trends,
-target progress and SII lines are computed here with :mod:`healthgap.compare` and
+control with each indicator's rule, one call per vintage used, before anything else touches
+them: every table the report shows or offers for download is derived from these published
+values. Comparisons (with the region and the nation, Fingertips' methods), ranks, quintiles,
+trends, target progress and SII lines are computed here with :mod:`healthgap.compare` and
 :mod:`healthgap.methods`, all series at once.
 """
 
@@ -11,44 +12,64 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from healthgap.catalogue.metadata import IndicatorMeta
-from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy, load_world_cities
+from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, SuppressedWarning
 from healthgap.publish.export import published_values
+from healthgap.publish.report._scope import Scope, VintageUse, area_scope, choose_vintages
 from healthgap.store import Store
 
 DECOMPOSITION = "le_gap_decomposition"
 SERIES = ("indicator_id", "sex", "age")
 SEX_ORDER = {"Persons": 0, "Male": 1, "Female": 2}
 LIMITS = ("lower95_0cl", "upper95_0cl")
+#: Fingertips' own judgement against England, when a source keeps it beside the values
+PUBLISHED_JUDGEMENT = "compared_to_england"
+#: a peer group needs this many values for quintiles (compare.quintiles' own minimum)
+MIN_QUINTILE_PEERS = 5
 
 
 @dataclass
 class ReportData:
-    """The published values of one vintage and what the report computes from them."""
+    """The published values of the report's vintages and what the report computes from them."""
 
-    vintage: dict[str, Any]
+    vintage: dict[str, Any]  # the most recent vintage used (it names the report)
     synthetic: bool
-    values: pl.DataFrame  # disclosed values of London and the boroughs
+    values: pl.DataFrame  # disclosed values of the region, its areas and the nation
     indicators: dict[str, IndicatorMeta]
     order: list[str]  # indicator ids with values, in strategy order
-    london: str | None
-    names: dict[str, str]  # area code -> name (London and boroughs)
-    boroughs: list[str]  # borough codes sorted by name
+    region: str
+    names: dict[str, str]  # area code -> name
+    boroughs: list[str]  # the region's child areas, sorted by name
     geometry: dict[str, str]  # borough code -> GeoJSON geometry text
-    strategy: Strategy
+    strategy: Strategy | None
     world: list[WorldCity]
+    national: str | None = None
+    vintages: list[VintageUse] = field(default_factory=list)
+    tiles: dict[str, tuple[int, int, str]] | None = None
     commitment_ids: list[str] = field(default_factory=list)
     latest: pl.DataFrame = field(default_factory=pl.DataFrame)  # judged latest totals
     trends: pl.DataFrame = field(default_factory=pl.DataFrame)  # recent trend per series
     deciles: pl.DataFrame = field(default_factory=pl.DataFrame)  # latest decile rows
     sii_lines: pl.DataFrame = field(default_factory=pl.DataFrame)
     gaps: pl.DataFrame = field(default_factory=pl.DataFrame)  # latest gap decomposition
+    title: str = ""
+
+    @property
+    def region_name(self) -> str:
+        """The report area's name (e.g. London)."""
+        return self.names.get(self.region, self.region)
+
+    @property
+    def national_name(self) -> str:
+        """The national comparator's name (e.g. England), or "" without one."""
+        return self.names.get(self.national, self.national) if self.national else ""
 
     def meta(self, indicator_id: str) -> IndicatorMeta:
         """Metadata of an indicator (a plain default when the store has none)."""
@@ -65,6 +86,29 @@ class ReportData:
         )
         return sorted(rows, key=lambda r: (SEX_ORDER.get(r[0], 9), r[0], r[1]))
 
+    def source_of(self, indicator_id: str) -> VintageUse | None:
+        """The vintage an indicator's values come from."""
+        return next((u for u in self.vintages if indicator_id in u.indicator_ids), None)
+
+    def domains(self) -> list[tuple[str, list[str]]]:
+        """(domain name, indicator ids) in report order: the strategy's overarching
+        indicators and aims, then other indicators."""
+        placed: list[str] = []
+        out: list[tuple[str, list[str]]] = []
+        groups: list[tuple[str, Sequence[str]]] = []
+        if self.strategy is not None:
+            groups.append(("Overarching indicators", self.strategy.overarching_indicators))
+            groups += [(a.name, a.indicators) for a in self.strategy.aims]
+        for name, ids in groups:
+            chosen = [i for i in ids if i in self.order and i not in placed]
+            if chosen:
+                out.append((name, chosen))
+                placed += chosen
+        rest = [i for i in self.order if i not in placed]
+        if rest:
+            out.append(("Other indicators" if out else "Indicators", rest))
+        return out
+
 
 def is_synthetic(record: dict[str, Any]) -> bool:
     """Whether a vintage's parameters or source say its data are synthetic."""
@@ -76,46 +120,62 @@ def is_synthetic(record: dict[str, Any]) -> bool:
     return flagged or "synthetic" in str(record.get("source", "")).lower()
 
 
-def load(store: Store, vintage: str | None) -> ReportData:
-    """Read a vintage and the areas, metadata and strategy it needs; judge every value."""
-    record = store.vintage(vintage)
-    areas = pl.from_arrow(store.areas(["la", "region"]))
-    if areas.is_empty():
+def load(
+    store: Store,
+    vintages: Sequence[str] | None,
+    *,
+    area: str | None = None,
+    strategy: Strategy | None = None,
+    world: Sequence[WorldCity] = (),
+    tiles: dict[str, tuple[int, int, str]] | None = None,
+) -> ReportData:
+    """Read the vintages, areas, metadata and strategy the report needs; judge every value."""
+    uses = choose_vintages(store, vintages)
+    scope = area_scope(store, area)
+    published = pl.concat(
+        [
+            pl.from_arrow(published_values(store, u.record["id"], u.indicator_ids)).with_columns(
+                vintage_id=pl.lit(u.record["id"])
+            )
+            for u in uses
+        ],
+        how="diagonal_relaxed",
+    )
+    shown = [*scope.children, scope.area, *([scope.national] if scope.national else [])]
+    values = published.filter(pl.col("area_code").is_in(shown))
+    if values.filter(pl.col("area_code").is_in(scope.children)).is_empty():
+        used = ", ".join(u.record["id"][:8] for u in uses)
         raise InputError(
-            f"the store {store.path!r} has no areas of type 'la' or 'region': "
-            "the report needs the boroughs and their region"
+            f"vintages {used} have no values for {scope.names[scope.area]}'s "
+            f"{len(scope.children)} areas ({scope.child_type})"
         )
-    regions = areas.filter(pl.col("area_type") == "region")["area_code"].to_list()
-    london = "E12000007" if "E12000007" in regions else (regions[0] if regions else None)
-    borough_rows = areas.filter(pl.col("area_type") == "la").sort("area_name", "area_code")
-    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
-    boroughs = borough_rows["area_code"].to_list()
-    keep = [*boroughs, *([london] if london else [])]
-    values = pl.from_arrow(published_values(store, record["id"]))
-    values = values.filter(pl.col("area_code").is_in(keep))
-    if values.is_empty():
-        raise InputError(f"vintage {record['id']} has no values for London or its boroughs")
-    strategy = load_strategy()
-    commitment_ids = [m.id for c in strategy.commitments for m in c.measures]
+    commitment_ids = (
+        [m.id for c in strategy.commitments for m in c.measures] if strategy is not None else []
+    )
     present = set(values["indicator_id"].unique().to_list())
-    order = [i for i in strategy.indicator_ids if i in present]
+    wanted = strategy.indicator_ids if strategy is not None else ()
+    order = [i for i in wanted if i in present]
     order += sorted(present - set(order) - set(commitment_ids) - {DECOMPOSITION})
-    geometry = pl.from_arrow(store.geometry(boroughs))
+    geometry = pl.from_arrow(store.geometry(list(scope.children)))
+    latest_record = uses[-1].record
     data = ReportData(
-        vintage=record,
-        synthetic=is_synthetic(record),
+        vintage=latest_record,
+        synthetic=any(is_synthetic(u.record) for u in uses),
         values=values,
         indicators={m.id: m for m in store.indicators()},
         order=order,
-        london=london,
-        names=names,
-        boroughs=boroughs,
+        region=scope.area,
+        names=scope.names,
+        boroughs=list(scope.children),
         geometry=dict(zip(geometry["area_code"], geometry["geometry"], strict=True)),
         strategy=strategy,
-        world=load_world_cities(),
+        world=list(world),
+        national=scope.national,
+        vintages=uses,
+        tiles=tiles,
         commitment_ids=[c for c in commitment_ids if c in present],
     )
-    _judge(data)
+    _judge(data, published.filter(pl.col("area_code").is_in(scope.peers)), scope)
     return data
 
 
@@ -138,37 +198,30 @@ def _latest_periods(totals: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _judge(data: ReportData) -> None:
-    """Benchmark the latest values against London, trends, deciles and SII lines."""
-    from healthgap.compare import benchmark, recent_trend
+def _judge(data: ReportData, peers: pl.DataFrame, scope: Scope) -> None:
+    """Judge the latest values (region, nation, rank, quintile), trends, deciles, SII lines."""
+    from healthgap.compare import recent_trend
 
     polarity = _polarity(data)
     indicators = pl.col("indicator_id").is_in(data.order)
     totals = data.values.filter(indicators & (pl.col("category_type") == ""))
-    latest = totals.join(_latest_periods(totals), on=[*SERIES, "period"])
+    periods = _latest_periods(totals)
+    latest = totals.join(periods, on=[*SERIES, "period"])
     latest = latest.join(polarity, on="indicator_id", how="left").sort(
         "indicator_id", "sex", "age", "area_code"
     )
-    if data.london is not None and latest.filter(pl.col("area_code") == data.london).height:
-        judged = benchmark(
-            latest,
-            lower=LIMITS[0],
-            upper=LIMITS[1],
-            level=95,
-            polarity="polarity",
-            area="area_code",
-            benchmark_area=data.london,
-            group_by=[*SERIES, "period"],
-        )
-    else:
-        judged = latest.with_columns(
-            benchmark=pl.lit(None, pl.Float64),
-            comparison=pl.lit("Not compared"),
-            reason=pl.lit("no London value to compare with"),
-            comparison_method=pl.lit(""),
-        )
-    data.latest = judged.with_columns(
-        pl.col("area_code").replace_strict(data.names, default=None).alias("area_name")
+    latest = compare_latest(
+        latest,
+        data.region,
+        data.national,
+        data.boroughs,
+        peers.join(periods, on=[*SERIES, "period"]),
+    )
+    data.latest = latest.with_columns(
+        pl.col("area_code").replace_strict(data.names, default=None).alias("area_name"),
+        quintile_scope=pl.when(pl.col("quintile_among") == "nation")
+        .then(pl.lit(data.national_name or "national"))
+        .otherwise(pl.lit(data.region_name)),
     )
 
     yearly = totals.filter(pl.col("period_years") == 1).join(polarity, on="indicator_id")
@@ -201,6 +254,156 @@ def _judge(data: ReportData) -> None:
     )
     data.sii_lines = _sii_lines(data.deciles)
     data.gaps = _gaps(data.values.filter(pl.col("indicator_id") == DECOMPOSITION))
+
+
+def _versus(frame: pl.DataFrame, bench: str, prefix: str) -> pl.DataFrame:
+    """Fingertips' CI-overlap judgement of every row against the benchmark column ``bench``.
+
+    Rows without a benchmark or limits are "Not compared", with the reason.
+    """
+    from healthgap.compare import benchmark
+
+    judged = benchmark(
+        frame.select("value", *LIMITS, bench, "polarity"),
+        lower=LIMITS[0],
+        upper=LIMITS[1],
+        benchmark_value=bench,
+        polarity="polarity",
+        level=95,  # may become confidence=95 in compare.benchmark
+    )
+    return judged.select(
+        pl.col("comparison").alias(f"{prefix}comparison"),
+        pl.col("reason").alias(f"{prefix}reason"),
+        pl.col("comparison_method").alias(f"{prefix}comparison_method"),
+    )
+
+
+def _word(column: str) -> pl.Expr:
+    """A judgement's first word, "Not compared" when missing or unknown (as base_label)."""
+    from healthgap.publish.report._style import ORDER
+
+    first = pl.col(column).str.split(" ").list.first()
+    return pl.when(first.is_in(list(ORDER))).then(first).otherwise(pl.lit("Not compared"))
+
+
+def compare_latest(
+    latest: pl.DataFrame,
+    region: str,
+    national: str | None,
+    areas: Sequence[str],
+    peers: pl.DataFrame,
+) -> pl.DataFrame:
+    """The latest value of every series and area, judged as Fingertips judges it.
+
+    Adds ``region_value``, ``comparison`` (with the region: Better/Similar/Worse, or
+    Higher/Lower without polarity, by CI overlap at 95%; "Not compared" and ``reason`` when
+    no interval is published), ``national_value``, ``national_comparison`` (the same with the
+    nation), ``rank`` and ``n_ranked`` (1 = best among ``areas``, by polarity; by value,
+    highest first, without one), ``quintile`` (1 = lowest values) and ``quintile_label``
+    (Fingertips' words) among the nation's areas of the same type when at least five have
+    values (``quintile_among`` "nation"), else among ``areas`` ("region"), and, when the rows
+    carry a source's own judgement with the nation (``compared_to_england``),
+    ``published_comparison`` and ``disagreement`` (True where the source and we differ).
+
+    ``latest`` needs the SERIES keys, period, area_code, value, the 95% limits and polarity.
+    """
+    from healthgap.compare import quintiles
+
+    keys = [*SERIES, "period"]
+    bench = lambda code, name: latest.filter(pl.col("area_code") == code).select(  # noqa: E731
+        *keys, pl.col("value").alias(name)
+    )
+    out = latest.join(bench(region, "region_value"), on=keys, how="left")
+    if national is not None:
+        out = out.join(bench(national, "national_value"), on=keys, how="left")
+    else:
+        out = out.with_columns(national_value=pl.lit(None, pl.Float64))
+    out = pl.concat(
+        [
+            out,
+            _versus(out, "region_value", ""),
+            _versus(out, "national_value", "national_"),
+        ],
+        how="horizontal",
+    )
+    is_region = pl.col("area_code") == region
+    is_nation = pl.col("area_code").is_in([national] if national else [])
+    out = out.with_columns(
+        comparison=pl.when(is_region | is_nation).then(pl.lit(None)).otherwise("comparison"),
+        national_comparison=pl.when(is_nation).then(pl.lit(None)).otherwise("national_comparison"),
+    )
+    # rank among the areas: 1 = best (by polarity), or highest value without one
+    sign = pl.when(pl.col("polarity") == "low_is_good").then(1.0).otherwise(-1.0)
+    ranked = (
+        out.filter(pl.col("area_code").is_in(list(areas)) & pl.col("value").is_not_null())
+        .with_columns(_key=pl.col("value") * sign)
+        .with_columns(
+            rank=pl.col("_key").rank("min").over(SERIES).cast(pl.Int64),
+            n_ranked=pl.len().over(SERIES).cast(pl.Int64),
+        )
+        .select(*SERIES, "area_code", "rank", "n_ranked")
+    )
+    out = out.join(ranked, on=[*SERIES, "area_code"], how="left")
+    out = out.join(_quintiles(out, peers, areas, quintiles), on=[*SERIES, "area_code"], how="left")
+    if PUBLISHED_JUDGEMENT in out.columns:
+        ours, theirs = _word("national_comparison"), _word(PUBLISHED_JUDGEMENT)
+        judged = (ours != "Not compared") & (theirs != "Not compared")
+        out = out.with_columns(
+            published_comparison=pl.col(PUBLISHED_JUDGEMENT),
+            disagreement=(judged & (ours != theirs)).fill_null(False),
+        )
+    return out
+
+
+def _quintiles(
+    out: pl.DataFrame, peers: pl.DataFrame, areas: Sequence[str], quintiles
+) -> pl.DataFrame:
+    """Quintile of each area among its nation's peers, or among the report's areas."""
+    keys = [*SERIES, "area_code", "quintile", "quintile_label", "quintile_among"]
+    empty = pl.DataFrame(
+        schema={
+            **dict.fromkeys((*SERIES, "area_code"), pl.String),
+            "quintile": pl.Int64,
+            "quintile_label": pl.String,
+            "quintile_among": pl.String,
+        }
+    )
+    pools = []
+    polarity = out.select("indicator_id", "polarity").unique()
+    counted = peers.filter(pl.col("category_type") == "").drop_nulls("value")
+    counted = counted.with_columns(_n=pl.len().over(SERIES))
+    national = counted.filter(pl.col("_n") >= MIN_QUINTILE_PEERS)
+    covered = national.select(SERIES).unique()
+    if national.height:
+        pools.append(
+            national.select(*SERIES, "area_code", "value").with_columns(
+                quintile_among=pl.lit("nation")
+            )
+        )
+    local = out.filter(pl.col("area_code").is_in(list(areas))).join(
+        covered, on=list(SERIES), how="anti"
+    )
+    if local.height:
+        pools.append(
+            local.select(*SERIES, "area_code", "value").with_columns(
+                quintile_among=pl.lit("region")
+            )
+        )
+    if not pools:
+        return empty
+    pool = pl.concat(pools).join(polarity, on="indicator_id", how="left")
+    judged = quintiles(pool, group_by=[*SERIES, "quintile_among"], polarity="polarity")
+    return (
+        judged.filter(pl.col("area_code").is_in(list(areas)))
+        .select(
+            *SERIES,
+            "area_code",
+            "quintile",
+            pl.col("comparison").alias("quintile_label"),
+            "quintile_among",
+        )
+        .select(keys)
+    )
 
 
 def _gaps(rows: pl.DataFrame) -> pl.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from healthgap.publish.report._data import DECOMPOSITION, ReportData
 from healthgap.publish.report._labels import slug
 from healthgap.publish.report._model import Page, Section
+from healthgap.publish.report._provenance import provenance_section
 
 
 def definitions_section(data: ReportData, i: str, level: int = 2) -> Section:
@@ -48,15 +49,26 @@ def methods(data: ReportData) -> Page:
     method = ""
     if data.latest.height and "comparison_method" in data.latest.columns:
         method = next((m for m in data.latest["comparison_method"].to_list() if m), "")
+    region, nation = data.region_name, data.national_name
+    versus = f"{nation}'s and with {region}'s" if data.national else f"{region}'s"
     how.paragraphs += [
-        "Benchmarking: each borough's value is compared with London's for the same period "
-        f"and sex ({method or 'benchmark value against the 95% confidence interval'}): "
-        "better or worse when London's value lies outside the borough's 95% interval, "
-        "similar otherwise; indicators without a polarity are shown as higher or lower.",
+        f"Benchmarking: each area's value is compared with {versus} for the same period, "
+        f"sex and age ({method or 'benchmark value against the 95% confidence interval'}, "
+        "Fingertips' method): better or worse when the comparator's value lies outside the "
+        "area's 95% confidence interval, similar otherwise; indicators without a polarity "
+        "are shown as higher or lower.",
+        "Where a source publishes no confidence interval, a value is not judged; the "
+        "report shows its rank among the areas (1 = best, by the indicator's polarity) and "
+        "its quintile: among all the nation's areas of the same type when the store holds "
+        "at least five of them, else among the report's areas (Fingertips' quintiles, "
+        "percentiles interpolated as Excel's PERCENTILE.INC).",
+        "Where a source publishes its own comparison with the nation (Fingertips' "
+        "'Compared to England value or percentiles'), it is kept beside ours and any "
+        "disagreement is flagged.",
         "Recent trends: the chi-squared test for trend on the five most recent single "
         "years (Fingertips' trend markers), significant at 99.8% and robust to leaving out "
         "any one point.",
-        "Deprivation: within-London IMD 2019 deciles (1 = most deprived); the slope index "
+        "Deprivation: deprivation deciles (1 = most deprived); the slope index "
         "of inequality (SII) is the rise of the population-weighted least-squares line "
         "from the most to the least deprived.",
         "Targets: a straight line fitted to the five most recent years is projected to "
@@ -65,7 +77,7 @@ def methods(data: ReportData) -> Page:
         "Disclosure control: every value shown or offered for download has passed the "
         "indicator's disclosure rule; withheld values are shown as '-' and say why.",
     ]
-    sections = [how]
+    sections = [how, provenance_section(data)]
     defs = Section("definitions", "Indicator definitions")
     sections.append(defs)
     ids = [

@@ -11,7 +11,9 @@ def downloads(data: ReportData, pages: list[Page]) -> Page:
     sections = []
     whole = Section("all-values", "All published values")
     whole.paragraphs.append(
-        "Every value of this vintage for London and the boroughs, after disclosure control."
+        f"Every value of these vintages for {data.region_name}, its areas"
+        + (f" and {data.national_name}" if data.national else "")
+        + ", after disclosure control; vintages.json lists the vintages."
     )
     whole.links = [("downloads/values.csv", "All values (CSV)")]
     sections.append(whole)

@@ -7,10 +7,12 @@ import polars as pl
 from healthgap.publish.report._area_profiles import decile_rows
 from healthgap.publish.report._data import ReportData
 from healthgap.publish.report._definitions import definitions_section
-from healthgap.publish.report._labels import LEGEND, series_label, slug
+from healthgap.publish.report._labels import comparison_legend, series_label, slug
 from healthgap.publish.report._model import Page, Section
+from healthgap.publish.report._provenance import source_note
 from healthgap.publish.report.charts import (
     bar_chart,
+    can_map,
     decile_chart,
     fmt,
     map_chart,
@@ -28,6 +30,7 @@ def indicator_pages(data: ReportData) -> list[Page]:
     pages = []
     latest = data.latest
     yearly = data.values.filter((pl.col("category_type") == "") & (pl.col("period_years") == 1))
+    region = data.region_name
     for i in data.order:
         meta = data.meta(i)
         sections = []
@@ -37,9 +40,9 @@ def indicator_pages(data: ReportData) -> list[Page]:
                 (pl.col("indicator_id") == i) & (pl.col("sex") == sex) & (pl.col("age") == age)
             )
             period = rows["period"].max()
-            bench = rows.filter(pl.col("area_code") == data.london)["value"]
+            bench = rows.filter(pl.col("area_code") == data.region)["value"]
             bench_value = bench[0] if bench.len() else None
-            boroughs = rows.filter(pl.col("area_code") != data.london).select(
+            boroughs = rows.filter(pl.col("area_code").is_in(data.boroughs)).select(
                 "area_code",
                 "area_name",
                 "value",
@@ -49,28 +52,39 @@ def indicator_pages(data: ReportData) -> list[Page]:
             )
             key = f"indicator-{slug(i)}-{slug(sex)}-{slug(age)}"
             sec = Section(f"series-{n}", f"{label}, {period}")
-            sec.paragraphs.append(f"London: {fmt(bench_value)} {meta.unit}. " + LEGEND)
+            said = f"{region}: {fmt(bench_value)} {meta.unit}"
+            national = rows.filter(
+                pl.col("area_code").is_in([data.national] if data.national else [])
+            )["value"]
+            if data.national and national.len():
+                said += f"; {data.national_name}: {fmt(national[0])} {meta.unit}"
+            sec.paragraphs.append(f"{said}. " + comparison_legend(data))
             if not boroughs["value"].is_not_null().any():
-                sec.paragraphs.append("No borough has a published value for this period.")
+                sec.paragraphs.append("No area has a published value for this period.")
                 sections.append(sec)
                 continue
-            sec.items.append(
-                map_chart(
-                    f"{key}-map",
-                    f"{label}, {period}: map",
-                    boroughs,
-                    data.geometry,
-                    in_print=PRINT_MAP and n == 0,
+            codes = boroughs["area_code"].to_list()
+            if can_map(codes, data.geometry, data.tiles):
+                sec.items.append(
+                    map_chart(
+                        f"{key}-map",
+                        f"{label}, {period}: map",
+                        boroughs,
+                        data.geometry,
+                        in_print=PRINT_MAP and n == 0,
+                        versus=region,
+                        tiles=data.tiles,
+                    )
                 )
-            )
             sec.items.append(
                 bar_chart(
                     f"{key}-bars",
-                    f"{label}, {period}: boroughs compared",
+                    f"{label}, {period}: areas compared with {region}",
                     boroughs,
                     meta.unit,
                     bench_value,
                     in_print=n == 0,
+                    versus=region,
                 )
             )
             trend = _trend_rows(data, yearly, i, sex, age, boroughs)
@@ -85,16 +99,19 @@ def indicator_pages(data: ReportData) -> list[Page]:
                     )
                 )
             sections.append(sec)
-        sections.append(_london_deciles(data, i))
-        sections.append(definitions_section(data, i))
+        sections.append(_region_deciles(data, i))
+        definition = definitions_section(data, i)
+        definition.in_print = False  # the PDF's methods chapter holds every definition
+        sections.append(definition)
         pages.append(
             Page(
                 f"indicator-{slug(i)}",
                 meta.name,
-                f"{meta.name}: every borough compared with London, trends, "
-                "inequality by deprivation and the definition.",
+                f"{meta.name}: every area compared with {region}, trends, "
+                f"inequality by deprivation and the definition. {source_note(data, i)}",
                 sections,
                 nav="indicators",
+                kind="flow",
             )
         )
     return pages
@@ -103,9 +120,9 @@ def indicator_pages(data: ReportData) -> list[Page]:
 def _trend_rows(
     data: ReportData, yearly: pl.DataFrame, i: str, sex: str, age: str, boroughs: pl.DataFrame
 ) -> pl.DataFrame:
-    """London and the boroughs with the lowest and highest latest values, over time."""
+    """The region and the areas with the lowest and highest latest values, over time."""
     ranked = boroughs.drop_nulls("value").sort("value", "area_name")
-    chosen = [data.london] if data.london else []
+    chosen = [data.region] if data.region else []
     if ranked.height:
         chosen += [ranked["area_code"][0], ranked["area_code"][-1]]
     rows = yearly.filter(
@@ -124,27 +141,34 @@ def _trend_rows(
     )
 
 
-def _london_deciles(data: ReportData, i: str) -> Section:
-    section = Section("deciles", "Inequality by deprivation in London")
-    rows = data.deciles.filter((pl.col("indicator_id") == i) & (pl.col("area_code") == data.london))
+def _region_deciles(data: ReportData, i: str) -> Section:
+    region = data.region_name
+    section = Section("deciles", f"Inequality by deprivation in {region}")
+    rows = data.deciles.filter((pl.col("indicator_id") == i) & (pl.col("area_code") == data.region))
     if rows.is_empty():
-        section.paragraphs.append("No values by deprivation decile for London in this vintage.")
+        section.paragraphs.append(f"No values by deprivation decile for {region}.")
         return section
     lines = data.sii_lines.filter(
-        (pl.col("indicator_id") == i) & (pl.col("area_code") == data.london)
+        (pl.col("indicator_id") == i) & (pl.col("area_code") == data.region)
     )
     section.paragraphs.append(
-        f"Values in London's within-London IMD deciles ({rows['period'][0]}); the dashed "
-        "line is the weighted least-squares line whose rise across the deciles is the "
-        "slope index of inequality."
+        f"Values in {region}'s deprivation deciles ({rows['category_type'][0]}, "
+        f"{rows['period'][0]})"
+        + (
+            "; the dashed line is the weighted least-squares line whose rise across the "
+            "deciles is the slope index of inequality."
+            if lines.height
+            else "; too few deciles have values to fit a slope index of inequality line."
+        )
     )
     section.items.append(
         decile_chart(
             f"indicator-{slug(i)}-deciles",
-            f"{data.meta(i).name} by deprivation decile, London",
+            f"{data.meta(i).name} by deprivation decile, {region}",
             decile_rows(rows),
             lines.select(series="sex", sii="sii", intercept="intercept"),
             data.meta(i).unit,
+            compact=True,
         )
     )
     return section

@@ -12,33 +12,33 @@ from healthgap.publish.report.charts import (
 
 
 def inequality(data: ReportData) -> Page:
-    """The life-expectancy gap decomposed by age and cause: London, and every borough's gap.
+    """The life-expectancy gap decomposed by age and cause: the region, and every area's gap.
 
-    London's charts are here; each borough's are on its profile page, and a table here sets
+    The region's charts are here; each borough's are on its profile page, and a table here sets
     every borough's gap and its largest contributions side by side.
     """
     intro = Section("about", "The gap between the most and least deprived")
     intro.paragraphs.append(
         "How many years of the gap in life expectancy between the most and least deprived "
-        "within-London deciles come from deaths at each age and from each cause (the "
+        "deprivation deciles come from deaths at each age and from each cause (the "
         "Segment Tool's decomposition). Bars add up to the gap."
     )
     summary = intro.paragraphs[0]
     sections = [intro]
     rows = data.gaps
     if rows.is_empty():
-        intro.paragraphs.append("This vintage has no gap decomposition.")
+        intro.paragraphs.append("These vintages hold no gap decomposition.")
         return Page(
             "inequality", "Inequality in life expectancy", summary, sections, nav="inequality"
         )
-    london = rows.filter((pl.col("area_code") == data.london) & pl.col("value").is_not_null())
-    if london.height:
-        sec = Section("gap-london", f"London, {london['period'][0]}")
+    region = rows.filter((pl.col("area_code") == data.region) & pl.col("value").is_not_null())
+    if region.height:
+        sec = Section("gap-region", f"{data.region_name}, {region['period'][0]}")
         sec.items.append(
             gap_chart(
-                "inequality-london",
-                "Life expectancy gap, London",
-                london.select("category_type", "category", "order", "sex", "period", "value"),
+                "inequality-region",
+                f"Life expectancy gap, {data.region_name}",
+                region.select("category_type", "category", "order", "sex", "period", "value"),
             )
         )
         sections.append(sec)
@@ -82,7 +82,7 @@ def _gap_table(data: ReportData, rows: pl.DataFrame) -> pl.DataFrame:
     ages = largest("Age band", "Largest age band")
     table = ages.join(causes, on=["area_code", "sex"], how="full", coalesce=True)
     total = pl.coalesce(pl.col("_total_Cause"), pl.col("_total_Age band"))
-    order = {c: n for n, c in enumerate(([data.london] if data.london else []) + data.boroughs)}
+    order = {c: n for n, c in enumerate(([data.region] if data.region else []) + data.boroughs)}
     return (
         table.with_columns(
             _rank=pl.col("area_code").replace_strict(order, default=len(order)),

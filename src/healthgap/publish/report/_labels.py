@@ -7,11 +7,26 @@ import polars as pl
 from healthgap.publish.report import _style
 from healthgap.publish.report._data import ReportData
 
-LEGEND = (
-    "Colours and symbols compare each value with London's (95% confidence): "
-    + "; ".join(f"{s[3]} {k}" for k, s in _style.STYLES.items())
-    + "."
-)
+SYMBOLS = "; ".join(f"{s[3]} {k}" for k, s in _style.STYLES.items())
+
+
+def comparison_legend(data: ReportData) -> str:
+    """What the colours and symbols of the tables and charts say."""
+    versus = f"{data.region_name}'s"
+    if data.national:
+        versus = f"{data.national_name}'s and {data.region_name}'s"
+    return (
+        f"Colours and symbols compare each value with {versus} by the overlap of 95% "
+        f"confidence intervals (Fingertips' method): {SYMBOLS}. Where no interval is "
+        "published, the rank among the areas (1 = best) and the quintile show where a "
+        "value stands instead."
+    )
+
+
+def symbol(comparison: str | None) -> str:
+    """The table symbol of a comparison ("" when not compared)."""
+    word = _style.base_label(comparison)
+    return "" if word == "Not compared" else _style.STYLES[word][3]
 
 
 def slug(text: str) -> str:

@@ -24,6 +24,7 @@ class Table:
     rows: tuple[tuple[tuple[str, str], ...], ...]
     in_print: bool = True
     note: str = ""
+    landscape: bool = False  # printed on a landscape page
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Section:
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
     definitions: list[tuple[str, str]] = field(default_factory=list)
     level: int = 2
+    in_print: bool = True  # also in the PDF
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Page:
     summary: str
     sections: list[Section]
     nav: str = ""  # which top-level navigation entry it belongs to
+    kind: str = ""  # how the PDF lays the chapter out: "", "profile" (one page), "flow"
+    in_print: bool = True  # a chapter of the PDF
 
     @property
     def filename(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import altair as alt
@@ -32,6 +32,7 @@ class Chart:
     in_print: bool = True
     print_spec: dict[str, Any] | None = None  # a lighter spec for the PDF, if any
     print_key: tuple[tuple[str, str], ...] = ()  # (number, label) when the PDF numbers rows
+    print_half: bool = False  # half a page wide in the PDF
 
 
 def records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -79,14 +80,16 @@ def judged(labels: list[str]) -> bool:
     return not any(_style.base_label(c) in ("Higher", "Lower") for c in labels)
 
 
-def comparison_scales(judged: bool, field: str = "comparison") -> tuple[alt.Color, alt.Shape]:
+def comparison_scales(
+    judged: bool, versus: str, field: str = "comparison"
+) -> tuple[alt.Color, alt.Shape]:
     words = (
         ("Better", "Similar", "Worse", "Not compared")
         if judged
         else ("Higher", "Similar", "Lower", "Not compared")
     )
     domain, colours, shapes = _style.scale_domain(list(words))
-    legend = alt.Legend(title="Compared with London", orient="bottom")
+    legend = alt.Legend(title=f"Compared with {versus}", orient="bottom")
     return (
         alt.Color(f"{field}:N", scale=alt.Scale(domain=domain, range=colours), legend=legend),
         alt.Shape(f"{field}:N", scale=alt.Scale(domain=domain, range=shapes), legend=legend),
@@ -107,3 +110,25 @@ def series_colour() -> alt.Color:
     return alt.Color(
         "series:N", title=None, legend=legend, scale=alt.Scale(range=list(_style.SERIES_COLOURS))
     )
+
+
+def compact(chart: Chart) -> Chart:
+    """The chart with a smaller print spec: every view's width and height scaled down."""
+
+    def shrink(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: shrink(v) for k, v in node.items()}
+            if isinstance(out.get("width"), int | float):
+                out["width"] = round(out["width"] * 0.5)
+            if isinstance(out.get("height"), int | float):
+                out["height"] = round(out["height"] * 0.6)
+            if isinstance(out.get("height"), dict) and "step" in out["height"]:
+                out["height"] = {"step": max(6, round(out["height"]["step"] * 0.7))}
+            return out
+        if isinstance(node, list):
+            return [shrink(v) for v in node]
+        return node
+
+    base = chart.print_spec or chart.spec
+    small = {k: (v if k in ("datasets", "config") else shrink(v)) for k, v in base.items()}
+    return replace(chart, print_spec=small, print_half=True)

@@ -20,6 +20,9 @@ from healthgap.publish.report.charts._base import (
     series_colour,
     template,
 )
+from healthgap.publish.report.charts._base import (
+    compact as print_compact,
+)
 
 
 @functools.cache
@@ -63,10 +66,13 @@ def decile_chart(
     lines: pl.DataFrame,
     unit: str,
     in_print: bool = True,
+    *,
+    compact: bool = False,
 ) -> Chart:
     """Values by deprivation decile (1 = most deprived) with the fitted SII line.
 
     ``rows``: series, decile, value, lower, upper; ``lines``: series, sii, intercept.
+    ``compact``: a smaller chart in the PDF (half a page wide).
     """
     rows = rows.sort("series", "decile")
     fitted = records(lines.sort("series"))
@@ -81,11 +87,14 @@ def decile_chart(
         for r in fitted
         if r["sii"] is not None
     ]
-    alt_text = (
-        f"{title}. Dot chart of values in the 10 deprivation deciles with 95% "
-        "intervals and the fitted line whose rise from most to least deprived is the "
-        "slope index of inequality (SII). " + "; ".join(parts) + "."
-    )
+    alt_text = f"{title}. Dot chart of values in the 10 deprivation deciles with 95% intervals"
+    if parts:
+        alt_text += (
+            ", and the fitted line whose rise from most to least deprived is the slope "
+            "index of inequality (SII). " + "; ".join(parts) + "."
+        )
+    else:
+        alt_text += "; too few deciles have values to fit the slope index of inequality line."
     table = rows.select(
         pl.col("series").alias("Series"),
         pl.col("decile").alias("Decile"),
@@ -93,7 +102,7 @@ def decile_chart(
         pl.col("lower").alias("Lower 95% limit"),
         pl.col("upper").alias("Upper 95% limit"),
     )
-    return finish(
+    chart = finish(
         _decile_template(unit),
         chart_id,
         title,
@@ -102,6 +111,7 @@ def decile_chart(
         {"main": records(rows), "line": ends},
         in_print,
     )
+    return print_compact(chart) if compact else chart
 
 
 @functools.cache
@@ -133,10 +143,13 @@ def _gap_template(kinds: tuple[str, ...]) -> dict[str, Any]:
     return template(alt.hconcat(*panels, spacing=30))
 
 
-def gap_chart(chart_id: str, title: str, rows: pl.DataFrame, in_print: bool = True) -> Chart:
+def gap_chart(
+    chart_id: str, title: str, rows: pl.DataFrame, in_print: bool = True, *, compact: bool = False
+) -> Chart:
     """The Segment Tool's charts: contributions to the gap by age band and by cause.
 
     ``rows``: category_type ("Age band" / "Cause"), category, order, sex, period, value.
+    ``compact``: smaller panels in the PDF (half a page wide).
     """
     sexes = sorted(set(rows["sex"].to_list()))
     kinds = tuple(
@@ -172,4 +185,5 @@ def gap_chart(chart_id: str, title: str, rows: pl.DataFrame, in_print: bool = Tr
         pl.col("period").alias("Period"),
         pl.col("value").alias("Contribution (years)"),
     )
-    return finish(_gap_template(kinds), chart_id, title, alt_text, table, datasets, in_print)
+    chart = finish(_gap_template(kinds), chart_id, title, alt_text, table, datasets, in_print)
+    return print_compact(chart) if compact else chart
