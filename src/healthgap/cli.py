@@ -356,16 +356,36 @@ def compute_catalogue(
 @reports_errors
 def write_indicator_report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (replaced).")],
-    vintage: str | None = typer.Option(
-        None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
+    vintage: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vintage",
+            help="Vintage id or unique prefix; repeat for several (default: the latest "
+            "vintage of every indicator).",
+        ),
+    ] = None,
+    area: str | None = typer.Option(
+        None,
+        "--area",
+        help="Code of the report's area, e.g. a region (default: the store's one region "
+        "with child areas).",
     ),
+    strategy: Annotated[
+        Path | None,
+        typer.Option(
+            "--strategy",
+            exists=True,
+            dir_okay=False,
+            help="Strategy YAML file the report follows (default: the one shipped).",
+        ),
+    ] = None,
     pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf (WeasyPrint)."),
     store_path: Path = STORE_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> None:
-    """Write the indicator report of a vintage: an offline, accessible HTML site (and a PDF).
+    """Write the indicator report of the store: an offline, accessible HTML site (and a PDF).
 
-    Example: healthgap report --vintage 3f2a --out report/ --pdf
+    Example: healthgap report --area E12000007 --out report/ --pdf
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -391,10 +411,15 @@ def write_indicator_report(
         bars.update(tasks[stage], completed=done, total=total)
 
     with bars, Store.open(store_path) as store:
-        result = write_report(store, vintage, out, pdf=pdf, progress=progress)
+        options: dict[str, Any] = {"vintages": vintage or None, "area": area}
+        if strategy is not None:
+            options["strategy"] = strategy
+        result = write_report(store, None, out, pdf=pdf, progress=progress, **options)
+    several = len(result.vintages) > 1
     typer.echo(
         f"wrote {result.n_pages} pages, {result.n_charts} charts, "
-        f"{result.n_downloads} downloads for vintage {result.vintage}"
+        f"{result.n_downloads} downloads for "
+        + (f"{len(result.vintages)} vintages" if several else f"vintage {result.vintage}")
         + (" (synthetic data)" if result.synthetic else "")
     )
     typer.echo(f"html {result.index_html}")

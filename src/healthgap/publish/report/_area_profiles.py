@@ -145,7 +145,9 @@ def _gradient_section(data: ReportData, deciles: pl.DataFrame, code: str, name: 
     if not ids:
         section.paragraphs.append("No values by deprivation decile for this area.")
         return section
-    chosen = ids[0]
+    # the first indicator whose gradient has its SII line, else the first with deciles
+    fitted = data.sii_lines.filter(pl.col("area_code") == code)["indicator_id"].to_list()
+    chosen = next((i for i in ids if i in set(fitted)), ids[0])
     rows = deciles.filter(pl.col("indicator_id") == chosen)
     lines = data.sii_lines.filter(
         (pl.col("indicator_id") == chosen) & (pl.col("area_code") == code)

@@ -9,6 +9,7 @@ from healthgap.publish.report._data import ReportData
 from healthgap.publish.report._labels import slug
 from healthgap.publish.report._model import Page, Section, plain_table
 from healthgap.publish.report.charts import (
+    compact,
     fmt,
     target_chart,
 )
@@ -156,15 +157,17 @@ def _measure(
         }
     )
     return [
-        target_chart(
-            f"commitments-{slug(m.id)}",
-            m.name,
-            observed,
-            path,
-            float(m.target.value),
-            int(m.target.year),
-            m.unit,
-            status,
+        compact(
+            target_chart(
+                f"commitments-{slug(m.id)}",
+                m.name,
+                observed,
+                path,
+                float(m.target.value),
+                int(m.target.year),
+                m.unit,
+                status,
+            )
         )
     ]
 

@@ -462,4 +462,6 @@ def _sii_lines(deciles: pl.DataFrame) -> pl.DataFrame:
             intercept=True,
             type="standard",
         )
-    return out.select(*keys, "sii", "intercept")
+    # a series without a line (methods.sii withholds it, e.g. a decile without a value)
+    # draws no line, and says so
+    return out.select(*keys, "sii", "intercept").drop_nulls(["sii", "intercept"])

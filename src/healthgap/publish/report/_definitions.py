@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from healthgap.publish.report._data import DECOMPOSITION, ReportData
 from healthgap.publish.report._labels import slug
-from healthgap.publish.report._model import Page, Section
+from healthgap.publish.report._model import Page, Section, plain_table
 from healthgap.publish.report._provenance import provenance_section
 
 
@@ -85,12 +87,39 @@ def methods(data: ReportData) -> Page:
         *([DECOMPOSITION] if DECOMPOSITION in data.indicators else []),
         *data.commitment_ids,
     ]
+    defs.items.append(plain_table("methods-definitions", "Indicators in brief", _brief(data, ids)))
     for i in ids:
-        sections.append(definitions_section(data, i, level=3))
+        section = definitions_section(data, i, level=3)
+        section.in_print = False  # the PDF has the table in brief
+        sections.append(section)
     return Page(
         "methods",
         "Methods and definitions",
         "How the report's values are compared and judged, and every indicator's definition.",
         sections,
         nav="methods",
+    )
+
+
+def _brief(data: ReportData, ids: list[str]) -> pl.DataFrame:
+    """One row per indicator: what it measures, its unit, polarity, source and licence."""
+    metas = [data.meta(i) for i in ids]
+    sources = [data.source_of(i) for i in ids]
+    return pl.DataFrame(
+        {
+            "Indicator": [m.name for m in metas],
+            "Definition": [m.definition for m in metas],
+            "Unit": [m.unit for m in metas],
+            "Polarity": [m.polarity.replace("_", " ") for m in metas],
+            "Source": [
+                m.data_source or (u.record["source"] if u else "")
+                for m, u in zip(metas, sources, strict=True)
+            ],
+            "Vintage": [u.record["id"][:8] if u else "" for u in sources],
+            "Licence": [m.licence for m in metas],
+        },
+        schema=dict.fromkeys(
+            ("Indicator", "Definition", "Unit", "Polarity", "Source", "Vintage", "Licence"),
+            pl.String,
+        ),
     )

@@ -32,4 +32,5 @@ def downloads(data: ReportData, pages: list[Page]) -> Page:
         "report, as CSV and Excel, with disclosure control applied.",
         sections,
         nav="downloads",
+        in_print=False,  # the cover says where the downloads are
     )

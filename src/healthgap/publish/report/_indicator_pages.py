@@ -13,6 +13,7 @@ from healthgap.publish.report._provenance import source_note
 from healthgap.publish.report.charts import (
     bar_chart,
     can_map,
+    compact,
     decile_chart,
     fmt,
     map_chart,
@@ -77,14 +78,16 @@ def indicator_pages(data: ReportData) -> list[Page]:
                     )
                 )
             sec.items.append(
-                bar_chart(
-                    f"{key}-bars",
-                    f"{label}, {period}: areas compared with {region}",
-                    boroughs,
-                    meta.unit,
-                    bench_value,
-                    in_print=n == 0,
-                    versus=region,
+                compact(
+                    bar_chart(
+                        f"{key}-bars",
+                        f"{label}, {period}: areas compared with {region}",
+                        boroughs,
+                        meta.unit,
+                        bench_value,
+                        in_print=n == 0,
+                        versus=region,
+                    )
                 )
             )
             trend = _trend_rows(data, yearly, i, sex, age, boroughs)
@@ -112,6 +115,9 @@ def indicator_pages(data: ReportData) -> list[Page]:
                 sections,
                 nav="indicators",
                 kind="flow",
+                # the PDF is the publication (key messages, the rug, the profiles); each
+                # indicator's charts are in the HTML report
+                in_print=False,
             )
         )
     return pages

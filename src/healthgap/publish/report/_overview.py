@@ -85,9 +85,9 @@ def overview(data: ReportData) -> Page:
     ]
     for n, (domain, ids) in enumerate(data.domains()):
         rug.items += _rug(data, domain, ids, n)
-    boroughs = Section("boroughs", "Area profiles")
+    boroughs = Section("boroughs", "Area profiles", in_print=False)
     boroughs.links = [(f"borough-{c.lower()}.html", data.names[c]) for c in data.boroughs]
-    indicators = Section("indicators", "Indicators")
+    indicators = Section("indicators", "Indicators", in_print=False)
     indicators.links = [(f"indicator-{slug(i)}.html", data.meta(i).name) for i in data.order]
     return Page(
         "index",

@@ -121,9 +121,9 @@ def compact(chart: Chart) -> Chart:
             if isinstance(out.get("width"), int | float):
                 out["width"] = round(out["width"] * 0.5)
             if isinstance(out.get("height"), int | float):
-                out["height"] = round(out["height"] * 0.6)
+                out["height"] = round(out["height"] * 0.45)
             if isinstance(out.get("height"), dict) and "step" in out["height"]:
-                out["height"] = {"step": max(6, round(out["height"]["step"] * 0.7))}
+                out["height"] = {"step": max(4, round(out["height"]["step"] * 0.5))}
             return out
         if isinstance(node, list):
             return [shrink(v) for v in node]
