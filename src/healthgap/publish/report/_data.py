@@ -175,7 +175,10 @@ def load(
         tiles=tiles,
         commitment_ids=[c for c in commitment_ids if c in present],
     )
-    _judge(data, published.filter(pl.col("area_code").is_in(scope.peers)), scope)
+    peers = published.filter(
+        pl.col("area_code").is_in(scope.peers) & (pl.col("category_type") == "")
+    )
+    _judge(data, peers, scope)
     return data
 
 
@@ -370,7 +373,7 @@ def _quintiles(
     )
     pools = []
     polarity = out.select("indicator_id", "polarity").unique()
-    counted = peers.filter(pl.col("category_type") == "").drop_nulls("value")
+    counted = peers.drop_nulls("value")
     counted = counted.with_columns(_n=pl.len().over(SERIES))
     national = counted.filter(pl.col("_n") >= MIN_QUINTILE_PEERS)
     covered = national.select(SERIES).unique()
