@@ -105,3 +105,31 @@ def test_ranks_follow_the_values_and_polarity(values, polarity):
     assert ordered == pytest.approx(sorted(ordered, reverse=not low_first))
     # no interval: nothing judged, ever
     assert set(out["comparison"]) == {"Not compared"}
+
+
+def test_profile_table_shows_a_disagreement_with_the_source():
+    from types import SimpleNamespace
+
+    from healthgap.publish.report._profile import profile_table
+
+    latest, codes = _latest(
+        [52.0, 48.2], lower=[51.5, 47.0], upper=[53, 49.5], published=["Better", "Worse"]
+    )
+    judged = compare_latest(latest, REGION, NATION, codes, latest.head(0)).filter(
+        pl.col("area_code").is_in(codes)
+    )
+    rows = judged.with_columns(
+        label=pl.lit("x"), quintile_scope=pl.lit("N"), trend=pl.lit(None, pl.String)
+    )
+    data = SimpleNamespace(
+        region_name="Region",
+        national_name="Nation",
+        national=NATION,
+        region=REGION,
+        names={},
+        vintages=[],
+    )
+    table = profile_table(data, "t", "A", rows)
+    vs_nation = [row[4][0] for row in table.rows]
+    assert vs_nation == ["● Better", "■ Similar (source: Worse)"]
+    assert table.frame["Source and healthgap disagree"].to_list() == [False, True]

@@ -150,6 +150,14 @@ def _rug(data: ReportData, domain: str, ids: list[str], n: int) -> list[Table]:
                     if data.national
                     else []
                 ),
+                *(
+                    [
+                        pl.col("published_comparison").alias("Source's own comparison"),
+                        pl.col("disagreement").alias("Source and healthgap disagree"),
+                    ]
+                    if "disagreement" in latest.columns
+                    else []
+                ),
                 pl.col("rank").alias("Rank (1 = best)"),
                 pl.col("quintile_label").alias("Quintile"),
                 pl.col("quintile_scope").alias("Quintile among"),

@@ -68,7 +68,11 @@ def profile_table(data: ReportData, table_id: str, name: str, rows: pl.DataFrame
         region_cell = _word_cell(r["comparison"])
         cells = [(r["label"], ""), (r["period"], ""), (fmt(r["value"]), ""), region_cell]
         if data.national:
-            cells.append(_word_cell(r["national_comparison"]))
+            text, css = _word_cell(r["national_comparison"])
+            if r.get("disagreement"):
+                # the source published its own judgement, and it differs from ours
+                text += f" (source: {r['published_comparison']})"
+            cells.append((text, css))
         cells += [(standing(r), ""), (fmt(r["region_value"]), "")]
         if data.national:
             cells.append((fmt(r["national_value"]), ""))
@@ -88,6 +92,14 @@ def profile_table(data: ReportData, table_id: str, name: str, rows: pl.DataFrame
                 .alias(f"Compared with {nation}")
             ]
             if data.national
+            else []
+        ),
+        *(
+            [
+                pl.col("published_comparison").alias(f"Source's comparison with {nation}"),
+                pl.col("disagreement").alias("Source and healthgap disagree"),
+            ]
+            if "disagreement" in rows.columns
             else []
         ),
         pl.col("rank").alias("Rank (1 = best)"),
