@@ -222,7 +222,9 @@ def _judge(data: ReportData, peers: pl.DataFrame, scope: Scope) -> None:
     )
     data.latest = latest.with_columns(
         pl.col("area_code").replace_strict(data.names, default=None).alias("area_name"),
-        quintile_scope=pl.when(pl.col("quintile_among") == "nation")
+        quintile_scope=pl.when(pl.col("quintile_among").is_null())
+        .then(pl.lit(None, pl.String))
+        .when(pl.col("quintile_among") == "nation")
         .then(pl.lit(data.national_name or "national"))
         .otherwise(pl.lit(data.region_name)),
     )
