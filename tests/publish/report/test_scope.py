@@ -165,3 +165,13 @@ def test_several_regions_need_the_area_named(national_store, tmp_path):
             write_report(store, None, tmp_path / "y", area="E12000099")
     assert not (tmp_path / "x").exists()
     assert not (tmp_path / "y").exists()
+
+
+def test_indicator_page_gives_rank_and_quintile_without_intervals(london_report):
+    _, out = london_report
+    bars = pl.read_csv(out / "downloads" / "indicator-90630-persons-all-ages-bars.csv")
+    assert bars["Rank (1 = best)"].to_list() == [1, 2, 3, 4, 5]  # sorted by value, low good
+    assert bars["Quintile"].to_list()[0] == "Best quintile"
+    assert set(bars["Compared with England"]) == {"Not compared"}
+    page = (out / "indicator-90630.html").read_text(encoding="utf-8")
+    assert "No confidence intervals are published for this series" in page

@@ -50,6 +50,9 @@ def indicator_pages(data: ReportData) -> list[Page]:
                 lower="lower95_0cl",
                 upper="upper95_0cl",
                 comparison=pl.col("comparison").fill_null("Not compared"),
+                national_comparison=pl.col("national_comparison").fill_null("Not compared"),
+                rank="rank",
+                quintile=pl.col("quintile_label"),
             )
             key = f"indicator-{slug(i)}-{slug(sex)}-{slug(age)}"
             sec = Section(f"series-{n}", f"{label}, {period}")
@@ -60,6 +63,11 @@ def indicator_pages(data: ReportData) -> list[Page]:
             if data.national and national.len():
                 said += f"; {data.national_name}: {fmt(national[0])} {meta.unit}"
             sec.paragraphs.append(f"{said}. " + comparison_legend(data))
+            if boroughs["lower"].is_null().all():
+                sec.paragraphs.append(
+                    "No confidence intervals are published for this series: each area's "
+                    "rank (1 = best) and quintile are in the chart's data table."
+                )
             if not boroughs["value"].is_not_null().any():
                 sec.paragraphs.append("No area has a published value for this period.")
                 sections.append(sec)
@@ -87,6 +95,7 @@ def indicator_pages(data: ReportData) -> list[Page]:
                         bench_value,
                         in_print=n == 0,
                         versus=region,
+                        national=data.national_name,
                     )
                 )
             )

@@ -67,10 +67,13 @@ def bar_chart(
     in_print: bool = True,
     *,
     versus: str,
+    national: str = "",
 ) -> Chart:
     """Compare-areas chart: every borough's value with its 95% interval, sorted by value.
 
-    ``rows``: area_name, value, lower, upper, comparison (one row per borough).
+    ``rows``: area_name, value, lower, upper, comparison (one row per area); optional
+    national_comparison (with the nation named ``national``), rank and quintile go into the
+    chart's data table.
     """
     rows = rows.sort("value", "area_name", nulls_last=True)
     shown = rows.with_columns(rank=pl.int_range(pl.len()))
@@ -88,12 +91,22 @@ def bar_chart(
             f"{valid['area_name'][-1]} ({fmt(valid['value'][-1])}). "
         )
     alt_text += f"{n_better} better and {n_worse} worse than {versus}."
+    standing = [
+        pl.col(column).alias(title)
+        for column, title in (
+            ("national_comparison", f"Compared with {national}"),
+            ("rank", "Rank (1 = best)"),
+            ("quintile", "Quintile"),
+        )
+        if column in rows.columns and (column != "national_comparison" or national)
+    ]
     table = rows.select(
         pl.col("area_name").alias("Area"),
         pl.col("value").alias("Value"),
         pl.col("lower").alias("Lower 95% limit"),
         pl.col("upper").alias("Upper 95% limit"),
         pl.col("comparison").alias(f"Compared with {versus}"),
+        *standing,
     )
     bench = [] if benchmark is None else [{"benchmark": benchmark}]
     return finish(
