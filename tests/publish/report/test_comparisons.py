@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from healthgap.publish.report._data import compare_latest
+from healthgap.publish.report._comparisons import compare_latest
 
 REGION, NATION = "R1", "N1"
 
