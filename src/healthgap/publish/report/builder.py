@@ -173,14 +173,17 @@ def write_report(
     ReportResult
         ``index_html``, ``pdf_path`` (None without ``pdf``), ``n_pages`` (HTML pages),
         ``n_charts``, ``n_downloads`` (files in ``downloads/``), ``pdf_pages``, ``vintage``
-        (full id) and ``synthetic``.
+        (the latest vintage used, full id), ``synthetic`` (any vintage synthetic),
+        ``vintages`` (every vintage used, oldest first) and ``title``.
 
     Raises
     ------
     StoreError
-        Unknown vintage.
+        Unknown vintage, or a store without vintages.
     InputError
-        The store has no boroughs or region, or the vintage no values for them.
+        The store has no areas of type 'la' or 'region'; ``area`` is not in the store or
+        has no child areas; several regions have child areas and no ``area`` is named; the
+        vintages have no values for the area's children.
     """
     report = progress or (lambda stage, done, total: None)
     out_dir = Path(out_dir)
