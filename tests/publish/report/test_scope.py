@@ -175,3 +175,16 @@ def test_indicator_page_gives_rank_and_quintile_without_intervals(london_report)
     assert set(bars["Compared with England"]) == {"Not compared"}
     page = (out / "indicator-90630.html").read_text(encoding="utf-8")
     assert "No confidence intervals are published for this series" in page
+
+
+def test_same_vintages_in_another_store_give_identical_files(london_report, tmp_path):
+    # the second store records its vintages at another time: nothing of that reaches the
+    # report (vintages.json and the sources table name ids, sources and labels only)
+    _, first = london_report
+    path, _ = national.make_national_store(tmp_path / "again.duckdb")
+    with Store.open(path) as store:
+        write_report(store, None, tmp_path / "again", area=national.LONDON, strategy=None)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    again = tmp_path / "again"
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert [f for f in files if (first / f).read_bytes() != (again / f).read_bytes()] == []

@@ -35,13 +35,18 @@ def source_note(data: ReportData, indicator_id: str) -> str:
 
 
 def vintage_frame(data: ReportData) -> pl.DataFrame:
-    """One row per vintage used: id, source, label, date, licences, indicators."""
+    """One row per vintage used: id, source, label, code version, licences, indicators.
+
+    The vintage's wall-clock creation time is left out (as in the footer): the id is a hash
+    of the content, and the same vintages must give the same report whichever store holds
+    them (``healthgap vintages show ID`` gives the time).
+    """
     return pl.DataFrame(
         {
             "Vintage": [u.record["id"] for u in data.vintages],
             "Source": [u.record["source"] for u in data.vintages],
             "Label": [u.record.get("label") or "" for u in data.vintages],
-            "Created": [str(u.record.get("created_at") or "")[:10] for u in data.vintages],
+            "healthgap version": [u.record.get("code_version") or "" for u in data.vintages],
             "Licence": [_licences(data, u.indicator_ids) for u in data.vintages],
             "Indicators used": [len(u.indicator_ids) for u in data.vintages],
         },
@@ -49,7 +54,7 @@ def vintage_frame(data: ReportData) -> pl.DataFrame:
             "Vintage": pl.String,
             "Source": pl.String,
             "Label": pl.String,
-            "Created": pl.String,
+            "healthgap version": pl.String,
             "Licence": pl.String,
             "Indicators used": pl.Int64,
         },
@@ -87,7 +92,6 @@ def vintages_json(data: ReportData) -> str:
                 "id": u.record["id"],
                 "source": u.record["source"],
                 "label": u.record.get("label") or "",
-                "created_at": str(u.record.get("created_at") or ""),
                 "code_version": u.record.get("code_version") or "",
                 "licences": _licences(data, u.indicator_ids),
                 "indicators": list(u.indicator_ids),
