@@ -188,3 +188,12 @@ def test_same_vintages_in_another_store_give_identical_files(london_report, tmp_
     again = tmp_path / "again"
     assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert [f for f in files if (first / f).read_bytes() != (again / f).read_bytes()] == []
+
+
+def test_tables_name_their_source_vintage_and_licence(national_store, london_report):
+    _, ids = national_store
+    _, out = london_report
+    profile = (out / "borough-e09000003.html").read_text(encoding="utf-8")
+    for vintage in (ids["le"], ids["injuries"]):
+        assert f"vintage {vintage[:8]}, Open Government Licence v3.0" in profile
+    assert "Source: ons (life expectancy 2020-22)" in profile

@@ -10,6 +10,7 @@ from healthgap.publish.report._headlines import headline_frame, headlines, is_ga
 from healthgap.publish.report._labels import comparison_legend, series_frame, slug
 from healthgap.publish.report._model import Page, Section, Table, plain_table
 from healthgap.publish.report._profile import judgement_cell
+from healthgap.publish.report._provenance import sources_note
 from healthgap.publish.report.charts import (
     compact,
     fmt,
@@ -172,20 +173,8 @@ def _rug(data: ReportData, domain: str, ids: list[str], n: int) -> list[Table]:
                 frame,
                 tuple(header),
                 tuple(rows),
-                note=_sources(data, ids),
+                note=sources_note(data, ids),
                 landscape=True,
             )
         )
     return tables
-
-
-def _sources(data: ReportData, ids: list[str]) -> str:
-    """Where a table's values come from: each vintage's source, label and id."""
-    uses = [u for u in data.vintages if set(u.indicator_ids) & set(ids)]
-    said = "; ".join(
-        f"{u.record['source']}"
-        + (f" ({u.record['label']})" if u.record.get("label") else "")
-        + f", vintage {u.record['id'][:8]}"
-        for u in uses
-    )
-    return f"Source: {said}." if said else ""

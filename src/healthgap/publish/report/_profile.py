@@ -13,6 +13,7 @@ import polars as pl
 from healthgap.publish.report._data import SERIES, ReportData
 from healthgap.publish.report._labels import comparison_legend, series_frame, slug, symbol
 from healthgap.publish.report._model import Table
+from healthgap.publish.report._provenance import sources_note
 from healthgap.publish.report.charts import fmt
 
 
@@ -118,7 +119,9 @@ def profile_table(data: ReportData, table_id: str, name: str, rows: pl.DataFrame
         frame,
         tuple(header),
         tuple(shown),
-        note=comparison_legend(data) + f" Quintiles among the areas of {among}.",
+        note=comparison_legend(data)
+        + f" Quintiles among the areas of {among}. "
+        + sources_note(data, rows["indicator_id"].unique().to_list()),
     )
 
 

@@ -101,3 +101,16 @@ def vintages_json(data: ReportData) -> str:
         "command": rebuild_command(data),
     }
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def sources_note(data: ReportData, ids: list[str]) -> str:
+    """Where a table's values come from: each vintage's source, label, id and licence."""
+    uses = [u for u in data.vintages if set(u.indicator_ids) & set(ids)]
+    said = "; ".join(
+        f"{u.record['source']}"
+        + (f" ({u.record['label']})" if u.record.get("label") else "")
+        + f", vintage {u.record['id'][:8]}"
+        + (f", {_licences(data, u.indicator_ids)}" if _licences(data, u.indicator_ids) else "")
+        for u in uses
+    )
+    return f"Source: {said}." if said else ""
