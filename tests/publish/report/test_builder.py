@@ -319,3 +319,21 @@ def test_unknown_vintage_and_empty_store_fail_clearly(small_store, tmp_path):
         with pytest.raises(InputError, match="no areas of type 'la' or 'region'"):
             write_report(store, None, tmp_path / "y")
     assert not (tmp_path / "y").exists()
+
+
+def test_gradients_promise_the_sii_line_only_when_they_draw_it(small_report):
+    _, out = small_report
+    drawn = promised_without = 0
+    for path in out.glob("borough-*.html"):
+        html = path.read_text(encoding="utf-8")
+        for spec_id, spec in parse(path).specs.items():
+            if not spec_id.endswith("-gradient"):
+                continue
+            lines = spec["datasets"].get("line", [])
+            says = "index of inequality (SII)" in spec["description"]
+            assert says == bool(lines), spec_id
+            assert ". ." not in spec["description"]
+            drawn += bool(lines)
+            promised_without += ("line (dashed)" in html) and not lines
+    assert drawn > 0
+    assert promised_without == 0
