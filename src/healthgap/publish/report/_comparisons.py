@@ -19,6 +19,16 @@ PUBLISHED_JUDGEMENT = "compared_to_england"
 MIN_QUINTILE_PEERS = 5
 
 
+def judgement_columns(frame: pl.DataFrame, nation: str) -> list[pl.Expr]:
+    """Download columns of a source's own judgement and our disagreement, when present."""
+    if "disagreement" not in frame.columns:
+        return []
+    return [
+        pl.col("published_comparison").alias(f"Source's comparison with {nation}"),
+        pl.col("disagreement").alias("Source and healthgap disagree"),
+    ]
+
+
 def _versus(frame: pl.DataFrame, bench: str, prefix: str) -> pl.DataFrame:
     """Fingertips' CI-overlap judgement of every row against the benchmark column ``bench``.
 

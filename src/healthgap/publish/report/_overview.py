@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from healthgap.publish.report import _style
+from healthgap.publish.report._comparisons import judgement_columns
 from healthgap.publish.report._data import SERIES, ReportData
 from healthgap.publish.report._headlines import headline_frame, headlines, is_gap_indicator
 from healthgap.publish.report._labels import comparison_legend, series_frame, slug
@@ -151,14 +152,7 @@ def _rug(data: ReportData, domain: str, ids: list[str], n: int) -> list[Table]:
                     if data.national
                     else []
                 ),
-                *(
-                    [
-                        pl.col("published_comparison").alias("Source's own comparison"),
-                        pl.col("disagreement").alias("Source and healthgap disagree"),
-                    ]
-                    if "disagreement" in latest.columns
-                    else []
-                ),
+                *judgement_columns(latest, data.national_name or "the nation"),
                 pl.col("rank").alias("Rank (1 = best)"),
                 pl.col("quintile_label").alias("Quintile"),
                 pl.col("quintile_scope").alias("Quintile among"),

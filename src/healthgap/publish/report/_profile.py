@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from healthgap.publish.report._comparisons import judgement_columns
 from healthgap.publish.report._data import SERIES, ReportData
 from healthgap.publish.report._labels import comparison_legend, series_frame, slug, symbol
 from healthgap.publish.report._model import Table
@@ -95,14 +96,7 @@ def profile_table(data: ReportData, table_id: str, name: str, rows: pl.DataFrame
             if data.national
             else []
         ),
-        *(
-            [
-                pl.col("published_comparison").alias(f"Source's comparison with {nation}"),
-                pl.col("disagreement").alias("Source and healthgap disagree"),
-            ]
-            if "disagreement" in rows.columns
-            else []
-        ),
+        *judgement_columns(rows, nation),
         pl.col("rank").alias("Rank (1 = best)"),
         pl.col("n_ranked").alias("Areas ranked"),
         pl.col("quintile_label").alias("Quintile"),
