@@ -393,6 +393,30 @@ def compute_catalogue(
 # -- the annual indicator report (healthgap.publish.report) --
 
 
+def _strategy_options(strategy: str | None) -> dict[str, Any]:
+    """``--strategy``: None, an application's name (``healthgap.<name>``) or a strategy path."""
+    import importlib
+
+    from healthgap.errors import InputError
+
+    if strategy is None:
+        return {}
+    path = Path(strategy)
+    if path.exists():
+        return {"strategy": path}
+    if strategy.isidentifier():
+        try:
+            application = importlib.import_module(f"healthgap.{strategy}")
+        except ModuleNotFoundError:
+            application = None
+        if application is not None and hasattr(application, "report_options"):
+            return dict(application.report_options())
+    raise InputError(
+        f"--strategy {strategy!r} is neither a strategy folder or file nor an application "
+        "shipped with healthgap (london)"
+    )
+
+
 @app.command("report")
 @reports_errors
 def write_indicator_report(
@@ -404,16 +428,34 @@ def write_indicator_report(
             help="Folder to write: new, empty, or a previous healthgap report (replaced).",
         ),
     ],
-    vintage: str | None = typer.Option(
-        None, "--vintage", help="Vintage id or unique prefix (default: the latest)."
+    vintage: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vintage",
+            help="Vintage id or unique prefix; repeat for several (default: the latest "
+            "vintage of every indicator).",
+        ),
+    ] = None,
+    area: str | None = typer.Option(
+        None,
+        "--area",
+        help="Code of the report's area, e.g. a region (default: the store's one region "
+        "with child areas).",
+    ),
+    strategy: str | None = typer.Option(
+        None,
+        "--strategy",
+        help="The strategy the report follows: a strategy folder or YAML file, or the name of "
+        "an application shipped with healthgap (london). Default: none (every indicator, in "
+        "id order).",
     ),
     pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf (WeasyPrint)."),
     store_path: Path = STORE_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> None:
-    """Write the indicator report of a vintage: an offline, accessible HTML site (and a PDF).
+    """Write the indicator report of the store: an offline, accessible HTML site (and a PDF).
 
-    Example: healthgap report --vintage 3f2a --out report/ --pdf
+    Example: healthgap report --area E12000007 --out report/ --pdf
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -438,11 +480,17 @@ def write_indicator_report(
             tasks[stage] = bars.add_task(stage, total=total)
         bars.update(tasks[stage], completed=done, total=total)
 
+    options = _strategy_options(strategy)
+    options["vintages"] = vintage or None
+    if area is not None:
+        options["area"] = area
     with bars, Store.open(store_path) as store:
-        result = write_report(store, vintage, out, pdf=pdf, progress=progress)
+        result = write_report(store, None, out, pdf=pdf, progress=progress, **options)
+    several = len(result.vintages) > 1
     typer.echo(
         f"wrote {result.n_pages} pages, {result.n_charts} charts, "
-        f"{result.n_downloads} downloads for vintage {result.vintage}"
+        f"{result.n_downloads} downloads for "
+        + (f"{len(result.vintages)} vintages" if several else f"vintage {result.vintage}")
         + (" (synthetic data)" if result.synthetic else "")
     )
     typer.echo(f"html {result.index_html}")
@@ -512,6 +560,7 @@ def demo(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from healthgap import london
     from healthgap.errors import InputError
     from healthgap.london import job
     from healthgap.london.synthetic import pipeline
@@ -546,7 +595,16 @@ def demo(
             step("exports", 0, 1)
             csv_path = export(store, vintage, folder / "exports" / "his_values.csv", "csv")
             step("exports", 1, 1)
-            report = write_report(store, vintage, folder / "report", pdf=pdf, progress=step)
+            # the real London report draws on every source vintage of its store; the
+            # synthetic one on its single vintage
+            report = write_report(
+                store,
+                vintage if prefix.startswith("synthetic") else None,
+                folder / "report",
+                pdf=pdf,
+                progress=step,
+                **london.report_options(),
+            )
         return [csv_path, report.index_html, *([report.pdf_path] if report.pdf_path else [])]
 
     # refuse before any data or store is made again

@@ -15,6 +15,7 @@ of definitions, not an edit of the library:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy, load_world_cities
 
@@ -23,6 +24,7 @@ __all__ = [
     "LONDON_CODE",
     "LONDON_NAME",
     "STRATEGY_DIR",
+    "report_options",
     "strategy",
     "world_cities",
 ]
@@ -44,3 +46,20 @@ def strategy() -> Strategy:
 def world_cities() -> list[WorldCity]:
     """London's world-city comparators (``catalogue/world_cities.csv``), validated."""
     return load_world_cities(STRATEGY_DIR)
+
+
+def report_options() -> dict[str, Any]:
+    """The London report's settings for :func:`healthgap.publish.report.write_report`.
+
+    The area (the London region, E12000007: its 33 boroughs, with London and England as
+    comparators), the Strategy, its world cities and the boroughs' tile grid.
+    ``healthgap report --strategy london`` uses them.
+    """
+    from healthgap.london.tiles import TILES
+
+    return {
+        "area": LONDON_CODE,
+        "strategy": strategy(),
+        "world_cities": world_cities(),
+        "tiles": TILES,
+    }

@@ -477,7 +477,7 @@ def make_store(
     )
     geo = None
     if geometry:
-        from healthgap.publish.report._tilegrid import TILES
+        from healthgap.london.tiles import TILES
 
         geo = pa.table(
             {

@@ -104,12 +104,12 @@ def test_every_page_and_section_exists(small_report):
     headings = {p.stem: [h for _, h in parse(p).headings] for p in out.glob("*.html")}
     assert {
         "Headline gaps",
-        "Every indicator in every borough",
-        "Borough profiles",
+        "Every indicator in every area",
+        "Area profiles",
         "Indicators",
     } <= set(headings["index"])
     assert {
-        "How the borough compares",
+        "How the area compares",
         "Deprivation gradient",
         "Life expectancy gap by age and cause",
     } <= set(headings["borough-e09000002"])
@@ -278,13 +278,13 @@ def test_map_is_a_tile_grid_without_boundaries(small_report):
     assert {"col", "row", "label"} <= set(tiles[0])
 
 
-def test_spine_chart_puts_worst_left_and_london_centre(small_report):
+def test_spine_chart_puts_worst_left_and_the_region_centre(small_report):
     _, out = small_report
     page = parse(out / "borough-e09000002.html")
     rows = page.specs["spec-borough-e09000002-spine"]["datasets"]["main"]
     for r in rows:
         assert 0 <= r["p_worst"] <= r["p_q25"] <= r["p_q75"] <= r["p_best"] <= 1
-        assert r["p_london"] == pytest.approx(0.5)
+        assert r["p_benchmark"] == pytest.approx(0.5)
         low_is_good = r["polarity"] == "low_is_good"
         assert r["worst"] == pytest.approx(
             max(r["worst"], r["best"]) if low_is_good else min(r["worst"], r["best"])
@@ -319,3 +319,21 @@ def test_unknown_vintage_and_empty_store_fail_clearly(small_store, tmp_path):
         with pytest.raises(InputError, match="no areas of type 'la' or 'region'"):
             write_report(store, None, tmp_path / "y")
     assert not (tmp_path / "y").exists()
+
+
+def test_gradients_promise_the_sii_line_only_when_they_draw_it(small_report):
+    _, out = small_report
+    drawn = promised_without = 0
+    for path in out.glob("borough-*.html"):
+        html = path.read_text(encoding="utf-8")
+        for spec_id, spec in parse(path).specs.items():
+            if not spec_id.endswith("-gradient"):
+                continue
+            lines = spec["datasets"].get("line", [])
+            says = "index of inequality (SII)" in spec["description"]
+            assert says == bool(lines), spec_id
+            assert ". ." not in spec["description"]
+            drawn += bool(lines)
+            promised_without += ("line (dashed)" in html) and not lines
+    assert drawn > 0
+    assert promised_without == 0

@@ -36,3 +36,29 @@ def test_report_command_errors_are_one_line(tiny_store, tmp_path):
     assert not (tmp_path / "none.duckdb").exists()
     usage = runner.invoke(app, ["report", "--store", path])
     assert usage.exit_code == 2
+
+
+def test_report_command_takes_an_area_and_several_vintages(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "report_national", Path(__file__).with_name("_national.py")
+    )
+    national = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(national)
+    path, ids = national.make_national_store(tmp_path / "uk.duckdb")
+    out = tmp_path / "site"
+    args = ["report", "--area", "E12000007", "--out", str(out), "--store", path, "--quiet"]
+    named = [*args, "--vintage", ids["le"][:8], "--vintage", ids["injuries"][:8]]
+    result = runner.invoke(app, named)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith("downloads for 2 vintages")
+    recorded = json.loads((out / "vintages.json").read_text(encoding="utf-8"))
+    assert [v["id"] for v in recorded["vintages"]] == [ids["le"], ids["injuries"]]
+    assert recorded["area"] == "E12000007"
+    several = runner.invoke(app, ["report", "--out", str(tmp_path / "x"), "--store", path])
+    assert several.exit_code == 1
+    assert "name the report's area, e.g. --area E12000" in several.stderr
+    assert "Traceback" not in several.output

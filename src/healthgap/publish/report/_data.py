@@ -1,9 +1,10 @@
 """Everything the report shows, read from the store once and judged once.
 
 Values come through :func:`~healthgap.publish.export.published_values`, i.e. disclosure
-control with each indicator's rule, before anything else touches them: every table the report
-shows or offers for download is derived from these published values. Comparisons, trends,
-target progress and SII lines are computed here with :mod:`healthgap.compare` and
+control with each indicator's rule, one call per vintage used, before anything else touches
+them: every table the report shows or offers for download is derived from these published
+values. Comparisons (with the region and the nation, Fingertips' methods), ranks, quintiles,
+trends, target progress and SII lines are computed here with :mod:`healthgap.compare` and
 :mod:`healthgap.methods`, all series at once.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,39 +20,52 @@ import polars as pl
 
 from healthgap._conventions import LIMITS_95
 from healthgap.catalogue.metadata import IndicatorMeta
-from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy, load_world_cities
+from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.london import STRATEGY_DIR  # until the caller passes the strategy (report branch)
 from healthgap.publish.export import published_values
+from healthgap.publish.report._comparisons import LIMITS, SERIES, compare_latest
+from healthgap.publish.report._scope import VintageUse, area_scope, choose_vintages
 from healthgap.store import Store
 
 DECOMPOSITION = "le_gap_decomposition"
-SERIES = ("indicator_id", "sex", "age")
 SEX_ORDER = {"Persons": 0, "Male": 1, "Female": 2}
-LIMITS = LIMITS_95
 
 
 @dataclass
 class ReportData:
-    """The published values of one vintage and what the report computes from them."""
+    """The published values of the report's vintages and what the report computes from them."""
 
-    vintage: dict[str, Any]
+    vintage: dict[str, Any]  # the most recent vintage used (it names the report)
     synthetic: bool
-    values: pl.DataFrame  # disclosed values of London and the boroughs
+    values: pl.DataFrame  # disclosed values of the region, its areas and the nation
     indicators: dict[str, IndicatorMeta]
     order: list[str]  # indicator ids with values, in strategy order
-    london: str | None
-    names: dict[str, str]  # area code -> name (London and boroughs)
-    boroughs: list[str]  # borough codes sorted by name
+    region: str
+    names: dict[str, str]  # area code -> name
+    boroughs: list[str]  # the region's child areas, sorted by name
     geometry: dict[str, str]  # borough code -> GeoJSON geometry text
-    strategy: Strategy
+    strategy: Strategy | None
     world: list[WorldCity]
+    national: str | None = None
+    vintages: list[VintageUse] = field(default_factory=list)
+    tiles: dict[str, tuple[int, int, str]] | None = None
     commitment_ids: list[str] = field(default_factory=list)
     latest: pl.DataFrame = field(default_factory=pl.DataFrame)  # judged latest totals
     trends: pl.DataFrame = field(default_factory=pl.DataFrame)  # recent trend per series
     deciles: pl.DataFrame = field(default_factory=pl.DataFrame)  # latest decile rows
     sii_lines: pl.DataFrame = field(default_factory=pl.DataFrame)
     gaps: pl.DataFrame = field(default_factory=pl.DataFrame)  # latest gap decomposition
+    title: str = ""
+
+    @property
+    def region_name(self) -> str:
+        """The report area's name (e.g. London)."""
+        return self.names.get(self.region, self.region)
+
+    @property
+    def national_name(self) -> str:
+        """The national comparator's name (e.g. England), or "" without one."""
+        return self.names.get(self.national, self.national) if self.national else ""
 
     def meta(self, indicator_id: str) -> IndicatorMeta:
         """Metadata of an indicator (a plain default when the store has none)."""
@@ -67,6 +82,29 @@ class ReportData:
         )
         return sorted(rows, key=lambda r: (SEX_ORDER.get(r[0], 9), r[0], r[1]))
 
+    def source_of(self, indicator_id: str) -> VintageUse | None:
+        """The vintage an indicator's values come from."""
+        return next((u for u in self.vintages if indicator_id in u.indicator_ids), None)
+
+    def domains(self) -> list[tuple[str, list[str]]]:
+        """(domain name, indicator ids) in report order: the strategy's overarching
+        indicators and aims, then other indicators."""
+        placed: list[str] = []
+        out: list[tuple[str, list[str]]] = []
+        groups: list[tuple[str, Sequence[str]]] = []
+        if self.strategy is not None:
+            groups.append(("Overarching indicators", self.strategy.overarching_indicators))
+            groups += [(a.name, a.indicators) for a in self.strategy.aims]
+        for name, ids in groups:
+            chosen = [i for i in ids if i in self.order and i not in placed]
+            if chosen:
+                out.append((name, chosen))
+                placed += chosen
+        rest = [i for i in self.order if i not in placed]
+        if rest:
+            out.append(("Other indicators" if out else "Indicators", rest))
+        return out
+
 
 def is_synthetic(record: dict[str, Any]) -> bool:
     """Whether a vintage's parameters or source say its data are synthetic."""
@@ -78,46 +116,65 @@ def is_synthetic(record: dict[str, Any]) -> bool:
     return flagged or "synthetic" in str(record.get("source", "")).lower()
 
 
-def load(store: Store, vintage: str | None) -> ReportData:
-    """Read a vintage and the areas, metadata and strategy it needs; judge every value."""
-    record = store.vintage(vintage)
-    areas = pl.from_arrow(store.areas(["la", "region"]))
-    if areas.is_empty():
+def load(
+    store: Store,
+    vintages: Sequence[str] | None,
+    *,
+    area: str | None = None,
+    strategy: Strategy | None = None,
+    world: Sequence[WorldCity] = (),
+    tiles: dict[str, tuple[int, int, str]] | None = None,
+) -> ReportData:
+    """Read the vintages, areas, metadata and strategy the report needs; judge every value."""
+    uses = choose_vintages(store, vintages)
+    scope = area_scope(store, area)
+    published = pl.concat(
+        [
+            pl.from_arrow(published_values(store, u.record["id"], u.indicator_ids)).with_columns(
+                vintage_id=pl.lit(u.record["id"])
+            )
+            for u in uses
+        ],
+        how="diagonal_relaxed",
+    )
+    shown = [*scope.children, scope.area, *([scope.national] if scope.national else [])]
+    values = published.filter(pl.col("area_code").is_in(shown))
+    if values.filter(pl.col("area_code").is_in(scope.children)).is_empty():
+        used = ", ".join(u.record["id"][:8] for u in uses)
         raise InputError(
-            f"the store {store.path!r} has no areas of type 'la' or 'region': "
-            "the report needs the boroughs and their region"
+            f"vintages {used} have no values for {scope.names[scope.area]}'s "
+            f"{len(scope.children)} areas ({scope.child_type})"
         )
-    regions = areas.filter(pl.col("area_type") == "region")["area_code"].to_list()
-    london = "E12000007" if "E12000007" in regions else (regions[0] if regions else None)
-    borough_rows = areas.filter(pl.col("area_type") == "la").sort("area_name", "area_code")
-    names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
-    boroughs = borough_rows["area_code"].to_list()
-    keep = [*boroughs, *([london] if london else [])]
-    values = pl.from_arrow(published_values(store, record["id"]))
-    values = values.filter(pl.col("area_code").is_in(keep))
-    if values.is_empty():
-        raise InputError(f"vintage {record['id']} has no values for London or its boroughs")
-    strategy = load_strategy(STRATEGY_DIR)
-    commitment_ids = [m.id for c in strategy.commitments for m in c.measures]
+    commitment_ids = (
+        [m.id for c in strategy.commitments for m in c.measures] if strategy is not None else []
+    )
     present = set(values["indicator_id"].unique().to_list())
-    order = [i for i in strategy.indicator_ids if i in present]
+    wanted = strategy.indicator_ids if strategy is not None else ()
+    order = [i for i in wanted if i in present]
     order += sorted(present - set(order) - set(commitment_ids) - {DECOMPOSITION})
-    geometry = pl.from_arrow(store.geometry(boroughs))
+    geometry = pl.from_arrow(store.geometry(list(scope.children)))
+    latest_record = uses[-1].record
     data = ReportData(
-        vintage=record,
-        synthetic=is_synthetic(record),
+        vintage=latest_record,
+        synthetic=any(is_synthetic(u.record) for u in uses),
         values=values,
         indicators={m.id: m for m in store.indicators()},
         order=order,
-        london=london,
-        names=names,
-        boroughs=boroughs,
+        region=scope.area,
+        names=scope.names,
+        boroughs=list(scope.children),
         geometry=dict(zip(geometry["area_code"], geometry["geometry"], strict=True)),
         strategy=strategy,
-        world=load_world_cities(STRATEGY_DIR),
+        world=list(world),
+        national=scope.national,
+        vintages=uses,
+        tiles=tiles,
         commitment_ids=[c for c in commitment_ids if c in present],
     )
-    _judge(data)
+    peers = published.filter(
+        pl.col("area_code").is_in(scope.peers) & (pl.col("category_type") == "")
+    )
+    _judge(data, peers)
     return data
 
 
@@ -140,37 +197,32 @@ def _latest_periods(totals: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _judge(data: ReportData) -> None:
-    """Benchmark the latest values against London, trends, deciles and SII lines."""
-    from healthgap.compare import benchmark, recent_trend
+def _judge(data: ReportData, peers: pl.DataFrame) -> None:
+    """Judge the latest values (region, nation, rank, quintile), trends, deciles, SII lines."""
+    from healthgap.compare import recent_trend
 
     polarity = _polarity(data)
     indicators = pl.col("indicator_id").is_in(data.order)
     totals = data.values.filter(indicators & (pl.col("category_type") == ""))
-    latest = totals.join(_latest_periods(totals), on=[*SERIES, "period"])
+    periods = _latest_periods(totals)
+    latest = totals.join(periods, on=[*SERIES, "period"])
     latest = latest.join(polarity, on="indicator_id", how="left").sort(
         "indicator_id", "sex", "age", "area_code"
     )
-    if data.london is not None and latest.filter(pl.col("area_code") == data.london).height:
-        judged = benchmark(
-            latest,
-            lower_cl=LIMITS[0],
-            upper_cl=LIMITS[1],
-            confidence=95,
-            polarity="polarity",
-            area="area_code",
-            benchmark_area=data.london,
-            group_by=[*SERIES, "period"],
-        )
-    else:
-        judged = latest.with_columns(
-            benchmark=pl.lit(None, pl.Float64),
-            comparison=pl.lit("Not compared"),
-            reason=pl.lit("no London value to compare with"),
-            comparison_method=pl.lit(""),
-        )
-    data.latest = judged.with_columns(
-        pl.col("area_code").replace_strict(data.names, default=None).alias("area_name")
+    latest = compare_latest(
+        latest,
+        data.region,
+        data.national,
+        data.boroughs,
+        peers.join(periods, on=[*SERIES, "period"]),
+    )
+    data.latest = latest.with_columns(
+        pl.col("area_code").replace_strict(data.names, default=None).alias("area_name"),
+        quintile_scope=pl.when(pl.col("quintile_among").is_null())
+        .then(pl.lit(None, pl.String))
+        .when(pl.col("quintile_among") == "nation")
+        .then(pl.lit(data.national_name or "national"))
+        .otherwise(pl.lit(data.region_name)),
     )
 
     yearly = totals.filter(pl.col("period_years") == 1).join(polarity, on="indicator_id")
@@ -261,4 +313,6 @@ def _sii_lines(deciles: pl.DataFrame) -> pl.DataFrame:
             intercept=True,
             type="standard",
         )
-    return out.select(*keys, "sii", "intercept")
+    # a series without a line (methods.sii withholds it, e.g. a decile without a value)
+    # draws no line, and says so
+    return out.select(*keys, "sii", "intercept").drop_nulls(["sii", "intercept"])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from healthgap.publish.report._charts import Chart
+from healthgap.publish.report.charts import Chart
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Table:
     rows: tuple[tuple[tuple[str, str], ...], ...]
     in_print: bool = True
     note: str = ""
+    landscape: bool = False  # printed on a landscape page
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Section:
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
     definitions: list[tuple[str, str]] = field(default_factory=list)
     level: int = 2
+    in_print: bool = True  # also in the PDF
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Page:
     summary: str
     sections: list[Section]
     nav: str = ""  # which top-level navigation entry it belongs to
+    kind: str = ""  # how the PDF lays the chapter out: "", "profile" (one page), "flow"
+    in_print: bool = True  # a chapter of the PDF
 
     @property
     def filename(self) -> str:
@@ -73,7 +77,7 @@ class Page:
 
 def frame_rows(frame: pl.DataFrame, digits: int = 2) -> tuple[tuple[tuple[str, str], ...], ...]:
     """A frame's rows as shown cells: numbers formatted, nulls as '-', no styles."""
-    from healthgap.publish.report._charts import fmt
+    from healthgap.publish.report.charts import fmt
 
     shown = []
     for row in frame.iter_rows():
