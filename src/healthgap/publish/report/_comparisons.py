@@ -38,11 +38,11 @@ def _versus(frame: pl.DataFrame, bench: str, prefix: str) -> pl.DataFrame:
 
     judged = benchmark(
         frame.select("value", *LIMITS, bench, "polarity"),
-        lower=LIMITS[0],
-        upper=LIMITS[1],
+        lower_cl=LIMITS[0],
+        upper_cl=LIMITS[1],
         benchmark_value=bench,
         polarity="polarity",
-        level=95,  # may become confidence=95 in compare.benchmark
+        confidence=0.95,
     )
     return judged.select(
         pl.col("comparison").alias(f"{prefix}comparison"),

@@ -18,7 +18,6 @@ from typing import Any
 
 import polars as pl
 
-from healthgap._conventions import LIMITS_95
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, SuppressedWarning
