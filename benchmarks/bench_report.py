@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks._harness import line, peak_rss_mb
+from healthgap.london import report_options
 from healthgap.publish.report import write_report
 from healthgap.store import Store
 
@@ -44,7 +45,9 @@ def run(scale: float = 1.0) -> None:
                 out = Path(tmp) / ("site-pdf" if pdf else "site")
                 t0 = time.perf_counter()
                 memory, result = peak_rss_mb(
-                    lambda out=out, pdf=pdf: write_report(store, vintage, out, pdf=pdf)
+                    lambda out=out, pdf=pdf: write_report(
+                        store, vintage, out, pdf=pdf, **report_options()
+                    )
                 )
                 seconds = time.perf_counter() - t0
                 extra = (
@@ -58,7 +61,7 @@ def run(scale: float = 1.0) -> None:
             _national_import(store, rng_seed=2)
             out = Path(tmp) / "site-store"
             t0 = time.perf_counter()
-            result = write_report(store, None, out)
+            result = write_report(store, None, out, **report_options())
             seconds = time.perf_counter() - t0
             line(
                 "report HTML, whole store",

@@ -24,11 +24,13 @@ from importlib import resources
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from healthgap.errors import InputError
 from healthgap.london import ENGLAND_CODE, LONDON_CODE, inequality
 from healthgap.london.series import SERIES, metas
 from healthgap.store.inputs import InputFile
+from healthgap.store.schema import HIERARCHY
 
 __all__ = ["SNAPSHOT_DIR", "SOURCE", "STAGES", "LondonResult", "run"]
 
@@ -79,6 +81,19 @@ def _read(snapshot: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     )
     lsoas = pl.read_csv(snapshot / "lsoa.csv")
     return areas, values, lsoas
+
+
+def _hierarchy(areas: pl.DataFrame) -> pa.Table:
+    """Return the boroughs in London and London in England (``la-region``, ``region-country``)."""
+    boroughs = areas.filter(pl.col("area_type") == "la")["area_code"].sort().to_list()
+    return pa.table(
+        {
+            "hierarchy": ["la-region"] * len(boroughs) + ["region-country"],
+            "child_code": [*boroughs, LONDON_CODE],
+            "parent_code": [LONDON_CODE] * len(boroughs) + [ENGLAND_CODE],
+        },
+        schema=HIERARCHY,
+    )
 
 
 def _clear_previous_run(store_path: Path) -> None:
@@ -213,7 +228,7 @@ def run(
     by_source = values.partition_by("source", as_dict=True, include_key=False)
     source_vintages = {}
     with Store.open(building) as store:
-        store.add_areas(areas.to_arrow())
+        store.add_areas(areas.to_arrow(), hierarchy=_hierarchy(areas))
         for done, ((key,), rows) in enumerate(sorted(by_source.items())):
             entry = fields[key]
             step("sources", done, len(by_source))

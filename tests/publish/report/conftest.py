@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from healthgap.london import report_options
 from healthgap.store import Store
 
 _spec = importlib.util.spec_from_file_location(
@@ -32,7 +33,7 @@ def small_report(small_store, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("report") / "site"
     with Store.open(small_store[0]) as store:
-        result = write_report(store, small_store[1], out)
+        result = write_report(store, small_store[1], out, **report_options())
     return result, out
 
 
@@ -52,5 +53,7 @@ def pdf_reports(tiny_store, tmp_path_factory):
     with Store.open(tiny_store[0]) as store:
         for name in ("first", "second"):
             out = tmp_path_factory.mktemp("report-pdf") / name
-            outs.append((write_report(store, tiny_store[1], out, pdf=True), out))
+            outs.append(
+                (write_report(store, tiny_store[1], out, pdf=True, **report_options()), out)
+            )
     return outs

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from healthgap.errors import InputError, StoreError
+from healthgap.london import report_options
 from healthgap.london.synthetic.geography import BOROUGHS
 from healthgap.publish.report import ReportResult, write_report
 from healthgap.publish.report.builder import NAV
@@ -244,7 +245,7 @@ def test_real_data_has_no_synthetic_banner(tmp_path):
         tmp_path / "real.duckdb", n_boroughs=2, indicators=["smoking"], synthetic=False
     )
     with Store.open(path) as store:
-        result = write_report(store, vintage, tmp_path / "site")
+        result = write_report(store, vintage, tmp_path / "site", **report_options())
     assert not result.synthetic
     for p in (tmp_path / "site").glob("*.html"):
         assert "synthetic-banner" not in p.read_text(encoding="utf-8")
@@ -253,7 +254,7 @@ def test_real_data_has_no_synthetic_banner(tmp_path):
 def test_same_vintage_gives_identical_files(small_store, small_report, tmp_path):
     _, first = small_report
     with Store.open(small_store[0]) as store:
-        write_report(store, small_store[1], tmp_path / "again")
+        write_report(store, small_store[1], tmp_path / "again", **report_options())
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     again = sorted(
         p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file()
@@ -294,7 +295,7 @@ def test_spine_chart_puts_worst_left_and_the_region_centre(small_report):
 
 def test_unknown_vintage_and_empty_store_fail_clearly(small_store, tmp_path):
     with Store.open(small_store[0]) as store, pytest.raises(StoreError, match="not found"):
-        write_report(store, "ffffffff", tmp_path / "x")
+        write_report(store, "ffffffff", tmp_path / "x", **report_options())
     assert not (tmp_path / "x").exists()
     import pyarrow as pa
 
@@ -317,7 +318,7 @@ def test_unknown_vintage_and_empty_store_fail_clearly(small_store, tmp_path):
             source="test",
         )
         with pytest.raises(InputError, match="no areas of type 'la' or 'region'"):
-            write_report(store, None, tmp_path / "y")
+            write_report(store, None, tmp_path / "y", **report_options())
     assert not (tmp_path / "y").exists()
 
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from healthgap.cli import app
 from healthgap.errors import OutputPathError
+from healthgap.london import report_options
 from healthgap.publish._output_paths import MARKER, temp_prefix
 from healthgap.publish.report import write_report
 from healthgap.store import Store
@@ -154,7 +155,7 @@ def hostile_report(tmp_path_factory):
             for m in store.indicators()
         ]
         store.add_indicators(metas)
-        write_report(store, vintage, folder / "site")
+        write_report(store, vintage, folder / "site", **report_options())
     return folder / "site"
 
 
@@ -242,15 +243,16 @@ def test_an_area_code_holding_a_path_writes_nothing_outside(tiny_store, tmp_path
     with Store.open(path) as store:
         values, areas = store.values(vintage), store.areas()
         indicators, record = store.indicators(), store.vintage(vintage)
+        hierarchy = store.hierarchy()
 
-    def swap(table):
-        column = table["area_code"]
+    def swap(table, name="area_code"):
+        column = table[name]
         renamed = pc.if_else(pc.equal(column, "E09000001"), evil, column)
-        return table.set_column(table.schema.get_field_index("area_code"), "area_code", renamed)
+        return table.set_column(table.schema.get_field_index(name), name, renamed)
 
     (tmp_path / "a" / "b").mkdir(parents=True)
     with Store.open(tmp_path / "a" / "b" / "evil.duckdb") as store:
-        store.add_areas(swap(areas))
+        store.add_areas(swap(areas), hierarchy=swap(hierarchy, "child_code"))
         evil_vintage = store.add_vintage(
             swap(values),
             source=record["source"],

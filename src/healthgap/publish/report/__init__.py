@@ -12,10 +12,9 @@ require("healthgap.publish.report", "report", "jinja2", "altair", "vl_convert", 
 
 from healthgap.publish.report._data import ReportData
 from healthgap.publish.report._model import Page, Section, Table, plain_table
-from healthgap.publish.report.builder import SHIPPED, ReportResult, write_report
+from healthgap.publish.report.builder import ReportResult, write_report
 
 __all__ = [
-    "SHIPPED",
     "Page",
     "ReportData",
     "ReportResult",
