@@ -28,7 +28,8 @@ def published_values(
     """Return a vintage's values as they may be published: disclosure control applied.
 
     Each indicator's :class:`~healthgap.catalogue.metadata.DisclosureRule` comes from the
-    store's indicator metadata; indicators without metadata get the default rule.
+    metadata the vintage was written with (frozen with it, so later imports change nothing
+    it publishes); indicators without metadata get the default rule.
 
     Parameters
     ----------
@@ -50,7 +51,7 @@ def published_values(
             raise InputError(
                 f"indicators {unknown} have no values in vintage {store.resolve(vintage)}"
             )
-    rules = {meta.id: meta.disclosure for meta in store.indicators()}
+    rules = {meta.id: meta.disclosure for meta in store.indicators(vintage=vintage)}
     return apply_disclosure(values, rules)
 
 
@@ -132,7 +133,7 @@ def export(
     out_path = Path(out_path)
     record = store.vintage(vintage)
     published = published_values(store, record["id"], indicator_ids)
-    areas = store.areas()
+    areas = store.areas(vintage=record["id"])
     out_path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
     os.close(handle)
@@ -140,7 +141,9 @@ def export(
         if format == "fingertips":
             from healthgap.sources import write_fingertips_csv
 
-            write_fingertips_csv(published, areas, store.indicators(), temporary)
+            write_fingertips_csv(
+                published, areas, store.indicators(vintage=record["id"]), temporary
+            )
         else:
             table = _with_area_names(published, areas)
             if format == "csv":

@@ -79,7 +79,7 @@ def is_synthetic(record: dict[str, Any]) -> bool:
 def load(store: Store, vintage: str | None) -> ReportData:
     """Read a vintage and the areas, metadata and strategy it needs; judge every value."""
     record = store.vintage(vintage)
-    areas = pl.from_arrow(store.areas(["la", "region"]))
+    areas = pl.from_arrow(store.areas(["la", "region"], vintage=record["id"]))
     if areas.is_empty():
         raise InputError(
             f"the store {store.path!r} has no areas of type 'la' or 'region': "
@@ -105,7 +105,7 @@ def load(store: Store, vintage: str | None) -> ReportData:
         vintage=record,
         synthetic=is_synthetic(record),
         values=values,
-        indicators={m.id: m for m in store.indicators()},
+        indicators={m.id: m for m in store.indicators(vintage=record["id"])},
         order=order,
         london=london,
         names=names,
