@@ -20,6 +20,8 @@ __all__ = ["FORMATS", "export", "published_values"]
 Format = Literal["csv", "parquet", "xlsx", "fingertips"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx", "fingertips")
 EXCEL_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
+#: Methods whose value is count / denominator x multiplier: value and denominator give the count.
+_CRUDE = ("rate", "proportion")
 
 
 def published_values(
@@ -29,7 +31,11 @@ def published_values(
 
     Each indicator's :class:`~healthgap.catalogue.metadata.DisclosureRule` comes from the
     metadata the vintage was written with (frozen with it, so later imports change nothing
-    it publishes); indicators without metadata get the default rule.
+    it publishes); indicators without metadata get the default rule. Secondary suppression
+    uses the vintage's area hierarchy, and crude rates and proportions without a count are
+    judged by the count their value and denominator imply
+    (:func:`~healthgap.publish.disclosure.apply_disclosure`). This is the one entry point
+    for everything published: exports, the report and its downloads, the web API.
 
     Parameters
     ----------
@@ -51,8 +57,12 @@ def published_values(
             raise InputError(
                 f"indicators {unknown} have no values in vintage {store.resolve(vintage)}"
             )
-    rules = {meta.id: meta.disclosure for meta in store.indicators(vintage=vintage)}
-    return apply_disclosure(values, rules)
+    metas = store.indicators(vintage=vintage)
+    rules = {meta.id: meta.disclosure for meta in metas}
+    crude = {m.id: m.multiplier for m in metas if m.method in _CRUDE}
+    return apply_disclosure(
+        values, rules, hierarchy=store.hierarchy(vintage=vintage), multipliers=crude
+    )
 
 
 def _with_area_names(values: pa.Table, areas: pa.Table) -> pa.Table:
