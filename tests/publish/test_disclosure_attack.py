@@ -273,3 +273,23 @@ def test_published_values_protect_with_the_vintage_hierarchy(tmp_path):
         out = pl.from_arrow(published_values(store, vintage))
     assert out["count"].to_list() == [None, None, 43.0]
     attack(data, out, {}, links)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(checks.linked_tables())
+def test_property_one_indicator_is_withheld_as_in_the_whole_vintage(table_rules_links):
+    # outputs that serve one indicator (the API) and all (the exports) must withhold the
+    # same cells, or putting the two side by side would undo the protection
+    table, rules, links = table_rules_links
+    metas = [IndicatorMeta(id=i, name=i, disclosure=r) for i, r in rules.items()]
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "s.duckdb") as store:
+        store.add_areas(_area_rows(links), hierarchy=hierarchy_of(links).to_arrow())
+        vintage = store.add_vintage(table.to_arrow(), source="test", indicators=metas)
+        whole = pl.from_arrow(published_values(store, vintage))
+        for indicator in rules:
+            alone = pl.from_arrow(published_values(store, vintage, [indicator]))
+            assert alone.equals(whole.filter(pl.col("indicator_id") == indicator))

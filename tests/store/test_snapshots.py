@@ -72,7 +72,8 @@ def test_import_reusing_an_id_changes_nothing_an_old_vintage_publishes(
     assert _published_counts(store, computed) == [20.0, 30.0, 40.0]
     assert store.indicator("ind1", vintage=computed) == COMPUTED
     assert store.indicator("ind1", vintage=imported).name == "Imported"
-    assert store.areas(vintage=computed).select(areas_table.column_names) == areas_table
+    then = store.areas(vintage=computed).select(areas_table.column_names)
+    assert then.to_pylist() == areas_table.to_pylist()
     assert store.area("E09000001")["area_name"] == "Renamed City of London"
     assert store.area("E09000001", vintage=computed)["area_name"] == "City of London"
 
@@ -105,7 +106,7 @@ def test_hierarchy_and_parents_are_read_per_vintage(store, computed, hierarchy_t
         {"hierarchy": ["lsoa11-2019"], "child_code": ["E01000001"], "parent_code": ["E02000099"]}
     )
     store.add_areas(None, hierarchy=moved)
-    assert store.hierarchy(vintage=computed) == hierarchy_table.cast(store.hierarchy().schema)
+    assert store.hierarchy(vintage=computed).to_pylist() == hierarchy_table.to_pylist()
     now = store.parents("E01000001")["area_code"].to_pylist()
     then = store.parents("E01000001", vintage=computed)["area_code"].to_pylist()
     assert now == ["E02000099"]

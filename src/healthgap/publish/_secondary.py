@@ -27,6 +27,8 @@ References
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -42,40 +44,76 @@ AUDIT_ROUNDS = 50
 _TOL = 1e-9
 
 
-def _closure(
-    known: np.ndarray, rel: np.ndarray, var: np.ndarray, n_rels: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Variables known or recoverable by chains of differencing, and the relation that gave each."""
+class _Index(NamedTuple):
+    """The members of each relation and the relations of each variable (CSR offsets)."""
+
+    by_rel: np.ndarray  # member positions sorted by relation
+    rel_start: np.ndarray  # offsets into by_rel, one per relation and one more
+    by_var: np.ndarray  # member positions sorted by variable
+    var_start: np.ndarray
+
+
+def _index(r: Relations, n_rels: int) -> _Index:
+    by_rel = np.argsort(r.rel, kind="stable")
+    by_var = np.argsort(r.var, kind="stable")
+    rel_start = np.searchsorted(r.rel[by_rel], np.arange(n_rels + 1))
+    var_start = np.searchsorted(r.var[by_var], np.arange(r.n_vars + 1))
+    return _Index(by_rel, rel_start, by_var, var_start)
+
+
+def _members(order: np.ndarray, start: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Member positions of the relations (or variables) ``ids``, all at once."""
+    lengths = start[ids + 1] - start[ids]
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(start[ids] - np.cumsum(lengths) + lengths, lengths)
+    return order[offsets + np.arange(total)]
+
+
+def _closure(known: np.ndarray, r: Relations, index: _Index) -> tuple[np.ndarray, np.ndarray]:
+    """Variables known or recoverable by chains of differencing, and the relation that gave each.
+
+    Each round solves every relation with one unknown member; only the relations of the
+    variables just solved are looked at again.
+    """
     derived = known.copy()
     via = np.full(len(known), -1, np.int64)
-    while True:
-        unknown = ~derived[var]
-        n_unknown = np.bincount(rel, weights=unknown, minlength=n_rels)
-        solvable = unknown & (n_unknown[rel] == 1)
-        if not solvable.any():
-            return derived, via
-        derived[var[solvable]] = True
-        via[var[solvable]] = rel[solvable]
+    n_unknown = np.bincount(r.rel, weights=~derived[r.var], minlength=len(index.rel_start) - 1)
+    candidates = np.flatnonzero(n_unknown == 1)
+    while len(candidates):
+        inside = _members(index.by_rel, index.rel_start, candidates)
+        inside = inside[~derived[r.var[inside]]]
+        solved, first = np.unique(r.var[inside], return_index=True)
+        if not len(solved):
+            break
+        derived[solved] = True
+        via[solved] = r.rel[inside[first]]
+        touched = _members(index.by_var, index.var_start, solved)
+        n_unknown -= np.bincount(r.rel[touched], minlength=len(n_unknown))
+        relations = np.unique(r.rel[touched])
+        candidates = relations[n_unknown[relations] == 1]
+    return derived, via
 
 
 def _cheapest(
-    rels: np.ndarray, r: Relations, published: np.ndarray, count: np.ndarray
+    rels: np.ndarray, r: Relations, index: _Index, published: np.ndarray, count: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each relation in ``rels``: its published member with the smallest count.
 
-    Returns the chosen row ids and the relations (of ``rels``) without a published member.
+    Parts come before totals. Returns the chosen row ids and the relations (of ``rels``)
+    without a published member.
     """
     n = len(published)
-    in_set = np.isin(r.rel, rels)
-    member_published = np.zeros(len(r.var), bool)
-    real = r.var < n
-    member_published[real] = published[r.var[real]]
-    pick = in_set & member_published
-    m_rel, m_var, m_parent = r.rel[pick], r.var[pick], r.is_parent[pick]
+    inside = _members(index.by_rel, index.rel_start, rels)
+    var = r.var[inside]
+    shown = np.zeros(len(inside), bool)
+    shown[var < n] = published[var[var < n]]
+    m_rel, m_var, m_parent = r.rel[inside][shown], var[shown], r.is_parent[inside][shown]
     order = np.lexsort((m_var, count[m_var], m_parent, m_rel))
     _, first = np.unique(m_rel[order], return_index=True)
     chosen = m_var[order][first]
-    missing = np.setdiff1d(np.unique(rels), m_rel)
+    missing = np.setdiff1d(rels, m_rel)
     return chosen, missing
 
 
@@ -84,26 +122,27 @@ def _fix_differencing(
     via: np.ndarray,
     derived: np.ndarray,
     r: Relations,
+    index: _Index,
     published: np.ndarray,
     count: np.ndarray,
 ) -> np.ndarray:
     """Rows to withhold so that the differencing that gave away ``leaked`` is broken."""
     chosen = []
     frontier = np.unique(via[leaked])
-    seen = np.zeros(int(r.rel.max()) + 1, bool)
+    seen = np.zeros(len(index.rel_start) - 1, bool)
     n = len(published)
     while len(frontier):
         seen[frontier] = True
-        picked, missing = _cheapest(frontier, r, published, count)
+        picked, missing = _cheapest(frontier, r, index, published, count)
         chosen.append(picked)
         if not len(missing):
             break
         # members of those relations that were themselves recovered: break their relation
-        inside = np.isin(r.rel, missing)
-        member_published = np.zeros(len(r.var), bool)
-        member_published[r.var < n] = published[r.var[r.var < n]]
-        recovered = inside & derived[r.var] & ~member_published & (via[r.var] >= 0)
-        frontier = np.unique(via[r.var[recovered]])
+        var = r.var[_members(index.by_rel, index.rel_start, missing)]
+        shown = np.zeros(len(var), bool)
+        shown[var < n] = published[var[var < n]]
+        recovered = var[derived[var] & ~shown & (via[var] >= 0)]
+        frontier = np.unique(via[recovered])
         frontier = frontier[~seen[frontier]]
     return np.concatenate(chosen) if chosen else np.zeros(0, np.int64)
 
@@ -264,6 +303,7 @@ def protect(
     # suppressed counts, and counts withheld to break a combination (which must then stay
     # unknown themselves, or they would be worked out again and break nothing)
     protected = secret.copy()
+    index = _index(r, n_rels)
     incidence = csr_matrix(
         (np.where(r.is_parent, 1.0, -1.0), (r.rel, r.var)), shape=(n_rels, r.n_vars)
     )
@@ -271,10 +311,10 @@ def protect(
         published = ~withheld & ~np.isnan(count)
         known = np.zeros(r.n_vars, bool)
         known[:n] = published
-        derived, via = _closure(known, r.rel, r.var, n_rels)
+        derived, via = _closure(known, r, index)
         leaked = np.flatnonzero(protected & derived[:n])
         if len(leaked):
-            extra = _fix_differencing(leaked, via, derived, r, published, count)
+            extra = _fix_differencing(leaked, via, derived, r, index, published, count)
         elif not exact:
             return withheld
         else:
