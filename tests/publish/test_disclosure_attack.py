@@ -293,3 +293,16 @@ def test_property_one_indicator_is_withheld_as_in_the_whole_vintage(table_rules_
         for indicator in rules:
             alone = pl.from_arrow(published_values(store, vintage, [indicator]))
             assert alone.equals(whole.filter(pl.col("indicator_id") == indicator))
+
+
+def test_a_hierarchy_with_an_area_as_its_own_parent_changes_nothing():
+    links = [("E09000001", "E09000001"), ("E09000001", "E12000007"), ("E09000002", "E12000007")]
+    data = _values(
+        [
+            {"area_code": "E09000001", "count": 3.0},
+            {"area_code": "E09000002", "count": 40.0},
+            {"area_code": "E12000007", "count": 43.0},
+        ]
+    )
+    out = apply_disclosure(data, hierarchy=hierarchy_of(links))
+    assert out["count"].to_list() == [None, None, 43.0]

@@ -278,8 +278,11 @@ def build(
     # A table that leaves out a sex or a category usually means none (a zero count): those
     # parts are known zeros, and such a relation needs at least one part with a row.
     zero_part = pl.col("_zeros") & ~pl.col("_parent")
-    members = members.filter(~(zero_part & pl.col("_rid").is_null())).filter(
-        (pl.col("_zeros") & ~pl.col("_parent")).any().over("_rel") | ~pl.col("_zeros")
+    members = (
+        members.filter(~(zero_part & pl.col("_rid").is_null()))
+        .filter((pl.col("_zeros") & ~pl.col("_parent")).any().over("_rel") | ~pl.col("_zeros"))
+        # a relation needs a parent and a part (an area listed as its own parent has none)
+        .filter(pl.col("_parent").any().over("_rel") & (~pl.col("_parent")).any().over("_rel"))
     )
     virtual = members.filter(pl.col("_rid").is_null()).select(*KEY).unique().with_row_index("_vid")
     members = members.join(virtual, on=list(KEY), how="left").select(
