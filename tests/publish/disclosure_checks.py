@@ -208,6 +208,40 @@ def recoverable_cells(
     return sorted(cell for cell in found if cell in secret)
 
 
+def _row(count: int, **keys) -> dict:
+    """One consistent value row: value, limits and denominator follow from the count."""
+    defaults = {"period": "2021", "period_start": 2021, "period_years": 1, "age": "All ages"}
+    keys = defaults | keys
+    order = ("indicator_id", "area_code", "period", "period_start", "period_years", "sex")
+    return {
+        **{k: keys[k] for k in order},
+        "age": keys["age"],
+        "category_type": keys["category_type"],
+        "category": keys["category"],
+        "value": count / 1000,
+        "lower95_0cl": count / 2000,
+        "upper95_0cl": count / 500 + 0.001,
+        "lower99_8cl": None,
+        "upper99_8cl": None,
+        "count": float(count),
+        "denominator": 1000.0,
+        "value_note": None,
+    }
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema_overrides={
+            "lower99_8cl": pl.Float64,
+            "upper99_8cl": pl.Float64,
+            "value_note": pl.String,
+            "period_start": pl.Int32,
+            "period_years": pl.Int16,
+        },
+    )
+
+
 @st.composite
 def count_tables(draw, max_categories: int = 4) -> tuple[pl.DataFrame, dict[str, DisclosureRule]]:
     """Consistent tables: Persons = Male + Female and categories add up to the total row."""
@@ -232,37 +266,16 @@ def count_tables(draw, max_categories: int = 4) -> tuple[pl.DataFrame, dict[str,
                     cats = range(n_cat or 1) if cat is None else (cat,)
                     count = sum(parts[(s, c)] for s in sexes for c in cats)
                     rows.append(
-                        {
-                            "indicator_id": indicator_id,
-                            "area_code": area,
-                            "period": "2021",
-                            "period_start": 2021,
-                            "period_years": 1,
-                            "sex": sex,
-                            "age": "All ages",
-                            "category_type": "" if cat is None else "IMD 2019 decile",
-                            "category": "" if cat is None else str(cat + 1),
-                            "value": count / 1000,
-                            "lower95_0cl": count / 2000,
-                            "upper95_0cl": count / 500 + 0.001,
-                            "lower99_8cl": None,
-                            "upper99_8cl": None,
-                            "count": float(count),
-                            "denominator": 1000.0,
-                            "value_note": None,
-                        }
+                        _row(
+                            count,
+                            indicator_id=indicator_id,
+                            area_code=area,
+                            sex=sex,
+                            category_type="" if cat is None else "IMD 2019 decile",
+                            category="" if cat is None else str(cat + 1),
+                        )
                     )
-    frame = pl.DataFrame(
-        rows,
-        schema_overrides={
-            "lower99_8cl": pl.Float64,
-            "upper99_8cl": pl.Float64,
-            "value_note": pl.String,
-            "period_start": pl.Int32,
-            "period_years": pl.Int16,
-        },
-    )
-    return frame, rules
+    return _frame(rows), rules
 
 
 def is_rounded(published: pl.DataFrame, rules: dict[str, DisclosureRule]) -> bool:
@@ -329,35 +342,19 @@ def linked_tables(draw):
                 for a in ages[age]
             )
             rows.append(
-                {
-                    "indicator_id": indicator,
-                    "area_code": area,
-                    "period": period,
-                    "period_start": start,
-                    "period_years": n_years,
-                    "sex": sex,
-                    "age": age,
-                    "category_type": ctype,
-                    "category": cat,
-                    "value": count / 1000,
-                    "lower95_0cl": count / 2000,
-                    "upper95_0cl": count / 500 + 0.001,
-                    "lower99_8cl": None,
-                    "upper99_8cl": None,
-                    "count": float(count),
-                    "denominator": 1000.0,
-                    "value_note": None,
-                }
+                _row(
+                    count,
+                    indicator_id=indicator,
+                    area_code=area,
+                    period=period,
+                    period_start=start,
+                    period_years=n_years,
+                    sex=sex,
+                    age=age,
+                    category_type=ctype,
+                    category=cat,
+                )
             )
-    frame = pl.DataFrame(
-        rows,
-        schema_overrides={
-            "lower99_8cl": pl.Float64,
-            "upper99_8cl": pl.Float64,
-            "value_note": pl.String,
-            "period_start": pl.Int32,
-            "period_years": pl.Int16,
-        },
-    )
+    frame = _frame(rows)
     links = [(b, LONDON) for b in boroughs]
     return frame, rules, links

@@ -9,6 +9,7 @@ combination of these. Suppressed counts it can work out are failures.
 
 import importlib.util
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -78,6 +79,16 @@ def _area_rows(links) -> pa.Table:
     )
 
 
+@contextmanager
+def stored(table, rules, links):
+    """A new store holding the areas, hierarchy, rules and values: (store, vintage, folder)."""
+    metas = [IndicatorMeta(id=i, name=i, disclosure=r) for i, r in rules.items()]
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "s.duckdb") as store:
+        store.add_areas(_area_rows(links), hierarchy=hierarchy_of(links).to_arrow())
+        vintage = store.add_vintage(table.to_arrow(), source="test", indicators=metas)
+        yield store, vintage, Path(folder)
+
+
 def read_published(path: Path, format: str) -> pl.DataFrame:
     """A published file read back as plainly as a user would, with the key columns."""
     strings = dict.fromkeys([*KEYS, "value_note", "area_name"], pl.String)
@@ -107,12 +118,9 @@ def read_published(path: Path, format: str) -> pl.DataFrame:
 @given(checks.linked_tables())
 def test_property_no_export_format_lets_a_count_be_recovered(table_rules_links):
     table, rules, links = table_rules_links
-    metas = [IndicatorMeta(id=i, name=i, disclosure=r) for i, r in rules.items()]
-    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "s.duckdb") as store:
-        store.add_areas(_area_rows(links), hierarchy=hierarchy_of(links).to_arrow())
-        vintage = store.add_vintage(table.to_arrow(), source="test", indicators=metas)
+    with stored(table, rules, links) as (store, vintage, folder):
         for format in FORMATS:
-            path = export(store, vintage, Path(folder) / f"out.{format}", format=format)
+            path = export(store, vintage, folder / f"out.{format}", format=format)
             published = read_published(path, format)
             assert published.height == table.height, format
             attack(table, published, rules, links)
@@ -285,10 +293,7 @@ def test_property_one_indicator_is_withheld_as_in_the_whole_vintage(table_rules_
     # outputs that serve one indicator (the API) and all (the exports) must withhold the
     # same cells, or putting the two side by side would undo the protection
     table, rules, links = table_rules_links
-    metas = [IndicatorMeta(id=i, name=i, disclosure=r) for i, r in rules.items()]
-    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "s.duckdb") as store:
-        store.add_areas(_area_rows(links), hierarchy=hierarchy_of(links).to_arrow())
-        vintage = store.add_vintage(table.to_arrow(), source="test", indicators=metas)
+    with stored(table, rules, links) as (store, vintage, _):
         whole = pl.from_arrow(published_values(store, vintage))
         for indicator in rules:
             alone = pl.from_arrow(published_values(store, vintage, [indicator]))
