@@ -270,22 +270,30 @@ def build(
     if not parts:
         empty = np.zeros(0, np.int64)
         return Relations(empty, empty, np.zeros(0, bool), n_rows)
-    members = pl.concat([p.select("_rel", *KEY, "_parent", "_zeros") for p in parts]).unique(
-        subset=["_rel", *KEY]
+    # one text key per cell (the key columns joined by a separator no label contains), so
+    # joins and de-duplication work on one column
+    cell = pl.concat_str([pl.col(k).cast(pl.String) for k in KEY], separator="\x1f")
+    members = (
+        pl.concat([p.select("_rel", cell.alias("_cell"), "_parent", "_zeros") for p in parts])
+        .unique(subset=["_rel", "_cell"])
+        .join(
+            c.select(cell.alias("_cell"), "_rid").unique(subset="_cell", keep="first"),
+            on="_cell",
+            how="left",
+        )
     )
-    real = c.select(*KEY, "_rid").unique(subset=list(KEY), keep="first")
-    members = members.join(real, on=list(KEY), how="left")
     # A table that leaves out a sex or a category usually means none (a zero count): those
     # parts are known zeros, and such a relation needs at least one part with a row.
     zero_part = pl.col("_zeros") & ~pl.col("_parent")
     members = (
         members.filter(~(zero_part & pl.col("_rid").is_null()))
-        .filter((pl.col("_zeros") & ~pl.col("_parent")).any().over("_rel") | ~pl.col("_zeros"))
+        .filter(zero_part.any().over("_rel") | ~pl.col("_zeros"))
         # a relation needs a parent and a part (an area listed as its own parent has none)
         .filter(pl.col("_parent").any().over("_rel") & (~pl.col("_parent")).any().over("_rel"))
     )
-    virtual = members.filter(pl.col("_rid").is_null()).select(*KEY).unique().with_row_index("_vid")
-    members = members.join(virtual, on=list(KEY), how="left").select(
+    virtual = members.filter(pl.col("_rid").is_null()).select("_cell").unique()
+    virtual = virtual.with_row_index("_vid")
+    members = members.join(virtual, on="_cell", how="left").select(
         "_rel",
         pl.coalesce(pl.col("_rid").cast(pl.Int64), pl.col("_vid").cast(pl.Int64) + n_rows).alias(
             "_var"

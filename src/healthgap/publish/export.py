@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from healthgap.errors import InputError
-from healthgap.publish.disclosure import apply_disclosure
+from healthgap.publish import _published
 from healthgap.store import Store
 
 __all__ = ["FORMATS", "export", "published_values"]
@@ -20,8 +19,6 @@ __all__ = ["FORMATS", "export", "published_values"]
 Format = Literal["csv", "parquet", "xlsx", "fingertips"]
 FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx", "fingertips")
 EXCEL_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
-#: Methods whose value is count / denominator x multiplier: value and denominator give the count.
-_CRUDE = ("rate", "proportion")
 
 
 def published_values(
@@ -35,7 +32,9 @@ def published_values(
     uses the vintage's area hierarchy, and crude rates and proportions without a count are
     judged by the count their value and denominator imply
     (:func:`~healthgap.publish.disclosure.apply_disclosure`). This is the one entry point
-    for everything published: exports, the report and its downloads, the web API.
+    for everything published: exports, the report and its downloads, the web API. An
+    indicator's published values are computed once and kept while the store is open
+    (a vintage never changes), so repeated calls are cheap.
 
     Parameters
     ----------
@@ -50,19 +49,7 @@ def published_values(
     pyarrow.Table
         Columns of :data:`~healthgap.store.schema.VALUES`, sorted by key.
     """
-    values = store.values(vintage, indicator_id=list(indicator_ids) if indicator_ids else None)
-    if indicator_ids:
-        unknown = sorted(set(indicator_ids) - set(pc.unique(values["indicator_id"]).to_pylist()))
-        if unknown:
-            raise InputError(
-                f"indicators {unknown} have no values in vintage {store.resolve(vintage)}"
-            )
-    metas = store.indicators(vintage=vintage)
-    rules = {meta.id: meta.disclosure for meta in metas}
-    crude = {m.id: m.multiplier for m in metas if m.method in _CRUDE}
-    return apply_disclosure(
-        values, rules, hierarchy=store.hierarchy(vintage=vintage), multipliers=crude
-    )
+    return _published.published(store, vintage, indicator_ids)
 
 
 def _with_area_names(values: pa.Table, areas: pa.Table) -> pa.Table:
