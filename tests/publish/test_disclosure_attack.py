@@ -311,3 +311,20 @@ def test_a_hierarchy_with_an_area_as_its_own_parent_changes_nothing():
     )
     out = apply_disclosure(data, hierarchy=hierarchy_of(links))
     assert out["count"].to_list() == [None, None, 43.0]
+
+
+@pytest.mark.parametrize(
+    ("parts", "total_published"),
+    [([4.0, 4.0], False), ([1.0] * 5, False), ([4.0, 4.0, 1.0], True), ([3.0, 3.0], True)],
+)
+def test_suppressed_parts_pinned_by_their_bounds_are_protected(parts, total_published):
+    # counts 1-4 are suppressed and the note says so: a total of 8 over two suppressed parts
+    # can only be 4 + 4 (and 5 over five parts only 1 + ... + 1); 9 over three, or 6 over
+    # two, can be many
+    total = sum(parts)
+    rows = [{"area_code": "E09000001", "count": total}] + [
+        {"area_code": "E09000001", "category_type": "IMD decile", "category": str(i), "count": c}
+        for i, c in enumerate(parts, start=1)
+    ]
+    out = apply_disclosure(_values(rows))
+    assert out["count"].to_list() == [total if total_published else None] + [None] * len(parts)

@@ -283,15 +283,56 @@ def _breaking_cells(
     return np.unique(best[found])
 
 
+def _pinned(
+    r: Relations,
+    secret: np.ndarray,
+    published: np.ndarray,
+    count: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+) -> np.ndarray:
+    """Relations whose hidden parts are all suppressed counts pinned by their bounds.
+
+    A suppressed count is known to lie in ``[low, high]`` (the rule's range, which its note
+    states). When every unknown member of a relation is a suppressed part, their sum is
+    known; if it equals the sum of their lows or of their highs, each one is known
+    (8 = 4 + 4 with counts 1-4 suppressed).
+    """
+    n = len(published)
+    var = np.minimum(r.var, n - 1)
+    real = r.var < n
+    shown = real & published[var]
+    sign = np.where(r.is_parent, 1.0, -1.0)
+    n_rels = int(r.rel.max()) + 1
+    known_sum = np.bincount(
+        r.rel, weights=np.where(shown, sign * count[var], 0.0), minlength=n_rels
+    )
+    hidden = real & secret[var]
+    n_unknown = np.bincount(r.rel, weights=~shown, minlength=n_rels)
+    n_hidden = np.bincount(r.rel, weights=hidden & ~r.is_parent, minlength=n_rels)
+    lows = np.bincount(r.rel, weights=np.where(hidden, low[var], 0.0), minlength=n_rels)
+    highs = np.bincount(r.rel, weights=np.where(hidden, high[var], 0.0), minlength=n_rels)
+    bounded = (n_hidden >= 2) & (n_hidden == n_unknown)
+    pinned = bounded & (np.isclose(known_sum, lows) | np.isclose(known_sum, highs))
+    return np.flatnonzero(pinned)
+
+
 def protect(
-    primary: np.ndarray, count: np.ndarray, r: Relations, *, exact: bool = False
+    primary: np.ndarray,
+    count: np.ndarray,
+    r: Relations,
+    *,
+    exact: bool = False,
+    low: np.ndarray | None = None,
+    high: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rows to withhold (primary ones included) so no primary count is recoverable.
 
     ``primary`` and ``count`` (NaN when null) are indexed by row id; ``r`` are the
-    relations among the rows. Differencing chains are always closed; ``exact`` also closes
-    combinations of relations (slower, and it withholds more). Loops over rounds of the
-    attacks, never over rows.
+    relations among the rows. Differencing chains are always closed, and with ``low`` and
+    ``high`` (the range each suppressed count is known to lie in) so are sums of suppressed
+    parts pinned by those bounds; ``exact`` also closes combinations of relations (slower,
+    and it withholds more). Loops over rounds of the attacks, never over rows.
     """
     n = len(primary)
     withheld = primary.copy()
@@ -313,8 +354,11 @@ def protect(
         known[:n] = published
         derived, via = _closure(known, r, index)
         leaked = np.flatnonzero(protected & derived[:n])
+        pinned = _pinned(r, secret, published, count, low, high) if low is not None else []
         if len(leaked):
             extra = _fix_differencing(leaked, via, derived, r, index, published, count)
+        elif len(pinned):
+            extra, _ = _cheapest(pinned, r, index, published, count)
         elif not exact:
             return withheld
         else:

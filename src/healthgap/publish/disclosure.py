@@ -210,9 +210,10 @@ def apply_disclosure(
     sexes and categories (tables often leave out empty categories) and an unknown for areas,
     single years and age bands. Rounded counts are treated as exact (conservative). What is
     not ruled out: without ``exact``, solving several relations at once (e.g. a cell that
-    bridges two blocks of hidden cells); bounds (a suppressed count lies in
-    1..threshold-1, so a published sum of two suppressed counts may pin both); relations
-    healthgap is not told about.
+    bridges two blocks of hidden cells); bounds beyond one relation (a suppressed count
+    lies in its rule's range, so a published total over suppressed parts only can pin
+    them: such totals are withheld, but bounds combined with chains are not checked);
+    relations healthgap is not told about.
 
     References
     ----------
@@ -268,7 +269,12 @@ def apply_disclosure(
             hierarchy=links,
         )
         protected = _secondary.protect(
-            withheld[rows], linked["_count"].to_numpy().astype(float), relations, exact=exact
+            withheld[rows],
+            linked["_count"].to_numpy().astype(float),
+            relations,
+            exact=exact,
+            low=np.where(linked["_zero"].to_numpy(), 0.0, 1.0),
+            high=linked["_below"].to_numpy().astype(float) - 1,
         )
         withheld[rows] = protected
     df = df.with_columns(_withheld=pl.Series(withheld))
