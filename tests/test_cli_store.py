@@ -155,6 +155,7 @@ def test_store_from_environment(tmp_path, monkeypatch):
     ],
 )
 def test_errors_are_one_line_and_exit_1(tmp_path, args, message):
+    Store.open(tmp_path / "s.duckdb").close()  # read commands open read-only: never create
     result = invoke(*args, store=tmp_path / "s.duckdb")
     if message is None:
         assert result.exit_code == 0

@@ -204,7 +204,7 @@ def export_vintage(
     from healthgap.publish.export import export
     from healthgap.store import Store
 
-    with Store.open(store_path) as store:
+    with Store.open(store_path, read_only=True) as store:
         written = export(
             store,
             vintage,
@@ -224,7 +224,7 @@ def vintages_list(store_path: Path = STORE_OPTION) -> None:
     """
     from healthgap.store import Store
 
-    with Store.open(store_path) as store:
+    with Store.open(store_path, read_only=True) as store:
         table = store.vintages()
     _tsv(table.select(["id", "created_at", "source", "label", "code_version", "n_values"]))
 
@@ -243,7 +243,7 @@ def vintages_show(
 
     from healthgap.store import Store
 
-    with Store.open(store_path) as store:
+    with Store.open(store_path, read_only=True) as store:
         record = store.vintage(vintage)
     for key in ("id", "created_at", "source", "label", "code_version", "n_values"):
         typer.echo(f"{key}: {_cell(record[key])}")
@@ -269,7 +269,7 @@ def vintages_diff(
 
     from healthgap.store import Store
 
-    with Store.open(store_path) as store:
+    with Store.open(store_path, read_only=True) as store:
         changes = store.diff(old, new)
     counts = Counter(changes["status"].to_pylist())
     typer.echo(", ".join(f"{counts.get(s, 0):,} {s}" for s in ("added", "removed", "revised")))
@@ -291,7 +291,7 @@ def areas_list(
     """
     from healthgap.store import Store
 
-    with Store.open(store_path) as store:
+    with Store.open(store_path, read_only=True) as store:
         _tsv(store.areas(area_type))
 
 
@@ -307,7 +307,7 @@ def areas_show(
     """
     from healthgap.store import Store
 
-    with Store.open(store_path) as store:
+    with Store.open(store_path, read_only=True) as store:
         area = store.area(code)
         parents = store.parents(code)
     for key, value in area.items():
@@ -484,7 +484,7 @@ def write_indicator_report(
     options["vintages"] = vintage or None
     if area is not None:
         options["area"] = area
-    with bars, Store.open(store_path) as store:
+    with bars, Store.open(store_path, read_only=True) as store:
         result = write_report(store, None, out, pdf=pdf, progress=progress, **options)
     several = len(result.vintages) > 1
     typer.echo(

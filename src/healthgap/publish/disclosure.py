@@ -17,9 +17,10 @@ from healthgap import _frames
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import DisclosureRule
 from healthgap.errors import ColumnNotFoundError, InputError
+from healthgap.publish import _relations, _secondary
 from healthgap.store.schema import VALUE_KEYS
 
-__all__ = ["SECONDARY_NOTE", "apply_disclosure"]
+__all__ = ["SECONDARY_NOTE", "apply_disclosure", "note"]
 
 #: Value note of cells withheld only so that another suppressed cell cannot be recovered.
 SECONDARY_NOTE = (
@@ -35,7 +36,36 @@ WITHHELD = (
     "count",
     "denominator",
 )
-_SEX_TOTAL, _SEX_PARTS = "Persons", ("Male", "Female")
+_DEFAULT_NOTE = DisclosureRule().note
+
+
+def note(rule: DisclosureRule) -> str:
+    """Return the value note of rows a rule suppresses, naming the rule's actual threshold.
+
+    A rule keeping the default note gets one that says its own range of counts (the default
+    text, "count between 1 and 4", is right only for ``suppress_below=5``); a rule with a
+    note of its own keeps it.
+
+    Examples
+    --------
+    >>> note(DisclosureRule(suppress_below=10))
+    'Value suppressed for disclosure control: count between 1 and 9.'
+    >>> note(DisclosureRule(suppress_below=3, suppress_zero=True, round_to=5))
+    'Value suppressed for disclosure control: count between 0 and 2, or rounding to one.'
+    """
+    if rule.note != _DEFAULT_NOTE:
+        return rule.note
+    low, high = (0 if rule.suppress_zero else 1), rule.suppress_below - 1
+    if high < low:
+        counts = "count of 0" if rule.suppress_zero else ""
+    elif high == low:
+        counts = f"count of {low}"
+    else:
+        counts = f"count between {low} and {high}"
+    if not counts:
+        return "Value suppressed for disclosure control."
+    rounding = ", or rounding to one" if rule.round_to else ""
+    return f"Value suppressed for disclosure control: {counts}{rounding}."
 
 
 def _rules_frame(
@@ -58,7 +88,7 @@ def _rules_frame(
             "_zero": [r.suppress_zero for r in chosen],
             "_round": [r.round_to for r in chosen],
             "_secondary": [r.secondary for r in chosen],
-            "_note": [r.note for r in chosen],
+            "_note": [note(r) for r in chosen],
         },
         schema_overrides={"_round": pl.Float64, "_below": pl.Float64},
     )
@@ -74,81 +104,35 @@ def _rounded(count: pl.Expr) -> pl.Expr:
     return pl.when(step.is_null()).then(count).otherwise((count / step + 0.5).floor() * step)
 
 
-def _groups(frame: pl.DataFrame, totals: Literal["all"] | Collection[str]) -> pl.DataFrame:
-    """Membership of rows in additive groups: ``gid, _rid, _is_total``.
-
-    A group is one total and its parts: Persons = Male + Female for the same indicator,
-    area, period, age and category; and the categories of a breakdown = the row without
-    breakdown (``category_type == ''``) for the same indicator, area, period, sex and age.
-    Only groups with a total and at least one part, of indicators with secondary
-    suppression on, are kept.
-    """
-    use_sex = totals == "all" or "sex" in totals
-    rows = frame.filter(pl.col("_secondary"))
-    base = ["indicator_id", "area_code", "period", "age"]
-    # A group's id is the smallest row id in it (sex groups) or that plus the row count
-    # (breakdown groups), so ids are integers without hashing or string joins.
-    offset = frame.height
-    parts = []
-    if use_sex:
-        sexed = rows.filter(pl.col("sex").is_in([_SEX_TOTAL, *_SEX_PARTS]))
-        parts.append(
-            sexed.select(
-                pl.col("_rid").min().over([*base, "category_type", "category"]).alias("gid"),
-                "_rid",
-                (pl.col("sex") == _SEX_TOTAL).alias("_is_total"),
-            )
+def _links(hierarchy: Any) -> pl.DataFrame | None:
+    """Area links as Polars ``hierarchy, child_code, parent_code`` (None when not given)."""
+    if hierarchy is None:
+        return None
+    links = _frames.to_frame(hierarchy, "hierarchy").to_polars()
+    missing = [c for c in ("child_code", "parent_code") if c not in links.columns]
+    if missing:
+        raise ColumnNotFoundError(
+            f"columns {missing} not found in hierarchy; available: {links.columns}"
         )
-    broken = rows.filter(pl.col("category_type") != "")
-    if totals != "all":
-        broken = broken.filter(pl.col("category_type").is_in(list(totals)))
-    whole_keys = [*base, "sex"]
-    broken = broken.with_columns(
-        (pl.col("_rid").min().over([*whole_keys, "category_type"]) + offset).alias("gid")
+    if "hierarchy" not in links.columns:
+        links = links.with_columns(hierarchy=pl.lit(""))
+    return links.select(
+        pl.col("hierarchy").cast(pl.String),
+        pl.col("child_code").cast(pl.String),
+        pl.col("parent_code").cast(pl.String),
     )
-    parts.append(broken.select("gid", "_rid", pl.lit(False).alias("_is_total")))
-    whole = rows.filter(pl.col("category_type") == "").select(*whole_keys, "_rid")
-    breakdowns = broken.select(*whole_keys, "gid").unique()
-    parts.append(
-        whole.join(breakdowns, on=whole_keys).select("gid", "_rid", pl.lit(True).alias("_is_total"))
-    )
-    members = pl.concat(parts)
-    kept = (
-        members.group_by("gid")
-        .agg(pl.col("_is_total").any().alias("_any"), pl.col("_is_total").all().alias("_all"))
-        .filter(pl.col("_any") & ~pl.col("_all"))
-        .select("gid")
-    )
-    return members.join(kept, on="gid", how="semi")
 
 
-def _secondary(primary: np.ndarray, count: np.ndarray, members: pl.DataFrame) -> np.ndarray:
-    """Cells to withhold so that no group has exactly one unpublished cell that was suppressed.
-
-    Each pass finds, in every group at risk, the published part with the smallest count (the
-    total when no part is published) and withholds it; passes repeat until no group is at
-    risk (a cell withheld in one group can put another at risk). ``primary`` and ``count``
-    are indexed by row id; loops over passes, never over rows or groups.
-    """
-    rid = members["_rid"].to_numpy().astype(np.int64)
-    gid = members["gid"].to_numpy().astype(np.int64)
-    is_total = members["_is_total"].to_numpy().astype(bool)
-    has_count = ~np.isnan(count)
-    n_groups = int(gid.max()) + 1
-    # members in the order of choice: by group, parts before the total, smallest count first
-    order = np.lexsort((rid, np.nan_to_num(count[rid], nan=np.inf), is_total, gid))
-    ordered_rid, ordered_gid = rid[order], gid[order]
-    withheld = primary.copy()
-    while True:
-        published = has_count & ~withheld
-        n_gaps = np.bincount(gid, weights=~published[rid], minlength=n_groups)
-        n_suppressed = np.bincount(gid, weights=withheld[rid], minlength=n_groups)
-        at_risk = (n_gaps == 1) & (n_suppressed == 1)
-        if not at_risk.any():
-            return withheld
-        candidate = at_risk[ordered_gid] & published[ordered_rid]
-        _, first = np.unique(ordered_gid[candidate], return_index=True)
-        withheld[ordered_rid[candidate][first]] = True
+def _judged_count(df: pl.DataFrame, multipliers: Mapping[str, float] | None) -> pl.Expr:
+    """Return the count, or for a crude rate or proportion without one, the count it implies."""
+    count = pl.col("count")
+    if not multipliers or not {"value", "denominator"} <= set(df.columns):
+        return count
+    factor = pl.col("indicator_id").replace_strict(
+        dict(multipliers), default=None, return_dtype=pl.Float64
+    )
+    implied = (pl.col("value") * pl.col("denominator") / factor).round(6)
+    return pl.when(count.is_null()).then(implied).otherwise(count)
 
 
 def apply_disclosure(
@@ -156,6 +140,9 @@ def apply_disclosure(
     rules: Mapping[str, DisclosureRule] | DisclosureRule | None = None,
     *,
     totals: Literal["all"] | Collection[str] = "all",
+    hierarchy: Any = None,
+    multipliers: Mapping[str, float] | None = None,
+    exact: bool = False,
 ) -> Any:
     r"""Withhold small counts, and whatever would reveal them, before values are published.
 
@@ -166,32 +153,48 @@ def apply_disclosure(
               (\text{suppress\_zero} \wedge c = 0),
 
     checking the count as given and as rounded (when the rule rounds). A withheld row has
-    ``value``, every limit, ``count`` and ``denominator`` set to null and ``value_note`` set
-    to the rule's note. Published counts are rounded half up to a multiple of
-    ``round_to`` when the rule has one.
+    ``value``, every limit, ``count`` and ``denominator`` set to null (a value with its
+    denominator, or with limits, gives the count back) and ``value_note`` set to the rule's
+    note, which names the rule's threshold (:func:`note`). Published counts are rounded
+    half up to a multiple of ``round_to`` when the rule has one.
 
-    Secondary suppression protects against recovery by subtraction. The additive groups
-    are Persons = Male + Female (same indicator, area, period, age and category) and the
-    categories of a breakdown = the row without breakdown (same indicator, area, period, sex
-    and age). In a group where exactly one cell is unpublished and it was suppressed, the
-    published part with the smallest count is withheld too (the total when no part is
-    published), repeating until no group has a single suppressed gap; these rows get
-    :data:`SECONDARY_NOTE`.
+    Secondary suppression withholds further rows until no suppressed count can be worked
+    out from what is published, through any chain of the relations "parent = sum of
+    children" among counts of the same indicator: Persons = Male + Female; a total = the
+    categories of each breakdown; a parent area = its children in ``hierarchy`` (small
+    area -> borough -> London -> England; deciles of an area are its categories); a pooled
+    period = its single years; an age band = the bands it is made of. Every subtraction
+    along a relation, and every chain of them (a count worked out from one relation used in
+    the next), is closed; with ``exact``, so are solutions of several relations together
+    (:mod:`healthgap.publish._secondary`). The rows withheld get :data:`SECONDARY_NOTE`.
 
     Parameters
     ----------
     values : pandas, Polars or Arrow table
         Values with the key columns of :data:`~healthgap.store.schema.VALUE_KEYS` and
-        ``count``; ``value``, limits, ``denominator`` and ``value_note`` are handled when
-        present, other columns pass through.
+        ``count``; ``value``, limits, ``denominator``, ``value_note``, ``period_start`` and
+        ``period_years`` are used when present (pooled periods need the last two), other
+        columns pass through.
     rules : DisclosureRule or mapping of indicator id to DisclosureRule, optional
         One rule for all rows, or one per indicator; indicators without one get the default
         :class:`DisclosureRule` (counts 1-4 suppressed, secondary suppression on).
     totals : "all" or collection of str, default "all"
-        Which additive relations hold: ``"all"`` treats Male + Female = Persons and every
-        breakdown as exhaustive (the safe default: it can only withhold more); otherwise the
-        names of the exhaustive breakdowns (``category_type`` values) plus ``"sex"`` when
-        the sexes add up.
+        Which sex and category relations hold: ``"all"`` treats Male + Female = Persons and
+        every breakdown as exhaustive (the safe default: it can only withhold more);
+        otherwise the names of the exhaustive breakdowns (``category_type`` values) plus
+        ``"sex"`` when the sexes add up. Periods, ages and ``hierarchy`` always count.
+    hierarchy : pandas, Polars or Arrow table, optional
+        Area links ``child_code, parent_code`` (and ``hierarchy``, the version name), e.g.
+        :meth:`healthgap.store.Store.hierarchy`; each parent is taken as the sum of all its
+        children, published or not.
+    multipliers : mapping of indicator id to float, optional
+        Crude rates and proportions: a row with a value and a denominator but no count
+        still tells its count, :math:`c = \text{value} \times n / \text{multiplier}`,
+        which is judged and protected as if published.
+    exact : bool, default False
+        Also withhold until no suppressed count is the exact solution of several relations
+        together (linear algebra on each linked group of unknowns, as statistical offices'
+        audits do). Slower on large linked tables, and it withholds more.
 
     Returns
     -------
@@ -200,10 +203,15 @@ def apply_disclosure(
 
     Notes
     -----
-    Rows with a null count are published as they are (there is no count to judge) and count
-    as unpublished when judging whether a gap can be recovered. The guarantee is against
-    subtraction within any one total and its parts; combining several relations in a
-    linear programme (as statistical offices' audit tools do) is not ruled out.
+    Rows with a null count (and no count implied by ``multipliers``) are published as they
+    are and are unknowns to an attacker. A part missing from the table is a known zero for
+    sexes and categories (tables often leave out empty categories) and an unknown for areas,
+    single years and age bands. Rounded counts are treated as exact (conservative). What is
+    not ruled out: without ``exact``, solving several relations at once (e.g. a cell that
+    bridges two blocks of hidden cells); bounds beyond one relation (a suppressed count
+    lies in its rule's range, so a published total over suppressed parts only can pin
+    them: such totals are withheld, but bounds combined with chains are not checked);
+    relations healthgap is not told about.
 
     References
     ----------
@@ -211,6 +219,8 @@ def apply_disclosure(
        statistics, 2014 (primary and secondary suppression of small counts).
     .. [2] NHS Digital. Hospital Episode Statistics analysis guide: suppression of counts
        of 1 to 7 and of the values derived from them.
+    .. [3] Hundepool A et al. Statistical Disclosure Control. Wiley 2012, section 4.2
+       (secondary suppression in linked tables and its audit).
 
     Examples
     --------
@@ -233,24 +243,41 @@ def apply_disclosure(
         )
     if totals != "all" and isinstance(totals, str):
         raise InputError(f"totals must be 'all' or a collection of names; got {totals!r}")
+    links = _links(hierarchy)
     df = frame.to_polars().with_row_index("_rid")
     original = df.columns
     df = df.with_columns(pl.col("count").cast(pl.Float64))
     df = df.join(_rules_frame(df["indicator_id"], rules), on="indicator_id", how="left").sort(
         "_rid"
     )
-    count = pl.col("count")
+    count = _judged_count(df, multipliers)
     df = df.with_columns(
+        _count=count,
         _primary=(_small(count) | _small(_rounded(count))).fill_null(False),
     )
-    members = _groups(df, totals)
     withheld = df["_primary"].to_numpy().astype(bool)
-    if not members.is_empty():
-        count_array = df["count"].to_numpy().astype(float)  # nulls -> NaN
-        withheld = _secondary(withheld, count_array, members)
+    linked = df.filter(pl.col("_secondary"))
+    if linked.height:
+        rows = linked["_rid"].to_numpy().astype(np.int64)
+        linked = linked.with_columns(_rid=pl.int_range(pl.len(), dtype=pl.UInt32))
+        relations = _relations.build(
+            linked,
+            sexes=totals == "all" or "sex" in totals,
+            breakdowns=None if totals == "all" else [t for t in totals if t != "sex"],
+            hierarchy=links,
+        )
+        protected = _secondary.protect(
+            withheld[rows],
+            linked["_count"].to_numpy().astype(float),
+            relations,
+            exact=exact,
+            low=np.where(linked["_zero"].to_numpy(), 0.0, 1.0),
+            high=linked["_below"].to_numpy().astype(float) - 1,
+        )
+        withheld[rows] = protected
     df = df.with_columns(_withheld=pl.Series(withheld))
     withhold = pl.col("_withheld")
-    note = pl.when(pl.col("_primary")).then(pl.col("_note")).otherwise(pl.lit(SECONDARY_NOTE))
+    written = pl.when(pl.col("_primary")).then(pl.col("_note")).otherwise(pl.lit(SECONDARY_NOTE))
     out = (
         df.with_columns(
             *[
@@ -258,11 +285,11 @@ def apply_disclosure(
                 for c in WITHHELD
                 if c in original and c != "count"
             ],
-            pl.when(withhold).then(None).otherwise(_rounded(count)).alias("count"),
+            pl.when(withhold).then(None).otherwise(_rounded(pl.col("count"))).alias("count"),
             *(
                 [
                     pl.when(withhold)
-                    .then(note)
+                    .then(written)
                     .otherwise(pl.col("value_note").cast(pl.String))
                     .alias("value_note")
                 ]

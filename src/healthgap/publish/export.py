@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from healthgap.errors import InputError
+from healthgap.publish import _published
 from healthgap.publish._output_paths import new_file
 from healthgap.publish._safe_text import spreadsheet_safe, spreadsheet_text
-from healthgap.publish.disclosure import apply_disclosure
 from healthgap.store import Store
 
 __all__ = ["FORMATS", "export", "published_values"]
@@ -30,7 +29,14 @@ def published_values(
     """Return a vintage's values as they may be published: disclosure control applied.
 
     Each indicator's :class:`~healthgap.catalogue.metadata.DisclosureRule` comes from the
-    store's indicator metadata; indicators without metadata get the default rule.
+    metadata the vintage was written with (frozen with it, so later imports change nothing
+    it publishes); indicators without metadata get the default rule. Secondary suppression
+    uses the vintage's area hierarchy, and crude rates and proportions without a count are
+    judged by the count their value and denominator imply
+    (:func:`~healthgap.publish.disclosure.apply_disclosure`). This is the one entry point
+    for everything published: exports, the report and its downloads, the web API. An
+    indicator's published values are computed once and kept while the store is open
+    (a vintage never changes), so repeated calls are cheap.
 
     Parameters
     ----------
@@ -45,15 +51,7 @@ def published_values(
     pyarrow.Table
         Columns of :data:`~healthgap.store.schema.VALUES`, sorted by key.
     """
-    values = store.values(vintage, indicator_id=list(indicator_ids) if indicator_ids else None)
-    if indicator_ids:
-        unknown = sorted(set(indicator_ids) - set(pc.unique(values["indicator_id"]).to_pylist()))
-        if unknown:
-            raise InputError(
-                f"indicators {unknown} have no values in vintage {store.resolve(vintage)}"
-            )
-    rules = {meta.id: meta.disclosure for meta in store.indicators()}
-    return apply_disclosure(values, rules)
+    return _published.published(store, vintage, indicator_ids)
 
 
 def _with_area_names(values: pa.Table, areas: pa.Table) -> pa.Table:
@@ -166,14 +164,14 @@ def export(
     out_path = Path(out_path)
     record = store.vintage(vintage)
     published = published_values(store, record["id"], indicator_ids)
-    areas = store.areas()
+    areas = store.areas(vintage=record["id"])
     with new_file(out_path, store=store.path, ours=_same_kind(format)) as temporary:
         if format == "fingertips":
             from healthgap.sources import write_fingertips_csv
 
             metas = [
                 meta.model_copy(update={"name": spreadsheet_text(meta.name)})
-                for meta in store.indicators()
+                for meta in store.indicators(vintage=record["id"])
             ]
             write_fingertips_csv(
                 spreadsheet_safe(published), spreadsheet_safe(areas), metas, temporary

@@ -29,6 +29,9 @@ INDICATORS = pa.schema(
         pa.field("unit", pa.string()),
         pa.field("fingertips_id", pa.int64()),
         pa.field("meta", pa.string(), nullable=False),  # IndicatorMeta as JSON
+        # where the definition came from (a vintage's source; '' when written on its own):
+        # ids of different sources never replace each other
+        pa.field("source", pa.string()),
     ]
 )
 

@@ -23,7 +23,7 @@ from healthgap import __version__
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError, StoreError
-from healthgap.store import _tables, _validate, schema
+from healthgap.store import _opening, _snapshots, _tables, _validate, schema
 from healthgap.store.inputs import InputFile
 
 __all__ = ["Store"]
@@ -76,20 +76,28 @@ class Store:
     1
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, path: str, *, read_only: bool = False
+    ) -> None:
         self._con = con
         self.path = path
+        self.read_only = read_only
+        self._migrated = True
 
     # -- opening and transactions -------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path = "healthgap.duckdb") -> Store:
+    def open(cls, path: str | Path = "healthgap.duckdb", *, read_only: bool = False) -> Store:
         """Open the store at ``path``, creating the file and its tables if absent.
 
         Parameters
         ----------
         path : str or Path, default "healthgap.duckdb"
             The DuckDB file; ``":memory:"`` for a throwaway store.
+        read_only : bool, default False
+            Open for reading only: the file must exist, nothing is created, migrated or
+            written (writes raise :class:`~healthgap.errors.StoreError`), and any number of
+            read-only processes may read it at once; works on a file the user cannot write.
 
         Returns
         -------
@@ -98,20 +106,43 @@ class Store:
         Raises
         ------
         StoreError
-            If the file cannot be opened (held by another process, not a DuckDB file, ...).
+            If the path is a folder, a file that is not a DuckDB database (DuckDB would open
+            it in memory and keep nothing), a DuckDB database that is not a healthgap store,
+            absent when ``read_only``, or held by another process.
+
+        Notes
+        -----
+        A store written by an earlier healthgap is migrated when opened for writing (one
+        transaction): indicator metadata gains its source and every vintage a snapshot of
+        its metadata, areas and hierarchy (see :meth:`areas`).
         """
         path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _opening.check_path(path, read_only=read_only)
+        if path != ":memory:" and not read_only:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of store {path!r}: {exc.strerror or exc}"
+                ) from exc
         try:
-            con = duckdb.connect(path)
-        except (duckdb.IOException, duckdb.SerializationException) as exc:
+            con = duckdb.connect(path, read_only=read_only)
+        except duckdb.Error as exc:
             raise StoreError(f"cannot open store {path!r}: {exc}") from exc
+        try:
+            tables = _opening.check_tables(con, path)
+        except StoreError:
+            con.close()
+            raise
         con.execute("SET enable_progress_bar = false")
-        store = cls(con, path)
+        store = cls(con, path, read_only=read_only)
+        if read_only:
+            store._migrated = "vintage_snapshots" in tables
+            return store
         with store._transaction():
             for sql in _tables.all_create_sql():
                 con.execute(sql)
+            _snapshots.migrate(con, tables)
         return store
 
     def close(self) -> None:
@@ -132,6 +163,8 @@ class Store:
         # Committed whole at the end, rolled back on any exception (KeyboardInterrupt too).
         # A killed process never reaches the commit, and DuckDB discards uncommitted work
         # when the file is next opened.
+        if self.read_only:
+            raise StoreError(f"the store {self.path!r} is open read-only: nothing can be written")
         self._con.begin()
         try:
             yield self._con
@@ -243,17 +276,24 @@ class Store:
         with self._registered("_check", table):
             return self._con.execute(f"SELECT count_if({condition}) FROM _check").fetchall()[0][0]
 
-    def add_indicators(self, indicators: Sequence[IndicatorMeta]) -> None:
-        """Add or replace indicator metadata (key ``id``), in one go.
+    def add_indicators(self, indicators: Sequence[IndicatorMeta], *, source: str = "") -> None:
+        """Add or replace indicator metadata (key ``source, id``), in one go.
+
+        The definitions of one source never replace those of another: a Fingertips import
+        reusing the id of a computed indicator keeps both. Vintages already written keep
+        the metadata they were written with (see :meth:`indicators`).
 
         Parameters
         ----------
         indicators : sequence of IndicatorMeta
+        source : str, default ""
+            Where the definitions come from (a vintage's source, e.g. ``"fingertips"``);
+            vintages of a source without definitions of their own use these.
         """
         with self._transaction():
-            self._add_indicators(indicators)
+            self._add_indicators(indicators, source=source)
 
-    def _add_indicators(self, indicators: Sequence[IndicatorMeta]) -> None:
+    def _add_indicators(self, indicators: Sequence[IndicatorMeta], *, source: str) -> None:
         indicators = list(indicators)
         if not indicators:
             return
@@ -272,6 +312,7 @@ class Store:
                     "unit": i.unit,
                     "fingertips_id": i.fingertips_id,
                     "meta": i.model_dump_json(),
+                    "source": source,
                 }
                 for i in by_id.values()
             ],
@@ -280,9 +321,10 @@ class Store:
         with self._registered("_new", table):
             self._con.execute(
                 "DELETE FROM indicators USING _new WHERE indicators.indicator_id = "
-                "_new.indicator_id"
+                "_new.indicator_id AND indicators.source = _new.source"
             )
-            self._con.execute("INSERT INTO indicators SELECT * FROM _new")
+            columns = ", ".join(f'"{c}"' for c in _tables.INDICATORS.names)
+            self._con.execute(f"INSERT INTO indicators ({columns}) SELECT {columns} FROM _new")
 
     # -- vintages -----------------------------------------------------------------------
 
@@ -332,7 +374,7 @@ class Store:
             written.
         """
         with self._transaction():
-            self._add_indicators(indicators)
+            self._add_indicators(indicators, source=source)
             return self._add_vintage(
                 values, source=source, inputs=inputs, parameters=parameters, label=label
             )
@@ -370,11 +412,12 @@ class Store:
                     sort_keys=True,
                 ).encode()
             ).hexdigest()
-            vintage_id = digest[:_ID_LENGTH]
-            exists = self._con.execute(
-                "SELECT count(*) FROM vintages WHERE id = ?", [vintage_id]
-            ).fetchall()[0][0]
-            if exists:
+            ids = ("SELECT DISTINCT indicator_id FROM _values", {})
+            snapshot = _snapshots.digests(
+                self._con, ids_sql=ids[0], ids_params=ids[1], source=source
+            )
+            vintage_id, is_new = self._choose_id(digest, snapshot)
+            if not is_new:
                 return vintage_id
             seq = self._con.execute("SELECT coalesce(max(seq), 0) + 1 FROM vintages").fetchall()[0][
                 0
@@ -393,9 +436,37 @@ class Store:
                     n_rows,
                 ],
             )
+            _snapshots.take(self._con, vintage_id, ids_sql=ids[0], ids_params=ids[1], source=source)
             columns = ", ".join(f'"{f.name}"' for f in schema.VALUES)
             self._insert_values(vintage_id, columns, view)
         return vintage_id
+
+    @staticmethod
+    def _candidate_ids(digest: str, snapshot: Mapping[str, str]) -> tuple[str, str]:
+        """Return the content id and the id of the same content with other metadata."""
+        revised = hashlib.sha256(
+            json.dumps({"content": digest, "snapshot": dict(snapshot)}, sort_keys=True).encode()
+        ).hexdigest()
+        return digest[:_ID_LENGTH], revised[:_ID_LENGTH]
+
+    def _choose_id(self, digest: str, snapshot: Mapping[str, str]) -> tuple[str, bool]:
+        """Return the vintage id for this content and metadata, and whether it is new.
+
+        The id is the content's (values, parameters, inputs, version), as it always was. The
+        same content with other metadata, area names or hierarchy than its vintage was
+        written with is a different publication: it gets the id of content and snapshot
+        together, so the first vintage stays exactly as it was published.
+        """
+        candidates = self._candidate_ids(digest, snapshot)
+        for candidate in candidates:
+            rows = self._con.execute(
+                "SELECT count(*) FROM vintages WHERE id = ?", [candidate]
+            ).fetchall()
+            if not rows[0][0]:
+                return candidate, True
+            if _snapshots.of(self._con, candidate) == dict(snapshot):
+                return candidate, False
+        return candidates[1], False  # the second id is made of this very snapshot
 
     def _insert_values(self, vintage_id: str, columns: str, view: str) -> None:
         self._con.execute(
@@ -436,7 +507,7 @@ class Store:
             )
             if part("population") is not None:
                 self._upsert("population", part("population"))
-            self._add_indicators(part("indicators") or ())
+            self._add_indicators(part("indicators") or (), source=part("source") or "import")
             if part("values") is None:
                 return None
             return self._add_vintage(
@@ -618,32 +689,76 @@ class Store:
 
     # -- reading areas and the rest -----------------------------------------------------
 
+    def _table(
+        self, name: str, vintage: str | None, param: str = "digest"
+    ) -> tuple[str, dict[str, Any]]:
+        """Return the SQL source of table ``name`` as ``vintage`` published it (None: now).
+
+        The snapshot's digest is the query parameter ``param``.
+        """
+        if vintage is None or not self._migrated:
+            if vintage is not None:
+                self.resolve(vintage)  # unknown vintages are errors even before migration
+            return name, {}
+        found = _snapshots.of(self._con, self.resolve(vintage))
+        if found is None:
+            return name, {}
+        snap = _snapshots.KINDS[name][0]
+        return f"(SELECT * EXCLUDE (digest) FROM {snap} WHERE digest = ${param})", {
+            param: found[name]
+        }
+
     def _read(
-        self, name: str, arrow_schema: pa.Schema, filters: Mapping[str, _Filter], order: str
+        self,
+        name: str,
+        arrow_schema: pa.Schema,
+        filters: Mapping[str, _Filter],
+        order: str,
+        vintage: str | None = None,
     ) -> pa.Table:
         where, params = _where(filters)
-        table = self._arrow(f"SELECT * FROM {name} WHERE {where} ORDER BY {order}", params)
+        source, extra = self._table(name, vintage) if name in _snapshots.KINDS else (name, {})
+        columns = ", ".join(f'"{c}"' for c in arrow_schema.names)
+        table = self._arrow(
+            f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {order}", params | extra
+        )
         return table.cast(arrow_schema)
 
-    def areas(self, area_type: _Filter = None) -> pa.Table:
-        """Areas (columns of ``AREAS``), optionally of one type or several, sorted by code."""
-        return self._read("areas", schema.AREAS, {"area_type": area_type}, "area_code")
+    def areas(self, area_type: _Filter = None, *, vintage: str | None = None) -> pa.Table:
+        """Areas (columns of ``AREAS``), optionally of one type or several, sorted by code.
 
-    def area(self, code: str) -> dict[str, Any]:
-        """One area's row as a dict.
+        Parameters
+        ----------
+        area_type : str or list of str, optional
+        vintage : str, optional
+            Id or unique prefix: the areas as that vintage was published with (names and
+            types are frozen with each vintage); None for the areas as they are now.
+        """
+        return self._read(
+            "areas", schema.AREAS, {"area_type": area_type}, "area_code", vintage=vintage
+        )
+
+    def area(self, code: str, *, vintage: str | None = None) -> dict[str, Any]:
+        """One area's row as a dict (as of ``vintage`` when given).
 
         Raises
         ------
         StoreError
             If the code is not in the store.
         """
-        rows = self._read("areas", schema.AREAS, {"area_code": code}, "area_code").to_pylist()
+        rows = self._read(
+            "areas", schema.AREAS, {"area_code": code}, "area_code", vintage=vintage
+        ).to_pylist()
         if not rows:
             raise StoreError(f"area {code!r} is not in the store {self.path!r}")
         return rows[0]
 
-    def parents(self, code: str, hierarchy: str | None = None) -> pa.Table:
+    def parents(
+        self, code: str, hierarchy: str | None = None, *, vintage: str | None = None
+    ) -> pa.Table:
         """Return the ancestors of area ``code`` in each hierarchy (or one), nearest first.
+
+        ``vintage`` reads the hierarchy and names that vintage was published with.
 
         Returns
         -------
@@ -653,9 +768,11 @@ class Store:
         """
         where, params = _where({"hierarchy": hierarchy})
         params["code"] = code
+        links, extra = self._table("hierarchy", vintage, "links")
+        names, extra_names = self._table("areas", vintage, "names")
         return self._arrow(
             f"""
-            WITH RECURSIVE h AS (SELECT * FROM hierarchy WHERE {where}),
+            WITH RECURSIVE h AS (SELECT * FROM {links} WHERE {where}),
             up(hierarchy, level, area_code) AS (
                 SELECT hierarchy, 1, parent_code FROM h WHERE child_code = $code
                 UNION ALL
@@ -664,16 +781,23 @@ class Store:
                 WHERE up.level < 32
             )
             SELECT up.hierarchy, up.level, up.area_code, a.area_name, a.area_type
-            FROM up LEFT JOIN areas a USING (area_code)
+            FROM up LEFT JOIN {names} a USING (area_code)
             ORDER BY up.hierarchy, up.level
             """,
-            params,
+            params | extra | extra_names,
         )
 
-    def hierarchy(self, name: _Filter = None) -> pa.Table:
-        """Hierarchy links (columns of ``HIERARCHY``), optionally of named versions."""
+    def hierarchy(self, name: _Filter = None, *, vintage: str | None = None) -> pa.Table:
+        """Hierarchy links (columns of ``HIERARCHY``), optionally of named versions.
+
+        ``vintage`` reads the links that vintage was published with (None: as they are now).
+        """
         return self._read(
-            "hierarchy", schema.HIERARCHY, {"hierarchy": name}, "hierarchy, child_code"
+            "hierarchy",
+            schema.HIERARCHY,
+            {"hierarchy": name},
+            "hierarchy, child_code",
+            vintage=vintage,
         )
 
     def classifications(self, name: _Filter = None) -> pa.Table:
@@ -705,22 +829,72 @@ class Store:
             "area_code, year, sex, age_start, age",
         )
 
-    def indicators(self) -> list[IndicatorMeta]:
-        """All indicator metadata, sorted by id."""
-        rows = self._con.execute("SELECT meta FROM indicators ORDER BY indicator_id").fetchall()
+    def indicators(
+        self, *, vintage: str | None = None, source: str | None = None
+    ) -> list[IndicatorMeta]:
+        """Return indicator metadata, sorted by id.
+
+        Parameters
+        ----------
+        vintage : str, optional
+            Id or unique prefix: the metadata that vintage was published with, one
+            definition per id (frozen with the vintage, disclosure rule included).
+        source : str, optional
+            Without ``vintage``: only the definitions of this source.
+
+        Returns
+        -------
+        list of IndicatorMeta
+            With ``vintage``, its indicators. Without, the current definitions of every
+            source: ids are kept per source, so an id defined by two sources (a computed
+            indicator and a Fingertips import reusing its id) appears once for each, the
+            source's own first (sorted by id, then source).
+        """
+        if vintage is not None:
+            table, params = self._table("indicators", vintage)
+            rows = self._con.execute(
+                f"SELECT meta FROM {table} ORDER BY indicator_id", params
+            ).fetchall()
+        elif not self._migrated:
+            rows = self._con.execute("SELECT meta FROM indicators ORDER BY indicator_id").fetchall()
+        else:
+            where, params = _where({"source": source})
+            rows = self._con.execute(
+                f"SELECT meta FROM indicators WHERE {where} ORDER BY indicator_id, source", params
+            ).fetchall()
         return [IndicatorMeta.model_validate_json(r[0]) for r in rows]
 
-    def indicator(self, indicator_id: str) -> IndicatorMeta:
-        """One indicator's metadata.
+    def indicator(self, indicator_id: str, *, vintage: str | None = None) -> IndicatorMeta:
+        """One indicator's metadata (as ``vintage`` published it, when given).
+
+        Without ``vintage``, an id defined by several sources gives the definition of the
+        source whose vintage was written last.
 
         Raises
         ------
         StoreError
-            If the id is not in the store.
+            If the id is not in the store (or not in the vintage).
         """
-        rows = self._con.execute(
-            "SELECT meta FROM indicators WHERE indicator_id = ?", [indicator_id]
-        ).fetchall()
+        if vintage is not None:
+            table, params = self._table("indicators", vintage)
+            rows = self._con.execute(
+                f"SELECT meta FROM {table} WHERE indicator_id = $id", params | {"id": indicator_id}
+            ).fetchall()
+        elif not self._migrated:
+            rows = self._con.execute(
+                "SELECT meta FROM indicators WHERE indicator_id = ?", [indicator_id]
+            ).fetchall()
+        else:
+            rows = self._con.execute(
+                """
+                SELECT i.meta FROM indicators i
+                LEFT JOIN (SELECT source, max(seq) AS seq FROM vintages GROUP BY source) v
+                    USING (source)
+                WHERE i.indicator_id = ? ORDER BY v.seq DESC NULLS LAST, i.source LIMIT 1
+                """,
+                [indicator_id],
+            ).fetchall()
         if not rows:
-            raise StoreError(f"indicator {indicator_id!r} is not in the store {self.path!r}")
+            where = f"vintage {self.resolve(vintage)}" if vintage else f"the store {self.path!r}"
+            raise StoreError(f"indicator {indicator_id!r} is not in {where}")
         return IndicatorMeta.model_validate_json(rows[0][0])

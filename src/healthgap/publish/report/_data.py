@@ -126,7 +126,8 @@ def load(
 ) -> ReportData:
     """Read the vintages, areas, metadata and strategy the report needs; judge every value."""
     uses = choose_vintages(store, vintages)
-    scope = area_scope(store, area)
+    # areas, names and hierarchy as the newest vintage used recorded them (immutable)
+    scope = area_scope(store, area, vintage=uses[-1].record["id"])
     published = pl.concat(
         [
             pl.from_arrow(published_values(store, u.record["id"], u.indicator_ids)).with_columns(
@@ -157,7 +158,12 @@ def load(
         vintage=latest_record,
         synthetic=any(is_synthetic(u.record) for u in uses),
         values=values,
-        indicators={m.id: m for m in store.indicators()},
+        indicators={
+            m.id: m
+            for u in uses
+            for m in store.indicators(vintage=u.record["id"])
+            if m.id in u.indicator_ids
+        },
         order=order,
         region=scope.area,
         names=scope.names,

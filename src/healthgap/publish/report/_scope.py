@@ -83,7 +83,7 @@ def _nation_letter(code: str) -> str:
     return code[:1]
 
 
-def area_scope(store: Store, area: str | None) -> Scope:
+def area_scope(store: Store, area: str | None, *, vintage: str | None = None) -> Scope:
     """The area, its children in the store's hierarchy and its national comparator.
 
     The children are the area's direct children in any hierarchy, of the most common area
@@ -91,7 +91,7 @@ def area_scope(store: Store, area: str | None) -> Scope:
     is the area's ancestor of type ``country``, else the one country in the store sharing
     the area code's nation letter (GSS codes: E, W, S, N).
     """
-    areas = pl.from_arrow(store.areas())
+    areas = pl.from_arrow(store.areas(vintage=vintage))
     kinds = set(areas["area_type"].to_list())
     if not {"la", "region"} & kinds:
         raise InputError(
@@ -100,7 +100,9 @@ def area_scope(store: Store, area: str | None) -> Scope:
         )
     names = dict(zip(areas["area_code"], areas["area_name"], strict=True))
     types = dict(zip(areas["area_code"], areas["area_type"], strict=True))
-    links = pl.from_arrow(store.hierarchy()).select("child_code", "parent_code").unique()
+    links = (
+        pl.from_arrow(store.hierarchy(vintage=vintage)).select("child_code", "parent_code").unique()
+    )
     links = links.filter(
         ~pl.col("child_code").replace_strict(types, default="").is_in(list(SMALL_AREAS))
         & pl.col("child_code").is_in(list(types))
