@@ -1,0 +1,145 @@
+"""The dashboard's routes: pages, their JSON and CSV downloads, and the static files.
+
+A page is ``/<slug>.html`` (``/<slug>.<comparator>.html`` for the non-default comparator),
+the same names as the static export writes, so a link or a bookmark works on both. Query
+parameters hold the filters. Static files are served from a fixed list of names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from healthgap.publish.web import _render, _tables, _views
+from healthgap.publish.web._published import NotPublishedError, Published
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+PAGE = re.compile(r"^(?P<slug>[A-Za-z0-9_.-]+?)(?:\.(?P<cmp>england|region))?$")
+STATE = ("domain", "sex", "period", "a", "b")
+NAVIGATES = {"area": "area", "indicator": "indicator"}
+MAX_VALUE = 200  # characters of a filter value
+
+
+def _state(request: Request) -> dict[str, str]:
+    state = {}
+    for name in STATE:
+        value = request.query_params.get(name)
+        if value is not None:
+            if len(value) > MAX_VALUE:
+                raise _views.InputError(f"parameter '{name}' is longer than {MAX_VALUE} characters")
+            state[name] = value
+    return state
+
+
+def _parse(page: str) -> tuple[str, str | None]:
+    match = PAGE.match(page)
+    if match is None:
+        raise NotPublishedError(f"no page {page!r}")
+    return match.group("slug"), match.group("cmp")
+
+
+def _build(pub: Published, page: str, request: Request) -> tuple[_views.View, str, dict]:
+    slug, cmp = _parse(page)
+    state = _state(request)
+    comparator = cmp or _views.default_comparator(pub)
+    if comparator == _views.default_comparator(pub) and cmp is not None:
+        raise NotPublishedError(f"no page {page!r}: the default comparator has no suffix")
+    view = _views.view(pub, slug, {**state, "comparator": comparator})
+    return view, comparator, state
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    """The overview."""
+    return page_html(request, "index")
+
+
+@router.get("/{page}.html", response_class=HTMLResponse)
+def page_html(
+    request: Request, page: Annotated[str, Path(max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")]
+) -> Response:
+    """A dashboard page in the state of its query string."""
+    pub: Published = request.app.state.published
+    moved = _navigation(request, page)
+    if moved is not None:
+        return RedirectResponse(moved, status_code=303)
+    comparator_param = request.query_params.get("comparator")
+    if comparator_param is not None:
+        slug, _ = _parse(page)
+        if comparator_param not in pub.comparators:
+            raise _views.InputError(
+                f"parameter 'comparator' must be one of {list(pub.comparators)}; "
+                f"got {comparator_param!r}"
+            )
+        suffix = (
+            "" if comparator_param == _views.default_comparator(pub) else f".{comparator_param}"
+        )
+        rest = {k: v for k, v in request.query_params.items() if k != "comparator"}
+        query = ("?" + "&".join(f"{k}={v}" for k, v in rest.items())) if rest else ""
+        return RedirectResponse(f"{slug}{suffix}.html{query}", status_code=303)
+    view, comparator, state = _build(pub, page, request)
+    return HTMLResponse(_render.html(pub, view, "server", comparator, state))
+
+
+def _navigation(request: Request, page: str) -> str | None:
+    """Where a form submitted without script goes when it chose another area or indicator."""
+    slug, cmp = _parse(page)
+    for param, prefix in NAVIGATES.items():
+        value = request.query_params.get(param)
+        if value and re.fullmatch(r"[A-Za-z0-9_.]+", value) and slug.startswith(prefix + "-"):
+            target = (
+                f"{prefix}-{value}" if prefix == "area" else slug.split("-", 1)[0] + f"-{value}"
+            )
+            if target != slug:
+                rest = {k: v for k, v in request.query_params.items() if k != param}
+                query = ("?" + "&".join(f"{k}={v}" for k, v in rest.items())) if rest else ""
+                return f"{target}{'.' + cmp if cmp else ''}.html{query}"
+    return None
+
+
+@router.get("/data/{name}.json")
+def page_json(
+    request: Request, name: Annotated[str, Path(max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")]
+) -> Response:
+    """A page's tables as JSON (rows as the page shows them)."""
+    pub: Published = request.app.state.published
+    view, _, _ = _build(pub, name, request)
+    return Response(_render.view_json(pub, view), media_type="application/json")
+
+
+@router.get("/data/{name}.csv")
+def page_csv(
+    request: Request, name: Annotated[str, Path(max_length=300, pattern=r"^[A-Za-z0-9_.-]+$")]
+) -> Response:
+    """A page's table (``<page>--<table>``) or an indicator's values (``values-<id>``) as CSV."""
+    pub: Published = request.app.state.published
+    if name.startswith("values-") and "--" not in name:
+        frame = pub.values(name.removeprefix("values-"))
+        body = _tables.csv_bytes(frame)
+    else:
+        page, _, table = name.partition("--")
+        view, _, _ = _build(pub, page, request)
+        try:
+            body = _render.table_csv(view, table)
+        except KeyError:
+            raise NotPublishedError(f"page {page!r} has no table {table!r}") from None
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/static/{name}")
+def static_file(name: Annotated[str, Path(max_length=64)]) -> Response:
+    """A static file by name, from the fixed list (never a path from the request)."""
+    path = _render.STATIC_FILES.get(name)
+    if path is None:
+        raise NotPublishedError(f"no static file {name!r}")
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})

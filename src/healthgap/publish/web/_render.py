@@ -1,0 +1,103 @@
+"""A view as HTML (Jinja, autoescaped), as JSON and as CSV downloads: one renderer for both
+the server and the static export."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+
+from healthgap import __version__
+from healthgap.publish.report._assets import STATIC as REPORT_STATIC
+from healthgap.publish.web import _tables
+from healthgap.publish.web._model import Row, View, row_visible, shown_frame, spec_json
+from healthgap.publish.web._published import Published
+from healthgap.publish.web._views import NAV, default_comparator, profile_areas
+
+HERE = Path(__file__).parent
+#: name -> file: the only static files served (never a path taken from a request)
+STATIC_FILES = {
+    "web.css": HERE / "static" / "web.css",
+    "web.js": HERE / "static" / "web.js",
+    "vega.min.js": REPORT_STATIC / "vega.min.js",
+}
+RELOADS = ("sex", "period")  # filters that change charts: the server redraws them
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=False,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def site_info(pub: Published) -> dict[str, Any]:
+    """What every page shows around its content: title, navigation, vintages."""
+    areas = profile_areas(pub)
+    first_area = areas[0] if areas else ""
+    first_indicator = next(iter(pub.indicators), "")
+    nav = [
+        (href.format(area=first_area, indicator=first_indicator), text, key)
+        for href, text, key in NAV
+        if not (key == "area" and not first_area)
+    ]
+    return {
+        "title": f"healthgap: {pub.strategy.name}",
+        "nav": nav,
+        "synthetic": pub.synthetic,
+        "vintages": ", ".join(pub.vintage_ids),
+        "version": __version__,
+    }
+
+
+def html(pub: Published, view: View, mode: str, comparator: str, query: dict[str, str]) -> str:
+    """The page as HTML; ``mode`` is "server" or "static"."""
+    template = _environment().get_template("page.html.j2")
+
+    def visible(row: Row) -> bool:
+        return row_visible(row, view.hidden)
+
+    kept = {k: v for k, v in query.items() if v and k not in ("comparator",)}
+    return template.render(
+        view=view,
+        site=site_info(pub),
+        mode=mode,
+        comparator=comparator,
+        default_comparator=default_comparator(pub),
+        reloads=RELOADS,
+        spec_json=spec_json,
+        visible=visible,
+        query=("?" + urlencode(kept)) if kept and mode == "server" else "",
+    )
+
+
+def view_json(pub: Published, view: View) -> bytes:
+    """The view's tables (rows as shown) and vintages as JSON."""
+    payload = {
+        "vintages": pub.vintage_ids,
+        "page": view.slug,
+        "title": view.title,
+        "tables": {t.id: _tables.records(shown_frame(t, view.hidden)) for t in view.tables()},
+    }
+    return json.dumps(payload, default=str, allow_nan=False).encode("utf-8")
+
+
+def table_csv(view: View, table_id: str) -> bytes:
+    """One table's rows, as the page shows them, as CSV.
+
+    Raises
+    ------
+    KeyError
+        When the view has no such table.
+    """
+    for table in view.tables():
+        if table.id == table_id:
+            return _tables.csv_bytes(shown_frame(table, view.hidden))
+    raise KeyError(table_id)

@@ -1,0 +1,126 @@
+"""The web tool as one FastAPI application: API v1, Fingertips-compatible API, dashboard.
+
+Safe by construction: the store is opened read-only and every route is a GET (there is no
+write endpoint); every value is a published one (disclosure control applied); responses
+carry the published vintage set (``X-Healthgap-Vintages``), a Content-Security-Policy that
+allows no inline script and no other origin, and ``nosniff``; query strings are limited in
+length, pages in rows; static files come from a fixed list of names (no path is ever built
+from the request). Errors are one line: 400 (a bad parameter, named), 404 (not published),
+405/422 from the framework; an unexpected error is a 500 with no traceback in the body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
+
+from healthgap import __version__
+from healthgap.errors import InputError, StoreError
+from healthgap.publish.web import _api, _fingertips, _pages
+from healthgap.publish.web._published import NotPublishedError, Published
+
+__all__ = ["CSP", "MAX_QUERY", "VINTAGE_HEADER", "create_app"]
+
+VINTAGE_HEADER = "X-Healthgap-Vintages"
+MAX_QUERY = 4096  # characters of query string; longer requests get 414
+#: No inline script, nothing from another origin; Vega compiles its expressions with
+#: Function(), hence 'unsafe-eval'; vega-embed sets inline styles on its elements.
+CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+READ_METHODS = ("GET", "HEAD")
+
+
+def create_app(store_path: str | Path) -> FastAPI:
+    """Make the web tool of the store at ``store_path``, opened read-only.
+
+    Parameters
+    ----------
+    store_path : str or Path
+        A healthgap store (DuckDB file) with at least one vintage.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        Serve it with uvicorn (``healthgap serve``) or test it with ``TestClient``.
+
+    Raises
+    ------
+    StoreError
+        When the store is absent, not a store, locked by a writer or has no vintages.
+    """
+    published = Published(store_path)
+    app = FastAPI(
+        title="healthgap",
+        version=__version__,
+        summary="Health inequality indicators: API v1, Fingertips-compatible API, dashboard.",
+        description=(
+            "Published values only (disclosure control applied). Every response names the "
+            f"vintages it was read from in the `{VINTAGE_HEADER}` header and, in JSON, in "
+            "`vintages`."
+        ),
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        swagger_ui_parameters={"tryItOutEnabled": False},
+    )
+    app.state.published = published
+    app.state.fingertips = _fingertips.FingertipsIds.of(published)
+    app.include_router(_api.router)
+    app.include_router(_fingertips.router)
+    app.include_router(_pages.router)
+    vintages = ",".join(published.vintage_ids)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        if request.method not in READ_METHODS:
+            response: Response = JSONResponse(
+                {"detail": f"method {request.method} not allowed: the API is read-only"},
+                status_code=405,
+                headers={"Allow": ", ".join(READ_METHODS)},
+            )
+        elif len(request.url.query) > MAX_QUERY:
+            response = JSONResponse(
+                {"detail": f"query string longer than {MAX_QUERY} characters"}, status_code=414
+            )
+        else:
+            response = await call_next(request)
+        response.headers[VINTAGE_HEADER] = vintages
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(NotPublishedError)
+    async def not_published(request: Request, exc: NotPublishedError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    return app
+
+
+def from_environment() -> FastAPI:
+    """Make the app of the store named by ``$HEALTHGAP_STORE`` (for uvicorn's workers)."""
+    import os
+
+    return create_app(os.environ.get("HEALTHGAP_STORE", "healthgap.duckdb"))
