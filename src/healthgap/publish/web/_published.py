@@ -269,6 +269,8 @@ class Published:
                     pl.lit("Not compared").alias(f"compared_{key}"),
                     pl.lit(None, pl.Float64).alias(f"{key}_value"),
                 )
+        judged = [c for k in self.comparators for c in (f"compared_{k}", f"{k}_value")]
+        out = out.select(*values.columns, "polarity", *judged)
         yearly = out.filter(pl.col("period_years") == 1)
         trend_keys = ["area_code", "sex", "age", "category_type", "category"]
         if yearly.height:
