@@ -206,6 +206,8 @@ def all_data(
 
 
 def _parent_column(parent_type: str, fid: FingertipsIds) -> str:
+    if parent_type == "country":  # England is already compared with in its own column
+        return "Compared to percentiles"
     short = fid.area_type.get(parent_type, (0, "", parent_type))[2]
     return f"Compared to {short} value or percentiles"
 
