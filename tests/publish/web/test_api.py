@@ -152,11 +152,11 @@ def test_diff_between_vintages_uses_published_values(client, web_store):
         ("/api/v1/values", {"indicator": "smoking", "limit": 0}, 422, "limit"),
         ("/api/v1/values", {"indicator": "smoking", "limit": 10**6}, 422, "limit"),
         ("/api/v1/values", {"indicator": "smoking", "format": "xml"}, 422, "format"),
-        ("/api/v1/values", {"indicator": "smoking", "area": "a,,b"}, 400, "area"),
+        ("/api/v1/values", {"indicator": "smoking", "area": "a,,b"}, 422, "area"),
         (
             "/api/v1/inequalities",
             {"indicator": "smoking", "breakdown": "Shoe size"},
-            400,
+            404,
             "breakdown",
         ),
         ("/api/v1/vintages/diff", {"old": "zzzz", "new": "abcd"}, 422, "old"),

@@ -17,16 +17,30 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from healthgap.errors import InputError, SuppressedWarning
+from healthgap.errors import SuppressedWarning
 from healthgap.publish.web import _tables
-from healthgap.publish.web._published import Published
+from healthgap.publish.web._published import NotPublishedError, Published
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["API v1"])
+
+class Problem(BaseModel):
+    """Why a request failed, in one line naming the parameter or value."""
+
+    detail: str
+
+
+#: Errors every route may give (422, a parameter of the wrong form, is FastAPI's own).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A parameter's value cannot be served"},
+    404: {"model": Problem, "description": "Not published: indicator, area or vintage"},
+    414: {"model": Problem, "description": "Query string too long"},
+}
+router = APIRouter(prefix="/api/v1", tags=["API v1"], responses=ERRORS)
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
-LIST_PATTERN = r"^[^\x00-\x1f]*$"
+LIST_PATTERN = r"^[^,\x00-\x1f]+(,[^,\x00-\x1f]+)*$"  # a, or a,b,...
+OPTIONAL_LIST = r"^[^,\x00-\x1f]*(,[^,\x00-\x1f]*)*$"  # may hold '' (no breakdown)
 TEXT = 2000  # longest text a list parameter may hold
 Format = Literal["json", "csv"]
 
@@ -248,7 +262,10 @@ class Filters:
         period: Annotated[str | None, _listed("periods, or 'latest'")] = None,
         sex: Annotated[str | None, _listed("Persons, Male, Female")] = None,
         age: Annotated[str | None, _listed("age groups")] = None,
-        category_type: Annotated[str | None, _listed("breakdowns; '' for totals")] = None,
+        category_type: Annotated[
+            str | None,
+            Query(max_length=TEXT, pattern=OPTIONAL_LIST, description="breakdowns; '' for totals"),
+        ] = None,
         category: Annotated[str | None, _listed("breakdown categories")] = None,
     ) -> None:
         self.indicator = _tables.split("indicator", indicator) or []
@@ -353,7 +370,7 @@ def inequalities(
     frame = frame.filter(pl.col("category_type") == breakdown)
     if frame.is_empty():
         known = sorted(set(pub.values(indicator)["category_type"].to_list()) - {""})
-        raise InputError(
+        raise NotPublishedError(
             f"parameter 'breakdown': indicator {indicator!r} has no values for {breakdown!r} "
             f"with these filters; its breakdowns: {known}"
         )

@@ -24,15 +24,16 @@ from fastapi.responses import Response
 from healthgap.errors import InputError
 from healthgap.publish.web import _fingertips_ids as ids
 from healthgap.publish.web import _tables
-from healthgap.publish.web._published import Published
+from healthgap.publish.web._api import ERRORS
+from healthgap.publish.web._published import NotPublishedError, Published
 
 __all__ = ["FingertipsIds", "router"]
 
-router = APIRouter(prefix="/api", tags=["Fingertips-compatible"])
+router = APIRouter(prefix="/api", tags=["Fingertips-compatible"], responses=ERRORS)
 
 PROFILE_ID = 1
 PROFILE_KEY = "healthgap"
-IDS = r"^[A-Za-z0-9_.,\- ]*$"
+IDS = r"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$"
 METADATA_COLUMNS = {
     "Indicator ID": None,
     "Indicator": "name",
@@ -113,14 +114,16 @@ class FingertipsIds:
             elif item in self.indicator:
                 out.append(item)
             else:
-                raise InputError(f"parameter 'indicator_ids': no indicator {item!r} is published")
+                raise NotPublishedError(
+                    f"parameter 'indicator_ids': no indicator {item!r} is published"
+                )
         return out
 
     def types(self, name: str, number: int) -> list[str]:
         """Our area types of a Fingertips area-type id."""
         if number not in self.types_of:
             known = sorted({n for n, _, _ in self.area_type.values()})
-            raise InputError(f"parameter '{name}': no area type {number}; known: {known}")
+            raise NotPublishedError(f"parameter '{name}': no area type {number}; known: {known}")
         return self.types_of[number]
 
 
@@ -261,7 +264,9 @@ def all_data_by_profile_id(
 
 def _profile(profile_id: int) -> None:
     if profile_id != PROFILE_ID:
-        raise InputError(f"parameter 'profile_id': no profile {profile_id}; known: [{PROFILE_ID}]")
+        raise NotPublishedError(
+            f"parameter 'profile_id': no profile {profile_id}; known: [{PROFILE_ID}]"
+        )
 
 
 def metadata_frame(pub: Published, fid: FingertipsIds, indicator_ids: list[str]) -> pl.DataFrame:
@@ -333,7 +338,7 @@ def metadata_by_group_id(
     for domain, _, members in pub.domains():
         if fid.group[domain] == group_id:
             return _csv(metadata_frame(pub, fid, members), "metadata", [])
-    raise InputError(
+    raise NotPublishedError(
         f"parameter 'group_id': no group {group_id}; known: {sorted(fid.group.values())}"
     )
 

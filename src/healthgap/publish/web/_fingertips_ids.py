@@ -71,8 +71,8 @@ def parse_ids(name: str, text: str, max_items: int = 200) -> list[str]:
     InputError
         When it is empty, too long, or an item is empty.
     """
-    items = [t.strip() for t in text.split(",")]
-    if not text.strip() or any(not t for t in items):
+    items = text.split(",")
+    if any(not t for t in items):
         raise InputError(f"parameter '{name}' must list ids separated by commas; got {text!r}")
     if len(items) > max_items:
         raise InputError(f"parameter '{name}' lists {len(items)} ids; at most {max_items}")

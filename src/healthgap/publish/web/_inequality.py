@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from healthgap.errors import InputError
+from healthgap.publish.web._published import NotPublishedError
 
 KEYS = ["indicator_id", "area_code", "area_name", "period", "sex", "age", "category_type"]
 ORDERED_DEFAULT = ("d", "r", "sii", "rii")
@@ -36,7 +36,7 @@ def measures_by_breakdown(
     )
     frame = frame.join(complete, on=KEYS).filter(pl.col("_values") & (pl.col("_n") >= 2))
     if frame.is_empty():
-        raise InputError(
+        raise NotPublishedError(
             "parameter 'breakdown': no setting has two or more published categories with "
             "values and limits (suppressed values are withheld)"
         )

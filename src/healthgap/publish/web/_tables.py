@@ -27,7 +27,7 @@ def split(name: str, text: str | None) -> list[str] | None:
     """
     if text is None or text == "":
         return None
-    items = [t.strip() for t in text.split(",")]
+    items = text.split(",")
     if len(items) > MAX_LIST:
         raise InputError(f"parameter '{name}' lists {len(items)} values; at most {MAX_LIST}")
     if any(not t for t in items):
