@@ -25,7 +25,7 @@ STATIC_FILES = {
     "web.js": HERE / "static" / "web.js",
     "vega.min.js": REPORT_STATIC / "vega.min.js",
 }
-RELOADS = ("sex", "period")  # filters that change charts: the server redraws them
+RELOADS = ("sex", "period", "a", "b")  # filters that change charts or whole tables
 
 
 @functools.cache

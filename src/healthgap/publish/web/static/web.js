@@ -122,6 +122,88 @@
     if (button) { button.hidden = true; }
     if (mode === "static") { apply(readState()); }
     window.addEventListener("popstate", function () { apply(readState()); });
+    // a page restored from the back-forward cache shows the state of its own URL
+    window.addEventListener("pageshow", function () { apply(readState()); });
   }
   drawCharts();
+})();
+
+/* Static sites only: "Compare two areas" reads both areas' tables (data/area-<code>.json)
+ * and sets them side by side, as the server does. */
+(function () {
+  "use strict";
+  var body = document.body;
+  if (body.getAttribute("data-mode") !== "static" || body.getAttribute("data-page") !== "compare") {
+    return;
+  }
+  var comparator = body.getAttribute("data-comparator");
+  var symbols = { Better: "●", Similar: "■", Worse: "◆", Higher: "▲", Lower: "▼" };
+
+  function cell(tag, text, cls) {
+    var el = document.createElement(tag);
+    el.textContent = text;
+    if (cls) { el.className = cls; }
+    if (tag === "th") { el.setAttribute("scope", "row"); }
+    return el;
+  }
+
+  function valueCell(row) {
+    if (!row || row.value === null) { return cell("td", "-", "cmp-not-compared"); }
+    var label = (row["compared_" + comparator] || "Not compared").split(" ")[0];
+    if (!symbols[label]) { label = "Not compared"; }
+    var text = row.value.toLocaleString("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    return cell("td", text + " " + (symbols[label] || "×"),
+      "cmp-" + label.toLowerCase().replace(" ", "-"));
+  }
+
+  function rowsOf(code) {
+    return fetch("data/area-" + code + ".json").then(function (r) {
+      if (!r.ok) { throw new Error("no data for area " + code); }
+      return r.json();
+    }).then(function (data) { return data.tables["profile-" + code.toLowerCase()] || []; });
+  }
+
+  function render() {
+    var params = new URLSearchParams(window.location.search);
+    var a = params.get("a") || document.getElementById("f-a").value;
+    var b = params.get("b") || document.getElementById("f-b").value;
+    document.getElementById("f-a").value = a;
+    document.getElementById("f-b").value = b;
+    Promise.all([rowsOf(a), rowsOf(b)]).then(function (both) {
+      var right = {};
+      both[1].forEach(function (r) { right[r.indicator_id + "|" + r.sex + "|" + r.age] = r; });
+      var table = document.querySelector("table[data-table=compare]");
+      var tbody = table.querySelector("tbody");
+      tbody.textContent = "";
+      both[0].forEach(function (r) {
+        var tr = document.createElement("tr");
+        tr.setAttribute("data-f-sex", r.sex);
+        var head = cell("th", "");
+        var link = document.createElement("a");
+        link.href = "indicator-" + r.indicator_id + ".html";
+        link.textContent = r.indicator;
+        head.appendChild(link);
+        tr.appendChild(head);
+        tr.appendChild(cell("td", r.period));
+        tr.appendChild(valueCell(r));
+        tr.appendChild(valueCell(right[r.indicator_id + "|" + r.sex + "|" + r.age]));
+        tbody.appendChild(tr);
+      });
+      var heads = table.querySelectorAll("thead th");
+      var names = [document.getElementById("f-a"), document.getElementById("f-b")].map(function (s) {
+        return s.options[s.selectedIndex].text;
+      });
+      heads[2].textContent = names[0];
+      heads[3].textContent = names[1];
+      table.querySelector("caption").textContent = names[0] + " and " + names[1];
+    }).catch(function (error) {
+      document.getElementById("status").textContent = String(error);
+    });
+  }
+
+  ["f-a", "f-b"].forEach(function (id) {
+    document.getElementById(id).addEventListener("change", function () { window.setTimeout(render, 0); });
+  });
+  window.addEventListener("popstate", render);
+  render();
 })();
