@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from healthgap.publish.export import published_values
 
+# one test process builds the store, the server and the site for all web tests
+pytestmark = pytest.mark.xdist_group("web")
+
 SMALL_COUNT = "E09000003"
 
 

@@ -13,7 +13,7 @@ import httpx
 import polars as pl
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
 
 AREA, OTHER_AREA = "E09000001", "E09000002"
 PAGES = (

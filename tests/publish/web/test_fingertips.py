@@ -11,6 +11,9 @@ import pytest
 
 from healthgap.sources.fingertips import API_COLUMNS
 
+# one test process builds the store, the server and the site for all web tests
+pytestmark = pytest.mark.xdist_group("web")
+
 ft = pytest.importorskip("fingertips_py")
 
 LA = 502  # Fingertips: upper-tier local authorities (post 4/23)

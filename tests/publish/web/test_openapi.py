@@ -8,6 +8,9 @@ from hypothesis import HealthCheck, given, settings
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.checks import positive_data_acceptance  # noqa: E402
 
+# one test process builds the store, the server and the site for all web tests
+pytestmark = pytest.mark.xdist_group("web")
+
 EXAMPLES = 20  # per operation; the schema has about 30 operations
 
 
