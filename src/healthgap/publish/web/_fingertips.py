@@ -12,8 +12,8 @@ the strategy's aims.
 
 from __future__ import annotations
 
+import functools
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,48 +62,52 @@ POLARITY = {
 }
 
 
-@dataclass
 class FingertipsIds:
-    """Every Fingertips number of a published vintage set, made once."""
+    """Every Fingertips number of a published vintage set, made once (ages and notes lazily).
 
-    indicator: dict[str, int]  # our id -> number
-    by_number: dict[int, str]
-    area_type: dict[str, tuple[int, str, str]]  # our type -> (number, name, short)
-    types_of: dict[int, list[str]]  # number -> our types
-    age: dict[str, int]
-    note: dict[str, int]
-    group: dict[str, int]  # domain id -> group number
+    Indicators, area types and groups are numbered at start; ages and value notes, which need
+    every indicator's values, on first use.
+    """
 
-    @classmethod
-    def of(cls, pub: Published) -> FingertipsIds:
-        """Number everything ``pub`` publishes."""
+    def __init__(self, pub: Published) -> None:
+        self._pub = pub
         fixed = {
             m.id: m.fingertips_id for m in pub.indicators.values() if m.fingertips_id is not None
         }
         if len(set(fixed.values())) < len(fixed):
             fixed = {}  # two indicators claim one Fingertips id: derive them all instead
-        indicator = ids.number_map(pub.indicators, fixed)
-        area_type = ids.area_type_ids(pub.areas["area_type"].to_list())
-        types_of: dict[int, list[str]] = {}
-        for ours, (number, _, _) in area_type.items():
-            types_of.setdefault(number, []).append(ours)
+        self.indicator = ids.number_map(pub.indicators, fixed)
+        self.by_number = {v: k for k, v in self.indicator.items()}
+        self.area_type = ids.area_type_ids(pub.areas["area_type"].to_list())
+        self.types_of: dict[int, list[str]] = {}
+        for ours, (number, _, _) in self.area_type.items():
+            self.types_of.setdefault(number, []).append(ours)
         for alias in ids.LA_ALIASES:
-            if "la" in area_type:
-                types_of.setdefault(alias, ["la"])
-        ages, notes = set(), set()
-        for indicator_id in pub.indicators:
-            frame = pub.values(indicator_id)
-            ages.update(frame["age"].unique().to_list())
+            if "la" in self.area_type:
+                self.types_of.setdefault(alias, ["la"])
+        self.group = {d: n for n, (d, _, _) in enumerate(pub.domains(), start=1)}
+
+    @classmethod
+    def of(cls, pub: Published) -> FingertipsIds:
+        """Number everything ``pub`` publishes."""
+        return cls(pub)
+
+    @functools.cached_property
+    def age(self) -> dict[str, int]:
+        """Age group -> id ("All ages" is Fingertips' 1)."""
+        ages = set()
+        for indicator_id in self._pub.indicators:
+            ages.update(self._pub.values(indicator_id)["age"].unique().to_list())
+        return ids.number_map(ages, {"All ages": ids.ALL_AGES})
+
+    @functools.cached_property
+    def note(self) -> dict[str, int]:
+        """Value note -> id."""
+        notes = set()
+        for indicator_id in self._pub.indicators:
+            frame = self._pub.values(indicator_id)
             notes.update(frame["value_note"].drop_nulls().unique().to_list())
-        return cls(
-            indicator=indicator,
-            by_number={v: k for k, v in indicator.items()},
-            area_type=area_type,
-            types_of=types_of,
-            age=ids.number_map(ages, {"All ages": ids.ALL_AGES}),
-            note=ids.number_map(notes),
-            group={d: n for n, (d, _, _) in enumerate(pub.domains(), start=1)},
-        )
+        return ids.number_map(notes)
 
     def indicators(self, text: str) -> list[str]:
         """Our ids of a list of Fingertips numbers (our own text ids are accepted too)."""

@@ -7,6 +7,7 @@ parameters hold the filters. Static files are served from a fixed list of names.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated
 
@@ -24,6 +25,7 @@ PAGE = re.compile(r"^(?P<slug>[A-Za-z0-9_.-]+?)(?:\.(?P<cmp>england|region))?$")
 STATE = ("domain", "sex", "period", "a", "b")
 NAVIGATES = {"area": "area", "indicator": "indicator"}
 MAX_VALUE = 200  # characters of a filter value
+CACHED_VIEWS = 512  # views (and their HTML) kept in memory
 
 
 def _state(request: Request) -> dict[str, str]:
@@ -50,8 +52,24 @@ def _build(pub: Published, page: str, request: Request) -> tuple[_views.View, st
     comparator = cmp or _views.default_comparator(pub)
     if comparator == _views.default_comparator(pub) and cmp is not None:
         raise NotPublishedError(f"no page {page!r}: the default comparator has no suffix")
-    view = _views.view(pub, slug, {**state, "comparator": comparator})
+    view = _cached_view(pub, slug, tuple(sorted({**state, "comparator": comparator}.items())))
     return view, comparator, state
+
+
+@functools.lru_cache(maxsize=CACHED_VIEWS)
+def _cached_view(pub: Published, slug: str, state: tuple[tuple[str, str], ...]) -> _views.View:
+    """A view in a state, built once: the store is read-only, so a view never changes."""
+    return _views.view(pub, slug, dict(state))
+
+
+@functools.lru_cache(maxsize=CACHED_VIEWS)
+def _cached_html(
+    pub: Published, page: str, comparator: str, state: tuple[tuple[str, str], ...]
+) -> str:
+    view = _cached_view(
+        pub, _parse(page)[0], tuple(sorted({**dict(state), "comparator": comparator}.items()))
+    )
+    return _render.html(pub, view, "server", comparator, dict(state))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -83,8 +101,8 @@ def page_html(
         rest = {k: v for k, v in request.query_params.items() if k != "comparator"}
         query = ("?" + "&".join(f"{k}={v}" for k, v in rest.items())) if rest else ""
         return RedirectResponse(f"{slug}{suffix}.html{query}", status_code=303)
-    view, comparator, state = _build(pub, page, request)
-    return HTMLResponse(_render.html(pub, view, "server", comparator, state))
+    _, comparator, state = _build(pub, page, request)
+    return HTMLResponse(_cached_html(pub, page, comparator, tuple(sorted(state.items()))))
 
 
 def _navigation(request: Request, page: str) -> str | None:
