@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -23,7 +24,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE = re.compile(r"^(?P<slug>[A-Za-z0-9_.-]+?)(?:\.(?P<cmp>england|region))?$")
 STATE = ("domain", "sex", "period", "a", "b")
-NAVIGATES = {"area": "area", "indicator": "indicator"}
 MAX_VALUE = 200  # characters of a filter value
 CACHED_VIEWS = 512  # views (and their HTML) kept in memory
 
@@ -99,7 +99,7 @@ def page_html(
             "" if comparator_param == _views.default_comparator(pub) else f".{comparator_param}"
         )
         rest = {k: v for k, v in request.query_params.items() if k != "comparator"}
-        query = ("?" + "&".join(f"{k}={v}" for k, v in rest.items())) if rest else ""
+        query = f"?{urlencode(rest)}" if rest else ""
         return RedirectResponse(f"{slug}{suffix}.html{query}", status_code=303)
     _, comparator, state = _build(pub, page, request)
     return HTMLResponse(_cached_html(pub, page, comparator, tuple(sorted(state.items()))))
@@ -108,17 +108,15 @@ def page_html(
 def _navigation(request: Request, page: str) -> str | None:
     """Where a form submitted without script goes when it chose another area or indicator."""
     slug, cmp = _parse(page)
-    for param, prefix in NAVIGATES.items():
-        value = request.query_params.get(param)
-        if value and re.fullmatch(r"[A-Za-z0-9_.]+", value) and slug.startswith(prefix + "-"):
-            target = (
-                f"{prefix}-{value}" if prefix == "area" else slug.split("-", 1)[0] + f"-{value}"
-            )
-            if target != slug:
-                rest = {k: v for k, v in request.query_params.items() if k != param}
-                query = ("?" + "&".join(f"{k}={v}" for k, v in rest.items())) if rest else ""
-                return f"{target}{'.' + cmp if cmp else ''}.html{query}"
-    return None
+    kind, _, key = slug.partition("-")
+    param = {"area": "area", "indicator": "indicator", "inequalities": "indicator"}.get(kind)
+    value = request.query_params.get(param) if param and key else None
+    if not value or value == key or not re.fullmatch(r"[A-Za-z0-9_.]+", value):
+        return None
+    rest = {k: v for k, v in request.query_params.items() if k != param}
+    return f"{kind}-{value}{'.' + cmp if cmp else ''}.html" + (
+        f"?{urlencode(rest)}" if rest else ""
+    )
 
 
 @router.get("/data/{name}.json")

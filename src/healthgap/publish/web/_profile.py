@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import polars as pl
@@ -29,58 +30,59 @@ from healthgap.publish.web._selection import (
 )
 
 
-def spine_rows(pub: Published, code: str, comparator: str) -> pl.DataFrame:
-    """Spine-chart rows of an area: its latest values against the range of its peers.
+@functools.lru_cache(maxsize=8)
+def _spine_frame(pub: Published, comparator: str) -> pl.DataFrame:
+    """Every indicator's latest totals of every area with its peers' range, all at once.
 
-    Peers are the profile areas; positions scale each indicator so that the comparator sits
-    at 0.5 and the farthest peer at 0 or 1, worst on the left (Fingertips' spine chart).
+    Built once per comparator (the store is read-only); an area's spine is a filter of it.
     """
     peers = profile_areas(pub)
     bench = pub.comparators[comparator].code
-    parts = []
-    for position, indicator_id in enumerate(pub.indicators):
-        frame = latest_flag(totals(pub, indicator_id)).filter(pl.col("latest"))
-        if frame.filter(pl.col("area_code") == code).is_empty():
-            continue
-        polarity = pub.indicators[indicator_id].polarity
-        sign = -1.0 if polarity == "low_is_good" else 1.0
-        peer = frame.filter(pl.col("area_code").is_in(peers))
-        stats = peer.group_by("sex", "age").agg(
-            _lo=(pl.col("value") * sign).min(),
-            _hi=(pl.col("value") * sign).max(),
-            _q25=(pl.col("value") * sign).quantile(0.25, "linear"),
-            _q75=(pl.col("value") * sign).quantile(0.75, "linear"),
-        )
-        benchmark = frame.filter(pl.col("area_code") == bench).select(
-            "sex", "age", _b=pl.col("value") * sign
-        )
-        mine = (
-            frame.filter(pl.col("area_code") == code)
-            .join(stats, on=["sex", "age"], how="left")
-            .join(benchmark, on=["sex", "age"], how="left")
-            .with_columns(
-                _sign=pl.lit(sign),
-                polarity=pl.lit(polarity),
-                position=pl.lit(position),
-            )
-        )
-        parts.append(mine)
-    if not parts:
+    frames = [latest_flag(totals(pub, i)).filter(pl.col("latest")) for i in pub.indicators]
+    frames = [f for f in frames if f.height]
+    if not frames:
         return pl.DataFrame()
-    out = pl.concat(parts, how="vertical_relaxed")
+    order = pl.DataFrame(
+        {
+            "indicator_id": list(pub.indicators),
+            "_order": list(range(len(pub.indicators))),
+            "polarity": [m.polarity for m in pub.indicators.values()],
+        }
+    )
+    keys = ["indicator_id", "sex", "age"]
+    latest = (
+        pl.concat(frames, how="diagonal_relaxed")
+        .join(order, on="indicator_id")
+        .with_columns(_sign=pl.when(pl.col("polarity") == "low_is_good").then(-1.0).otherwise(1.0))
+        .with_columns(_s=pl.col("value") * pl.col("_sign"))
+    )
+    stats = (
+        latest.filter(pl.col("area_code").is_in(peers))
+        .group_by(keys)
+        .agg(
+            _lo=pl.col("_s").min(),
+            _hi=pl.col("_s").max(),
+            _q25=pl.col("_s").quantile(0.25, "linear"),
+            _q75=pl.col("_s").quantile(0.75, "linear"),
+        )
+    )
+    benchmark = latest.filter(pl.col("area_code") == bench).select(*keys, _b="_s")
+    out = latest.join(stats, on=keys, how="left").join(benchmark, on=keys, how="left")
     centre = pl.col("_b").fill_null((pl.col("_lo") + pl.col("_hi")) / 2)
     half = pl.max_horizontal((centre - pl.col("_lo")).abs(), (pl.col("_hi") - centre).abs())
 
     def pos(expr: pl.Expr) -> pl.Expr:
         return pl.when(half > 0).then(0.5 + 0.5 * (expr - centre) / half).otherwise(0.5)
 
-    labels = [
-        series_label(pub, i, s, a)
-        for i, s, a in out.select("indicator_id", "sex", "age").iter_rows()
-    ]
+    series = out.select(keys).unique()
+    labels = series.with_columns(
+        label=pl.Series(
+            [series_label(pub, i, s, a) for i, s, a in series.iter_rows()], dtype=pl.String
+        )
+    )
     return (
-        out.with_columns(
-            label=pl.Series(labels),
+        out.join(labels, on=keys, how="left")
+        .with_columns(
             london=pl.col("_b") * pl.col("_sign"),
             worst=pl.col("_lo") * pl.col("_sign"),
             best=pl.col("_hi") * pl.col("_sign"),
@@ -90,14 +92,25 @@ def spine_rows(pub: Published, code: str, comparator: str) -> pl.DataFrame:
             p_best=pos(pl.col("_hi")),
             p_q25=pos(pl.col("_q25")),
             p_q75=pos(pl.col("_q75")),
-            p_value=pos(pl.col("value") * pl.col("_sign")),
+            p_value=pos(pl.col("_s")),
             p_london=pos(pl.col("_b")),
             comparison=pl.col(f"compared_{comparator}").fill_null("Not compared"),
             trend=pl.col("recent_trend").fill_null("Cannot be calculated"),
         )
-        .with_columns(position=pl.int_range(pl.len()))
-        .sort("position")
+        .sort("_order", "sex", "age")
     )
+
+
+def spine_rows(pub: Published, code: str, comparator: str) -> pl.DataFrame:
+    """Spine-chart rows of an area: its latest values against the range of its peers.
+
+    Peers are the profile areas; positions scale each indicator so that the comparator sits
+    at 0.5 and the farthest peer at 0 or 1, worst on the left (Fingertips' spine chart).
+    """
+    frame = _spine_frame(pub, comparator)
+    if frame.is_empty():
+        return frame
+    return frame.filter(pl.col("area_code") == code).with_columns(position=pl.int_range(pl.len()))
 
 
 def _area_choice(pub: Published, code: str) -> Choice:

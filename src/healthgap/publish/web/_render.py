@@ -25,7 +25,6 @@ STATIC_FILES = {
     "web.js": HERE / "static" / "web.js",
     "vega.min.js": REPORT_STATIC / "vega.min.js",
 }
-RELOADS = ("sex", "period", "a", "b")  # filters that change charts or whole tables
 
 
 @functools.cache
@@ -71,7 +70,6 @@ def html(pub: Published, view: View, mode: str, comparator: str, query: dict[str
         mode=mode,
         comparator=comparator,
         default_comparator=default_comparator(pub),
-        reloads=RELOADS,
         spec_json=spec_json,
         visible=visible,
         query=("?" + urlencode(kept)) if kept and mode == "server" else "",

@@ -1,7 +1,9 @@
 /* healthgap dashboard: charts (vega-embed, shipped; no network) and filters kept in the URL.
  * Without this script every page still works: the server applies the filters of the query
- * string, and the "Show" button submits them. With it, filters hide table rows at once, the
- * URL follows (so every view can be shared) and the back button restores the view. */
+ * string, and the "Show" button submits them. With it, a filter applies as soon as it is
+ * chosen: the server sends the page for the new URL; a static site has every row and hides
+ * the others. Either way the URL holds the view (so it can be shared) and the back button
+ * restores it. */
 (function () {
   "use strict";
   var body = document.body;
@@ -104,7 +106,7 @@
       window.location.href = pageFor(select.value) + queryOf(state);
       return;
     }
-    if (select.hasAttribute("data-reload") && mode === "server") {
+    if (mode === "server") {  // the server sends the rows of the chosen filters only
       window.location.search = queryOf(state);
       return;
     }
