@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from healthgap.errors import SuppressedWarning
@@ -112,7 +112,9 @@ def respond(
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     rows = _tables.records(_tables.page(frame, limit, offset))
-    return Page(vintages=ids, total=frame.height, limit=limit, offset=offset, rows=rows)
+    # a Response is sent as is: FastAPI would otherwise validate every row against Page
+    body = {"vintages": ids, "total": frame.height, "limit": limit, "offset": offset, "rows": rows}
+    return JSONResponse(body)
 
 
 def meta_record(pub: Published, indicator_id: str) -> dict[str, Any]:

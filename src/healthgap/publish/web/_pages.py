@@ -7,7 +7,6 @@ parameters hold the filters. Static files are served from a fixed list of names.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Annotated
 from urllib.parse import urlencode
@@ -16,7 +15,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from healthgap.publish.web import _render, _tables, _views
-from healthgap.publish.web._published import NotPublishedError, Published
+from healthgap.publish.web._published import NotPublishedError, Published, computed_once
 
 __all__ = ["router"]
 
@@ -56,13 +55,13 @@ def _build(pub: Published, page: str, request: Request) -> tuple[_views.View, st
     return view, comparator, state
 
 
-@functools.lru_cache(maxsize=CACHED_VIEWS)
+@computed_once(CACHED_VIEWS)
 def _cached_view(pub: Published, slug: str, state: tuple[tuple[str, str], ...]) -> _views.View:
     """A view in a state, built once: the store is read-only, so a view never changes."""
     return _views.view(pub, slug, dict(state))
 
 
-@functools.lru_cache(maxsize=CACHED_VIEWS)
+@computed_once(CACHED_VIEWS)
 def _cached_html(
     pub: Published, page: str, comparator: str, state: tuple[tuple[str, str], ...]
 ) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 
 import polars as pl
@@ -19,7 +18,7 @@ from healthgap.publish.web._model import (
     comparison_cell,
     fmt,
 )
-from healthgap.publish.web._published import Published
+from healthgap.publish.web._published import Published, computed_once
 from healthgap.publish.web._selection import (
     comparator_choice,
     hidden,
@@ -30,7 +29,7 @@ from healthgap.publish.web._selection import (
 )
 
 
-@functools.lru_cache(maxsize=8)
+@computed_once(8)
 def _spine_frame(pub: Published, comparator: str) -> pl.DataFrame:
     """Every indicator's latest totals of every area with its peers' range, all at once.
 

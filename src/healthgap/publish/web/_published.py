@@ -14,9 +14,11 @@ import functools
 import json
 import threading
 import warnings
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import polars as pl
@@ -32,7 +34,45 @@ LONDON = "E12000007"
 SERIES = ("indicator_id", "sex", "age", "category_type", "category")
 LIMITS = ("lower95_0cl", "upper95_0cl")
 SEX_ORDER = {"Persons": 0, "Male": 1, "Female": 2}
+T = TypeVar("T")
 CACHED_INDICATORS = 256  # judged indicators kept in memory (each a few MB at national size)
+
+
+def computed_once(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Cache a function of hashable arguments, computing each result once across threads.
+
+    Unlike :func:`functools.lru_cache`, concurrent first calls with the same arguments wait
+    for one computation instead of each computing it (a server's first requests for a page
+    would otherwise all build it at once). Least recently used results are dropped first.
+    """
+
+    def decorate(function: Callable[..., T]) -> Callable[..., T]:
+        cache: OrderedDict[tuple, T] = OrderedDict()
+        pending: dict[tuple, threading.Lock] = {}
+        guard = threading.Lock()
+
+        @functools.wraps(function)
+        def wrapper(*args: Any) -> T:
+            with guard:
+                if args in cache:
+                    cache.move_to_end(args)
+                    return cache[args]
+                lock = pending.setdefault(args, threading.Lock())
+            with lock:
+                with guard:
+                    if args in cache:
+                        return cache[args]
+                value = function(*args)
+                with guard:
+                    cache[args] = value
+                    pending.pop(args, None)
+                    while len(cache) > maxsize:
+                        cache.popitem(last=False)
+            return value
+
+        return wrapper
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -221,7 +261,7 @@ class Published:
         self.indicator(indicator_id)
         return self._values(indicator_id, vintage or self.vintage_of[indicator_id])
 
-    @functools.lru_cache(maxsize=CACHED_INDICATORS)  # noqa: B019 (one Published per process)
+    @computed_once(CACHED_INDICATORS)
     def _values(self, indicator_id: str, vintage: str) -> pl.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SuppressedWarning)
@@ -240,7 +280,7 @@ class Published:
         self.indicator(indicator_id)
         return self._judged(indicator_id)
 
-    @functools.lru_cache(maxsize=CACHED_INDICATORS)  # noqa: B019 (one Published per process)
+    @computed_once(CACHED_INDICATORS)
     def _judged(self, indicator_id: str) -> pl.DataFrame:
         from healthgap.compare import benchmark, recent_trend
 

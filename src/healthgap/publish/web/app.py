@@ -82,26 +82,6 @@ def create_app(store_path: str | Path) -> FastAPI:
     app.include_router(_api.router)
     app.include_router(_fingertips.router)
     app.include_router(_pages.router)
-    vintages = ",".join(published.vintage_ids)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Response:
-        if request.method not in READ_METHODS:
-            response: Response = JSONResponse(
-                {"detail": f"method {request.method} not allowed: the API is read-only"},
-                status_code=405,
-                headers={"Allow": ", ".join(READ_METHODS)},
-            )
-        elif len(request.url.query) > MAX_QUERY:
-            response = JSONResponse(
-                {"detail": f"query string longer than {MAX_QUERY} characters"}, status_code=414
-            )
-        else:
-            response = await call_next(request)
-        response.headers[VINTAGE_HEADER] = vintages
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
 
     @app.exception_handler(NotPublishedError)
     async def not_published(request: Request, exc: NotPublishedError) -> JSONResponse:
@@ -116,7 +96,50 @@ def create_app(store_path: str | Path) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(_Guard, vintages=",".join(published.vintage_ids))
     return app
+
+
+class _Guard:
+    """Pure ASGI middleware: read-only methods, bounded query strings, headers on every reply.
+
+    Outermost, so that even the framework's own errors carry the vintages and the policy.
+    """
+
+    def __init__(self, app: Any, vintages: str) -> None:
+        self.app = app
+        self.headers = [
+            (VINTAGE_HEADER.lower().encode(), vintages.encode()),
+            *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
+        ]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self.headers
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((k, v) for k, v in extra if k not in names),
+                ]
+            await send(message)
+
+        if scope["method"] not in READ_METHODS:
+            detail = f"method {scope['method']} not allowed: the API is read-only"
+            response: Response = JSONResponse(
+                {"detail": detail}, status_code=405, headers={"Allow": ", ".join(READ_METHODS)}
+            )
+        elif len(scope.get("query_string", b"")) > MAX_QUERY:
+            detail = f"query string longer than {MAX_QUERY} characters"
+            response = JSONResponse({"detail": detail}, status_code=414)
+        else:
+            await self.app(scope, receive, send_with_headers)
+            return
+        await response(scope, receive, send_with_headers)
 
 
 def from_environment() -> FastAPI:
