@@ -219,3 +219,15 @@ def test_pages_have_a_csp_without_inline_script(client):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert "onclick" not in response.text
     assert "javascript:" not in response.text
+
+
+def test_large_csv_is_streamed_with_the_same_rows(client, monkeypatch):
+    from healthgap.publish.web import _tables
+
+    params = {"indicator": "life_expectancy", "format": "csv"}
+    whole = client.get("/api/v1/values", params=params)
+    monkeypatch.setattr(_tables, "CSV_CHUNK", 100)
+    streamed = client.get("/api/v1/values", params=params)
+    assert "content-length" in whole.headers
+    assert streamed.headers.get("transfer-encoding") == "chunked"
+    assert streamed.content == whole.content

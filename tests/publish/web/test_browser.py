@@ -28,6 +28,7 @@ PAGES = (
     "definitions.html",
     "downloads.html",
     "index.england.html",
+    "api/docs",
 )
 
 

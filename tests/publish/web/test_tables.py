@@ -60,3 +60,9 @@ def test_area_types_use_fingertips_ids():
     assert got["region"][0] == 6
     assert got["la"][0] == 502
     assert got["lsoa"][0] >= _fingertips_ids.DERIVED_BASE
+
+
+@given(st.integers(0, 30), st.integers(1, 7))
+def test_streamed_csv_equals_the_whole(n, rows):
+    frame = pl.DataFrame({"a": list(range(n)), "b": ["-x" if i % 3 else "y" for i in range(n)]})
+    assert b"".join(_tables.csv_chunks(frame, rows)) == _tables.csv_bytes(frame)

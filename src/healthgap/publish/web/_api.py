@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from healthgap.errors import SuppressedWarning
@@ -106,10 +106,13 @@ def respond(
     """A page of JSON rows, or every row as a CSV download named ``name``."""
     ids = vintages if vintages is not None else pub.vintage_ids
     if fmt == "csv":
+        disposition = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        if frame.height > _tables.CSV_CHUNK:  # large: streamed, never whole in memory twice
+            return StreamingResponse(
+                _tables.csv_chunks(frame), media_type="text/csv; charset=utf-8", headers=disposition
+            )
         return Response(
-            _tables.csv_bytes(frame),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            _tables.csv_bytes(frame), media_type="text/csv; charset=utf-8", headers=disposition
         )
     rows = _tables.records(_tables.page(frame, limit, offset))
     # a Response is sent as is: FastAPI would otherwise validate every row against Page

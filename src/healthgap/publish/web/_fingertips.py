@@ -124,7 +124,9 @@ class FingertipsIds:
         return out
 
     def types(self, name: str, number: int) -> list[str]:
-        """Our area types of a Fingertips area-type id."""
+        """Our area types of a Fingertips area-type id (England, 15, is always known)."""
+        if number == ids.AREA_TYPES["country"][0] and number not in self.types_of:
+            return ["country"]  # Fingertips' default parent: a store without England has none
         if number not in self.types_of:
             known = sorted({n for n, _, _ in self.area_type.values()})
             raise NotPublishedError(f"parameter '{name}': no area type {number}; known: {known}")

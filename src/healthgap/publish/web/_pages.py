@@ -151,6 +151,12 @@ def page_csv(
     )
 
 
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """The API's reference, made from its OpenAPI schema (no script, nothing from a CDN)."""
+    return HTMLResponse(_render.api_reference(request.app.openapi()))
+
+
 @router.get("/static/{name}")
 def static_file(name: Annotated[str, Path(max_length=64)]) -> Response:
     """A static file by name, from the fixed list (never a path from the request)."""

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from healthgap.publish.report._charts import trend_chart
 from healthgap.publish.web._model import (
     Cell,
     Row,
@@ -22,46 +21,155 @@ from healthgap.publish.web._selection import (
 )
 
 
+def _targets(pub: Published, code: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Observed yearly values of every numeric commitment measure, its progress and path."""
+    from healthgap.compare import target_progress, target_trajectory
+
+    measures = [
+        m
+        for c in pub.strategy.commitments
+        for m in c.measures
+        if m.target.direction != "milestones" and m.id in pub.indicators
+    ]
+    targets = pl.DataFrame(
+        {
+            "indicator_id": [m.id for m in measures],
+            "target": [float(m.target.value or 0) for m in measures],
+            "target_year": [int(m.target.year or 0) for m in measures],
+            "polarity": [
+                "high_is_good" if m.target.direction == "at_least" else "low_is_good"
+                for m in measures
+            ],
+        },
+        schema={
+            "indicator_id": pl.String,
+            "target": pl.Float64,
+            "target_year": pl.Int64,
+            "polarity": pl.String,
+        },
+    )
+    frames = [
+        pub.values(m.id).filter(
+            TOTALS & (pl.col("area_code") == code) & (pl.col("period_years") == 1)
+        )
+        for m in measures
+    ]
+    observed = (
+        pl.concat(frames, how="diagonal_relaxed")
+        .select("indicator_id", year=pl.col("period_start").cast(pl.Int64), value="value")
+        .drop_nulls("value")
+        .join(targets, on="indicator_id")
+        .sort("indicator_id", "year")
+        if frames
+        else pl.DataFrame()
+    )
+    if observed.is_empty():
+        return observed, pl.DataFrame(), pl.DataFrame()
+    progress = target_progress(
+        observed,
+        "value",
+        "year",
+        target="target",
+        target_year="target_year",
+        group_by="indicator_id",
+        polarity="polarity",
+    )
+    paths = target_trajectory(
+        observed, "value", "year", until="target_year", group_by="indicator_id"
+    )
+    return observed, progress, paths
+
+
 def commitments(pub: Published, state: Mapping[str, str], comparator: str) -> View:
-    """The strategy's commitments: each measure's values over time against its target."""
+    """The strategy's commitments: each measure against its target, with its trajectory."""
+    from healthgap.publish.report._special_charts import target_chart
+
     bench = pub.comparators[comparator]
-    sections = []
+    observed, progress, paths = _targets(pub, bench.code)
+    sections, rows, flat = [], [], []
     for commitment in pub.strategy.commitments:
         items: list = []
         paragraphs = [commitment.description]
         for measure in commitment.measures:
             target = measure.target
-            aim = (
-                f"Target: {target.direction.replace('_', ' ')} {fmt(target.value, 2)} "
-                f"by {target.year}."
-                if target.value is not None
-                else "Milestones: " + "; ".join(target.milestones)
-            )
-            paragraphs.append(f"{measure.name}. {aim}")
-            if measure.id not in pub.indicators:
-                paragraphs.append(f"{measure.name}: no published values yet.")
+            if target.direction == "milestones":
+                paragraphs.append(f"{measure.name}: milestones: " + "; ".join(target.milestones))
                 continue
-            series = pub.values(measure.id).filter(TOTALS & (pl.col("area_code") == bench.code))
-            if series.is_empty():
-                continue
-            trend = series.select(
-                series=pl.lit(measure.name),
-                year=pl.col("period_start") + pl.col("period_years") - 1,
-                period="period",
-                value="value",
-                lower="lower95_0cl",
-                upper="upper95_0cl",
+            mine = (
+                observed.filter(pl.col("indicator_id") == measure.id)
+                if observed.height
+                else observed
             )
-            items.append(
-                trend_chart(
-                    f"commitment-{measure.id}", f"{measure.name}, {bench.name}", trend, measure.unit
+            if mine.is_empty():
+                paragraphs.append(f"{measure.name}: no published values for {bench.name} yet.")
+                continue
+            row = progress.filter(pl.col("indicator_id") == measure.id).to_dicts()[0]
+            path = paths.filter(pl.col("indicator_id") == measure.id).select(
+                "year", "fitted", "lower", "upper"
+            )
+            words = "at least" if target.direction == "at_least" else "at most"
+            paragraphs.append(
+                f"{measure.name}: {row['status']}. {fmt(row['value'], 2)} in {row['year']}; "
+                f"target {words} {fmt(target.value, 2)} {measure.unit} by {target.year}"
+                + (
+                    f"; projected {fmt(row['projected'], 2)} "
+                    f"(95% prediction interval {fmt(row['projected_lower'], 2)} to "
+                    f"{fmt(row['projected_upper'], 2)})."
+                    if row["projected"] is not None
+                    else "."
                 )
             )
+            items.append(
+                target_chart(
+                    f"commitment-{measure.id}",
+                    f"{measure.name}, {bench.name}",
+                    mine.select("year", "value"),
+                    path,
+                    float(target.value),
+                    int(target.year),
+                    measure.unit,
+                    row["status"],
+                )
+            )
+            rows.append(
+                Row(
+                    [
+                        Cell(measure.name),
+                        Cell(fmt(row["value"], 2)),
+                        Cell(str(row["year"])),
+                        Cell(fmt(target.value, 2)),
+                        Cell(str(target.year)),
+                        Cell(fmt(row["projected"], 2)),
+                        Cell(row["status"]),
+                    ]
+                )
+            )
+            flat.append(
+                {
+                    "measure_id": measure.id,
+                    "measure": measure.name,
+                    "latest": row["value"],
+                    "year": row["year"],
+                    "target": target.value,
+                    "target_year": target.year,
+                    "projected": row["projected"],
+                    "status": row["status"],
+                }
+            )
         sections.append(Section(commitment.id, commitment.name, paragraphs, items))
+    if rows:
+        table = Table(
+            "commitments",
+            f"Progress against targets, {bench.name}",
+            ["Measure", "Latest", "Year", "Target", "Target year", "Projected", "Status"],
+            rows,
+            pl.DataFrame(flat, infer_schema_length=None),
+        )
+        sections.insert(0, Section("summary", "Progress at a glance", items=[table]))
     return View(
         "commitments",
         "Commitments",
-        f"{pub.strategy.name}: commitments and their progress.",
+        f"{pub.strategy.name}: each commitment against its target, projected on its recent trend.",
         "commitments",
         [comparator_choice(pub, comparator)],
         sections,

@@ -99,3 +99,51 @@ def table_csv(view: View, table_id: str) -> bytes:
         if table.id == table_id:
             return _tables.csv_bytes(shown_frame(table, view.hidden))
     raise KeyError(table_id)
+
+
+def _form(schema: dict[str, Any]) -> str:
+    """A parameter's type and constraints in words."""
+    if "anyOf" in schema:
+        schema = next((s for s in schema["anyOf"] if s.get("type") != "null"), schema)
+    parts = [schema.get("type", "")]
+    if "enum" in schema:
+        parts.append("one of " + ", ".join(str(e) for e in schema["enum"]))
+    for key, word in (("minimum", ">="), ("maximum", "<="), ("maxLength", "length <=")):
+        if key in schema:
+            parts.append(f"{word} {schema[key]}")
+    if "default" in schema:
+        parts.append(f"default {schema['default']}")
+    return ", ".join(p for p in parts if p)
+
+
+def api_reference(openapi: dict[str, Any]) -> str:
+    """The API reference page: every operation of the OpenAPI schema, grouped by tag."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for path, methods in openapi["paths"].items():
+        for operation in methods.values():
+            parameters = [
+                {
+                    "name": p["name"],
+                    "where": p["in"],
+                    "required": p.get("required", False),
+                    "form": _form(p.get("schema", {})),
+                    "description": p.get("description", ""),
+                }
+                for p in operation.get("parameters", [])
+            ]
+            tag = (operation.get("tags") or ["Other"])[0]
+            groups.setdefault(tag, []).append(
+                {
+                    "id": operation.get("operationId", path),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", "").strip(),
+                    "parameters": parameters,
+                }
+            )
+    template = _environment().get_template("api.html.j2")
+    return template.render(
+        title=openapi["info"]["title"],
+        description=openapi["info"].get("description", ""),
+        groups=list(groups.items()),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import polars as pl
@@ -15,6 +15,7 @@ from healthgap.errors import InputError
 #: injection"): such cells get a leading apostrophe in every CSV we write.
 MAX_LIMIT = 10_000  # rows per JSON page
 MAX_LIST = 200  # values of one list parameter
+CSV_CHUNK = 50_000  # rows per piece of a streamed CSV
 
 
 def split(name: str, text: str | None) -> list[str] | None:
@@ -72,6 +73,15 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     defuse(frame).write_csv(buffer, null_value="")
     return buffer.getvalue()
+
+
+def csv_chunks(frame: pl.DataFrame, rows: int = CSV_CHUNK) -> Iterator[bytes]:
+    """The frame as CSV in pieces of ``rows`` rows (the header first): for streaming."""
+    frame = defuse(frame)
+    for start in range(0, max(frame.height, 1), rows):
+        buffer = io.BytesIO()
+        frame.slice(start, rows).write_csv(buffer, null_value="", include_header=start == 0)
+        yield buffer.getvalue()
 
 
 def page(frame: pl.DataFrame, limit: int, offset: int) -> pl.DataFrame:

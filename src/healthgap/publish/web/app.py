@@ -72,10 +72,9 @@ def create_app(store_path: str | Path) -> FastAPI:
             f"vintages it was read from in the `{VINTAGE_HEADER}` header and, in JSON, in "
             "`vintages`."
         ),
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is our own page: Swagger UI would load from a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        swagger_ui_parameters={"tryItOutEnabled": False},
     )
     app.state.published = published
     app.state.fingertips = _fingertips.FingertipsIds.of(published)
