@@ -3,6 +3,7 @@ per test process, and one browser per session."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import importlib.util
@@ -45,12 +46,12 @@ def web_app(web_store):
     app.state.published.close()
 
 
-@pytest.fixture(scope="session")
-def server(web_app) -> str:
-    """The app served by uvicorn on a free localhost port; its base URL."""
+@contextlib.contextmanager
+def serving(app):
+    """Serve ``app`` with uvicorn on a free localhost port (a thread); yield its base URL."""
     import uvicorn
 
-    config = uvicorn.Config(web_app, host="127.0.0.1", port=0, log_level="error", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -60,9 +61,18 @@ def server(web_app) -> str:
             raise RuntimeError("uvicorn did not start within 30 s")
         time.sleep(0.05)
     port = instance.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(web_app) -> str:
+    """The app served by uvicorn on a free localhost port; its base URL."""
+    with serving(web_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +112,9 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def serve_app():
+    """The ``serving`` context manager, for tests that serve an app of their own."""
+    return serving

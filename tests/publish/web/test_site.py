@@ -33,6 +33,7 @@ def test_every_page_and_download_is_written(static_site, server):
         MARKER,
     } <= names
     assert {p.name for p in (static_site / "static").iterdir()} == {
+        "report.css",
         "web.css",
         "web.js",
         "vega.min.js",

@@ -189,7 +189,9 @@ def all_data(
         metas = [pub.indicators[i] for i in indicator_ids]
         write_fingertips_csv(judged.drop("area_name", "area_type").to_arrow(), None, metas, path)
         base = pl.read_csv(path, infer_schema=False)
-    parent_code = judged["area_code"].replace_strict(parent_of, default=None)
+    parent_code = judged["area_code"].replace_strict(
+        parent_of, default=None, return_dtype=pl.String
+    )
     compared_parent = (
         judged["compared_region"]
         if parent_types[0] == "region" and region is not None
@@ -199,9 +201,15 @@ def all_data(
     out = base.with_columns(
         pl.Series("Indicator ID", [str(fid.indicator[i]) for i in judged["indicator_id"]]),
         pl.Series("Parent Code", parent_code),
-        pl.Series("Parent Name", parent_code.replace_strict(pub.names, default=None)),
+        pl.Series(
+            "Parent Name",
+            parent_code.replace_strict(pub.names, default=None, return_dtype=pl.String),
+        ),
         pl.Series("Area Name", judged["area_name"]),
-        pl.Series("Area Type", judged["area_type"].replace_strict(type_label, default=None)),
+        pl.Series(
+            "Area Type",
+            judged["area_type"].replace_strict(type_label, default=None, return_dtype=pl.String),
+        ),
         pl.Series("Recent Trend", judged["recent_trend"]),
         pl.Series(
             "Compared to England value or percentiles",

@@ -11,7 +11,6 @@ trends) are made on those published values with :mod:`healthgap.compare`.
 from __future__ import annotations
 
 import functools
-import json
 import threading
 import warnings
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import Strategy, load_strategy
 from healthgap.errors import InputError, StoreError, SuppressedWarning
 from healthgap.publish.export import published_values
+from healthgap.publish.report._data import is_synthetic
 from healthgap.store import Store
 
 ENGLAND = "E92000001"
@@ -101,16 +101,6 @@ def open_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"cannot open store {str(path)!r} read-only: {exc}") from None
     con.execute("SET enable_progress_bar = false")
     return con
-
-
-def is_synthetic(record: dict[str, Any]) -> bool:
-    """Whether a vintage's parameters or source say its data are synthetic."""
-    try:
-        params = json.loads(record.get("parameters") or "{}")
-    except json.JSONDecodeError:
-        params = {}
-    flagged = isinstance(params, dict) and bool(params.get("synthetic"))
-    return flagged or "synthetic" in str(record.get("source", "")).lower()
 
 
 class NotPublishedError(InputError):

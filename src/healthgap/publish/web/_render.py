@@ -21,6 +21,7 @@ from healthgap.publish.web._views import NAV, default_comparator, profile_areas
 HERE = Path(__file__).parent
 #: name -> file: the only static files served (never a path taken from a request)
 STATIC_FILES = {
+    "report.css": REPORT_STATIC / "report.css",
     "web.css": HERE / "static" / "web.css",
     "web.js": HERE / "static" / "web.js",
     "vega.min.js": REPORT_STATIC / "vega.min.js",
