@@ -28,6 +28,14 @@ STATIC_FILES = {
 }
 
 
+#: The static site's policy, in a meta element (a static host may send no headers; a meta
+#: policy cannot say frame-ancestors).
+STATIC_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'"
+)
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -71,6 +79,7 @@ def html(pub: Published, view: View, mode: str, comparator: str, query: dict[str
         mode=mode,
         comparator=comparator,
         default_comparator=default_comparator(pub),
+        static_csp=STATIC_CSP,
         spec_json=spec_json,
         visible=visible,
         query=("?" + urlencode(kept)) if kept and mode == "server" else "",
