@@ -71,3 +71,12 @@ def test_text_is_escaped(web_app):
     )
     assert "</" not in spec_json(chart)
     assert "<script" not in spec_json(chart)
+
+
+def test_pages_are_sent_compressed_once(client):
+    plain = client.get("/area-E09000003.html", headers={"accept-encoding": "identity"})
+    packed = client.get("/area-E09000003.html", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.text == plain.text  # httpx decodes it
+    assert packed.headers["x-healthgap-vintages"] == plain.headers["x-healthgap-vintages"]

@@ -7,6 +7,7 @@ parameters hold the filters. Static files are served from a fixed list of names.
 
 from __future__ import annotations
 
+import gzip
 import re
 from typing import Annotated
 from urllib.parse import urlencode
@@ -71,6 +72,13 @@ def _cached_html(
     return _render.html(pub, view, "server", comparator, dict(state))
 
 
+@computed_once(CACHED_VIEWS)
+def _cached_gzip(
+    pub: Published, page: str, comparator: str, state: tuple[tuple[str, str], ...]
+) -> bytes:
+    return gzip.compress(_cached_html(pub, page, comparator, state).encode("utf-8"), mtime=0)
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
     """The overview."""
@@ -101,7 +109,15 @@ def page_html(
         query = f"?{urlencode(rest)}" if rest else ""
         return RedirectResponse(f"{slug}{suffix}.html{query}", status_code=303)
     _, comparator, state = _build(pub, page, request)
-    return HTMLResponse(_cached_html(pub, page, comparator, tuple(sorted(state.items()))))
+    key = tuple(sorted(state.items()))
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        # compressed once, not on every request (the middleware leaves encoded bodies alone)
+        return Response(
+            _cached_gzip(pub, page, comparator, key),
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+    return HTMLResponse(_cached_html(pub, page, comparator, key))
 
 
 def _navigation(request: Request, page: str) -> str | None:
