@@ -80,3 +80,22 @@ def test_pages_are_sent_compressed_once(client):
     assert packed.headers["content-encoding"] == "gzip"
     assert packed.text == plain.text  # httpx decodes it
     assert packed.headers["x-healthgap-vintages"] == plain.headers["x-healthgap-vintages"]
+
+
+def test_inequalities_show_the_sii_line_and_the_sexes(client):
+    import json
+    import re
+
+    page = client.get("/inequalities-life_expectancy.html").text
+    spec_text = re.search(
+        r'<script type="application/json" id="spec-deciles-life_expectancy[^"]*">(.*?)</script>',
+        page,
+        re.S,
+    ).group(1)
+    line = json.loads(spec_text)["datasets"]["line"]
+    assert {p["series"] for p in line} == {"Male", "Female"}
+    for sex in ("Male", "Female"):
+        most, least = (p["fit"] for p in line if p["series"] == sex)
+        assert least > most  # the fixture's life expectancy rises from most to least deprived
+    assert 'id="sex-life_expectancy"' in page
+    assert 'data-table="sex-gap-life_expectancy"' in page

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 
 import polars as pl
 
-from healthgap.errors import InputError
+from healthgap.errors import InputError, SuppressedWarning
 from healthgap.publish.report._charts import decile_chart, trend_chart
 from healthgap.publish.web._indicator import indicator_choice
 from healthgap.publish.web._model import (
@@ -73,9 +74,7 @@ def inequalities_view(
                 lower="lower95_0cl",
                 upper="upper95_0cl",
             )
-            lines = pl.DataFrame(
-                schema={"series": pl.String, "sii": pl.Float64, "intercept": pl.Float64}
-            )
+            lines = _sii_lines(deciles)
             items.append(
                 decile_chart(
                     f"deciles-{indicator_id}-{slug}",
@@ -152,6 +151,9 @@ def inequalities_view(
             )
         )
         sections.append(Section(f"by-{slug}", f"By {ctype}", items=items))
+    by_sex = _by_sex(pub, indicator_id, values.filter(pl.col("category_type") == ""), bench.name)
+    if by_sex is not None:
+        sections.append(by_sex)
     if not sections:
         sections.append(
             Section("none", "No breakdowns", [f"{bench.name} has no breakdown of this indicator."])
@@ -165,3 +167,82 @@ def inequalities_view(
         sections,
         hidden(state, ("sex",)),
     )
+
+
+def _sii_lines(deciles: pl.DataFrame) -> pl.DataFrame:
+    """The fitted SII line (intercept at rank 0, slope) of each sex's deciles, all at once.
+
+    PHE's linear SII (:func:`healthgap.methods.sii`): population shares from the published
+    denominators when all are present, equal otherwise; series with a withheld value or fewer
+    than five deciles get no line.
+    """
+    from healthgap.methods import sii
+
+    empty = pl.DataFrame(schema={"series": pl.String, "sii": pl.Float64, "intercept": pl.Float64})
+    usable = deciles.group_by("sex").agg(
+        n=pl.len(),
+        complete=pl.col("value").is_not_null().all() & pl.col("lower95_0cl").is_not_null().all(),
+        populations=(pl.col("denominator").is_not_null() & (pl.col("denominator") > 0)).all(),
+    )
+    usable = usable.filter(pl.col("complete") & (pl.col("n") >= 5))
+    if usable.is_empty():
+        return empty
+    frame = deciles.join(usable, on="sex").with_columns(
+        _pop=pl.when(pl.col("populations")).then(pl.col("denominator")).otherwise(1.0),
+        _se=((pl.col("upper95_0cl") - pl.col("lower95_0cl")) / 3.92).clip(lower_bound=1e-9),
+        _rank=pl.col("decile").cast(pl.Float64),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SuppressedWarning)
+        out = sii(
+            frame.select("sex", "_rank", "_pop", "value", "_se"),
+            "_rank",
+            "_pop",
+            value="value",
+            se="_se",
+            group_by=["sex"],
+            repetitions=1000,
+            seed=1,
+            intercept=True,
+            type="standard",
+        )
+    return out.select(series="sex", sii="sii", intercept="intercept")
+
+
+def _by_sex(pub: Published, indicator_id: str, totals: pl.DataFrame, place: str) -> Section | None:
+    """Males against females over time, and the gap between them (female minus male)."""
+    meta = pub.indicators[indicator_id]
+    pair = totals.filter(pl.col("sex").is_in(["Male", "Female"]))
+    if set(pair["sex"].to_list()) != {"Male", "Female"}:
+        return None
+    lines = pair.select(
+        series="sex",
+        year=pl.col("period_start") + pl.col("period_years") - 1,
+        period="period",
+        value="value",
+        lower="lower95_0cl",
+        upper="upper95_0cl",
+    )
+    wide = (
+        pair.filter(pl.col("sex") == "Female")
+        .select("period", "period_start", "age", female="value")
+        .join(
+            pair.filter(pl.col("sex") == "Male").select("period", "age", male="value"),
+            on=["period", "age"],
+        )
+        .with_columns(gap=pl.col("female") - pl.col("male"))
+        .sort("period_start", "period")
+    )
+    rows = [
+        Row([Cell(r["period"]), Cell(fmt(r["female"])), Cell(fmt(r["male"])), Cell(fmt(r["gap"]))])
+        for r in wide.iter_rows(named=True)
+    ]
+    chart = trend_chart(f"sex-{indicator_id}", f"{meta.name} by sex, {place}", lines, meta.unit)
+    table = Table(
+        f"sex-gap-{indicator_id}",
+        f"{meta.name}: females, males and the gap (female minus male), {place}",
+        ["Period", "Female", "Male", "Gap"],
+        rows,
+        wide.select("period", "age", "female", "male", "gap"),
+    )
+    return Section("by-sex", "By sex", items=[chart, table])

@@ -38,11 +38,13 @@ def profile_areas(pub: Published) -> list[str]:
 
 
 def breakdown_indicators(pub: Published) -> list[str]:
-    """Indicators with values by a breakdown (deprivation, ethnic group, ...)."""
+    """Indicators with values by a breakdown (deprivation, ethnic group, ...) or by sex."""
     out = []
     for indicator_id in pub.indicators:
-        types = set(pub.values(indicator_id)["category_type"].unique().to_list())
-        if types - {""}:
+        frame = pub.values(indicator_id)
+        types = set(frame["category_type"].unique().to_list())
+        sexes = set(frame["sex"].unique().to_list())
+        if types - {""} or {"Male", "Female"} <= sexes:
             out.append(indicator_id)
     return out
 
