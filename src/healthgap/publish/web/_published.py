@@ -28,6 +28,7 @@ from healthgap.errors import InputError, StoreError, SuppressedWarning
 from healthgap.publish.export import published_values
 from healthgap.publish.report._data import is_synthetic
 from healthgap.store import Store
+from healthgap.store.schema import VALUE_KEYS, VALUES
 
 ENGLAND = "E92000001"
 LONDON = "E12000007"
@@ -35,6 +36,13 @@ SERIES = ("indicator_id", "sex", "age", "category_type", "category")
 LIMITS = ("lower95_0cl", "upper95_0cl")
 SEX_ORDER = {"Persons": 0, "Male": 1, "Female": 2}
 T = TypeVar("T")
+#: the columns of a published value: VALUES with the area's name and type after its code
+VALUE_COLUMNS = [
+    *VALUES.names[:2],
+    "area_name",
+    "area_type",
+    *VALUES.names[2:],
+]
 CACHED_INDICATORS = 256  # judged indicators kept in memory (each a few MB at national size)
 
 
@@ -246,20 +254,20 @@ class Published:
     def values(self, indicator_id: str, vintage: str | None = None) -> pl.DataFrame:
         """Published values of one indicator (its vintage in the set, or ``vintage``).
 
-        Columns of ``VALUES`` with ``area_name`` and ``area_type`` after ``area_code``.
+        Columns of ``VALUES`` with ``area_name`` and ``area_type`` after ``area_code``, sorted
+        by key. The set's values are the judged frame's first columns (kept once in memory).
         """
         self.indicator(indicator_id)
-        return self._values(indicator_id, vintage or self.vintage_of[indicator_id])
+        if vintage is None or vintage == self.vintage_of[indicator_id]:
+            return self._judged(indicator_id).select(VALUE_COLUMNS)
+        return self._published(indicator_id, vintage)
 
-    @computed_once(CACHED_INDICATORS)
-    def _values(self, indicator_id: str, vintage: str) -> pl.DataFrame:
+    def _published(self, indicator_id: str, vintage: str) -> pl.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SuppressedWarning)
             table = published_values(self.store(), vintage, [indicator_id])
-        frame = pl.from_arrow(table)
-        return frame.join(self.areas, on="area_code", how="left").select(
-            *frame.columns[:2], "area_name", "area_type", *frame.columns[2:]
-        )
+        frame = pl.from_arrow(table).join(self.areas, on="area_code", how="left")
+        return frame.select(VALUE_COLUMNS).sort(list(VALUE_KEYS))
 
     def judged(self, indicator_id: str) -> pl.DataFrame:
         """Published values with comparisons against each comparator and the recent trend.
@@ -274,7 +282,7 @@ class Published:
     def _judged(self, indicator_id: str) -> pl.DataFrame:
         from healthgap.compare import benchmark, recent_trend
 
-        values = self.values(indicator_id)
+        values = self._published(indicator_id, self.vintage_of[indicator_id])
         polarity = self.indicators[indicator_id].polarity
         keys = ["period", "sex", "age", "category_type", "category"]
         out = values.with_columns(polarity=pl.lit(polarity))
@@ -323,7 +331,7 @@ class Published:
             )
         else:
             out = out.with_columns(recent_trend=pl.lit(None, pl.String))
-        return out.drop("polarity")
+        return out.drop("polarity").sort(list(VALUE_KEYS))
 
     def latest_period(self, frame: pl.DataFrame) -> str | None:
         """The latest period of a frame of values (latest end year; single years first)."""
