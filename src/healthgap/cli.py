@@ -649,5 +649,78 @@ def demo(
             typer.echo(f"report  {page}")
 
 
+# -- the web tool: API and dashboard, served or static (healthgap.publish.web) --
+
+
+@app.command("serve")
+@reports_errors
+def serve(
+    store_path: Path = STORE_OPTION,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Processes (each opens the store read-only)."
+    ),
+) -> None:
+    """Serve the dashboard, API v1 and the Fingertips-compatible API (store read-only).
+
+    Example: healthgap serve --store demo-output/healthgap.duckdb --port 8000
+    """
+    import uvicorn
+
+    from healthgap.publish.web import create_app
+
+    web = create_app(store_path)  # opens and checks the store before listening
+    stderr.print(f"healthgap: dashboard http://{host}:{port}/  API http://{host}:{port}/api/docs")
+    if workers == 1:
+        uvicorn.run(web, host=host, port=port, log_level="warning")
+    else:
+        web.state.published.close()
+        import os
+
+        os.environ["HEALTHGAP_STORE"] = str(store_path)
+        uvicorn.run(
+            "healthgap.publish.web.app:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+
+
+@app.command("site")
+@reports_errors
+def site(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (replaced).")],
+    store_path: Path = STORE_OPTION,
+    quiet: bool = QUIET_OPTION,
+) -> None:
+    """Write the dashboard as static files (HTML, JS, JSON, CSV) for any static host.
+
+    Example: healthgap site --store demo-output/healthgap.duckdb --out site/
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from healthgap.publish.web import write_site
+
+    bars = Progress(
+        TextColumn("pages"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr,
+        disable=quiet or not stderr.is_terminal,
+    )
+    with bars:
+        task = bars.add_task("pages", total=None)
+        pages = write_site(
+            store_path,
+            out,
+            progress=lambda done, total: bars.update(task, completed=done, total=total),
+        )
+    typer.echo(f"wrote {len(pages)} pages to {out}")
+    typer.echo(f"html {out / 'index.html'}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

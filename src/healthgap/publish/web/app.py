@@ -1,0 +1,148 @@
+"""The web tool as one FastAPI application: API v1, Fingertips-compatible API, dashboard.
+
+Safe by construction: the store is opened read-only and every route is a GET (there is no
+write endpoint); every value is a published one (disclosure control applied); responses
+carry the published vintage set (``X-Healthgap-Vintages``), a Content-Security-Policy that
+allows no inline script and no other origin, and ``nosniff``; query strings are limited in
+length, pages in rows; static files come from a fixed list of names (no path is ever built
+from the request). Errors are one line: 400 (a bad parameter, named), 404 (not published),
+405/422 from the framework; an unexpected error is a 500 with no traceback in the body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
+
+from healthgap import __version__
+from healthgap.errors import InputError, StoreError
+from healthgap.publish.web import _api, _fingertips, _pages
+from healthgap.publish.web._published import NotPublishedError, Published
+
+__all__ = ["CSP", "MAX_QUERY", "VINTAGE_HEADER", "create_app"]
+
+VINTAGE_HEADER = "X-Healthgap-Vintages"
+MAX_QUERY = 4096  # characters of query string; longer requests get 414
+#: No inline script, no eval (the charts run Vega's expression interpreter, ``ast: true``),
+#: nothing from another origin; vega-embed sets inline styles on its elements.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+READ_METHODS = ("GET", "HEAD")
+
+
+def create_app(store_path: str | Path) -> FastAPI:
+    """Make the web tool of the store at ``store_path``, opened read-only.
+
+    Parameters
+    ----------
+    store_path : str or Path
+        A healthgap store (DuckDB file) with at least one vintage.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        Serve it with uvicorn (``healthgap serve``) or test it with ``TestClient``.
+
+    Raises
+    ------
+    StoreError
+        When the store is absent, not a store, locked by a writer or has no vintages.
+    """
+    published = Published(store_path)
+    app = FastAPI(
+        title="healthgap",
+        version=__version__,
+        summary="Health inequality indicators: API v1, Fingertips-compatible API, dashboard.",
+        description=(
+            "Published values only (disclosure control applied). Every response names the "
+            f"vintages it was read from in the `{VINTAGE_HEADER}` header and, in JSON, in "
+            "`vintages`."
+        ),
+        docs_url=None,  # /api/docs is our own page: Swagger UI would load from a CDN
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.published = published
+    app.state.fingertips = _fingertips.FingertipsIds.of(published)
+    app.include_router(_api.router)
+    app.include_router(_fingertips.router)
+    app.include_router(_pages.router)
+
+    @app.exception_handler(NotPublishedError)
+    async def not_published(request: Request, exc: NotPublishedError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(_Guard, vintages=",".join(published.vintage_ids))
+    return app
+
+
+class _Guard:
+    """Pure ASGI middleware: read-only methods, bounded query strings, headers on every reply.
+
+    Outermost, so that even the framework's own errors carry the vintages and the policy.
+    """
+
+    def __init__(self, app: Any, vintages: str) -> None:
+        self.app = app
+        self.headers = [
+            (VINTAGE_HEADER.lower().encode(), vintages.encode()),
+            *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
+        ]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self.headers
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((k, v) for k, v in extra if k not in names),
+                ]
+            await send(message)
+
+        if scope["method"] not in READ_METHODS:
+            detail = f"method {scope['method']} not allowed: the API is read-only"
+            response: Response = JSONResponse(
+                {"detail": detail}, status_code=405, headers={"Allow": ", ".join(READ_METHODS)}
+            )
+        elif len(scope.get("query_string", b"")) > MAX_QUERY:
+            detail = f"query string longer than {MAX_QUERY} characters"
+            response = JSONResponse({"detail": detail}, status_code=414)
+        else:
+            await self.app(scope, receive, send_with_headers)
+            return
+        await response(scope, receive, send_with_headers)
+
+
+def from_environment() -> FastAPI:
+    """Make the app of the store named by ``$HEALTHGAP_STORE`` (for uvicorn's workers)."""
+    import os
+
+    return create_app(os.environ.get("HEALTHGAP_STORE", "healthgap.duckdb"))
