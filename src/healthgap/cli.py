@@ -393,6 +393,14 @@ def compute_catalogue(
 # -- the annual indicator report (healthgap.publish.report) --
 
 
+STRATEGY_OPTION = typer.Option(
+    None,
+    "--strategy",
+    help="The strategy to follow: a strategy folder or YAML file, or the name of an "
+    "application shipped with healthgap (london). Default: none (every indicator, in id order).",
+)
+
+
 def _strategy_options(strategy: str | None) -> dict[str, Any]:
     """``--strategy``: None, an application's name (``healthgap.<name>``) or a strategy path."""
     import importlib
@@ -403,14 +411,18 @@ def _strategy_options(strategy: str | None) -> dict[str, Any]:
         return {}
     path = Path(strategy)
     if path.exists():
-        return {"strategy": path}
+        from healthgap.catalogue.strategy import load_strategy
+
+        return {"strategy": load_strategy(path), "strategy_dir": path}
     if strategy.isidentifier():
         try:
             application = importlib.import_module(f"healthgap.{strategy}")
         except ModuleNotFoundError:
             application = None
         if application is not None and hasattr(application, "report_options"):
-            return dict(application.report_options())
+            options = dict(application.report_options())
+            options["strategy_dir"] = getattr(application, "STRATEGY_DIR", None)
+            return options
     raise InputError(
         f"--strategy {strategy!r} is neither a strategy folder or file nor an application "
         "shipped with healthgap (london)"
@@ -442,13 +454,7 @@ def write_indicator_report(
         help="Code of the report's area, e.g. a region (default: the store's one region "
         "with child areas).",
     ),
-    strategy: str | None = typer.Option(
-        None,
-        "--strategy",
-        help="The strategy the report follows: a strategy folder or YAML file, or the name of "
-        "an application shipped with healthgap (london). Default: none (every indicator, in "
-        "id order).",
-    ),
+    strategy: str | None = STRATEGY_OPTION,
     pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf (WeasyPrint)."),
     store_path: Path = STORE_OPTION,
     quiet: bool = QUIET_OPTION,
@@ -481,6 +487,7 @@ def write_indicator_report(
         bars.update(tasks[stage], completed=done, total=total)
 
     options = _strategy_options(strategy)
+    options.pop("strategy_dir", None)
     options["vintages"] = vintage or None
     if area is not None:
         options["area"] = area
@@ -661,6 +668,7 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", min=1, max=64, help="Processes (each opens the store read-only)."
     ),
+    strategy: str | None = STRATEGY_OPTION,
 ) -> None:
     """Serve the dashboard, API v1 and the Fingertips-compatible API (store read-only).
 
@@ -670,7 +678,13 @@ def serve(
 
     from healthgap.publish.web import create_app
 
-    web = create_app(store_path)  # opens and checks the store before listening
+    options = _strategy_options(strategy)
+    # opens and checks the store before listening
+    web = create_app(
+        store_path,
+        strategy=options.get("strategy"),
+        world_cities=options.get("world_cities", ()),
+    )
     stderr.print(f"healthgap: dashboard http://{host}:{port}/  API http://{host}:{port}/api/docs")
     if workers == 1:
         uvicorn.run(web, host=host, port=port, log_level="warning")
@@ -679,6 +693,8 @@ def serve(
         import os
 
         os.environ["HEALTHGAP_STORE"] = str(store_path)
+        if options.get("strategy_dir") is not None:
+            os.environ["HEALTHGAP_STRATEGY"] = str(options["strategy_dir"])
         uvicorn.run(
             "healthgap.publish.web.app:from_environment",
             factory=True,
@@ -694,6 +710,7 @@ def serve(
 def site(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (replaced).")],
     store_path: Path = STORE_OPTION,
+    strategy: str | None = STRATEGY_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> None:
     """Write the dashboard as static files (HTML, JS, JSON, CSV) for any static host.
@@ -713,10 +730,13 @@ def site(
     )
     with bars:
         task = bars.add_task("pages", total=None)
+        options = _strategy_options(strategy)
         pages = write_site(
             store_path,
             out,
             progress=lambda done, total: bars.update(task, completed=done, total=total),
+            strategy=options.get("strategy"),
+            world_cities=options.get("world_cities", ()),
         )
     typer.echo(f"wrote {len(pages)} pages to {out}")
     typer.echo(f"html {out / 'index.html'}")

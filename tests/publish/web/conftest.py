@@ -13,6 +13,14 @@ from pathlib import Path
 
 import pytest
 
+
+def _london() -> dict:
+    """The London application's strategy and world cities: the test store is a London."""
+    from healthgap import london
+
+    return {"strategy": london.strategy(), "world_cities": london.world_cities()}
+
+
 _spec = importlib.util.spec_from_file_location(
     "web_fixture", Path(__file__).with_name("_fixture.py")
 )
@@ -41,7 +49,7 @@ def web_app(web_store):
     """The FastAPI app on the store (opened read-only)."""
     from healthgap.publish.web import create_app
 
-    app = create_app(web_store["path"])
+    app = create_app(web_store["path"], **_london())
     yield app
     app.state.published.close()
 
@@ -81,7 +89,7 @@ def static_site(web_store, tmp_path_factory) -> Path:
     from healthgap.publish.web import write_site
 
     out = tmp_path_factory.mktemp("web-site") / "site"
-    write_site(web_store["path"], out)
+    write_site(web_store["path"], out, **_london())
     return out
 
 

@@ -23,7 +23,9 @@ def demo_client(his_demo, tmp_path_factory, serve_app):
     result, _ = his_demo
     copy = tmp_path_factory.mktemp("web-demo") / "healthgap.duckdb"
     shutil.copyfile(result.store_path, copy)
-    app = create_app(copy)
+    from healthgap import london
+
+    app = create_app(copy, strategy=london.strategy(), world_cities=london.world_cities())
     with serve_app(app) as url, httpx.Client(base_url=url, timeout=120) as client:
         yield client, app.state.published
     app.state.published.close()

@@ -8,7 +8,7 @@ import httpx
 import polars as pl
 import pytest
 
-from healthgap.publish.report._charts import Chart
+from healthgap.publish.report.charts import Chart
 from healthgap.publish.web import _render
 from healthgap.publish.web._model import Cell, Row, Section, Table, View, spec_json
 

@@ -86,7 +86,7 @@ def test_a_second_run_replaces_its_own_site_whole(web_app, tmp_path, monkeypatch
 
     out = tmp_path / "site"
     # the test server holds the store read-only: write from the same read-only handle
-    monkeypatch.setattr(site, "Published", lambda path: _Shared(web_app.state.published))
+    monkeypatch.setattr(site, "Published", lambda path, *_: _Shared(web_app.state.published))
     write_site("unused", out)
     (out / "stale.html").write_text("from an earlier run")
     before = sorted(p.name for p in out.iterdir())
@@ -100,7 +100,7 @@ def test_a_second_run_replaces_its_own_site_whole(web_app, tmp_path, monkeypatch
     assert sorted(p.name for p in out.iterdir()) == before  # a failed run changes nothing
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # and leaves no temporary folder
     monkeypatch.undo()
-    monkeypatch.setattr(site, "Published", lambda path: _Shared(web_app.state.published))
+    monkeypatch.setattr(site, "Published", lambda path, *_: _Shared(web_app.state.published))
     write_site("unused", out)
     assert not (out / "stale.html").exists()
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from healthgap.errors import InputError
-from healthgap.publish.report._charts import bar_chart, map_chart, trend_chart
+from healthgap.publish.report.charts import bar_chart, map_chart, trend_chart
 from healthgap.publish.web._model import (
     Cell,
     Choice,
@@ -79,13 +79,14 @@ def indicator_view(
         title = f"{meta.name}, {sex}, {chosen}"
         bench_value = latest[f"{comparator}_value"].drop_nulls()
         charts = [
-            map_chart(f"map-{indicator_id}", f"Map: {title}", bars_in, geometry),
+            map_chart(f"map-{indicator_id}", f"Map: {title}", bars_in, geometry, versus=bench.name),
             bar_chart(
                 f"bars-{indicator_id}",
                 f"Areas ordered by value: {title}",
                 bars_in,
                 meta.unit,
                 bench_value[0] if bench_value.len() else None,
+                versus=bench.name,
             ),
         ]
         sections.append(Section("map", f"Compared with {bench.name}", items=charts))

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from healthgap.errors import InputError, SuppressedWarning
-from healthgap.publish.report._charts import decile_chart, trend_chart
+from healthgap.publish.report.charts import decile_chart, trend_chart
 from healthgap.publish.web._indicator import indicator_choice
 from healthgap.publish.web._model import (
     Cell,

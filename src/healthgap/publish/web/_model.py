@@ -13,8 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from healthgap.publish.report._charts import Chart
 from healthgap.publish.report._style import STYLES, base_label
+from healthgap.publish.report.charts import Chart
 
 
 @dataclass

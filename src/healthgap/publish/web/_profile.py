@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from healthgap.errors import InputError
-from healthgap.publish.report._special_charts import spine_chart
+from healthgap.publish.report.charts import spine_chart
 from healthgap.publish.web._model import (
     Cell,
     Choice,
@@ -82,7 +82,7 @@ def _spine_frame(pub: Published, comparator: str) -> pl.DataFrame:
     return (
         out.join(labels, on=keys, how="left")
         .with_columns(
-            london=pl.col("_b") * pl.col("_sign"),
+            benchmark=pl.col("_b") * pl.col("_sign"),
             worst=pl.col("_lo") * pl.col("_sign"),
             best=pl.col("_hi") * pl.col("_sign"),
             q25=pl.col("_q25") * pl.col("_sign"),
@@ -92,7 +92,7 @@ def _spine_frame(pub: Published, comparator: str) -> pl.DataFrame:
             p_q25=pos(pl.col("_q25")),
             p_q75=pos(pl.col("_q75")),
             p_value=pos(pl.col("_s")),
-            p_london=pos(pl.col("_b")),
+            p_benchmark=pos(pl.col("_b")),
             comparison=pl.col(f"compared_{comparator}").fill_null("Not compared"),
             trend=pl.col("recent_trend").fill_null("Cannot be calculated"),
         )
@@ -135,6 +135,7 @@ def area_profile(pub: Published, code: str, state: Mapping[str, str], comparator
             f"spine-{code.lower()}",
             f"{name} compared with {bench.name}",
             rows_frame.drop("area_name", "area_type"),
+            versus=bench.name,
         )
         sections.append(Section("spine", f"How {name} compares", items=[chart]))
         rows = []

@@ -14,7 +14,7 @@ import functools
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from healthgap.catalogue.metadata import IndicatorMeta
-from healthgap.catalogue.strategy import Strategy, load_strategy
+from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, StoreError, SuppressedWarning
 from healthgap.publish.export import published_values
 from healthgap.publish.report._data import is_synthetic
@@ -111,6 +111,17 @@ def open_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: The strategy of a store published without one: no aims, no commitments.
+NO_STRATEGY = Strategy(
+    id="indicators",
+    name="Health inequality indicators",
+    publisher="",
+    period="",
+    aims=(),
+    commitments=(),
+)
+
+
 class NotPublishedError(InputError):
     """An indicator, area or vintage the published set does not hold (HTTP 404)."""
 
@@ -123,10 +134,18 @@ class Published:
     path : str or Path
         The store file.
     strategy : Strategy, optional
-        Gives the domains (aims) and commitments; the London strategy by default.
+        Gives the domains (aims) and commitments; without one, every published indicator
+        in one domain and no commitments.
+    world_cities : sequence of WorldCity, optional
+        Other cities' published figures for the world-cities page (the application's).
     """
 
-    def __init__(self, path: str | Path, strategy: Strategy | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        strategy: Strategy | None = None,
+        world_cities: Sequence[WorldCity] = (),
+    ) -> None:
         self.path = str(path)
         self._con = open_read_only(path)
         self._local = threading.local()
@@ -173,7 +192,8 @@ class Published:
             )
             .sort("child_code", "parent_code")
         )
-        self.strategy = strategy if strategy is not None else load_strategy()
+        self.strategy = strategy if strategy is not None else NO_STRATEGY
+        self.world_cities = list(world_cities)
         self.comparators = self._comparators()
 
     # -- connections ---------------------------------------------------------------------
@@ -291,9 +311,9 @@ class Published:
             if present:
                 judged = benchmark(
                     out,
-                    lower=LIMITS[0],
-                    upper=LIMITS[1],
-                    level=95,
+                    lower_cl=LIMITS[0],
+                    upper_cl=LIMITS[1],
+                    confidence=0.95,
                     polarity="polarity",
                     area="area_code",
                     benchmark_area=comparator.code,
@@ -318,8 +338,8 @@ class Published:
                     yearly.select(*trend_keys, "period_start", "value", *LIMITS, "polarity"),
                     period="period_start",
                     value="value",
-                    lower=LIMITS[0],
-                    upper=LIMITS[1],
+                    lower_cl=LIMITS[0],
+                    upper_cl=LIMITS[1],
                     kind="other",
                     group_by=trend_keys,
                     polarity="polarity",

@@ -82,7 +82,7 @@ def _targets(pub: Published, code: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.
 
 def commitments(pub: Published, state: Mapping[str, str], comparator: str) -> View:
     """The strategy's commitments: each measure against its target, with its trajectory."""
-    from healthgap.publish.report._special_charts import target_chart
+    from healthgap.publish.report.charts import target_chart
 
     bench = pub.comparators[comparator]
     observed, progress, paths = _targets(pub, bench.code)
@@ -177,11 +177,19 @@ def commitments(pub: Published, state: Mapping[str, str], comparator: str) -> Vi
 
 
 def world(pub: Published, state: Mapping[str, str], comparator: str) -> View:
-    """London beside other world cities (published figures, comparable or not)."""
-    from healthgap.catalogue.strategy import load_world_cities
+    """The city beside other world cities (published figures, comparable or not)."""
     from healthgap.compare import world_city_comparison
 
-    cities = pl.DataFrame([c.model_dump() for c in load_world_cities()])
+    if not pub.world_cities:
+        return View(
+            "world",
+            "World cities",
+            "No other cities' figures are published with these indicators.",
+            "world",
+            [],
+            [Section("cities", "Published figures", ["No world-city figures were given."])],
+        )
+    cities = pl.DataFrame([c.model_dump() for c in pub.world_cities])
     out = world_city_comparison(cities)
     rows = [
         Row(
@@ -201,14 +209,14 @@ def world(pub: Published, state: Mapping[str, str], comparator: str) -> View:
     ]
     table = Table(
         "world-cities",
-        "World cities beside London",
+        "World cities beside the reference city",
         [
             "City",
             "Measure",
             "Sex",
             "Period",
             "Value",
-            "London",
+            "Reference city",
             "Difference",
             "Comparable",
             "Caveat",
@@ -219,7 +227,7 @@ def world(pub: Published, state: Mapping[str, str], comparator: str) -> View:
     return View(
         "world",
         "World cities",
-        "London's life expectancy and infant mortality beside other world cities' "
+        "The reference city's life expectancy and infant mortality beside other world cities' "
         "published figures.",
         "world",
         [],

@@ -15,7 +15,7 @@ TOTALS = pl.col("category_type") == ""
 
 
 def default_comparator(pub: Published) -> str:
-    """The region when the store has one (London), else England."""
+    """The region when the store has one, else the country."""
     return "region" if "region" in pub.comparators else next(iter(pub.comparators), "england")
 
 

@@ -11,6 +11,7 @@ from the request). Errors are one line: 400 (a bad parameter, named), 404 (not p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
 from healthgap import __version__
+from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, StoreError
 from healthgap.publish.web import _api, _fingertips, _pages
 from healthgap.publish.web._published import NotPublishedError, Published
@@ -44,13 +46,23 @@ SECURITY_HEADERS = {
 READ_METHODS = ("GET", "HEAD")
 
 
-def create_app(store_path: str | Path) -> FastAPI:
+def create_app(
+    store_path: str | Path,
+    *,
+    strategy: Strategy | None = None,
+    world_cities: Sequence[WorldCity] = (),
+) -> FastAPI:
     """Make the web tool of the store at ``store_path``, opened read-only.
 
     Parameters
     ----------
     store_path : str or Path
         A healthgap store (DuckDB file) with at least one vintage.
+    strategy : Strategy, optional
+        The strategy whose aims group the indicators and whose commitments are shown (an
+        application's, e.g. ``healthgap.london.strategy()``); none by default.
+    world_cities : sequence of WorldCity, optional
+        Other cities' published figures for the world-cities page.
 
     Returns
     -------
@@ -62,7 +74,7 @@ def create_app(store_path: str | Path) -> FastAPI:
     StoreError
         When the store is absent, not a store, locked by a writer or has no vintages.
     """
-    published = Published(store_path)
+    published = Published(store_path, strategy, world_cities)
     app = FastAPI(
         title="healthgap",
         version=__version__,
@@ -142,7 +154,22 @@ class _Guard:
 
 
 def from_environment() -> FastAPI:
-    """Make the app of the store named by ``$HEALTHGAP_STORE`` (for uvicorn's workers)."""
+    """Make the app of ``$HEALTHGAP_STORE`` (for uvicorn's workers).
+
+    ``$HEALTHGAP_STRATEGY``, when set, is a strategy folder: its ``strategy.yaml`` and
+    ``world_cities.csv`` (when present) are read.
+    """
     import os
 
-    return create_app(os.environ.get("HEALTHGAP_STORE", "healthgap.duckdb"))
+    from healthgap.catalogue.strategy import WORLD_CITIES_FILE, load_strategy, load_world_cities
+
+    folder = os.environ.get("HEALTHGAP_STRATEGY")
+    strategy = load_strategy(folder) if folder else None
+    cities = (
+        load_world_cities(folder) if folder and (Path(folder) / WORLD_CITIES_FILE).is_file() else ()
+    )
+    return create_app(
+        os.environ.get("HEALTHGAP_STORE", "healthgap.duckdb"),
+        strategy=strategy,
+        world_cities=cities,
+    )

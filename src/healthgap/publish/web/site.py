@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError
 from healthgap.publish.web import _render, _tables, _views
 from healthgap.publish.web._published import Published
@@ -28,6 +29,9 @@ def write_site(
     store_path: str | Path,
     out: str | Path,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    strategy: Strategy | None = None,
+    world_cities: Sequence[WorldCity] = (),
 ) -> list[Path]:
     """Write the static dashboard of a store into ``out``.
 
@@ -41,6 +45,8 @@ def write_site(
         failure leaves the previous site as it was.
     progress : callable, optional
         Called with (pages done, pages in all).
+    strategy, world_cities : optional
+        As for :func:`~healthgap.publish.web.create_app`.
 
     Returns
     -------
@@ -59,7 +65,7 @@ def write_site(
         raise InputError(
             f"--out {str(out)!r} exists and is not a healthgap site: choose a new or empty folder"
         )
-    pub = Published(store_path)
+    pub = Published(store_path, strategy, world_cities)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
