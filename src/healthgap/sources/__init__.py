@@ -20,11 +20,11 @@ from healthgap.sources.fingertips import (
     read_fingertips_table,
     write_fingertips_csv,
 )
+from healthgap.sources.gla import read_gla_ward_life_expectancy
 from healthgap.sources.imd import read_imd2019, read_imd2019_london
 from healthgap.sources.lookups import read_lookup
 from healthgap.sources.ons import (
     read_census_2021,
-    read_gla_ward_life_expectancy,
     read_ons_els,
     read_ons_life_expectancy,
     read_ons_population,

@@ -56,7 +56,8 @@ def parse_periods(
         out["period_start"].is_null() | (out["period_years"] < 1),
         label or column,
         column,
-        "a period such as 2021, 2019 - 21, 2021/22, 2021 Q1 or 2019-01-01/P3Y",
+        "a period such as 2021, 2019 - 21, 2021/22, 2021 Q1, 2019-01-01/P3Y or 2025-04-30 "
+        f"(at most {MAX_PERIOD_YEARS} years)",
     )
     out = out.with_columns(
         pl.col("period_start").cast(pl.Int32), pl.col("period_years").cast(pl.Int16)
@@ -66,43 +67,89 @@ def parse_periods(
     return out.drop("_period", "_label")
 
 
+#: Longest pooled period accepted (Fingertips pools at most 10 years; ONS up to 5). A
+#: longer span is far likelier a typing error (``2021-99`` is not 79 years of data).
+MAX_PERIOD_YEARS = 20
+
+_DATE = rf"{_Y}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+
+
 def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
-    """``_period`` -> ``period_start``, ``period_years`` and the Fingertips-style ``_label``."""
+    """``_period`` -> ``period_start``, ``period_years`` and the Fingertips-style ``_label``.
+
+    ISO 8601 (ONS Explore Local Statistics): a date ``2025-04-30`` (one year), an interval
+    with a duration ``2011-01-01/P3Y`` or ``2021-04-01/P12M``, or with an end date
+    ``2021-04-01/2022-03-31``.
+    """
     p = pl.col("_period").str.strip_chars()
-    iso = p.str.extract_groups(rf"^{_Y}-(\d\d)-\d\d/P(\d+)Y$")
+    iso = p.str.extract_groups(rf"^{_DATE}/P(\d+)([YM])$")
+    iso_end = p.str.extract_groups(rf"^{_DATE}/{_DATE}$")
+    date = p.str.extract_groups(rf"^{_DATE}$")
     pooled = p.str.extract_groups(rf"^{_Y}\s*-\s*(\d{{2}}|\d{{4}})$")
     fin = p.str.extract_groups(rf"^{_Y}/(\d\d)(?:\s+Q[1-4]|\s+\w+)?$")
     fin_pooled = p.str.extract_groups(rf"^{_Y}/(\d\d)\s*-\s*(\d\d)/(\d\d)$")
     single = p.str.extract(rf"^{_Y}(?:\s+Q[1-4]|\s+[A-Za-z]{{3,9}})?$", 1)
     month_year = p.str.extract(rf"^[A-Za-z]{{3,9}}\s+{_Y}$", 1)
 
-    iso_start, iso_years = _year(iso.struct.field("1")), _year(iso.struct.field("3"))
+    # ISO intervals: months covered, from the duration or from the two dates (end inclusive)
+    iso_start = pl.coalesce(_year(iso.struct.field("1")), _year(iso_end.struct.field("1")))
+    iso_month = pl.coalesce(iso.struct.field("2"), iso_end.struct.field("2"))
+    amount = _year(iso.struct.field("4"))
+    months = pl.coalesce(
+        pl.when(iso.struct.field("5") == "Y").then(amount * 12).otherwise(amount),
+        (_year(iso_end.struct.field("4")) - _year(iso_end.struct.field("1"))) * 12
+        + _year(iso_end.struct.field("5"))
+        - _year(iso_end.struct.field("2"))
+        + 1,
+    )
+    iso_years = pl.when(months >= 1).then((months + 11) // 12)
     pooled_start = _year(pooled.struct.field("1"))
     pooled_end = _end_year(pooled_start, pooled.struct.field("2"))
+    fin_start = _year(fin.struct.field("1"))
+    fin_next = (fin_start + 1) % 100 == _year(fin.struct.field("2"))
     fp_start = _year(fin_pooled.struct.field("1"))
     fp_end = _end_year(fp_start, fin_pooled.struct.field("3"))
+    fp_consistent = ((fp_start + 1) % 100 == _year(fin_pooled.struct.field("2"))) & (
+        (fp_end + 1) % 100 == _year(fin_pooled.struct.field("4"))
+    )
     start = pl.coalesce(
         iso_start,
+        _year(date.struct.field("1")),
         pooled_start,
-        _year(fin.struct.field("1")),
-        fp_start,
+        pl.when(fin_next).then(fin_start),
+        pl.when(fp_consistent).then(fp_start),
         _year(single),
         _year(month_year),
     )
     years = pl.coalesce(
         iso_years,
+        pl.when(date.struct.field("1").is_not_null()).then(1),
         pooled_end - pooled_start + 1,
-        pl.when(fin.struct.field("1").is_not_null()).then(1),
-        fp_end - fp_start + 1,
+        pl.when(fin_next).then(1),
+        pl.when(fp_consistent).then(fp_end - fp_start + 1),
         pl.when(single.is_not_null() | month_year.is_not_null()).then(1),
     )
-    month = iso.struct.field("2")
+    years = pl.when(years <= MAX_PERIOD_YEARS).then(years).otherwise(0)
     yy = lambda e: (e % 100).cast(pl.String).str.zfill(2)  # noqa: E731
     label = (
-        pl.when(month.is_null() | (not relabel_iso))
+        pl.when(pl.lit(not relabel_iso) | (iso_start.is_null() & date.struct.field("1").is_null()))
         .then(p)
-        .when(month != "01")
+        .when(date.struct.field("1").is_not_null())
+        .then(date.struct.field("1"))
+        .when(months % 12 != 0)
+        .then(p)
+        .when((iso_month != "01") & (iso_years == 1))
         .then(pl.format("{}/{}", iso_start, yy(iso_start + 1)))
+        .when(iso_month != "01")
+        .then(
+            pl.format(
+                "{}/{} - {}/{}",
+                iso_start,
+                yy(iso_start + 1),
+                yy(iso_start + iso_years - 1),
+                yy(iso_start + iso_years),
+            )
+        )
         .when(iso_years == 1)
         .then(iso_start.cast(pl.String))
         .otherwise(pl.format("{} - {}", iso_start, yy(iso_start + iso_years - 1)))

@@ -23,6 +23,7 @@ import polars as pl
 
 from healthgap.sources import _validate
 from healthgap.sources._bng import bng_to_wgs84
+from healthgap.sources._guard import reads
 from healthgap.sources._tables import (
     _TYPE_BY_PREFIX,
     Imported,
@@ -90,6 +91,7 @@ def _reproject_geojson(geometry: dict) -> dict:
     return {"type": "MultiPolygon", "coordinates": out}
 
 
+@reads("boundaries-geojson", "a GeoJSON FeatureCollection")
 def read_geojson(
     paths: str | Path | Sequence[str | Path],
     *,
@@ -246,6 +248,7 @@ def _topo_geometry(geometry: dict, arcs: list[np.ndarray]) -> dict | None:
     return None
 
 
+@reads("boundaries-topojson", "a TopoJSON topology")
 def read_topojson(path: str | Path, *, objects: Sequence[str] | None = None) -> Imported:
     """ONS TopoJSON (e.g. Explore Local Statistics ``topo.json``) -> areas and geometry.
 
@@ -386,6 +389,7 @@ def _multipolygons(
     return out["geometry"].to_list()
 
 
+@reads("lsoa-shapefile", "the GLA LSOA 2011 shapefile")
 def read_lsoa_shapefile(path: str | Path) -> Imported:
     """GLA "Statistical GIS Boundary Files for London" LSOA 2011 shapefile.
 

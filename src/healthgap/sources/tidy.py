@@ -10,6 +10,7 @@ import polars as pl
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError
 from healthgap.sources import _validate
+from healthgap.sources._csv import read_csv, read_header
 from healthgap.sources._excel import read_sheet
 from healthgap.sources._periods import parse_periods
 from healthgap.sources._tables import Imported, areas_arrow, inputs_of, values_arrow
@@ -46,15 +47,6 @@ _NUMERIC = (
 _DEFAULTS = {"sex": "Persons", "age": "All ages", "category_type": "", "category": ""}
 
 
-def _newlines(path: Path) -> int:
-    """Count the newline bytes in the file (read in 16 MiB chunks)."""
-    total = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 24):
-            total += chunk.count(b"\n")
-    return total
-
-
 def _read_any(
     path: Path,
     columns: list[str],
@@ -71,28 +63,17 @@ def _read_any(
         _validate.require_columns(frame.columns, columns, problems)
         return frame.select(*columns, "_line")
     separator = "\t" if suffix == ".tsv" else ","
-    header = pl.read_csv(path, n_rows=0, infer_schema=False, separator=separator).columns
+    header = read_header(path, separator=separator)
     _validate.require_columns(header, columns, problems)
     try:  # fast path: numeric columns parse as numbers straight away
-        frame = pl.read_csv(
+        return read_csv(
             path,
             columns=columns,
-            infer_schema=False,
-            encoding="utf8",
             separator=separator,
             schema_overrides=dict.fromkeys(numeric, pl.Float64),
         )
-    except pl.exceptions.PolarsError:  # some cell is not a plain number: read text, report it
-        frame = pl.read_csv(
-            path, columns=columns, infer_schema=False, encoding="utf8", separator=separator
-        )
-    if _newlines(path) - frame.height in (0, 1):  # one line per record, after the header
-        line = pl.int_range(pl.len()) + 2
-    else:  # records spanning lines: count the quoted newlines before each record
-        text = [c for c, t in frame.schema.items() if t == pl.String]
-        newlines = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0) for c in text)
-        line = 2 + newlines.cum_sum() - newlines + pl.int_range(pl.len())
-    return frame.with_columns(line.cast(pl.Int64).alias("_line"))
+    except pl.exceptions.ComputeError:  # some cell is not a plain number: read text, report it
+        return read_csv(path, columns=columns, separator=separator)
 
 
 def read_tidy(
