@@ -184,7 +184,7 @@ def _message(exc: Exception) -> str:
 
 def read_header(path: str | Path, *, separator: str = ",") -> list[str]:
     """Column names of a CSV file's header, after the same checks as :func:`read_csv`."""
-    return read_csv(path, separator=separator, n_rows=0).columns
+    return [c for c in read_csv(path, separator=separator, n_rows=0).columns if c != "_line"]
 
 
 def read_csv(

@@ -293,6 +293,42 @@ def rounding_tolerance(value: pl.Expr) -> pl.Expr:
     return 0.5 * pl.lit(10.0).pow(-decimals) + 1e-9 * (1 + v)
 
 
+ROUNDING_NOTE = "limits lie outside the value by less than the value's published rounding"
+
+
+def note_rounded_limits(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add :data:`ROUNDING_NOTE` to ``value_note`` where limits fall outside the value.
+
+    :func:`values_table` accepts such rows when the gap is within the value's rounding (a
+    Fingertips value of 17.0 with a 95% lower limit of 17.025); the note tells a reader why
+    the published limits do not bracket the published value.
+    """
+    limits = [
+        (lo, hi)
+        for lo, hi in (("lower95_0cl", "upper95_0cl"), ("lower99_8cl", "upper99_8cl"))
+        if lo in frame.columns and hi in frame.columns
+    ]
+    if not limits or "value" not in frame.columns:
+        return frame
+    value = pl.col("value")
+    outside = pl.any_horizontal(
+        ((pl.col(lo) > value) | (pl.col(hi) < value)).fill_null(False) for lo, hi in limits
+    )
+    if not frame.select(outside.any()).item():
+        return frame
+    note = pl.col("value_note") if "value_note" in frame.columns else pl.lit(None, pl.String)
+    return frame.with_columns(
+        pl.when(outside & ~note.fill_null("").str.contains(ROUNDING_NOTE, literal=True))
+        .then(
+            pl.when(note.is_null() | (note == ""))
+            .then(pl.lit(ROUNDING_NOTE))
+            .otherwise(pl.format("{}; {}", note, pl.lit(ROUNDING_NOTE)))
+        )
+        .otherwise(note)
+        .alias("value_note")
+    )
+
+
 def require_columns(present: Sequence[str], required: Sequence[str], problems: Problems) -> None:
     """Record each required column the header lacks, then raise at once (nothing else works)."""
     for name in required:

@@ -405,7 +405,9 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         "category",
         *_NUMBERS,
     ]
-    frame = frame.unique(subset=same, keep="first", maintain_order=True)
+    frame = frame.unique(
+        subset=[c for c in same if c in frame.columns], keep="first", maintain_order=True
+    )
     labels = {v: k for k, v in _COLUMNS.items()}
     _validate.values_table(
         frame,
@@ -414,6 +416,7 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         proportion=pl.col("indicator_name").str.contains(_PROPORTION_NAME),
     )
     problems.raise_if_any()
+    frame = _validate.note_rounded_limits(frame)
 
     areas = pl.concat(
         [

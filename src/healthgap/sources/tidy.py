@@ -199,6 +199,7 @@ def read_tidy(
     problems.raise_if_any()
     _validate.values_table(frame, problems, labels=labels, proportion=proportion)
     problems.raise_if_any()
+    frame = _validate.note_rounded_limits(frame)
     areas = (
         areas_arrow(frame.select("area_code", "area_name"))
         if "area_name" in frame.columns

@@ -100,6 +100,7 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
     problems.raise_if_any()
     _validate.values_table(frame, problems, labels=labels)
     problems.raise_if_any()
+    frame = _validate.note_rounded_limits(frame)
     metas = frame.group_by("indicator_id", maintain_order=True).agg(
         pl.col("indicator_name").first(),
         pl.col("unit").first() if "unit" in frame.columns else pl.lit("").alias("unit"),

@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 
 import polars as pl
-from python_calamine import CalamineWorkbook
 
 from healthgap.sources import _validate
-from healthgap.sources._excel import read_sheet, sheet_names
+from healthgap.sources._excel import open_workbook, read_sheet, sheet_names
 from healthgap.sources._guard import reads
 from healthgap.sources._ons import age_start, check_total
 from healthgap.sources._tables import (
@@ -111,7 +110,7 @@ def read_ons_population(path: str | Path, *, year: int | None = None) -> Importe
 
 def _title_year(path: Path, sheet: str) -> int | None:
     """Return the ``mid-YYYY`` year in a sheet's title rows."""
-    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(nrows=10)
+    rows = open_workbook(path).get_sheet_by_name(sheet).to_python(nrows=10)
     for row in rows:
         found = re.search(r"mid-(\d{4})", " ".join(str(c) for c in row))
         if found:
