@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from healthgap.errors import InputError
 from healthgap.sources._tables import Imported
 from healthgap.sources._validate import ImportValidationError
 from healthgap.sources.boundaries import read_geojson, read_lsoa_shapefile, read_topojson
@@ -29,7 +30,7 @@ from healthgap.sources.ons import (
     read_ons_life_expectancy,
     read_ons_population,
 )
-from healthgap.sources.tidy import read_tidy
+from healthgap.sources.tidy import read_tidy, tidy_options
 from healthgap.store.schema import GEOMETRY
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "IMPORTERS",
     "ImportValidationError",
     "Imported",
+    "find_importer",
     "read_census_2021",
     "read_fingertips_csv",
     "read_fingertips_table",
@@ -51,6 +53,7 @@ __all__ = [
     "read_ons_population",
     "read_tidy",
     "read_topojson",
+    "tidy_options",
     "write_fingertips_csv",
 ]
 
@@ -71,3 +74,17 @@ IMPORTERS: dict[str, Callable[..., Imported]] = {
     "lookup": read_lookup,
     "tidy": read_tidy,
 }
+
+
+def find_importer(kind: str) -> Callable[..., Imported]:
+    """The importer of a kind name, in any case (``Fingertips``, ``ONS_ELS`` -> ``ons-els``).
+
+    Raises
+    ------
+    InputError
+        For an unknown kind, listing the known ones.
+    """
+    key = kind.strip().lower().replace("_", "-")
+    if key not in IMPORTERS:
+        raise InputError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(IMPORTERS))}")
+    return IMPORTERS[key]

@@ -303,7 +303,8 @@ def _read(
         schema_overrides=overrides,
         **options,
     )
-    return frame.rename({k: v for k, v in names.items() if k in frame.columns and k != v})
+    present = set(frame.columns)
+    return frame.rename({k: v for k, v in names.items() if k in present and k != v})
 
 
 def _finish(
@@ -328,7 +329,8 @@ def _finish(
                 f"of the header's {width} fields: the file looks truncated",
             )
     ends_with_newline = scan.tail[-1:] == b"\n"
-    if frame.height and scan.newlines == frame.height + ends_with_newline:
+    simple = scan.newlines == frame.height + ends_with_newline
+    if options["n_rows"] is not None or not frame.height or simple:
         line = pl.int_range(pl.len()) + 2
     else:  # records spanning lines (or blank lines): count quoted newlines before each
         text = [c for c, t in frame.schema.items() if t == pl.String]

@@ -169,7 +169,8 @@ def _read(path: Path) -> tuple[pl.DataFrame, list[str], str | None, _validate.Pr
     problems = _validate.Problems(path)
     raw = read_csv(path)
     names = _canonical([c for c in raw.columns if c != "_line"])
-    raw = raw.rename({k: v for k, v in names.items() if k != v and v not in raw.columns})
+    present = set(raw.columns)
+    raw = raw.rename({k: v for k, v in names.items() if k != v and v not in present})
     header = [c for c in raw.columns if c != "_line"]
     _validate.require_columns(header, _REQUIRED, problems)
     parent = next((c for c in header if _PARENT.match(c)), None)

@@ -12,10 +12,11 @@ from healthgap.errors import InputError
 from healthgap.sources import _validate
 from healthgap.sources._csv import read_csv, read_header
 from healthgap.sources._excel import read_sheet
+from healthgap.sources._guard import reads
 from healthgap.sources._periods import parse_periods
 from healthgap.sources._tables import Imported, areas_arrow, inputs_of, values_arrow
 
-__all__ = ["read_tidy"]
+__all__ = ["read_tidy", "tidy_options"]
 
 _TARGETS = (
     "indicator_id",
@@ -76,6 +77,7 @@ def _read_any(
         return read_csv(path, columns=columns, separator=separator)
 
 
+@reads("tidy", "a tidy CSV, TSV, Parquet or Excel table")
 def read_tidy(
     path: str | Path,
     mapping: Mapping[str, str],
@@ -212,3 +214,84 @@ def read_tidy(
         indicators=list(indicators),
         inputs=inputs_of(path),
     )
+
+
+_CONSTANTS = ("indicator_id", "period", "sex", "age", "category_type", "category")
+
+
+def tidy_options(
+    mapping_file: str | Path | None = None,
+    pairs: Sequence[str] = (),
+    **constants: str | int | bool | None,
+) -> dict:
+    """Keyword arguments of :func:`read_tidy` from a small mapping file and ``TARGET=COLUMN`` pairs.
+
+    Parameters
+    ----------
+    mapping_file : str or Path, optional
+        A YAML or JSON file: ``mapping`` (our column -> the file's column) and, optionally,
+        constants (``indicator_id``, ``period``, ``sex``, ``age``, ``category_type``,
+        ``category``), ``sheet`` and ``proportion``; or just the mapping at the top level.
+    pairs : sequence of str
+        ``area_code=Code`` pairs (as ``healthgap import tidy --map`` takes them); they override
+        the file's mapping.
+    **constants
+        ``indicator_id``, ``period``, ``sex``, ``age``, ``category_type``, ``category``,
+        ``sheet``, ``proportion``; ``None`` means not given. They override the file.
+
+    Returns
+    -------
+    dict
+        ``mapping`` and the other keyword arguments for :func:`read_tidy`.
+
+    Raises
+    ------
+    InputError
+        An unreadable mapping file, a pair without ``=``, unknown keys, or no mapping at all.
+
+    Examples
+    --------
+    >>> tidy_options(pairs=["area_code=code", "value=rate"], indicator_id="demo", period=None)
+    {'mapping': {'area_code': 'code', 'value': 'rate'}, 'indicator_id': 'demo'}
+    """
+    import yaml
+
+    options: dict = {}
+    if mapping_file is not None:
+        try:
+            loaded = yaml.safe_load(Path(mapping_file).read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeError, yaml.YAMLError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{mapping_file}: cannot read the mapping file: {first}") from None
+        if not isinstance(loaded, dict):
+            raise InputError(
+                f"{mapping_file}: expected a mapping such as 'mapping: {{area_code: Code}}'"
+            )
+        if "mapping" not in loaded:
+            loaded = {"mapping": loaded}
+        allowed = {"mapping", "sheet", "proportion", "code_pattern", *_CONSTANTS}
+        unknown = sorted(set(loaded) - allowed)
+        if unknown or not isinstance(loaded["mapping"], dict):
+            raise InputError(
+                f"{mapping_file}: unknown keys {unknown}; expected 'mapping' (target: column) "
+                f"and some of {sorted(allowed - {'mapping'})}"
+            )
+        options = {k: v for k, v in loaded.items() if v is not None}
+        options["mapping"] = {str(k): str(v) for k, v in loaded["mapping"].items()}
+    mapping = dict(options.get("mapping", {}))
+    for pair in pairs:
+        target, sep, column = pair.partition("=")
+        if not sep or not target.strip() or not column.strip():
+            raise InputError(f"--map {pair!r}: expected TARGET=COLUMN, e.g. area_code=AreaCode")
+        mapping[target.strip()] = column.strip()
+    if not mapping:
+        raise InputError(
+            "tidy needs a column mapping: --map area_code=COLUMN --map value=COLUMN ... "
+            "or --mapping FILE (YAML or JSON)"
+        )
+    options["mapping"] = mapping
+    options.update({k: v for k, v in constants.items() if v is not None and v is not False})
+    for key in _CONSTANTS:
+        if key in options:
+            options[key] = str(options[key])
+    return options
