@@ -29,6 +29,7 @@ from healthgap.sources.ons import (
     read_ons_els,
     read_ons_life_expectancy,
     read_ons_population,
+    read_ons_subnational,
 )
 from healthgap.sources.tidy import read_tidy, tidy_options
 from healthgap.store.schema import GEOMETRY
@@ -51,6 +52,7 @@ __all__ = [
     "read_ons_els",
     "read_ons_life_expectancy",
     "read_ons_population",
+    "read_ons_subnational",
     "read_tidy",
     "read_topojson",
     "tidy_options",
@@ -66,6 +68,7 @@ IMPORTERS: dict[str, Callable[..., Imported]] = {
     "gla-ward-life-expectancy": read_gla_ward_life_expectancy,
     "ons-hle": read_ons_els,
     "ons-els": read_ons_els,
+    "ons-subnational": read_ons_subnational,
     "imd2019": read_imd2019,
     "imd2019-london": read_imd2019_london,
     "boundaries-geojson": read_geojson,

@@ -74,6 +74,71 @@ MAX_PERIOD_YEARS = 20
 _DATE = rf"{_Y}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 
 
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+
+
+def _spelled_out(p: pl.Expr) -> pl.Expr:
+    """ONS's spelled-out periods rewritten in the forms :func:`_parse` reads.
+
+    ``Financial year ending 2023`` -> ``2022/23``; ``04/2022 - 03/2023`` and
+    ``16/11/2021 - 15/11/2022`` -> ISO intervals; ``Sep-23`` -> ``Sep 2023``;
+    ``As at 31 January 2024`` -> ``2024-01-31`` (ONS subnational indicators).
+    """
+    fye = p.str.extract(rf"(?i)^financial year ending {_Y}$", 1).cast(pl.Int32, strict=False)
+    months = p.str.extract_groups(r"^(\d\d)/(\d{4})\s*-\s*(\d\d)/(\d{4})$")
+    days = p.str.extract_groups(r"^(\d\d)/(\d\d)/(\d{4})\s*-\s*(\d\d)/(\d\d)/(\d{4})$")
+    mon_yy = p.str.extract_groups(r"^([A-Za-z]{3})-(\d\d)$")
+    as_at = p.str.extract_groups(rf"(?i)^(?:as at\s+)?(\d{{1,2}})\s+([A-Za-z]{{3}})[a-z]*\s+{_Y}$")
+    month_of = (
+        as_at.struct.field("2")
+        .str.to_lowercase()
+        .replace_strict(_MONTHS, default=None, return_dtype=pl.Int32)
+    )
+    return (
+        pl.when(fye.is_not_null())
+        .then(pl.format("{}/{}", fye - 1, (fye % 100).cast(pl.String).str.zfill(2)))
+        .when(months.struct.field("1").is_not_null())
+        .then(
+            pl.format(
+                "{}-{}-01/{}-{}-01",
+                months.struct.field("2"),
+                months.struct.field("1"),
+                months.struct.field("4"),
+                months.struct.field("3"),
+            )
+        )
+        .when(days.struct.field("1").is_not_null())
+        .then(
+            pl.format(
+                "{}-{}-{}/{}-{}-{}",
+                days.struct.field("3"),
+                days.struct.field("2"),
+                days.struct.field("1"),
+                days.struct.field("6"),
+                days.struct.field("5"),
+                days.struct.field("4"),
+            )
+        )
+        .when(mon_yy.struct.field("1").is_not_null())
+        .then(pl.format("{} 20{}", mon_yy.struct.field("1"), mon_yy.struct.field("2")))
+        .when(month_of.is_not_null())
+        .then(
+            pl.format(
+                "{}-{}-{}",
+                as_at.struct.field("3"),
+                month_of.cast(pl.String).str.zfill(2),
+                as_at.struct.field("1").str.zfill(2),
+            )
+        )
+        .otherwise(p)
+    )
+
+
 def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
     """``_period`` -> ``period_start``, ``period_years`` and the Fingertips-style ``_label``.
 
@@ -81,7 +146,7 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
     with a duration ``2011-01-01/P3Y`` or ``2021-04-01/P12M``, or with an end date
     ``2021-04-01/2022-03-31``.
     """
-    p = pl.col("_period").str.strip_chars()
+    p = _spelled_out(pl.col("_period").str.strip_chars())
     iso = p.str.extract_groups(rf"^{_DATE}/P(\d+)([YM])$")
     iso_end = p.str.extract_groups(rf"^{_DATE}/{_DATE}$")
     date = p.str.extract_groups(rf"^{_DATE}$")
@@ -100,7 +165,7 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
         (_year(iso_end.struct.field("4")) - _year(iso_end.struct.field("1"))) * 12
         + _year(iso_end.struct.field("5"))
         - _year(iso_end.struct.field("2"))
-        + 1,
+        + (_year(iso_end.struct.field("6")) >= _year(iso_end.struct.field("3"))).cast(pl.Int32),
     )
     iso_years = pl.when(months >= 1).then((months + 11) // 12)
     pooled_start = _year(pooled.struct.field("1"))

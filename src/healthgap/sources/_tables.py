@@ -89,9 +89,18 @@ _TYPE_BY_PREFIX = {
 
 
 def area_type_from_code(code: pl.Expr) -> pl.Expr:
-    """Area type from a GSS code's entity prefix (E09 -> 'la', E12 -> 'region', ...)."""
-    return code.str.slice(0, 3).replace_strict(
-        _TYPE_BY_PREFIX, default="other", return_dtype=pl.String
+    """Area type from a code: GSS entity prefix (E09 -> 'la', E12 -> 'region', E54 -> 'icb'),
+    ITL/NUTS level by length (TLI -> 'itl1', TLI3 -> 'itl2', TLI31 -> 'itl3'), else 'other'.
+    """
+    itl = code.str.contains(r"^(?:TL|UK)[C-N]")
+    return (
+        pl.when(itl)
+        .then(pl.format("itl{}", code.str.len_chars() - 2))
+        .otherwise(
+            code.str.slice(0, 3).replace_strict(
+                _TYPE_BY_PREFIX, default="other", return_dtype=pl.String
+            )
+        )
     )
 
 

@@ -22,6 +22,11 @@ MAX_REPORTED = 20
 #: GSS area codes (ONS): a letter for the country (E, W, S, N; K for UK/GB/E&W; L, M for the
 #: Channel Islands and Isle of Man) and eight digits, e.g. E09000001 (ONS Code History Database).
 GSS_CODE = r"^[EWSNKLM]\d{8}$"
+#: International Territorial Level codes (ONS, from 2021: TLC ... TLN; TLI3; TLI31) and the
+#: NUTS codes they replaced (UKC ... UKN; UKI3; UKI31), as ONS Explore Local Statistics uses.
+ITL_CODE = r"^(?:TL|UK)[C-N](?:[0-9A-Z]{1,3})?$"
+#: Any area code an ONS statistical file carries: GSS or ITL/NUTS.
+AREA_CODE = r"^(?:[EWSNKLM]\d{8}|(?:TL|UK)[C-N](?:[0-9A-Z]{1,3})?)$"
 #: GSS codes or NHS organisation (ODS) codes, as Fingertips files carry both (e.g. A81001).
 GSS_OR_ODS_CODE = r"^(?:[EWSNKLM]\d{8}|[A-Z0-9]{3,8})$"
 

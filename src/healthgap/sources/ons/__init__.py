@@ -15,6 +15,7 @@ from healthgap.sources.ons.census import read_census_2021
 from healthgap.sources.ons.els import read_ons_els
 from healthgap.sources.ons.life_expectancy import read_ons_life_expectancy
 from healthgap.sources.ons.population import read_ons_population
+from healthgap.sources.ons.subnational import read_ons_subnational
 
 __all__ = [
     "read_census_2021",
@@ -22,4 +23,5 @@ __all__ = [
     "read_ons_els",
     "read_ons_life_expectancy",
     "read_ons_population",
+    "read_ons_subnational",
 ]

@@ -59,12 +59,38 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
     problems = _validate.Problems(path)
     raw = read_csv(path)
     _validate.require_columns(raw.columns, _ELS_COLUMNS, problems)
+    return tidy_indicator_values(
+        raw,
+        path,
+        problems,
+        source="ons-els",
+        indicator_prefix=indicator_prefix,
+        data_source=f"{ONS} (Explore Local Statistics)",
+    )
+
+
+def tidy_indicator_values(
+    raw: pl.DataFrame,
+    path: Path,
+    problems: _validate.Problems,
+    *,
+    source: str,
+    indicator_prefix: str,
+    data_source: str,
+    labels: dict[str, str] | None = None,
+) -> Imported:
+    """Store tables from a frame with the ELS columns (``areacd`` ... ``notes``, ``_line``).
+
+    ``labels`` maps the ELS names to the file's own, for messages.
+    """
+    own = labels or {}
     labels = {
-        "value": "observation",
-        "lower95_0cl": "lci_95",
-        "upper95_0cl": "uci_95",
-        "area_code": "areacd",
-        "period": "period",
+        "value": own.get("observation", "observation"),
+        "lower95_0cl": own.get("lci_95", "lci_95"),
+        "upper95_0cl": own.get("uci_95", "uci_95"),
+        "area_code": own.get("areacd", "areacd"),
+        "period": own.get("period", "period"),
+        "indicator_id": own.get("indicator", "indicator"),
     }
     sexed = pl.col("indicator").str.extract_groups(r"^(Male|Female|Persons)\s+(.+)$")
     name = pl.coalesce(sexed.struct.field("2"), pl.col("indicator"))
@@ -94,9 +120,11 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
         .otherwise(pl.col("value_note"))
         .alias("value_note")
     )
-    _validate.area_codes(frame, "area_code", problems, label="areacd")
+    _validate.area_codes(
+        frame, "area_code", problems, pattern=_validate.AREA_CODE, label=labels["area_code"]
+    )
     frame = _validate.numbers(frame, ["value", "lower95_0cl", "upper95_0cl"], problems, labels)
-    frame = parse_periods(frame, "period", problems)
+    frame = parse_periods(frame, "period", problems, label=labels["period"])
     problems.raise_if_any()
     _validate.values_table(frame, problems, labels=labels)
     problems.raise_if_any()
@@ -111,14 +139,14 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
             id=i,
             name=n,
             unit=u or "",
-            data_source=f"{ONS} (Explore Local Statistics)",
+            data_source=data_source,
             sex=tuple(s for s in sexes if s in ("Persons", "Male", "Female")),
             attribution=OGL,
         )
         for i, n, u, sexes in metas.iter_rows()  # one row per indicator
     ]
     return Imported(
-        source="ons-els",
+        source=source,
         values=values_arrow(frame),
         areas=areas_arrow(frame.select("area_code", "area_name")),
         indicators=indicators,

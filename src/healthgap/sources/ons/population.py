@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from healthgap.sources import _validate
+from healthgap.sources._csv import read_csv
 from healthgap.sources._excel import open_workbook, read_sheet, sheet_names
 from healthgap.sources._guard import reads
 from healthgap.sources._ons import age_start, check_total
@@ -25,7 +26,7 @@ _SEX_OF_SHEET = {"persons": "Persons", "males": "Male", "females": "Female"}
 
 @reads("ons-population", "an ONS mid-year estimates workbook or MYEB CSV")
 def read_ons_population(path: str | Path, *, year: int | None = None) -> Imported:
-    """ONS mid-year population estimates (MYE2 sheets): areas by sex and single year of age.
+    """ONS mid-year population estimates: MYE2 workbooks, or the MYEB series CSVs.
 
     Parameters
     ----------
@@ -33,16 +34,21 @@ def read_ons_population(path: str | Path, *, year: int | None = None) -> Importe
         An ONS "Population estimates for the UK ... mid-YYYY" workbook (``.xls``/``.xlsx``)
         with sheets ``MYE2 - Persons``, ``MYE2 - Males`` and ``MYE2 - Females``: a header row
         ``Code, Name, Geography, All ages, 0, 1, ..., 89, 90+`` below title rows, footnotes
-        below the table.
+        below the table. Or a CSV of the MYEB series (``.csv``): ``ladcodeYY, lanameYY``,
+        optionally ``sex`` (1 male, 2 female) and ``age`` (0 ... 90, 90 meaning 90+), and a
+        ``population_YYYY`` column per year; other columns (MYEB3's births, deaths and
+        migration) are not populations and are left out.
     year : int, optional
-        Mid-year of the estimates; read from the sheet title (``mid-2019``) when omitted.
+        Mid-year of the estimates; read from the sheet title (``mid-2019``) when omitted
+        (workbooks only).
 
     Returns
     -------
     Imported
         ``population`` (area_code, year, sex Persons/Male/Female, age ``"0"`` ... ``"89"``,
-        ``"90+"``, age_start, population) and ``areas`` (every area in the sheets: country,
-        region, county, local authority; type from the code).
+        ``"90+"``, age_start, population; a CSV without ``age`` gives age ``"All ages"``,
+        age_start 0; without ``sex``, sex ``Persons``) and ``areas`` (every area in the
+        sheets: country, region, county, local authority; type from the code).
 
     Raises
     ------
@@ -52,6 +58,8 @@ def read_ons_population(path: str | Path, *, year: int | None = None) -> Importe
     """
     path = Path(path)
     problems = _validate.Problems(path)
+    if path.suffix.lower() in (".csv", ".txt"):
+        return _myeb_csv(path, problems)
     sheets = [s for s in sheet_names(path) if s.strip().upper().startswith("MYE2")]
     if not sheets:
         problems.add_file_problem(
@@ -116,3 +124,73 @@ def _title_year(path: Path, sheet: str) -> int | None:
         if found:
             return int(found.group(1))
     return None
+
+
+_SEX_CODE = {"1": "Male", "2": "Female", "M": "Male", "F": "Female"}
+
+
+def _myeb_csv(path: Path, problems: _validate.Problems) -> Imported:
+    """MYEB1/MYEB2/MYEB3 CSV: ``population_YYYY`` columns by area (and sex and age)."""
+    raw = read_csv(path)
+    columns = [c for c in raw.columns if c != "_line"]
+    code = next((c for c in columns if re.fullmatch(r"(?i)ladcode\d\d", c)), None)
+    name = next((c for c in columns if re.fullmatch(r"(?i)laname\d\d", c)), None)
+    years = [c for c in columns if re.fullmatch(r"population_\d{4}", c)]
+    if code is None or not years:
+        problems.add_file_problem(
+            "header",
+            ", ".join(columns[:8]),
+            "an MYEB CSV header with ladcodeYY and population_YYYY columns",
+        )
+        problems.raise_if_any()
+    _validate.area_codes(raw, code, problems)
+    frame = _validate.numbers(raw, years, problems)
+    index = [code, "_line", *(c for c in ("sex", "age") if c in columns)]
+    long = frame.unpivot(years, index=index, variable_name="_year", value_name="population")
+    sex = (
+        pl.col("sex").str.strip_chars().replace_strict(_SEX_CODE, default=None)
+        if "sex" in columns
+        else pl.lit("Persons")
+    )
+    if "age" in columns:
+        age_number = pl.col("age").str.strip_chars().cast(pl.Int16, strict=False)
+        age = pl.when(age_number >= 90).then(pl.lit("90+")).otherwise(age_number.cast(pl.String))
+    else:
+        age_number, age = pl.lit(0, pl.Int16), pl.lit("All ages")
+    long = long.with_columns(
+        pl.col(code).alias("area_code"),
+        pl.col("_year").str.slice(-4).cast(pl.Int32).alias("year"),
+        sex.alias("sex"),
+        age.alias("age"),
+        age_number.alias("age_start"),
+    )
+    if "sex" in columns:
+        problems.add(long, pl.col("sex").is_null(), "sex", "sex", "1 (male) or 2 (female)")
+    if "age" in columns:
+        problems.add(long, pl.col("age_start").is_null(), "age", "age", "an age 0 to 90")
+    problems.add(long, pl.col("population") < 0, "population", "population", "a population >= 0")
+    problems.add(
+        long,
+        pl.col("population").is_null(),
+        "population",
+        "population",
+        "a population (this file has no missing estimates)",
+    )
+    problems.add(
+        long,
+        pl.struct("area_code", "year", "sex", "age").is_duplicated(),
+        code,
+        pl.format("{} {} {} {}", "area_code", "year", "sex", "age"),
+        "one row per area, sex and age (duplicate key)",
+    )
+    problems.raise_if_any()
+    areas = raw.select(
+        pl.col(code).alias("area_code"),
+        (pl.col(name) if name else pl.lit(None, pl.String)).alias("area_name"),
+    )
+    return Imported(
+        source="ons-population",
+        population=population_arrow(long),
+        areas=areas_arrow(areas),
+        inputs=inputs_of(path),
+    )
