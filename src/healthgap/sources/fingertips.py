@@ -32,8 +32,8 @@ from healthgap.sources._periods import parse_periods
 from healthgap.sources._tables import (
     Imported,
     areas_arrow,
-    hierarchy_arrow,
     inputs_of,
+    recode_areas,
     values_arrow,
 )
 
@@ -418,6 +418,16 @@ def read_fingertips_csv(path: str | Path) -> Imported:
     )
     problems.raise_if_any()
     frame = _validate.note_rounded_limits(frame)
+    frame, hierarchy, successor_areas = recode_areas(
+        frame,
+        frame.filter(pl.col("parent_code").is_not_null()).select(
+            pl.lit("fingertips-parent").alias("hierarchy"),
+            pl.col("area_code").alias("child_code"),
+            pl.col("parent_code").alias("parent_code"),
+        )
+        if "parent_code" in frame.columns
+        else None,
+    )
 
     areas = pl.concat(
         [
@@ -427,17 +437,9 @@ def read_fingertips_csv(path: str | Path) -> Imported:
             )
             if "parent_code" in frame.columns
             else pl.DataFrame(),
+            successor_areas,
         ],
         how="diagonal",
-    )
-    edges = (
-        frame.filter(pl.col("parent_code").is_not_null()).select(
-            pl.lit("fingertips-parent").alias("hierarchy"),
-            pl.col("area_code").alias("child_code"),
-            pl.col("parent_code").alias("parent_code"),
-        )
-        if "parent_code" in frame.columns
-        else None
     )
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
     judgements = [
@@ -449,7 +451,7 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         source="fingertips",
         values=values_arrow(frame),
         areas=areas_arrow(areas),
-        hierarchy=hierarchy_arrow(edges) if edges is not None and edges.height else None,
+        hierarchy=hierarchy,
         indicators=_indicators(frame),
         inputs=inputs_of(path),
         extra={

@@ -14,7 +14,13 @@ from healthgap.sources._csv import read_csv, read_header
 from healthgap.sources._excel import read_sheet
 from healthgap.sources._guard import reads
 from healthgap.sources._periods import parse_periods
-from healthgap.sources._tables import Imported, areas_arrow, inputs_of, values_arrow
+from healthgap.sources._tables import (
+    Imported,
+    areas_arrow,
+    inputs_of,
+    recode_areas,
+    values_arrow,
+)
 
 __all__ = ["read_tidy", "tidy_options"]
 
@@ -202,14 +208,16 @@ def read_tidy(
     _validate.values_table(frame, problems, labels=labels, proportion=proportion)
     problems.raise_if_any()
     frame = _validate.note_rounded_limits(frame)
+    frame, hierarchy, successor_areas = recode_areas(frame)
     areas = (
-        areas_arrow(frame.select("area_code", "area_name"))
+        areas_arrow(pl.concat([frame.select("area_code", "area_name"), successor_areas]))
         if "area_name" in frame.columns
         else None
     )
     return Imported(
         source="tidy",
         values=values_arrow(frame),
+        hierarchy=hierarchy,
         areas=areas,
         indicators=list(indicators),
         inputs=inputs_of(path),

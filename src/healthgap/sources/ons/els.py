@@ -16,6 +16,7 @@ from healthgap.sources._tables import (
     Imported,
     areas_arrow,
     inputs_of,
+    recode_areas,
     values_arrow,
 )
 
@@ -129,6 +130,7 @@ def tidy_indicator_values(
     _validate.values_table(frame, problems, labels=labels)
     problems.raise_if_any()
     frame = _validate.note_rounded_limits(frame)
+    frame, hierarchy, successor_areas = recode_areas(frame)
     metas = frame.group_by("indicator_id", maintain_order=True).agg(
         pl.col("indicator_name").first(),
         pl.col("unit").first() if "unit" in frame.columns else pl.lit("").alias("unit"),
@@ -148,7 +150,8 @@ def tidy_indicator_values(
     return Imported(
         source=source,
         values=values_arrow(frame),
-        areas=areas_arrow(frame.select("area_code", "area_name")),
+        hierarchy=hierarchy,
+        areas=areas_arrow(pl.concat([frame.select("area_code", "area_name"), successor_areas])),
         indicators=indicators,
         inputs=inputs_of(path),
     )
