@@ -6,6 +6,8 @@ import codecs
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from healthgap.errors import InputError
 from healthgap.sources._csv import CsvFileError, read_csv, read_header
@@ -118,3 +120,25 @@ def test_huge_field_is_read_whole(tmp_path):
     big = "x" * 3_000_000
     path.write_text(f"a,b\n1,{big}\n")
     assert read_csv(path)["b"].str.len_chars().to_list() == [3_000_000]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.lists(st.sampled_from(["a", "b", '"c', "d,e", "", " a"]), min_size=1, max_size=4),
+    body=st.binary(max_size=200),
+    encoding=st.sampled_from(["utf-8", "utf-16", "cp1252"]),
+)
+def test_any_bytes_give_a_frame_or_one_input_error(tmp_path, header, body, encoding):
+    path = tmp_path / "f.csv"
+    path.write_bytes((",".join(header) + "\n").encode(encoding) + body)
+    try:
+        frame = read_csv(path)
+    except InputError as exc:
+        message = str(exc)
+    else:
+        assert frame["_line"].dtype == pl.Int64
+        return
+    assert "\n" not in message
+    assert message.startswith(str(path))

@@ -160,12 +160,16 @@ def _open_quote_line(data: bytes) -> int:
 
 def _ragged_line(data: bytes, separator: str, width: int) -> tuple[int, int] | None:
     """First record with more fields than the header: (line where it starts, fields)."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=separator)
+    text = io.StringIO(data.decode("utf-8", errors="replace"), newline="")
+    reader = csv.reader(text, delimiter=separator)
     start = 1
-    for row in reader:
-        if len(row) > width:
-            return start, len(row)
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if len(row) > width:
+                return start, len(row)
+            start = reader.line_num + 1
+    except csv.Error:
+        return None
     return None
 
 
@@ -174,7 +178,11 @@ def _fields_on_last_line(tail: bytes, separator: str) -> int | None:
     last = tail.rsplit(b"\n", 1)[-1]
     if last.count(b'"') % 2:
         return None
-    row = next(csv.reader([last.decode("utf-8", errors="replace")], delimiter=separator), [])
+    text = io.StringIO(last.decode("utf-8", errors="replace"), newline="")
+    try:
+        row = next(csv.reader(text, delimiter=separator), [])
+    except csv.Error:
+        return None
     return len(row)
 
 
@@ -252,26 +260,45 @@ def read_csv(
         data = _windows_1252(path, path.read_bytes())
         source = data
         header = _header(source, separator)
-    names = {h: h.strip().lstrip("\ufeff").strip() for h in header}
+    names = _clean_names(header)
     wanted = None if columns is None else [h for h in header if names[h] in columns]
-    try:
-        frame = _read(source, wanted, options, schema_overrides, names)
-    except pl.exceptions.ComputeError as exc:
-        text = str(exc)
-        if "utf-8" in text.lower() and data is None:
-            data = _windows_1252(path, path.read_bytes())
-            return _finish(path, data, _scan_bytes(data), wanted, options, schema_overrides, names)
-        if "more fields" in text:
-            raw = data if data is not None else path.read_bytes()
-            found = _ragged_line(raw, separator, len(header))
-            where = f"line {found[0]} has {found[1]} fields" if found else "a row has more fields"
-            raise CsvFileError(
-                path, f"{where} but the header has {len(header)}; expected one field per column"
-            ) from None
-        if schema_overrides and "could not parse" in text:
-            raise
-        raise CsvFileError(path, f"cannot read as CSV: {_message(exc)}") from None
-    return _finish(path, data, scan, wanted, options, schema_overrides, names, frame)
+    for attempt in range(2):  # the second after transcoding Windows-1252 text
+        try:
+            frame = _read(source, wanted, options, schema_overrides, names)
+            break
+        except pl.exceptions.ComputeError as exc:
+            text = str(exc)
+            if "utf-8" in text.lower() and attempt == 0 and data is None:
+                data = _windows_1252(path, path.read_bytes())
+                source, scan = data, _scan_bytes(data)
+                continue
+            if "more fields" in text:
+                raw = data if data is not None else path.read_bytes()
+                found = _ragged_line(raw, separator, len(header))
+                where = (
+                    f"line {found[0]} has {found[1]} fields" if found else "a row has more fields"
+                )
+                raise CsvFileError(
+                    path,
+                    f"{where} but the header has {len(header)}; expected one field per column",
+                ) from None
+            if schema_overrides and "could not parse" in text:
+                raise
+            raise CsvFileError(path, f"cannot read as CSV: {_message(exc)}") from None
+    return _finish(path, scan, options, names, frame)
+
+
+def _clean_names(header: list[str]) -> dict[str, str]:
+    """Header names without surrounding spaces or byte-order mark, unless that repeats one."""
+    names: dict[str, str] = {}
+    taken = set(header)
+    for name in header:
+        clean = name.strip().lstrip("\ufeff").strip()
+        if clean != name and clean in taken:
+            clean = name
+        taken.add(clean)
+        names[name] = clean
+    return names
 
 
 def _header(source: Path | bytes, separator: str) -> list[str]:
@@ -308,17 +335,8 @@ def _read(
 
 
 def _finish(
-    path: Path,
-    data: bytes | None,
-    scan: _Scan,
-    wanted: list[str] | None,
-    options: dict,
-    schema_overrides: dict | None,
-    names: dict[str, str],
-    frame: pl.DataFrame | None = None,
+    path: Path, scan: _Scan, options: dict, names: dict[str, str], frame: pl.DataFrame
 ) -> pl.DataFrame:
-    if frame is None:
-        frame = _read(data, wanted, options, schema_overrides, names)
     width = len(names)
     if options["n_rows"] is None and scan.tail and scan.tail[-1:] not in (b"\n", b"\r"):
         fields = _fields_on_last_line(scan.tail, options["separator"])

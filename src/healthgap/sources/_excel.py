@@ -30,11 +30,12 @@ from healthgap.sources._validate import Problems
 #: the largest official workbook we read (IMD 2019 File 1: 32,845 rows x 8 columns).
 MAX_CELLS = 20_000_000
 #: Largest total size of a workbook's unpacked parts (xlsx and ods are zip archives).
-MAX_UNPACKED_BYTES = 2 << 30
+MAX_UNPACKED_BYTES = 1 << 30
 _CHUNK = 1 << 22
-_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
-_WIDE_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{2,3})\d")
-_FAR_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"[A-Z]{1,3}(\d{6,})\"")
+# Cell references r="AB12" and row numbers r="12": columns of two or three letters, and rows
+# of four or more digits (smaller ones cannot make a sheet exceed MAX_CELLS: 999 x 16,384).
+_WIDE = re.compile(rb'r="([A-Z]{2,3})\d')
+_ROWS = re.compile(rb'r="[A-Z]{0,3}(\d{4,})"')
 
 
 class WorkbookTooLargeError(InputError):
@@ -48,20 +49,41 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _sheet_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
-    """Last row and widest column referenced in a worksheet's XML, read in 4 MiB chunks."""
-    last_row, width, carry = 0, 26, b""
+def _too_big(path: str, size: int) -> None:
+    raise WorkbookTooLargeError(
+        f"{path}: the workbook unpacks to more than {min(size, MAX_UNPACKED_BYTES):,} bytes, "
+        f"the most read safely (a zip bomb?)"
+    )
+
+
+def _unpacked_size(archive: zipfile.ZipFile, member: str, limit: int) -> int:
+    """Bytes a member really unpacks to (its header may understate them), up to ``limit``+1."""
+    size = 0
     with archive.open(member) as handle:
         while chunk := handle.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                break
+    return size
+
+
+def _sheet_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int, int]:
+    """Last row, widest column referenced and size of a worksheet's XML, read in chunks."""
+    last_row, width, carry, size = 999, 26, b"", 0
+    with archive.open(member) as handle:
+        while chunk := handle.read(_CHUNK):
+            size += len(chunk)
             text = carry + chunk
-            rows = _ROW.findall(text) + _FAR_CELL.findall(text)
+            rows = _ROWS.findall(text)
             if rows:
-                last_row = max(last_row, max(int(r) for r in rows))
-            wide = _WIDE_CELL.findall(text)
+                last_row = max(last_row, int(max(rows, key=lambda r: (len(r), r))))
+            wide = _WIDE.findall(text)
             if wide:
                 width = max(width, max(_column_number(c) for c in set(wide)))
             carry = text[-256:]
-    return last_row, width
+            if size > MAX_UNPACKED_BYTES:
+                break
+    return last_row, width, size
 
 
 def check_workbook(path: str | Path) -> None:
@@ -79,14 +101,16 @@ def _check_workbook(path: str, size: int, mtime: int) -> None:
         members = archive.infolist()
         unpacked = sum(m.file_size for m in members)
         if unpacked > MAX_UNPACKED_BYTES:
-            raise WorkbookTooLargeError(
-                f"{path}: the workbook unpacks to {unpacked:,} bytes, more than the "
-                f"{MAX_UNPACKED_BYTES:,} read safely (a zip bomb?)"
-            )
+            _too_big(path, unpacked)
+        read = 0
         for member in members:
             if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", member.filename):
+                read += _unpacked_size(archive, member.filename, MAX_UNPACKED_BYTES - read)
                 continue
-            rows, columns = _sheet_extent(archive, member.filename)
+            rows, columns, size = _sheet_extent(archive, member.filename)
+            read += size
+            if read > MAX_UNPACKED_BYTES:
+                _too_big(path, read)
             if rows * columns > MAX_CELLS:
                 raise WorkbookTooLargeError(
                     f"{path}: {member.filename} spans {rows:,} rows x {columns:,} columns, "

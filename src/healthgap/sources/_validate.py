@@ -174,11 +174,25 @@ def numbers(
         frame = cleaned.with_columns(pl.col(f"_num_{c}").alias(c) for c in slow).drop(
             [f"_clean_{c}" for c in slow] + [f"_num_{c}" for c in slow]
         )
+    finite(frame, columns, problems, labels)
+    return frame
+
+
+def finite(
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+    problems: Problems,
+    labels: dict[str, str] | None = None,
+) -> None:
+    """Record ``inf`` and ``NaN`` in numeric columns (a parser may read the text as those)."""
+    labels = labels or {}
+    columns = [c for c in columns if c in frame.columns]
+    if not columns:
+        return
     infinite = frame.select((~pl.col(c).is_finite()).any().alias(c) for c in columns).row(0)
     for c, bad in zip(columns, infinite, strict=True):
         if bad:
             problems.add(frame, ~pl.col(c).is_finite(), labels.get(c, c), c, "a finite number")
-    return frame
 
 
 def area_codes(

@@ -181,6 +181,7 @@ def read_tidy(
     numeric = [c for c in _NUMERIC if c in frame.columns]
     already = [c for c in numeric if frame.schema[c].is_numeric()]
     frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c in already)
+    _validate.finite(frame, already, problems, labels)
     frame = _validate.numbers(frame, [c for c in numeric if c not in already], problems, labels)
     text = [
         c
