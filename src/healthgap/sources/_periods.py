@@ -146,15 +146,23 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
     with a duration ``2011-01-01/P3Y`` or ``2021-04-01/P12M``, or with an end date
     ``2021-04-01/2022-03-31``.
     """
-    p = _spelled_out(pl.col("_period").str.strip_chars())
-    iso = p.str.extract_groups(rf"^{_DATE}/P(\d+)([YM])$")
-    iso_end = p.str.extract_groups(rf"^{_DATE}/{_DATE}$")
-    date = p.str.extract_groups(rf"^{_DATE}$")
-    pooled = p.str.extract_groups(rf"^{_Y}\s*-\s*(\d{{2}}|\d{{4}})$")
-    fin = p.str.extract_groups(rf"^{_Y}/(\d\d)(?:\s+Q[1-4]|\s+\w+)?$")
-    fin_pooled = p.str.extract_groups(rf"^{_Y}/(\d\d)\s*-\s*(\d\d)/(\d\d)$")
-    single = p.str.extract(rf"^{_Y}(?:\s+Q[1-4]|\s+[A-Za-z]{{3,9}})?$", 1)
-    month_year = p.str.extract(rf"^[A-Za-z]{{3,9}}\s+{_Y}$", 1)
+    # Each step is materialised as a column: one expression tree per step keeps Polars'
+    # planning cheap (the nested whole took seconds to plan for a handful of rows).
+    distinct = distinct.with_columns(_spelled_out(pl.col("_period").str.strip_chars()).alias("_p"))
+    p = pl.col("_p")
+    distinct = distinct.with_columns(
+        p.str.extract_groups(rf"^{_DATE}/P(\d+)([YM])$").alias("_iso"),
+        p.str.extract_groups(rf"^{_DATE}/{_DATE}$").alias("_iso_end"),
+        p.str.extract_groups(rf"^{_DATE}$").alias("_date"),
+        p.str.extract_groups(rf"^{_Y}\s*-\s*(\d{{2}}|\d{{4}})$").alias("_pooled"),
+        p.str.extract_groups(rf"^{_Y}/(\d\d)(?:\s+Q[1-4]|\s+\w+)?$").alias("_fin"),
+        p.str.extract_groups(rf"^{_Y}/(\d\d)\s*-\s*(\d\d)/(\d\d)$").alias("_fin_pooled"),
+        p.str.extract(rf"^{_Y}(?:\s+Q[1-4]|\s+[A-Za-z]{{3,9}})?$", 1).alias("_single"),
+        p.str.extract(rf"^[A-Za-z]{{3,9}}\s+{_Y}$", 1).alias("_month_year"),
+    )
+    iso, iso_end, date = pl.col("_iso"), pl.col("_iso_end"), pl.col("_date")
+    pooled, fin, fin_pooled = pl.col("_pooled"), pl.col("_fin"), pl.col("_fin_pooled")
+    single, month_year = pl.col("_single"), pl.col("_month_year")
 
     # ISO intervals: months covered, from the duration or from the two dates (end inclusive)
     iso_start = pl.coalesce(_year(iso.struct.field("1")), _year(iso_end.struct.field("1")))
@@ -195,6 +203,16 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
         pl.when(single.is_not_null() | month_year.is_not_null()).then(1),
     )
     years = pl.when(years <= MAX_PERIOD_YEARS).then(years).otherwise(0)
+    distinct = distinct.with_columns(
+        start.alias("period_start"),
+        years.alias("period_years"),
+        months.alias("_months"),
+        iso_start.alias("_iso_start"),
+        iso_years.alias("_iso_years"),
+        iso_month.alias("_iso_month"),
+    )
+    months, iso_start = pl.col("_months"), pl.col("_iso_start")
+    iso_years, iso_month = pl.col("_iso_years"), pl.col("_iso_month")
     yy = lambda e: (e % 100).cast(pl.String).str.zfill(2)  # noqa: E731
     label = (
         pl.when(pl.lit(not relabel_iso) | (iso_start.is_null() & date.struct.field("1").is_null()))
@@ -219,6 +237,6 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
         .then(iso_start.cast(pl.String))
         .otherwise(pl.format("{} - {}", iso_start, yy(iso_start + iso_years - 1)))
     )
-    return distinct.with_columns(
-        start.alias("period_start"), years.alias("period_years"), label.alias("_label")
+    return distinct.with_columns(label.alias("_label")).select(
+        "_period", "period_start", "period_years", "_label"
     )
