@@ -77,6 +77,25 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+#: An OpenDocument sheet of one cell repeated to 1,000,000 x 16,384 (a 600-byte file).
+ODS_BOMB = {
+    "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+    "content.xml": (
+        f'<?xml version="1.0"?><office:document-content {_ODS_NS}><office:body>'
+        '<office:spreadsheet><table:table table:name="S">'
+        '<table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell table:number-columns-repeated="16384" office:value-type="string">'
+        "<text:p>x</text:p></table:table-cell></table:table-row></table:table>"
+        "</office:spreadsheet></office:body></office:document-content>"
+    ).encode(),
+}
+
+
 def _corpus() -> dict[str, tuple[str, bytes]]:
     """Case name -> (file name, bytes); the suffix decides how some importers read it."""
     rng = random.Random(14)
@@ -116,6 +135,7 @@ def _corpus() -> dict[str, tuple[str, bytes]]:
         "json-topology-no-arcs": ("f.json", b'{"type": "Topology", "objects": {"a": {}}}'),
         "json-features-not-dicts": ("f.json", b'{"type": "FeatureCollection", "features": [1]}'),
         "zip-not-workbook": ("f.xlsx", _zip({"hello.txt": b"hello"})),
+        "ods-repeat-bomb": ("f.ods", _zip(ODS_BOMB)),
         "dimension-bomb": ("f.xlsx", _xlsx([["Code", "Value"], ["E09000001", 1]], far_cell=True)),
         "workbook-wrong-sheets": ("f.xlsx", _xlsx([["nothing", "here"], [1, 2]])),
         "workbook-empty": ("f.xlsx", _xlsx([])),
