@@ -5,7 +5,19 @@ Each importer reads one kind of file, validates every row (vectorised), and retu
 geometry, population, values, indicator metadata, and the input files' hashes). Importers only
 read files: ``healthgap.store`` writes what they return, in one transaction.
 
-:data:`IMPORTERS` maps the kind names used by ``healthgap import <kind> <file>`` to them.
+:data:`IMPORTERS` maps the kind names used by ``healthgap import <kind> <file>`` to them;
+:func:`find_importer` finds one whatever the case. Modules follow publishers and file
+families: :mod:`~healthgap.sources.fingertips`, :mod:`~healthgap.sources.ons` (``population``,
+``census``, ``life_expectancy``, ``els``, ``subnational``), :mod:`~healthgap.sources.gla`,
+:mod:`~healthgap.sources.imd`, :mod:`~healthgap.sources.lookups`,
+:mod:`~healthgap.sources.boundaries`, :mod:`~healthgap.sources.tidy`.
+
+Every importer fails the same way: one :class:`~healthgap.errors.InputError` line naming the
+file (and the line and column where known), never a parser's traceback. CSV files go through
+one reader (encodings, unclosed quotes, ragged and truncated rows), workbooks are measured
+before they are read (dimension and zip bombs), numbers are never mangled by separators, and
+retired local authority codes are mapped to their successors
+(:mod:`~healthgap.sources.area_changes`). Importing this package does not load DuckDB.
 """
 
 from __future__ import annotations
