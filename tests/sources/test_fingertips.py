@@ -522,3 +522,9 @@ def test_gss_cogs_rounded_value_gets_the_note(shared_data):
         & (pl.col("area_code") == "E92000001")
     ).row(0, named=True)
     assert "published rounding" in row["value_note"]
+
+
+def test_indicator_id_the_catalogue_cannot_hold_is_a_problem(tmp_path):
+    # found by mutating a real export: "935\r\n53" reached IndicatorMeta and raised pydantic's
+    with pytest.raises(ImportValidationError, match=r"column 'Indicator ID'.*an indicator id"):
+        read_fingertips_csv(_write(tmp_path, [_row(ind='"93 5"')]))

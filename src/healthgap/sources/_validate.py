@@ -30,6 +30,9 @@ AREA_CODE = r"^(?:[EWSNKLM]\d{8}|(?:TL|UK)[C-N](?:[0-9A-Z]{1,3})?)$"
 #: GSS codes or NHS organisation (ODS) codes, as Fingertips files carry both (e.g. A81001).
 GSS_OR_ODS_CODE = r"^(?:[EWSNKLM]\d{8}|[A-Z0-9]{3,8})$"
 
+#: Indicator ids as the catalogue allows them (IndicatorMeta.id): letters, digits, "_.-".
+INDICATOR_ID = r"^[A-Za-z0-9_.-]+$"
+
 #: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML).
 MISSING_MARKERS = ("", "-", "..", ".", ":", "x", "*", "~", "n/a", "N/A", "NA", "c", "z")
 

@@ -198,7 +198,12 @@ def _normalise(raw: pl.DataFrame, parent: str | None, problems: _validate.Proble
         frame, "area_code", problems, pattern=_validate.GSS_OR_ODS_CODE, label="Area Code"
     )
     problems.add(
-        frame, pl.col("indicator_id").is_null(), "Indicator ID", "indicator_id", "an indicator id"
+        frame,
+        pl.col("indicator_id").is_null()
+        | ~pl.col("indicator_id").str.contains(_validate.INDICATOR_ID),
+        "Indicator ID",
+        "indicator_id",
+        "an indicator id (letters, digits, '_', '.' or '-')",
     )
     return frame.with_columns(
         pl.col(c).fill_null("") for c in ("category_type", "category") if c in frame.columns
