@@ -62,6 +62,8 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused(tmp_path):
         (b"a,b,c\n1,2,3\n4,5,6,7\n", "line 3 has 4 fields but the header has 3"),
         (b'a,b,c\n1,"x\ny",3\n4,5,6,7\n', "line 4 has 4 fields but the header has 3"),
         (b"a,b,c\n1,2,3\n7,8", r"the last line \(3\) ends .* after 2 of the header's 3 fields"),
+        (b"a,b,c\n1,2,3\n4,5\n6,7,8\n", "line 3 has 2 fields but the header has 3"),
+        (b'a,b,c\n"1,x",2,3\n"4,""y""",5\n', "line 3 has 2 fields but the header has 3"),
     ],
     ids=[
         "empty",
@@ -74,6 +76,8 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused(tmp_path):
         "ragged",
         "ragged2",
         "cut",
+        "short",
+        "short-quoted",
     ],
 )
 def test_malformed_files_are_refused_in_one_line(tmp_path, content, message):
@@ -142,3 +146,10 @@ def test_any_bytes_give_a_frame_or_one_input_error(tmp_path, header, body, encod
         return
     assert "\n" not in message
     assert message.startswith(str(path))
+
+
+def test_short_rows_allowed_when_asked(tmp_path):
+    # the Fingertips API download leaves out trailing empty fields
+    path = tmp_path / "f.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5\n")
+    assert _rows(read_csv(path, allow_short_rows=True)) == [("1", "2", "3"), ("4", "5", None)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,6 +203,7 @@ def read_csv(
     separator: str = ",",
     schema_overrides: dict[str, pl.DataType] | None = None,
     n_rows: int | None = None,
+    allow_short_rows: bool = False,
 ) -> pl.DataFrame:
     """Read a CSV file as text columns (or ``schema_overrides``) plus ``_line``.
 
@@ -218,6 +220,11 @@ def read_csv(
         raises :class:`polars.exceptions.ComputeError` for the caller to retry as text.
     n_rows : int, optional
         Read only the header and this many rows (no checks on the rest of the file).
+    allow_short_rows : bool, default False
+        Accept rows with fewer fields than the header (their last columns missing), as the
+        Fingertips API download writes them. Otherwise such a row is refused, naming its
+        line, when records are one line each (a file with quoted line breaks is checked at
+        its last line only).
 
     Returns
     -------
@@ -285,7 +292,49 @@ def read_csv(
             if schema_overrides and "could not parse" in text:
                 raise
             raise CsvFileError(path, f"cannot read as CSV: {_message(exc)}") from None
-    return _finish(path, scan, options, names, frame)
+    frame = _finish(path, scan, options, names, frame)
+    if not allow_short_rows and n_rows is None and frame.height:
+        _refuse_short_rows(path, source, scan, separator, len(header), frame.height)
+    return frame
+
+
+def _refuse_short_rows(
+    path: Path, source: Path | bytes, scan: _Scan, separator: str, width: int, height: int
+) -> None:
+    """Raise when a record has fewer fields than the header (one record per line only).
+
+    Each line is read whole (no quoting), quoted fields are removed and the separators that
+    remain counted: all lines at once, in Polars.
+    """
+    ends_with_newline = scan.tail[-1:] == b"\n"
+    if scan.newlines != height + ends_with_newline:
+        return  # quoted line breaks: lines are not records
+    lines = pl.read_csv(
+        source if isinstance(source, Path) else io.BytesIO(source),
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["text"],
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
+    text = pl.col("text").fill_null("")
+    if scan.quotes:
+        text = text.str.replace_all(r'"(?:[^"]|"")*"', "")
+    fields = lines.select(
+        (text.str.count_matches(re.escape(separator), literal=False) + 1).alias("fields"),
+        (pl.int_range(pl.len()) + 1).alias("line"),
+        pl.col("text").fill_null("").str.strip_chars().alias("_content"),
+    ).filter((pl.col("line") > 1) & (pl.col("_content") != "") & (pl.col("fields") < width))
+    if fields.height:
+        first = fields.row(0, named=True)
+        more = f" (and {fields.height - 1:,} more rows)" if fields.height > 1 else ""
+        raise CsvFileError(
+            path,
+            f"line {first['line']} has {first['fields']} fields but the header has {width}"
+            f"{more}; expected one field per column",
+        )
 
 
 def _clean_names(header: list[str]) -> dict[str, str]:

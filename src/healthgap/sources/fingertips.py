@@ -167,7 +167,7 @@ def _canonical(header: list[str]) -> dict[str, str]:
 def _read(path: Path) -> tuple[pl.DataFrame, list[str], str | None, _validate.Problems]:
     """Raw text frame (API-download column names, `_line`), the header, the parent column."""
     problems = _validate.Problems(path)
-    raw = read_csv(path)
+    raw = read_csv(path, allow_short_rows=True)  # the API download leaves trailing fields out
     names = _canonical([c for c in raw.columns if c != "_line"])
     present = set(raw.columns)
     raw = raw.rename({k: v for k, v in names.items() if k != v and v not in present})

@@ -38,3 +38,16 @@ def test_gross_median_weekly_pay_dated_periods(shared_data):
     uk = values.filter((pl.col("area_code") == "K02000001") & (pl.col("period") == "2025"))
     # ASHE 2025 provisional, UK gross median weekly pay: £642.50 (95% CI 641.2407-643.7593)
     assert uk.select("value", "lower95_0cl", "upper95_0cl").rows() == [(642.5, 641.2407, 643.7593)]
+
+
+def test_short_row_is_refused_not_read_as_missing_values(tmp_path):
+    from healthgap.errors import InputError
+
+    path = tmp_path / "els.csv"
+    path.write_text(
+        HEADER
+        + "E09000001,City,LAD,Pay,2021-01-01/P1Y,642.5,Pounds,£,641.2,643.8,,\n"
+        + "E09000002,Barking,LAD,Pay,2021-01-01/P1Y\n"
+    )
+    with pytest.raises(InputError, match="line 3 has 5 fields but the header has 12"):
+        read_ons_els(path)
