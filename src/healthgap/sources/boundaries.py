@@ -257,7 +257,10 @@ def _decode_arcs(topology: dict) -> list[np.ndarray]:
     for arc in topology["arcs"]:  # one array operation per arc
         points = np.asarray(arc, dtype=float)[:, :2]
         if transform:
-            points = np.cumsum(points, axis=0) * transform["scale"] + transform["translate"]
+            with np.errstate(over="ignore", invalid="ignore"):
+                points = np.cumsum(points, axis=0) * transform["scale"] + transform["translate"]
+        if not np.isfinite(points).all() or (np.abs(points) > 1e7).any():
+            raise ValueError(f"arc {len(arcs)} has coordinates that are not finite positions")
         arcs.append(points)
     return arcs
 
