@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from healthgap.sources import read_ons_els
+from healthgap.sources import IMPORTERS, ImportValidationError, read_ons_els
 
 HEADER = (
     "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
@@ -51,3 +51,84 @@ def test_short_row_is_refused_not_read_as_missing_values(tmp_path):
     )
     with pytest.raises(InputError, match="line 3 has 5 fields but the header has 12"):
         read_ons_els(path)
+
+
+@pytest.mark.realdata
+def test_healthy_life_expectancy(shared_data):
+    imp = IMPORTERS["ons-hle"](shared_data / "mortality/ons_els_healthy-life-expectancy.csv")
+    values = pl.from_arrow(imp.values)
+    assert values.height == 5_814
+    assert values.filter(pl.col("area_code").str.starts_with("E09")).height == 768
+    camden = values.filter(
+        (pl.col("area_code") == "E09000007")
+        & (pl.col("sex") == "Male")
+        & (pl.col("period") == "2018 - 20")
+    ).row(0, named=True)
+    assert (camden["value"], camden["lower95_0cl"], camden["upper95_0cl"]) == (61.3, 56.7, 65.9)
+    assert camden["indicator_id"] == "ons-healthy-life-expectancy"
+    assert camden["period_start"] == 2018
+    assert camden["period_years"] == 3
+    assert values["period"].n_unique() == 12
+
+
+@pytest.mark.realdata
+def test_ons_els_financial_years(shared_data):
+    imp = read_ons_els(shared_data / "deprivation/ons_els_children-in-relative-poverty.csv")
+    values = pl.from_arrow(imp.values)
+    assert sorted(values["period"].unique()) == ["2021/22", "2022/23", "2023/24", "2024/25"]
+    assert len(imp.indicators) == 2
+
+
+# --------------------------------------------------------------------------- bad files
+
+
+def _els(tmp_path, rows):
+    path = tmp_path / "els.csv"
+    path.write_text(
+        "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,"
+        "uci_95,status,notes\n" + "\n".join(rows) + "\n"
+    )
+    return path
+
+
+def test_els_valid(tmp_path):
+    imp = read_ons_els(
+        _els(
+            tmp_path,
+            [
+                "E09000001,City,LAD,Female healthy life expectancy,2019-01-01/P3Y,60,"
+                "Years,yrs,58,62,,",
+            ],
+        )
+    )
+    row = imp.values.to_pylist()[0]
+    assert (row["sex"], row["period"], row["value"]) == ("Female", "2019 - 21", 60.0)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "expected"),
+    [
+        (
+            "E09000001,City,LAD,HLE,2019-01-01/P3Y,sixty,Years,yrs,58,62,,",
+            "observation",
+            "a number",
+        ),
+        ("E09000001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,61,62,,", "lci_95", "lower limit"),
+        ("E09000001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,58,59,,", "uci_95", "upper limit"),
+        ("E09000001,City,LAD,HLE,sometime,60,Years,yrs,58,62,,", "period", "a period"),
+        ("E0900001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,58,62,,", "areacd", "an area code"),
+    ],
+)
+def test_els_problems(tmp_path, row, column, expected):
+    with pytest.raises(ImportValidationError) as info:
+        read_ons_els(_els(tmp_path, [row]))
+    problem = info.value.problems[0]
+    assert (problem["line"], problem["column"]) == (2, column)
+    assert expected in problem["expected"]
+
+
+def test_els_duplicates(tmp_path):
+    row = "E09000001,City,LAD,HLE,2019-01-01/P3Y,60,Years,yrs,58,62,,"
+    with pytest.raises(ImportValidationError, match="duplicate key") as info:
+        read_ons_els(_els(tmp_path, [row, row]))
+    assert info.value.problems[0]["line"] == 3
