@@ -149,7 +149,7 @@ def import_file(
     --indicator-id my-rate --period 2021
     """
     from healthgap.errors import InputError
-    from healthgap.sources import find_importer, read_tidy, tidy_options
+    from healthgap.sources import find_importer, kind_name, read_tidy, tidy_options
     from healthgap.store import Store
 
     importer = find_importer(kind)
@@ -183,7 +183,7 @@ def import_file(
         imported = importer(path, **options)
         progress.update(task, description=f"writing to {store_path}")
         with Store.open(store_path) as store:
-            vintage_id = store.load(imported, label=label, parameters={"kind": imported.source})
+            vintage_id = store.load(imported, label=label, parameters={"kind": kind_name(kind)})
     found = [
         f"{getattr(imported, name).num_rows:,} {name}"
         for name in ("areas", "hierarchy", "classifications", "geometry", "population", "values")

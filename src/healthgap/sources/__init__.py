@@ -52,6 +52,7 @@ __all__ = [
     "ImportValidationError",
     "Imported",
     "find_importer",
+    "kind_name",
     "read_census_2021",
     "read_fingertips_csv",
     "read_fingertips_table",
@@ -99,7 +100,18 @@ def find_importer(kind: str) -> Callable[..., Imported]:
     InputError
         For an unknown kind, listing the known ones.
     """
+    return IMPORTERS[kind_name(kind)]
+
+
+def kind_name(kind: str) -> str:
+    """The registered name of a kind given in any case (``ONS_ELS`` -> ``ons-els``).
+
+    Raises
+    ------
+    InputError
+        For an unknown kind, listing the known ones.
+    """
     key = kind.strip().lower().replace("_", "-")
     if key not in IMPORTERS:
         raise InputError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(IMPORTERS))}")
-    return IMPORTERS[key]
+    return key
