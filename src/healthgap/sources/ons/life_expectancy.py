@@ -17,6 +17,7 @@ from healthgap.sources._tables import (
     Imported,
     areas_arrow,
     inputs_of,
+    recode_areas,
     values_arrow,
 )
 
@@ -127,10 +128,12 @@ def read_ons_life_expectancy(path: str | Path) -> Imported:
     values = parse_periods(values, "period", problems)
     _validate.values_table(values, problems)
     problems.raise_if_any()
+    values, hierarchy, successor_areas = recode_areas(values)
     return Imported(
         source="ons-life-expectancy",
         values=values_arrow(values),
-        areas=areas_arrow(values.select("area_code", "area_name")),
+        hierarchy=hierarchy,
+        areas=areas_arrow(pl.concat([values.select("area_code", "area_name"), successor_areas])),
         indicators=list(_LE_META),
         inputs=inputs_of(path),
     )
