@@ -83,7 +83,7 @@ def test_core_modules_load_no_optional_dependency():
 @pytest.mark.parametrize(
     ("module", "extra"),
     [
-        ("healthgap.store", "store"),
+        ("healthgap.store import Store", "store"),
         ("healthgap.catalogue", "store"),
         ("healthgap.sources", "store"),
         ("healthgap.engine", "engine"),
@@ -95,7 +95,7 @@ def test_a_missing_extra_is_named(module, extra):
         f"""
         from healthgap.errors import MissingDependencyError
         try:
-            import {module}
+            {"from " + module if " import " in module else "import " + module}
         except MissingDependencyError as exc:
             print(exc)
         """

@@ -145,28 +145,79 @@ def _tsv(table: Any, limit: int | None = None) -> None:
 @app.command("import")
 @reports_errors
 def import_file(
-    kind: Annotated[str, typer.Argument(help="Kind of file, e.g. fingertips, imd2019, tidy.")],
+    kind: Annotated[
+        str, typer.Argument(help="Kind of file, e.g. fingertips, ons-els, imd2019, tidy.")
+    ],
     path: Annotated[Path, typer.Argument(exists=True, help="File (or folder) to import.")],
     store_path: Path = STORE_OPTION,
     label: str = typer.Option("", "--vintage-label", help="Label of the values' vintage."),
     quiet: bool = QUIET_OPTION,
+    pairs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="tidy: our column = the file's column, e.g. area_code=Code (repeat)."
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option("--mapping", exists=True, dir_okay=False, help="tidy: YAML/JSON mapping."),
+    ] = None,
+    indicator_id: Annotated[
+        str | None, typer.Option(help="tidy: the indicator id of every row.")
+    ] = None,
+    period: Annotated[str | None, typer.Option(help="tidy: the period of every row.")] = None,
+    sex: Annotated[str | None, typer.Option(help="tidy: every row's sex (Persons).")] = None,
+    age: Annotated[str | None, typer.Option(help="tidy: every row's age (All ages).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="tidy: a workbook's sheet (first).")] = None,
+    proportion: Annotated[
+        bool, typer.Option("--proportion", help="tidy: proportions (check count <= denominator).")
+    ] = False,
 ) -> None:
     """Import an official file into the store: all of it, or nothing if any row is bad.
 
+    Kinds are case-insensitive. A tidy table needs its column mapping, as options or a file.
+
     Example: healthgap import fingertips indicators.csv --vintage-label "Fingertips 2024"
+
+    Example: healthgap import tidy rates.csv --map area_code=Code --map value=Rate
+    --indicator-id my-rate --period 2021
     """
     from healthgap.errors import InputError
-    from healthgap.sources import IMPORTERS
+    from healthgap.sources import find_importer, kind_name, read_tidy, tidy_options
     from healthgap.store import Store
 
-    if kind not in IMPORTERS:
-        raise InputError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(IMPORTERS))}")
+    importer = find_importer(kind)
+    given = {
+        "--map": pairs or [],
+        "--mapping": mapping_file,
+        "--indicator-id": indicator_id,
+        "--period": period,
+        "--sex": sex,
+        "--age": age,
+        "--sheet": sheet,
+        "--proportion": proportion,
+    }
+    options: dict[str, Any] = {}
+    if importer is read_tidy:
+        options = tidy_options(
+            mapping_file,
+            pairs or [],
+            indicator_id=indicator_id,
+            period=period,
+            sex=sex,
+            age=age,
+            sheet=sheet,
+            proportion=proportion,
+        )
+    elif any(given.values()):
+        used = ", ".join(name for name, value in given.items() if value)
+        raise InputError(f"{used}: only for kind 'tidy', not {kind!r}")
     with _progress(quiet) as progress:
         task = progress.add_task(f"reading {path.name} ({kind})", total=None)
-        imported = IMPORTERS[kind](path)
+        imported = importer(path, **options)
         progress.update(task, description=f"writing to {store_path}")
         with Store.open(store_path) as store:
-            vintage_id = store.load(imported, label=label, parameters={"kind": kind})
+            vintage_id = store.load(imported, label=label, parameters={"kind": kind_name(kind)})
     found = [
         f"{getattr(imported, name).num_rows:,} {name}"
         for name in ("areas", "hierarchy", "classifications", "geometry", "population", "values")

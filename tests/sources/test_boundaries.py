@@ -284,3 +284,18 @@ def test_shapefile_holes_and_parts(tmp_path):
     assert signed(polygons[1][0]) > 0
     lon, lat = bng_to_wgs84(np.array([530000.0]), np.array([180000.0]))
     assert polygons[0][0][-1] == pytest.approx([lon[0], lat[0]], abs=1e-6)
+
+
+def test_topojson_overflowing_transform_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text(
+        '{"type": "Topology", "transform": {"scale": [1e308, 1e308], "translate": [0, 0]},'
+        ' "arcs": [[[0, 0], [10, 10], [0, 10]]], "objects": {"a": {"type": "GeometryCollection",'
+        ' "geometries": [{"type": "Polygon", "arcs": [[0]],'
+        ' "properties": {"areacd": "E09000001"}}]}}}'
+    )
+    from healthgap.errors import InputError
+
+    with pytest.raises(InputError, match=r"malformed TopoJSON.*not finite") as info:
+        read_topojson(path)
+    assert "\n" not in str(info.value)

@@ -419,3 +419,112 @@ def test_writer_takes_polars_and_pandas(tmp_path, kind):
     back = pl.from_arrow(read_fingertips_csv(path).values)
     assert back["count"].to_list() == [72293.0]
     assert back["value"].to_list() == [2.5]
+
+
+# --------------------------------------------------------------------------- dialects
+
+
+FINGERTIPSR = (
+    "IndicatorID,IndicatorName,ParentCode,ParentName,AreaCode,AreaName,AreaType,Sex,Age,"
+    "CategoryType,Category,Timeperiod,Value,LowerCI95.0limit,UpperCI95.0limit,"
+    "LowerCI99.8limit,UpperCI99.8limit,Count,Denominator,Valuenote,RecentTrend,"
+    "ComparedtoEnglandvalueorpercentiles,ComparedtoRegionvalueorpercentiles,"
+    "TimeperiodSortable,Newdata,Comparedtogoal"
+)
+
+
+def test_fingertipsr_spelling_reads_like_the_api_download(tmp_path):
+    api = read_fingertips_csv(_write(tmp_path, [_row(), _row(area="E09000002")]))
+    r = read_fingertips_csv(
+        _write(tmp_path, [_row(), _row(area="E09000002")], header=FINGERTIPSR, name="r.csv")
+    )
+    assert r.values.equals(api.values)
+    table = read_fingertips_table(tmp_path / "r.csv")
+    assert "lower_ci_95_0_limit" in table.column_names
+    assert "compared_to_parent_value_or_percentiles" in table.column_names
+
+
+def test_only_the_required_columns(tmp_path):
+    # issue #14: ColumnNotFoundError "category_type"
+    header = "Indicator ID,Indicator Name,Area Code,Area Name,Sex,Age,Time period,Value"
+    path = _write(
+        tmp_path,
+        [
+            "1,Rate,E92000001,England,Persons,All ages,2019,10",
+            "1,Rate,E09000001,C,Persons,All ages,2019,12",
+        ],
+        header=header,
+    )
+    values = pl.from_arrow(read_fingertips_csv(path).values)
+    assert values["value"].to_list() == [10.0, 12.0]
+    assert values["category_type"].to_list() == ["", ""]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_encodings_and_line_ends(tmp_path, encoding, newline):
+    rows = [_row(name="Rate of things £"), _row(area="E09000002", name="Rate of things £")]
+    path = tmp_path / "f.csv"
+    path.write_bytes(newline.join([HEADER, *rows, ""]).encode(encoding))
+    imp = read_fingertips_csv(path)
+    assert imp.values.num_rows == 2
+    assert imp.indicators[0].name == "Rate of things £"
+
+
+@pytest.mark.parametrize(
+    ("count", "stored"),
+    [('"72,293"', 72293.0), ("12.5", 12.5), ('"<div class=""no-data"">-</div>"', None)],
+)
+def test_quoted_thousands_fractional_counts_and_html(tmp_path, count, stored):
+    imp = read_fingertips_csv(_write(tmp_path, [_row(count=count, denom="100000")]))
+    assert imp.values.column("count").to_pylist() == [stored]
+
+
+@pytest.mark.parametrize("value", ['"12,5"', '"1,2,3"'])
+def test_decimal_comma_value_is_refused_not_mangled(tmp_path, value):
+    # issue #14: "12,5" was stored as 125 and "1,2,3" as 123
+    with pytest.raises(ImportValidationError, match="column 'Value'"):
+        read_fingertips_csv(_write(tmp_path, [_row(value=value, lo="", hi="")]))
+
+
+def test_truncated_file_is_refused(tmp_path):
+    # issue #14: a file cut mid-row was accepted with value 12 from "...,2019,12"
+    path = tmp_path / "cut.csv"
+    text = HEADER + "\n" + _row() + "\n" + _row(area="E09000002")
+    path.write_text(text[: text.rindex(",2019,") + len(",2019,12")])
+    with pytest.raises(InputError, match="looks truncated"):
+        read_fingertips_csv(path)
+
+
+def test_ragged_row_and_unclosed_quote_are_one_line_errors(tmp_path):
+    ragged = _write(tmp_path, [_row(), _row(area="E09000002") + ",extra,fields"])
+    with pytest.raises(InputError, match="line 3 has 28 fields but the header has 26"):
+        read_fingertips_csv(ragged)
+    unclosed = _write(tmp_path, [_row(), _row(name='Open "quote')], name="q.csv")
+    with pytest.raises(InputError, match="never closed"):
+        read_fingertips_csv(unclosed)
+
+
+def test_rounding_note_where_limits_pass_the_rounded_value(tmp_path):
+    imp = read_fingertips_csv(_write(tmp_path, [_row(value="17.0", lo="17.025", hi="17.072")]))
+    assert imp.values.column("value_note").to_pylist() == [
+        "limits lie outside the value by less than the value's published rounding"
+    ]
+
+
+@pytest.mark.realdata
+def test_gss_cogs_rounded_value_gets_the_note(shared_data):
+    # issue #15: 10101 England 2016, value 17.0 and 95% lower limit 17.025 in the export
+    values = pl.from_arrow(read_fingertips_csv(shared_data / FT / DISABILITY).values)
+    row = values.filter(
+        (pl.col("indicator_id") == "10101")
+        & (pl.col("period") == "2016")
+        & (pl.col("area_code") == "E92000001")
+    ).row(0, named=True)
+    assert "published rounding" in row["value_note"]
+
+
+def test_indicator_id_the_catalogue_cannot_hold_is_a_problem(tmp_path):
+    # found by mutating a real export: "935\r\n53" reached IndicatorMeta and raised pydantic's
+    with pytest.raises(ImportValidationError, match=r"column 'Indicator ID'.*an indicator id"):
+        read_fingertips_csv(_write(tmp_path, [_row(ind='"93 5"')]))

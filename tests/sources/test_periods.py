@@ -54,3 +54,47 @@ def test_unparseable_and_missing_reported_with_lines():
     with pytest.raises(ImportValidationError) as info:
         problems.raise_if_any()
     assert [(p["line"], p["value"]) for p in info.value.problems] == [(3, "soon"), (4, "<missing>")]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "start", "years"),
+    [
+        ("2025-04-30", "2025", 2025, 1),  # ONS ELS gross median weekly pay (ASHE date)
+        ("2021-04-01/P12M", "2021/22", 2021, 1),
+        ("2021-01-01/P3M", "2021-01-01/P3M", 2021, 1),
+        ("2021-04-01/2022-03-31", "2021/22", 2021, 1),
+        ("2018-01-01/2020-12-31", "2018 - 20", 2018, 3),
+        ("2019-04-01/P3Y", "2019/20 - 21/22", 2019, 3),
+    ],
+)
+def test_iso_dates_durations_and_intervals(text, label, start, years):
+    frame = pl.DataFrame({"p": [text], "_line": [2]})
+    problems = Problems("f.csv")
+    out = parse_periods(frame, "p", problems, relabel_iso=True)
+    problems.raise_if_any()
+    row = out.row(0, named=True)
+    assert (row["period_start"], row["period_years"]) == (start, years)
+    assert row["p"] == label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2021-99",  # issue #14: was read as a 79-year period
+        "2021 - 2099",
+        "2021/99",  # a financial year ends the year after it starts
+        "2015/16 - 17/19",
+        "2021-13-01",  # no 13th month
+        "2021-02-32/P1Y",
+        "2021-01-01/P0Y",
+        "2021-01-01/P25Y",
+        "2022-03-31/2021-04-01",  # ends before it starts
+    ],
+)
+def test_impossible_periods_are_refused(text):
+    frame = pl.DataFrame({"p": [text], "_line": [7]})
+    problems = Problems("f.csv")
+    parse_periods(frame, "p", problems)
+    with pytest.raises(ImportValidationError, match=r"line 7, column 'p'") as info:
+        problems.raise_if_any()
+    assert "at most 20 years" in str(info.value)

@@ -177,3 +177,12 @@ def test_many_problems_reported_20_and_total(tmp_path):
         read_tidy(_csv(tmp_path, rows), MAPPING, indicator_id="demo")
     assert info.value.total == 1000
     assert len(info.value.problems) == 20
+
+
+@pytest.mark.parametrize("text", ["inf", "NaN", "-inf"])
+def test_non_finite_numbers_refused_on_the_fast_path_too(tmp_path, text):
+    # the Float64 fast path parses "inf" and "NaN"; they are not published numbers
+    path = tmp_path / "v.csv"
+    path.write_text(f"code,year,rate\nE09000001,2021,5.5\nE09000002,2021,{text}\n")
+    with pytest.raises(ImportValidationError, match=r"line 3, column 'rate'.*a finite number"):
+        read_tidy(path, {"area_code": "code", "period": "year", "value": "rate"}, indicator_id="x")

@@ -89,9 +89,18 @@ _TYPE_BY_PREFIX = {
 
 
 def area_type_from_code(code: pl.Expr) -> pl.Expr:
-    """Area type from a GSS code's entity prefix (E09 -> 'la', E12 -> 'region', ...)."""
-    return code.str.slice(0, 3).replace_strict(
-        _TYPE_BY_PREFIX, default="other", return_dtype=pl.String
+    """Area type from a code: GSS entity prefix (E09 -> 'la', E12 -> 'region', E54 -> 'icb'),
+    ITL/NUTS level by length (TLI -> 'itl1', TLI3 -> 'itl2', TLI31 -> 'itl3'), else 'other'.
+    """
+    itl = code.str.contains(r"^(?:TL|UK)[C-N]")
+    return (
+        pl.when(itl)
+        .then(pl.format("itl{}", code.str.len_chars() - 2))
+        .otherwise(
+            code.str.slice(0, 3).replace_strict(
+                _TYPE_BY_PREFIX, default="other", return_dtype=pl.String
+            )
+        )
     )
 
 
@@ -149,3 +158,26 @@ def inputs_of(*paths: str | Path) -> list[InputFile]:
 def problems_for(path: str | Path) -> Problems:
     """A problem collector for ``path``."""
     return Problems(path)
+
+
+def recode_areas(
+    frame: pl.DataFrame, hierarchy: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pa.Table | None, pl.DataFrame]:
+    """Recode retired LA codes (:mod:`healthgap.sources.area_changes`) in a values frame.
+
+    Returns the frame, the hierarchy (``hierarchy``, the edges the file gave, plus
+    ``la-successor`` edges) and the successor areas (``area_code, area_name``) to add.
+    """
+    from healthgap.sources.area_changes import apply_successors
+    from healthgap.store.schema import VALUE_KEYS
+
+    frame, edges = apply_successors(frame, [k for k in VALUE_KEYS if k in frame.columns])
+    parts = [h for h in (hierarchy, edges.drop("parent_name")) if h is not None and h.height]
+    successor_areas = edges.select(
+        pl.col("parent_code").alias("area_code"), pl.col("parent_name").alias("area_name")
+    )
+    return (
+        frame,
+        hierarchy_arrow(pl.concat(parts, how="diagonal")) if parts else None,
+        successor_areas,
+    )

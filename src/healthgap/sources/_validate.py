@@ -23,8 +23,16 @@ MAX_REPORTED = 20
 #: GSS area codes (ONS): a letter for the country (E, W, S, N; K for UK/GB/E&W; L, M for the
 #: Channel Islands and Isle of Man) and eight digits, e.g. E09000001 (ONS Code History Database).
 GSS_CODE = r"^[EWSNKLM]\d{8}$"
+#: International Territorial Level codes (ONS, from 2021: TLC ... TLN; TLI3; TLI31) and the
+#: NUTS codes they replaced (UKC ... UKN; UKI3; UKI31), as ONS Explore Local Statistics uses.
+ITL_CODE = r"^(?:TL|UK)[C-N](?:[0-9A-Z]{1,3})?$"
+#: Any area code an ONS statistical file carries: GSS or ITL/NUTS.
+AREA_CODE = r"^(?:[EWSNKLM]\d{8}|(?:TL|UK)[C-N](?:[0-9A-Z]{1,3})?)$"
 #: GSS codes or NHS organisation (ODS) codes, as Fingertips files carry both (e.g. A81001).
 GSS_OR_ODS_CODE = r"^(?:[EWSNKLM]\d{8}|[A-Z0-9]{3,8})$"
+
+#: Indicator ids as the catalogue allows them (IndicatorMeta.id): letters, digits, "_.-".
+INDICATOR_ID = r"^[A-Za-z0-9_.-]+$"
 
 #: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML).
 MISSING_MARKERS = ("", "-", "..", ".", ":", "x", "*", "~", "n/a", "N/A", "NA", "c", "z")
@@ -51,14 +59,20 @@ class ImportValidationError(InputError):
         self.problems = problems
         self.total = total
         lines = [
-            f"  line {p['line']}, column {p['column']!r}: got {p['value']!r}, "
+            f"line {p['line']}, column {_short(p['column'])!r}: got {_short(p['value'])!r}, "
             f"expected {p['expected']}"
             for p in problems
         ]
         shown = f"first {len(problems)} of {total}" if total > len(problems) else f"{total}"
         super().__init__(
-            f"{self.path}: {total} problem(s) in the data ({shown} listed):\n" + "\n".join(lines)
+            f"{self.path}: {total} problem(s) in the data ({shown} listed): " + "; ".join(lines)
         )
+
+
+def _short(text: object, limit: int = 80) -> str:
+    """Text cut to ``limit`` characters, so a huge field cannot flood a message."""
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 class Problems:
@@ -100,9 +114,30 @@ class Problems:
         raise ImportValidationError(self.path, first, found.height)
 
 
+#: A number with thousands grouped by commas or spaces (1,234,567.8; 72 293): the only
+#: place a comma may stand. ``12,5`` (a decimal comma) and ``1,2,3`` match nothing and are
+#: refused rather than read as 125 or 123.
+_GROUPED = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?$"
+_EXPECTED_GROUPED = (
+    "a number with commas only between thousands (1,234.5); a decimal comma (12,5) or a "
+    "list (1,2,3) is not read as a number"
+)
+
+
 def clean_number(expr: pl.Expr) -> pl.Expr:
-    """Strip thousands separators, spaces and HTML from a text column; missing markers -> null."""
-    text = expr.cast(pl.String).str.replace_all(r"<[^>]*>", "").str.replace_all(r"[,\s]", "")
+    """Text of a number: HTML removed, thousands separators dropped; missing markers -> null.
+
+    Only well-formed grouping (``72,293``, ``1,234.5``, ``72 293``) loses its separators; any
+    other text keeps its commas and spaces, so it fails the cast and is reported.
+    """
+    text = (
+        expr.cast(pl.String)
+        .str.replace_all(r"<[^>]*>", "")
+        .str.replace_all("[\u00a0\u202f\u2009]", " ")
+        .str.strip_chars()
+    )
+    grouped = text.str.contains(_GROUPED)
+    text = pl.when(grouped).then(text.str.replace_all(r"[, ]", "")).otherwise(text)
     return pl.when(text.is_in(list(MISSING_MARKERS)) | text.is_null()).then(None).otherwise(text)
 
 
@@ -112,10 +147,11 @@ def numbers(
     problems: Problems,
     labels: dict[str, str] | None = None,
 ) -> pl.DataFrame:
-    """Parse text columns as float64; values that are not numbers are recorded as problems.
+    """Parse text columns as float64; values that are not finite numbers are problems.
 
     Plain numbers take one cast; only columns where that cast fails for some cell go through
-    the slower cleaning (thousands separators, HTML, missing-value markers).
+    the slower cleaning (thousands separators, HTML, missing-value markers). ``inf`` and
+    ``NaN`` are refused: official files mark a missing number with a marker or an empty cell.
     """
     labels = labels or {}
     columns = [c for c in columns if c in frame.columns]
@@ -129,23 +165,38 @@ def numbers(
     ).row(0)
     frame = frame.with_columns(direct[c] for c, bad in zip(columns, failed, strict=True) if not bad)
     slow = [c for c, bad in zip(columns, failed, strict=True) if bad]
-    if not slow:
-        return frame
-    cleaned = frame.with_columns(clean_number(pl.col(c)).alias(f"_clean_{c}") for c in slow)
-    cleaned = cleaned.with_columns(
-        pl.col(f"_clean_{c}").cast(pl.Float64, strict=False).alias(f"_num_{c}") for c in slow
-    )
-    for c in slow:
-        problems.add(
-            cleaned,
-            pl.col(f"_clean_{c}").is_not_null() & pl.col(f"_num_{c}").is_null(),
-            labels.get(c, c),
-            c,
-            "a number",
+    if slow:
+        cleaned = frame.with_columns(clean_number(pl.col(c)).alias(f"_clean_{c}") for c in slow)
+        cleaned = cleaned.with_columns(
+            pl.col(f"_clean_{c}").cast(pl.Float64, strict=False).alias(f"_num_{c}") for c in slow
         )
-    return cleaned.with_columns(pl.col(f"_num_{c}").alias(c) for c in slow).drop(
-        [f"_clean_{c}" for c in slow] + [f"_num_{c}" for c in slow]
-    )
+        for c in slow:
+            bad = pl.col(f"_clean_{c}").is_not_null() & pl.col(f"_num_{c}").is_null()
+            comma = pl.col(f"_clean_{c}").str.contains(",")
+            problems.add(cleaned, bad & ~comma, labels.get(c, c), c, "a number")
+            problems.add(cleaned, bad & comma, labels.get(c, c), c, _EXPECTED_GROUPED)
+        frame = cleaned.with_columns(pl.col(f"_num_{c}").alias(c) for c in slow).drop(
+            [f"_clean_{c}" for c in slow] + [f"_num_{c}" for c in slow]
+        )
+    finite(frame, columns, problems, labels)
+    return frame
+
+
+def finite(
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+    problems: Problems,
+    labels: dict[str, str] | None = None,
+) -> None:
+    """Record ``inf`` and ``NaN`` in numeric columns (a parser may read the text as those)."""
+    labels = labels or {}
+    columns = [c for c in columns if c in frame.columns]
+    if not columns:
+        return
+    infinite = frame.select((~pl.col(c).is_finite()).any().alias(c) for c in columns).row(0)
+    for c, bad in zip(columns, infinite, strict=True):
+        if bad:
+            problems.add(frame, ~pl.col(c).is_finite(), labels.get(c, c), c, "a finite number")
 
 
 def area_codes(
@@ -260,6 +311,42 @@ def rounding_tolerance(value: pl.Expr) -> pl.Expr:
         pl.when((v.round(d) - v).abs() <= 1e-9 * (1 + v)).then(d).otherwise(16) for d in range(13)
     )
     return 0.5 * pl.lit(10.0).pow(-decimals) + 1e-9 * (1 + v)
+
+
+ROUNDING_NOTE = "limits lie outside the value by less than the value's published rounding"
+
+
+def note_rounded_limits(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add :data:`ROUNDING_NOTE` to ``value_note`` where limits fall outside the value.
+
+    :func:`values_table` accepts such rows when the gap is within the value's rounding (a
+    Fingertips value of 17.0 with a 95% lower limit of 17.025); the note tells a reader why
+    the published limits do not bracket the published value.
+    """
+    limits = [
+        (lo, hi)
+        for lo, hi in (("lower95_0cl", "upper95_0cl"), ("lower99_8cl", "upper99_8cl"))
+        if lo in frame.columns and hi in frame.columns
+    ]
+    if not limits or "value" not in frame.columns:
+        return frame
+    value = pl.col("value")
+    outside = pl.any_horizontal(
+        ((pl.col(lo) > value) | (pl.col(hi) < value)).fill_null(False) for lo, hi in limits
+    )
+    if not frame.select(outside.any()).item():
+        return frame
+    note = pl.col("value_note") if "value_note" in frame.columns else pl.lit(None, pl.String)
+    return frame.with_columns(
+        pl.when(outside & ~note.fill_null("").str.contains(ROUNDING_NOTE, literal=True))
+        .then(
+            pl.when(note.is_null() | (note == ""))
+            .then(pl.lit(ROUNDING_NOTE))
+            .otherwise(pl.format("{}; {}", note, pl.lit(ROUNDING_NOTE)))
+        )
+        .otherwise(note)
+        .alias("value_note")
+    )
 
 
 def require_columns(present: Sequence[str], required: Sequence[str], problems: Problems) -> None:

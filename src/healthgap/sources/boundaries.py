@@ -21,8 +21,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from healthgap.errors import InputError
 from healthgap.sources import _validate
 from healthgap.sources._bng import bng_to_wgs84
+from healthgap.sources._guard import reads
 from healthgap.sources._tables import (
     _TYPE_BY_PREFIX,
     Imported,
@@ -68,10 +70,35 @@ def _geometry_table(codes: list[str], geometries: list[str], crs: str) -> pl.Dat
     )
 
 
+#: What a malformed JSON document raises when read as GeoJSON or TopoJSON (wrong types,
+#: missing members, short coordinate arrays); turned into one InputError naming the file.
+_SHAPE_ERRORS = (KeyError, TypeError, IndexError, ValueError, AttributeError)
+
+
+def _load_json(path: Path, kind: str, member: str) -> dict:
+    """Load a GeoJSON/TopoJSON file's JSON object, refused unless its ``type`` is ``kind``."""
+    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    if not isinstance(data, dict) or data.get("type") != kind:
+        found = data.get("type") if isinstance(data, dict) else type(data).__name__
+        raise InputError(
+            f"{path}: expected a {kind} (a JSON object with type {kind!r}); got {found!r}"
+        )
+    if not isinstance(data.get(member), dict if kind == "Topology" else list):
+        raise InputError(f"{path}: the {kind} has no {member!r}")
+    return data
+
+
 def _features(path: Path) -> tuple[list[dict], str]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    crs = ((data.get("crs") or {}).get("properties") or {}).get("name", "EPSG:4326")
-    return data.get("features", []), crs
+    data = _load_json(path, "FeatureCollection", "features")
+    crs_info = data.get("crs")
+    crs = "EPSG:4326"
+    if isinstance(crs_info, dict) and isinstance(crs_info.get("properties"), dict):
+        crs = str(crs_info["properties"].get("name", crs))
+    features = data["features"]
+    bad = next((i for i, f in enumerate(features) if not isinstance(f, dict)), None)
+    if bad is not None:
+        raise InputError(f"{path}: feature {bad + 1} is not a GeoJSON Feature object")
+    return features, crs
 
 
 def _reproject_geojson(geometry: dict) -> dict:
@@ -90,6 +117,7 @@ def _reproject_geojson(geometry: dict) -> dict:
     return {"type": "MultiPolygon", "coordinates": out}
 
 
+@reads("boundaries-geojson", "a GeoJSON FeatureCollection")
 def read_geojson(
     paths: str | Path | Sequence[str | Path],
     *,
@@ -136,25 +164,33 @@ def read_geojson(
     first_field: str | None = None
     codes, names, geoms, parents, files_of = [], [], [], [], []
     crs_seen = "EPSG:4326"
-    for file in files:  # a handful of files
-        features, crs = _features(file)
-        crs_seen = crs
-        parent = file.stem if re.fullmatch(r"[EWSNK]\d{8}", file.stem) else None
-        for feature in features:  # one per area
-            props = feature.get("properties") or {}
-            cf, nf = code_field, name_field
-            if cf is None or nf is None:
-                auto_code, auto_name = _code_and_name_fields(props)
-                cf, nf = cf or auto_code, nf or auto_name
-            geometry = feature.get("geometry")
-            if geometry is not None and crs in _BNG_NAMES:
-                geometry = _reproject_geojson(geometry)
-            codes.append(props.get(cf) if cf else None)
-            names.append(props.get(nf) if nf else None)
-            geoms.append(json.dumps(geometry, separators=(",", ":")) if geometry else None)
-            parents.append(parent)
-            files_of.append(file.name)
-            first_field = first_field or cf
+    try:
+        for file in files:  # a handful of files
+            features, crs = _features(file)
+            crs_seen = crs
+            parent = file.stem if re.fullmatch(r"[EWSNK]\d{8}", file.stem) else None
+            for feature in features:  # one per area
+                props = feature.get("properties") or {}
+                cf, nf = code_field, name_field
+                if cf is None or nf is None:
+                    auto_code, auto_name = _code_and_name_fields(props)
+                    cf, nf = cf or auto_code, nf or auto_name
+                geometry = feature.get("geometry")
+                if geometry is not None and crs in _BNG_NAMES:
+                    geometry = _reproject_geojson(geometry)
+                codes.append(props.get(cf) if cf else None)
+                names.append(props.get(nf) if nf else None)
+                geoms.append(json.dumps(geometry, separators=(",", ":")) if geometry else None)
+                parents.append(parent)
+                files_of.append(file.name)
+                first_field = first_field or cf
+    except _SHAPE_ERRORS as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise InputError(
+            f"{file}: malformed GeoJSON feature {len(codes) + 1} ({type(exc).__name__}: "
+            f"{str(exc)[:100]}); expected Features with properties and Polygon geometry"
+        ) from None
     level = _level(first_field) if first_field else "area"
     frame = pl.DataFrame(
         {
@@ -221,7 +257,10 @@ def _decode_arcs(topology: dict) -> list[np.ndarray]:
     for arc in topology["arcs"]:  # one array operation per arc
         points = np.asarray(arc, dtype=float)[:, :2]
         if transform:
-            points = np.cumsum(points, axis=0) * transform["scale"] + transform["translate"]
+            with np.errstate(over="ignore", invalid="ignore"):
+                points = np.cumsum(points, axis=0) * transform["scale"] + transform["translate"]
+        if not np.isfinite(points).all() or (np.abs(points) > 1e7).any():
+            raise ValueError(f"arc {len(arcs)} has coordinates that are not finite positions")
         arcs.append(points)
     return arcs
 
@@ -246,6 +285,28 @@ def _topo_geometry(geometry: dict, arcs: list[np.ndarray]) -> dict | None:
     return None
 
 
+def _topo_records(topology: dict, wanted: list[str]) -> list[tuple]:
+    """(code, name, start, end, object, geometry text) of every geometry of ``wanted``."""
+    arcs = _decode_arcs(topology)
+    records = []
+    for name in wanted:
+        for geometry in topology["objects"][name].get("geometries", []):  # one per area
+            props = geometry.get("properties") or {}
+            shape = _topo_geometry(geometry, arcs)
+            records.append(
+                (
+                    props.get("areacd"),
+                    props.get("areanm"),
+                    props.get("start"),
+                    props.get("end"),
+                    name,
+                    json.dumps(shape, separators=(",", ":")) if shape else None,
+                )
+            )
+    return records
+
+
+@reads("boundaries-topojson", "a TopoJSON topology")
 def read_topojson(path: str | Path, *, objects: Sequence[str] | None = None) -> Imported:
     """ONS TopoJSON (e.g. Explore Local Statistics ``topo.json``) -> areas and geometry.
 
@@ -271,29 +332,22 @@ def read_topojson(path: str | Path, *, objects: Sequence[str] | None = None) -> 
     """
     path = Path(path)
     problems = _validate.Problems(path)
-    topology = json.loads(path.read_text(encoding="utf-8"))
-    names = list(topology.get("objects", {}))
+    topology = _load_json(path, "Topology", "objects")
+    if not isinstance(topology.get("arcs"), list):
+        raise InputError(f"{path}: the Topology has no 'arcs' list")
+    names = list(topology["objects"])
     wanted = list(objects) if objects is not None else names
     for name in wanted:
         if name not in names:
             problems.add_file_problem("objects", name, f"one of {names}")
     problems.raise_if_any()
-    arcs = _decode_arcs(topology)
-    records = []
-    for name in wanted:
-        for geometry in topology["objects"][name].get("geometries", []):  # one per area
-            props = geometry.get("properties") or {}
-            shape = _topo_geometry(geometry, arcs)
-            records.append(
-                (
-                    props.get("areacd"),
-                    props.get("areanm"),
-                    props.get("start"),
-                    props.get("end"),
-                    name,
-                    json.dumps(shape, separators=(",", ":")) if shape else None,
-                )
-            )
+    try:
+        records = _topo_records(topology, wanted)
+    except _SHAPE_ERRORS as exc:
+        raise InputError(
+            f"{path}: malformed TopoJSON ({type(exc).__name__}: {str(exc)[:100]}); expected "
+            "arcs of [x, y] positions and Polygon/MultiPolygon geometries indexing them"
+        ) from None
     frame = pl.DataFrame(
         records,
         orient="row",
@@ -386,6 +440,7 @@ def _multipolygons(
     return out["geometry"].to_list()
 
 
+@reads("lsoa-shapefile", "the GLA LSOA 2011 shapefile")
 def read_lsoa_shapefile(path: str | Path) -> Imported:
     """GLA "Statistical GIS Boundary Files for London" LSOA 2011 shapefile.
 

@@ -27,12 +27,14 @@ import pyarrow as pa
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.sources import _validate
+from healthgap.sources._csv import read_csv
+from healthgap.sources._guard import reads
 from healthgap.sources._periods import parse_periods
 from healthgap.sources._tables import (
     Imported,
     areas_arrow,
-    hierarchy_arrow,
     inputs_of,
+    recode_areas,
     values_arrow,
 )
 
@@ -135,23 +137,41 @@ def _strip_html(expr: pl.Expr) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _line_numbers(raw: pl.DataFrame) -> pl.Expr:
-    """1-based line where each record starts: header is line 1; quoted newlines add lines."""
-    newlines = pl.sum_horizontal(
-        pl.col(c).str.count_matches("\n").fill_null(0) for c in raw.columns
-    )
-    return (2 + newlines.cum_sum() - newlines + pl.int_range(pl.len())).cast(pl.Int64)
+def _squash(name: str) -> str:
+    """Header spelling without case, spaces or punctuation but the decimal point."""
+    return re.sub(r"[^0-9a-z.]", "", name.lower())
+
+
+# Every spelling of a column (API "Area Code", fingertipsR "AreaCode", chart export
+# "AreaName", fingertips_py) -> the API download's name.
+_SPELLINGS = {_squash(name): name for name in [*_COLUMNS, "Compared to percentiles"]}
+_PARENT_SQUASHED = re.compile(r"^comparedto(?!englandvalue)(.+valueorpercentiles|percentiles)$")
+
+
+def _canonical(header: list[str]) -> dict[str, str]:
+    """File column -> the API download's spelling, for the columns Fingertips defines."""
+    names = {}
+    for column in header:
+        squashed = _squash(column)
+        if squashed in _SPELLINGS:
+            names[column] = _SPELLINGS[squashed]
+        elif _PARENT_SQUASHED.match(squashed):
+            names[column] = (
+                column if _PARENT.match(column) else "Compared to parent value or percentiles"
+            )
+    return names
 
 
 def _read(path: Path) -> tuple[pl.DataFrame, list[str], str | None, _validate.Problems]:
-    """Raw text frame (original headers, `_line`), the header, the parent column name."""
+    """Raw text frame (API-download column names, `_line`), the header, the parent column."""
     problems = _validate.Problems(path)
-    raw = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=False)
-    raw = raw.rename({"AreaName": "Area Name"} if "AreaName" in raw.columns else {})
-    header = list(raw.columns)
+    raw = read_csv(path, allow_short_rows=True)  # the API download leaves trailing fields out
+    names = _canonical([c for c in raw.columns if c != "_line"])
+    present = set(raw.columns)
+    raw = raw.rename({k: v for k, v in names.items() if k != v and v not in present})
+    header = [c for c in raw.columns if c != "_line"]
     _validate.require_columns(header, _REQUIRED, problems)
     parent = next((c for c in header if _PARENT.match(c)), None)
-    raw = raw.with_columns(_line_numbers(raw).alias("_line"))
     return raw, header, parent, problems
 
 
@@ -162,6 +182,7 @@ def _normalise(raw: pl.DataFrame, parent: str | None, problems: _validate.Proble
         renames[parent] = "compared_to_parent"
     labels = {v: k for k, v in renames.items()}
     frame = raw.rename(renames).with_columns(
+        *(pl.lit("").alias(c) for c in ("category_type", "category") if c not in labels),
         pl.col("indicator_name").str.strip_chars(),
         pl.col("area_code").str.strip_chars(),
         *(_strip_html(pl.col(c)).alias(c) for c in ("value_note",) if c in renames.values()),
@@ -175,13 +196,19 @@ def _normalise(raw: pl.DataFrame, parent: str | None, problems: _validate.Proble
         frame, "area_code", problems, pattern=_validate.GSS_OR_ODS_CODE, label="Area Code"
     )
     problems.add(
-        frame, pl.col("indicator_id").is_null(), "Indicator ID", "indicator_id", "an indicator id"
+        frame,
+        pl.col("indicator_id").is_null()
+        | ~pl.col("indicator_id").str.contains(_validate.INDICATOR_ID),
+        "Indicator ID",
+        "indicator_id",
+        "an indicator id (letters, digits, '_', '.' or '-')",
     )
     return frame.with_columns(
         pl.col(c).fill_null("") for c in ("category_type", "category") if c in frame.columns
     )
 
 
+@reads("fingertips", "a Fingertips CSV export")
 def read_fingertips_table(path: str | Path) -> pa.Table:
     r"""Read every column of a Fingertips CSV (either dialect): snake_case names, numbers parsed.
 
@@ -332,6 +359,7 @@ def _indicators(frame: pl.DataFrame) -> list[IndicatorMeta]:
     return metas
 
 
+@reads("fingertips", "a Fingertips CSV export")
 def read_fingertips_csv(path: str | Path) -> Imported:
     """Read a Fingertips CSV (API download or chart export) into store tables.
 
@@ -381,7 +409,9 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         "category",
         *_NUMBERS,
     ]
-    frame = frame.unique(subset=same, keep="first", maintain_order=True)
+    frame = frame.unique(
+        subset=[c for c in same if c in frame.columns], keep="first", maintain_order=True
+    )
     labels = {v: k for k, v in _COLUMNS.items()}
     _validate.values_table(
         frame,
@@ -390,6 +420,17 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         proportion=pl.col("indicator_name").str.contains(_PROPORTION_NAME),
     )
     problems.raise_if_any()
+    frame = _validate.note_rounded_limits(frame)
+    frame, hierarchy, successor_areas = recode_areas(
+        frame,
+        frame.filter(pl.col("parent_code").is_not_null()).select(
+            pl.lit("fingertips-parent").alias("hierarchy"),
+            pl.col("area_code").alias("child_code"),
+            pl.col("parent_code").alias("parent_code"),
+        )
+        if "parent_code" in frame.columns
+        else None,
+    )
 
     areas = pl.concat(
         [
@@ -399,17 +440,9 @@ def read_fingertips_csv(path: str | Path) -> Imported:
             )
             if "parent_code" in frame.columns
             else pl.DataFrame(),
+            successor_areas,
         ],
         how="diagonal",
-    )
-    edges = (
-        frame.filter(pl.col("parent_code").is_not_null()).select(
-            pl.lit("fingertips-parent").alias("hierarchy"),
-            pl.col("area_code").alias("child_code"),
-            pl.col("parent_code").alias("parent_code"),
-        )
-        if "parent_code" in frame.columns
-        else None
     )
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
     judgements = [
@@ -421,7 +454,7 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         source="fingertips",
         values=values_arrow(frame),
         areas=areas_arrow(areas),
-        hierarchy=hierarchy_arrow(edges) if edges is not None and edges.height else None,
+        hierarchy=hierarchy,
         indicators=_indicators(frame),
         inputs=inputs_of(path),
         extra={

@@ -19,6 +19,7 @@ from healthgap.errors import SuppressedWarning
 from healthgap.methods import quantile
 from healthgap.sources import _validate
 from healthgap.sources._excel import read_sheet
+from healthgap.sources._guard import reads
 from healthgap.sources._tables import (
     Imported,
     areas_arrow,
@@ -184,6 +185,7 @@ def _imported(
     )
 
 
+@reads("imd2019", "the MHCLG IMD 2019 File 1 workbook")
 def read_imd2019(path: str | Path, *, sheet: str = "IMD2019") -> Imported:
     """MHCLG English Indices of Deprivation 2019, File 1 (IMD rank and decile of each LSOA).
 
@@ -218,6 +220,7 @@ def read_imd2019(path: str | Path, *, sheet: str = "IMD2019") -> Imported:
     return _imported(frame, has_score, path, "imd2019", london_only=False)
 
 
+@reads("imd2019-london", "the GLA ID 2019 for London workbook")
 def read_imd2019_london(path: str | Path, *, sheet: str = "IMD 2019") -> Imported:
     """GLA "ID 2019 for London" workbook: IMD 2019 score, rank and decile of London's LSOAs.
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import polars as pl
 
 from healthgap.sources import _validate
+from healthgap.sources._csv import read_csv
+from healthgap.sources._guard import reads
 from healthgap.sources._tables import Imported, areas_arrow, hierarchy_arrow, inputs_of
 
 __all__ = ["read_lookup"]
@@ -28,6 +30,7 @@ _TYPES = {
 }
 
 
+@reads("lookup", "an ONS Open Geography lookup CSV")
 def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     """Read an ONS Open Geography lookup CSV, whose rows link areas to their parents.
 
@@ -55,8 +58,7 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     """
     path = Path(path)
     problems = _validate.Problems(path)
-    raw = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    raw = raw.with_columns((pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("_line"))
+    raw = read_csv(path)
     levels = [c for c in raw.columns if _LEVEL.match(c)]
     if len(levels) < 2:
         problems.add_file_problem(

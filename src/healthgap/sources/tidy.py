@@ -11,11 +11,19 @@ from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError
 from healthgap.sources import _validate
+from healthgap.sources._csv import read_csv, read_header
 from healthgap.sources._excel import read_sheet
+from healthgap.sources._guard import reads
 from healthgap.sources._periods import parse_periods
-from healthgap.sources._tables import Imported, areas_arrow, inputs_of, values_arrow
+from healthgap.sources._tables import (
+    Imported,
+    areas_arrow,
+    inputs_of,
+    recode_areas,
+    values_arrow,
+)
 
-__all__ = ["read_tidy"]
+__all__ = ["read_tidy", "tidy_options"]
 
 _TARGETS = (
     "indicator_id",
@@ -41,15 +49,6 @@ _NUMERIC = (
 _DEFAULTS = {"sex": "Persons", "age": "All ages", "category_type": "", "category": ""}
 
 
-def _newlines(path: Path) -> int:
-    """Count the newline bytes in the file (read in 16 MiB chunks)."""
-    total = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 24):
-            total += chunk.count(b"\n")
-    return total
-
-
 def _read_any(
     path: Path,
     columns: list[str],
@@ -66,30 +65,20 @@ def _read_any(
         _validate.require_columns(frame.columns, columns, problems)
         return frame.select(*columns, "_line")
     separator = "\t" if suffix == ".tsv" else ","
-    header = pl.read_csv(path, n_rows=0, infer_schema=False, separator=separator).columns
+    header = read_header(path, separator=separator)
     _validate.require_columns(header, columns, problems)
     try:  # fast path: numeric columns parse as numbers straight away
-        frame = pl.read_csv(
+        return read_csv(
             path,
             columns=columns,
-            infer_schema=False,
-            encoding="utf8",
             separator=separator,
             schema_overrides=dict.fromkeys(numeric, pl.Float64),
         )
-    except pl.exceptions.PolarsError:  # some cell is not a plain number: read text, report it
-        frame = pl.read_csv(
-            path, columns=columns, infer_schema=False, encoding="utf8", separator=separator
-        )
-    if _newlines(path) - frame.height in (0, 1):  # one line per record, after the header
-        line = pl.int_range(pl.len()) + 2
-    else:  # records spanning lines: count the quoted newlines before each record
-        text = [c for c, t in frame.schema.items() if t == pl.String]
-        newlines = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0) for c in text)
-        line = 2 + newlines.cum_sum() - newlines + pl.int_range(pl.len())
-    return frame.with_columns(line.cast(pl.Int64).alias("_line"))
+    except pl.exceptions.ComputeError:  # some cell is not a plain number: read text, report it
+        return read_csv(path, columns=columns, separator=separator)
 
 
+@reads("tidy", "a tidy CSV, TSV, Parquet or Excel table")
 def read_tidy(
     path: str | Path,
     mapping: Mapping[str, str],
@@ -187,6 +176,7 @@ def read_tidy(
     numeric = [c for c in _NUMERIC if c in frame.columns]
     already = [c for c in numeric if frame.schema[c].is_numeric()]
     frame = frame.with_columns(pl.col(c).cast(pl.Float64) for c in already)
+    _validate.finite(frame, already, problems, labels)
     frame = _validate.numbers(frame, [c for c in numeric if c not in already], problems, labels)
     text = [
         c
@@ -213,15 +203,99 @@ def read_tidy(
     problems.raise_if_any()
     _validate.values_table(frame, problems, labels=labels, proportion=proportion)
     problems.raise_if_any()
+    frame = _validate.note_rounded_limits(frame)
+    frame, hierarchy, successor_areas = recode_areas(frame)
     areas = (
-        areas_arrow(frame.select("area_code", "area_name"))
+        areas_arrow(pl.concat([frame.select("area_code", "area_name"), successor_areas]))
         if "area_name" in frame.columns
         else None
     )
     return Imported(
         source="tidy",
         values=values_arrow(frame),
+        hierarchy=hierarchy,
         areas=areas,
         indicators=list(indicators),
         inputs=inputs_of(path),
     )
+
+
+_CONSTANTS = ("indicator_id", "period", "sex", "age", "category_type", "category")
+
+
+def tidy_options(
+    mapping_file: str | Path | None = None,
+    pairs: Sequence[str] = (),
+    **constants: str | int | bool | None,
+) -> dict:
+    """Keyword arguments of :func:`read_tidy` from a small mapping file and ``TARGET=COLUMN`` pairs.
+
+    Parameters
+    ----------
+    mapping_file : str or Path, optional
+        A YAML or JSON file: ``mapping`` (our column -> the file's column) and, optionally,
+        constants (``indicator_id``, ``period``, ``sex``, ``age``, ``category_type``,
+        ``category``), ``sheet`` and ``proportion``; or just the mapping at the top level.
+    pairs : sequence of str
+        ``area_code=Code`` pairs (as ``healthgap import tidy --map`` takes them); they override
+        the file's mapping.
+    **constants
+        ``indicator_id``, ``period``, ``sex``, ``age``, ``category_type``, ``category``,
+        ``sheet``, ``proportion``; ``None`` means not given. They override the file.
+
+    Returns
+    -------
+    dict
+        ``mapping`` and the other keyword arguments for :func:`read_tidy`.
+
+    Raises
+    ------
+    InputError
+        An unreadable mapping file, a pair without ``=``, unknown keys, or no mapping at all.
+
+    Examples
+    --------
+    >>> tidy_options(pairs=["area_code=code", "value=rate"], indicator_id="demo", period=None)
+    {'mapping': {'area_code': 'code', 'value': 'rate'}, 'indicator_id': 'demo'}
+    """
+    import yaml
+
+    options: dict = {}
+    if mapping_file is not None:
+        try:
+            loaded = yaml.safe_load(Path(mapping_file).read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeError, yaml.YAMLError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{mapping_file}: cannot read the mapping file: {first}") from None
+        if not isinstance(loaded, dict):
+            raise InputError(
+                f"{mapping_file}: expected a mapping such as 'mapping: {{area_code: Code}}'"
+            )
+        if "mapping" not in loaded:
+            loaded = {"mapping": loaded}
+        allowed = {"mapping", "sheet", "proportion", "code_pattern", *_CONSTANTS}
+        unknown = sorted(set(loaded) - allowed)
+        if unknown or not isinstance(loaded["mapping"], dict):
+            raise InputError(
+                f"{mapping_file}: unknown keys {unknown}; expected 'mapping' (target: column) "
+                f"and some of {sorted(allowed - {'mapping'})}"
+            )
+        options = {k: v for k, v in loaded.items() if v is not None}
+        options["mapping"] = {str(k): str(v) for k, v in loaded["mapping"].items()}
+    mapping = dict(options.get("mapping", {}))
+    for pair in pairs:
+        target, sep, column = pair.partition("=")
+        if not sep or not target.strip() or not column.strip():
+            raise InputError(f"--map {pair!r}: expected TARGET=COLUMN, e.g. area_code=AreaCode")
+        mapping[target.strip()] = column.strip()
+    if not mapping:
+        raise InputError(
+            "tidy needs a column mapping: --map area_code=COLUMN --map value=COLUMN ... "
+            "or --mapping FILE (YAML or JSON)"
+        )
+    options["mapping"] = mapping
+    options.update({k: v for k, v in constants.items() if v is not None and v is not False})
+    for key in _CONSTANTS:
+        if key in options:
+            options[key] = str(options[key])
+    return options

@@ -1,0 +1,27 @@
+"""ONS files, one module per file family.
+
+* :mod:`~healthgap.sources.ons.population`: mid-year estimates (MYE2 workbooks, MYEB CSVs);
+* :mod:`~healthgap.sources.ons.census`: Census 2021 tables TS007A, TS009, TS037;
+* :mod:`~healthgap.sources.ons.life_expectancy`: life expectancy by local areas;
+* :mod:`~healthgap.sources.ons.els`: Explore Local Statistics tidy CSVs;
+* :mod:`~healthgap.sources.ons.subnational`: the subnational indicators dataset.
+
+``read_gla_ward_life_expectancy`` (a GLA file) lives in :mod:`healthgap.sources.gla` and is
+re-exported here for code written before the split.
+"""
+
+from healthgap.sources.gla import read_gla_ward_life_expectancy
+from healthgap.sources.ons.census import read_census_2021
+from healthgap.sources.ons.els import read_ons_els
+from healthgap.sources.ons.life_expectancy import read_ons_life_expectancy
+from healthgap.sources.ons.population import read_ons_population
+from healthgap.sources.ons.subnational import read_ons_subnational
+
+__all__ = [
+    "read_census_2021",
+    "read_gla_ward_life_expectancy",
+    "read_ons_els",
+    "read_ons_life_expectancy",
+    "read_ons_population",
+    "read_ons_subnational",
+]

@@ -1,0 +1,293 @@
+"""Census 2021 tables (ONS): TS007A, TS009 and TS037."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from healthgap.catalogue.metadata import IndicatorMeta
+from healthgap.sources import _validate
+from healthgap.sources._csv import read_csv
+from healthgap.sources._guard import reads
+from healthgap.sources._ons import OGL, age_start, check_total
+from healthgap.sources._tables import (
+    Imported,
+    areas_arrow,
+    inputs_of,
+    population_arrow,
+    values_arrow,
+)
+
+__all__ = ["read_census_2021"]
+
+
+def _census_band(label: pl.Expr) -> pl.Expr:
+    """Census band label -> '0-4', '5-9', ..., '85+' ('Aged 4 years and under' -> '0-4')."""
+    under = label.str.extract(r"Aged (\d+) years? and under", 1)
+    span = label.str.extract_groups(r"Aged (\d+) to (\d+) years")
+    over = label.str.extract(r"Aged (\d+) years? and over", 1)
+    return (
+        pl.when(under.is_not_null())
+        .then(pl.format("0-{}", under))
+        .when(span.struct.field("1").is_not_null())
+        .then(pl.format("{}-{}", span.struct.field("1"), span.struct.field("2")))
+        .when(over.is_not_null())
+        .then(pl.format("{}+", over))
+    )
+
+
+@reads("census-2021", "a Census 2021 TS007A, TS009 or TS037 CSV")
+def read_census_2021(path: str | Path) -> Imported:
+    """Census 2021 tables: TS007A and TS037 (LSOA bulk CSVs), TS009 and TS037 (LTLA downloads).
+
+    The table is recognised from its header:
+
+    * TS007A *Age by five-year age bands* (``date, geography, geography code, Age: Total,
+      Age: Aged 4 years and under, ...``) -> ``population`` (sex Persons, bands ``0-4`` ...
+      ``85+``);
+    * TS009 *Sex by single year of age* (``Lower Tier Local Authorities Code, ..., Sex (2
+      categories), Age (91 categories) Code, ..., Observation``) -> ``population`` (Male and
+      Female, ages ``0`` ... ``89``, ``90+``);
+    * TS037 *General health* (LSOA bulk CSV, or the LTLA download with its ``Does not apply``
+      category left out) -> ``values`` of indicator ``census2021-general-health``: the
+      percentage of usual residents in each category (``category_type`` "General health"),
+      with count and denominator.
+
+    Parameters
+    ----------
+    path : str or Path
+        One of those CSV files.
+
+    Returns
+    -------
+    Imported
+        ``population`` or ``values`` (+ ``indicators``), and ``areas``.
+
+    Raises
+    ------
+    ImportValidationError
+        For an unknown layout, malformed codes, non-numeric or negative counts, totals that
+        differ from the sum of their categories.
+    """
+    path = Path(path)
+    problems = _validate.Problems(path)
+    raw = read_csv(path)
+    cols = raw.columns
+    if "geography code" in cols and any(c.startswith("Age: ") for c in cols):
+        return _ts007a(raw, path, problems)
+    if "geography code" in cols and any(c.startswith("General health: ") for c in cols):
+        return _ts037_lsoa(raw, path, problems)
+    if "Age (91 categories) Code" in cols:
+        return _ts009(raw, path, problems)
+    if "General health (6 categories)" in cols:
+        return _ts037_ltla(raw, path, problems)
+    problems.add_file_problem(
+        "header", ", ".join(cols[:6]), "a Census 2021 TS007A, TS009 or TS037 header"
+    )
+    problems.raise_if_any()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _bulk_areas(raw: pl.DataFrame) -> pl.DataFrame:
+    return raw.select(
+        pl.col("geography code").alias("area_code"), pl.col("geography").alias("area_name")
+    )
+
+
+def _ts007a(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
+    bands = [c for c in raw.columns if c.startswith("Age: ") and c != "Age: Total"]
+    _validate.area_codes(raw, "geography code", problems)
+    frame = _validate.numbers(raw, [*bands, "Age: Total", "date"], problems)
+    long = frame.unpivot(
+        bands,
+        index=["geography code", "date", "_line"],
+        variable_name="band",
+        value_name="population",
+    )
+    long = long.with_columns(
+        pl.col("geography code").alias("area_code"),
+        pl.col("date").cast(pl.Int32).alias("year"),
+        pl.lit("Persons").alias("sex"),
+    )
+    band_ages = pl.DataFrame({"band": bands}).with_columns(  # 18 headers, not 642,096 rows
+        _census_band(pl.col("band")).alias("age")
+    )
+    long = long.join(band_ages, on="band", how="left", maintain_order="left").with_columns(
+        age_start(pl.col("age")).alias("age_start")
+    )
+    problems.add(
+        long,
+        pl.col("age").is_null(),
+        "age band header",
+        "band",
+        "a band such as 'Age: Aged 5 to 9 years'",
+    )
+    problems.add(long, pl.col("population") < 0, "population", "population", "a count >= 0")
+    problems.raise_if_any()
+    totals = frame.select(
+        pl.col("geography code").alias("area_code"),
+        pl.lit("Persons").alias("sex"),
+        pl.col("Age: Total").alias("_total"),
+        "_line",
+    )
+    check_total(long, ["area_code", "sex"], totals, "Age: Total", problems)
+    problems.raise_if_any()
+    return Imported(
+        source="census-2021",
+        population=population_arrow(long),
+        areas=areas_arrow(_bulk_areas(raw)),
+        inputs=inputs_of(path),
+    )
+
+
+def _ts009(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
+    code, age_code = "Lower Tier Local Authorities Code", "Age (91 categories) Code"
+    _validate.area_codes(raw, code, problems)
+    frame = _validate.numbers(raw, ["Observation", age_code], problems)
+    sex = pl.col("Sex (2 categories)")
+    problems.add(
+        frame,
+        ~sex.is_in(["Female", "Male"]),
+        "Sex (2 categories)",
+        "Sex (2 categories)",
+        "Female or Male",
+    )
+    problems.add(frame, pl.col("Observation") < 0, "Observation", "Observation", "a count >= 0")
+    problems.raise_if_any()
+    age = pl.col(age_code).cast(pl.Int16)
+    population = frame.select(
+        pl.col(code).alias("area_code"),
+        pl.lit(2021, pl.Int32).alias("year"),
+        sex.alias("sex"),
+        pl.when(age >= 90).then(pl.lit("90+")).otherwise(age.cast(pl.String)).alias("age"),
+        age.alias("age_start"),
+        pl.col("Observation").alias("population"),
+        "_line",
+    )
+    _validate.values_table(
+        population.with_columns(
+            pl.lit("").alias("indicator_id"),
+            pl.lit("").alias("period"),
+            pl.lit("").alias("category_type"),
+            pl.lit("").alias("category"),
+            *(
+                pl.lit(None, pl.Float64).alias(c)
+                for c in (
+                    "value",
+                    "count",
+                    "denominator",
+                    "lower95_0cl",
+                    "upper95_0cl",
+                    "lower99_8cl",
+                    "upper99_8cl",
+                )
+            ),
+        ),
+        problems,
+        keys=["area_code", "sex", "age"],
+        labels={"area_code": code, "sex": "Sex (2 categories)", "age": age_code},
+    )
+    problems.raise_if_any()
+    areas = raw.select(
+        pl.col(code).alias("area_code"), pl.col("Lower Tier Local Authorities").alias("area_name")
+    )
+    return Imported(
+        source="census-2021",
+        population=population_arrow(population),
+        areas=areas_arrow(areas),
+        inputs=inputs_of(path),
+    )
+
+
+_HEALTH = IndicatorMeta(
+    id="census2021-general-health",
+    name="General health (Census 2021), % of usual residents",
+    definition="Percentage of usual residents reporting each level of general health.",
+    data_source="Census 2021, table TS037 (ONS)",
+    statistic="Percentage",
+    method="proportion",
+    unit="%",
+    multiplier=100,
+    year_type="calendar",
+    frequency="decennial",
+    attribution=OGL,
+)
+
+
+def _health_values(
+    long: pl.DataFrame, problems: _validate.Problems, labels: dict[str, str]
+) -> pl.DataFrame:
+    values = long.with_columns(
+        pl.lit(_HEALTH.id).alias("indicator_id"),
+        pl.lit("2021").alias("period"),
+        pl.lit(2021, pl.Int32).alias("period_start"),
+        pl.lit(1, pl.Int16).alias("period_years"),
+        pl.lit("Persons").alias("sex"),
+        pl.lit("All ages").alias("age"),
+        pl.lit("General health").alias("category_type"),
+        (100 * pl.col("count") / pl.col("denominator")).alias("value"),
+    )
+    _validate.values_table(values, problems, labels=labels, proportion=True)
+    problems.raise_if_any()
+    return values
+
+
+def _ts037_lsoa(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
+    total = "General health: Total: All usual residents"
+    cats = [c for c in raw.columns if c.startswith("General health: ") and c != total]
+    _validate.area_codes(raw, "geography code", problems)
+    frame = _validate.numbers(raw, [*cats, total], problems)
+    long = frame.unpivot(
+        cats, index=["geography code", total, "_line"], variable_name="category", value_name="count"
+    ).select(
+        pl.col("geography code").alias("area_code"),
+        pl.col("category").str.strip_prefix("General health: "),
+        "count",
+        pl.col(total).alias("denominator"),
+        "_line",
+    )
+    problems.add(long, pl.col("count") < 0, "General health", "count", "a count >= 0")
+    check_total(
+        long.rename({"count": "population"}),
+        ["area_code"],
+        frame.select(
+            pl.col("geography code").alias("area_code"), pl.col(total).alias("_total"), "_line"
+        ),
+        total,
+        problems,
+    )
+    values = _health_values(long, problems, {"count": "General health", "denominator": total})
+    return Imported(
+        source="census-2021",
+        values=values_arrow(values),
+        indicators=[_HEALTH],
+        areas=areas_arrow(_bulk_areas(raw)),
+        inputs=inputs_of(path),
+    )
+
+
+def _ts037_ltla(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
+    code = "Lower Tier Local Authorities Code"
+    _validate.area_codes(raw, code, problems)
+    frame = _validate.numbers(raw, ["Observation"], problems)
+    problems.add(frame, pl.col("Observation") < 0, "Observation", "Observation", "a count >= 0")
+    frame = frame.filter(pl.col("General health (6 categories) Code") != "-8")  # Does not apply
+    long = frame.select(
+        pl.col(code).alias("area_code"),
+        pl.col("General health (6 categories)").alias("category"),
+        pl.col("Observation").alias("count"),
+        pl.col("Observation").sum().over(code).alias("denominator"),
+        "_line",
+    )
+    values = _health_values(long, problems, {"count": "Observation", "area_code": code})
+    areas = raw.select(
+        pl.col(code).alias("area_code"), pl.col("Lower Tier Local Authorities").alias("area_name")
+    )
+    return Imported(
+        source="census-2021",
+        values=values_arrow(values),
+        indicators=[_HEALTH],
+        areas=areas_arrow(areas),
+        inputs=inputs_of(path),
+    )

@@ -1,0 +1,114 @@
+"""Census 2021 tables (healthgap.sources.ons.census)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from healthgap.sources import ImportValidationError
+from healthgap.sources.ons import (
+    read_census_2021,
+)
+from healthgap.store.schema import VALUES
+
+
+@pytest.mark.realdata
+def test_census_ts007a_lsoa_bands(shared_data):
+    imp = read_census_2021(shared_data / "population/census2021-ts007a-lsoa.csv")
+    pop = pl.from_arrow(imp.population)
+    assert pop["area_code"].n_unique() == 35_672
+    assert pop["age"].unique(maintain_order=True).to_list()[:2] == ["0-4", "5-9"]
+    assert pop["age"].n_unique() == 18
+    assert "85+" in pop["age"].to_list()
+    city = pop.filter(pl.col("area_code") == "E01000001")
+    assert city["population"].sum() == 1473  # Age: Total
+    assert city.filter(pl.col("age") == "0-4")["population"].to_list() == [52]
+    assert city.filter(pl.col("age") == "85+")["age_start"].to_list() == [85]
+
+
+@pytest.mark.realdata
+def test_census_ts009_single_year(shared_data):
+    name = "census2021_TS009_ltla_sex_by_single_year_age.csv"
+    imp = read_census_2021(shared_data / "population" / name)
+    pop = pl.from_arrow(imp.population)
+    assert pop.height == 60_242
+    assert pop.filter(pl.col("area_code").str.starts_with("E09")).height == 6_006
+    first = pop.filter(
+        (pl.col("area_code") == "E06000001") & (pl.col("sex") == "Female") & (pl.col("age") == "0")
+    )
+    assert first["population"].to_list() == [449]
+    assert sorted(pop["sex"].unique()) == ["Female", "Male"]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("name", "rows", "code", "very_good", "total"),
+    [
+        ("census2021-ts037-lsoa.csv", 35_672 * 5, "E01000001", 859, 1475),
+        ("census2021_TS037_ltla_general_health.csv", 331 * 5, "E06000001", 39_817, None),
+    ],
+)
+def test_census_ts037_general_health(shared_data, name, rows, code, very_good, total):
+    imp = read_census_2021(shared_data / "population" / name)
+    assert imp.values.schema.equals(VALUES)
+    values = pl.from_arrow(imp.values)
+    assert values.height == rows
+    row = values.filter(
+        (pl.col("area_code") == code) & (pl.col("category") == "Very good health")
+    ).row(0, named=True)
+    assert row["count"] == very_good
+    if total:
+        assert row["denominator"] == total
+    assert row["value"] == pytest.approx(100 * very_good / row["denominator"])
+    shares = values.group_by("area_code").agg(pl.col("value").sum())
+    assert shares["value"].to_numpy() == pytest.approx(100.0)
+    assert imp.indicators[0].id == "census2021-general-health"
+
+
+def _ts009(tmp_path, rows):
+    path = tmp_path / "ts009.csv"
+    path.write_text(
+        "Lower Tier Local Authorities Code,Lower Tier Local Authorities,"
+        "Sex (2 categories) Code,Sex (2 categories),Age (91 categories) Code,"
+        "Age (91 categories),Observation\n" + "\n".join(rows) + "\n"
+    )
+    return path
+
+
+def test_census_negative_count_and_bad_sex(tmp_path):
+    with pytest.raises(ImportValidationError) as info:
+        read_census_2021(
+            _ts009(
+                tmp_path,
+                [
+                    "E09000001,City,1,Female,0,Aged under 1 year,-4",
+                    "E09000001,City,2,Other,1,Aged 1 year,5",
+                ],
+            )
+        )
+    found = {(p["line"], p["column"]) for p in info.value.problems}
+    assert found == {(2, "Observation"), (3, "Sex (2 categories)")}
+
+
+def test_census_duplicate_cell(tmp_path):
+    with pytest.raises(ImportValidationError, match="duplicate"):
+        read_census_2021(_ts009(tmp_path, ["E09000001,City,1,Female,0,Aged under 1 year,4"] * 2))
+
+
+def test_census_total_must_match_bands(tmp_path):
+    path = tmp_path / "ts007a.csv"
+    path.write_text(
+        "date,geography,geography code,Age: Total,Age: Aged 4 years and under,"
+        "Age: Aged 5 to 9 years,Age: Aged 10 years and over\n"
+        "2021,A,E01000001,10,3,3,4\n2021,B,E01000002,11,3,3,4\n"
+    )
+    with pytest.raises(ImportValidationError, match="sum of the age groups") as info:
+        read_census_2021(path)
+    assert info.value.problems[0]["line"] == 3
+
+
+def test_census_unknown_layout(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ImportValidationError, match="TS007A, TS009 or TS037"):
+        read_census_2021(path)
