@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from healthgap.errors import InputError
 from healthgap.publish import _published
 from healthgap.publish._output_paths import new_file
 from healthgap.publish._safe_text import spreadsheet_safe, spreadsheet_text
+from healthgap.publish._xlsx import save_fixed
 from healthgap.store import Store
 
 __all__ = ["FORMATS", "export", "published_values"]
@@ -66,7 +68,7 @@ def _with_area_names(values: pa.Table, areas: pa.Table) -> pa.Table:
     return joined.select(order).sort_by(keys)
 
 
-def _write_xlsx(table: pa.Table, about: dict[str, Any], path: Path) -> None:
+def _write_xlsx(table: pa.Table, about: dict[str, Any], path: Path, created: dt.datetime) -> None:
     from openpyxl import Workbook
 
     if table.num_rows > EXCEL_MAX_ROWS:
@@ -85,7 +87,8 @@ def _write_xlsx(table: pa.Table, about: dict[str, Any], path: Path) -> None:
     notes = book.create_sheet("about")
     for key, value in about.items():
         notes.append([key, spreadsheet_text(str(value), xml=True)])
-    book.save(path)
+    # the vintage's own time, not the time of saving: a re-export gives the same bytes
+    save_fixed(book, path, created)
 
 
 def _first_line(path: Path) -> bytes:
@@ -196,5 +199,5 @@ def export(
                     "disclosure control": "counts below each indicator's threshold, and cells "
                     "that would reveal them by subtraction, are withheld (see value_note)",
                 }
-                _write_xlsx(table, about, temporary)
+                _write_xlsx(table, about, temporary, record["created_at"])
     return out_path

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import os
-import re
-import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from healthgap import __version__
 from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy
 from healthgap.publish._output_paths import file_in, new_folder
 from healthgap.publish._safe_text import script_json, spreadsheet_safe, spreadsheet_text
+from healthgap.publish._xlsx import build_time, save_fixed
 from healthgap.publish.report import (
     _area_profiles,
     _assets,
@@ -55,9 +53,6 @@ NAV = (
     ("methods.html", "Methods and definitions", "methods"),
     ("downloads.html", "Data downloads", "downloads"),
 )
-
-
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can hold: fixed, so reruns match
 
 
 @dataclass(frozen=True)
@@ -410,7 +405,7 @@ def _write_downloads(data: ReportData, pages: list[Page], folder: Path, report: 
     order = list(data.values.columns)
     order.insert(order.index("area_code") + 1, "area_name")
     spreadsheet_safe(values.select(order)).write_csv(folder / "values.csv")
-    created = _build_time()
+    created = build_time()
     for n, page in enumerate(pages, start=1):
         tables = page.tables()
         for table_id, _title, frame in tables:
@@ -430,8 +425,6 @@ def _write_xlsx(
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    book.properties.created = created
-    book.properties.modified = created
     book.properties.creator = "healthgap"
     contents = book.create_sheet("contents")
     contents.append([spreadsheet_text(title, xml=True)])
@@ -456,38 +449,4 @@ def _write_xlsx(
         sheet.append(frame.columns)
         for row in frame.iter_rows():
             sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    _fixed_zip(buffer.getvalue(), path, created)
-
-
-def _build_time() -> dt.datetime:
-    """Return the time stamped into workbooks: ``SOURCE_DATE_EPOCH`` if set, else 1980-01-01.
-
-    Reproducible-builds convention (reproducible-builds.org/specs/source-date-epoch): the same
-    vintage must give byte-identical downloads, so no wall-clock time is written.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    return dt.datetime(*_ZIP_TIME)
-
-
-def _fixed_zip(raw: bytes, path: Path, created: dt.datetime) -> None:
-    """Rewrite an xlsx with fixed entry times and a fixed modified time.
-
-    openpyxl stamps the time of saving; the same content must give the same bytes.
-    """
-    stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with (
-        zipfile.ZipFile(io.BytesIO(raw)) as source,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, content)
+    save_fixed(book, path, created)
