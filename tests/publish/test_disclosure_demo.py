@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from healthgap import pipeline
+from healthgap.london.synthetic import pipeline
 from healthgap.publish.export import export
 from healthgap.store import Store
 

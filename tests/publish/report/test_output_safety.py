@@ -155,6 +155,15 @@ def hostile_report(tmp_path_factory):
             for m in store.indicators()
         ]
         store.add_indicators(metas)
+        # a vintage keeps the names it was written with: the hostile names need a vintage of
+        # their own (the same values, written after the renaming)
+        record = store.vintage(vintage)
+        vintage = store.add_vintage(
+            store.values(vintage),
+            source=record["source"],
+            parameters=json.loads(record["parameters"]),
+            indicators=metas,
+        )
         write_report(store, vintage, folder / "site", **report_options())
     return folder / "site"
 
