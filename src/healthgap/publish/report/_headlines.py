@@ -125,16 +125,21 @@ def _gap_measures(data: ReportData) -> list[Headline]:
 
 
 def _change(first: dict, last: dict) -> str:
-    """ "wider than in", "narrower than in" or "similar to" by the overlap of 95% intervals."""
+    """ "wider than in", "narrower than in" (by size), or "not significantly different from".
+
+    Significance by the overlap of the two 95% intervals; width by the absolute value, so a
+    negative slope index that moves towards zero narrows.
+    """
     limits = (first["lower95_0cl"], first["upper95_0cl"], last["lower95_0cl"], last["upper95_0cl"])
     if any(x is None for x in limits):
         return "against" if last["value"] != first["value"] else "the same as in"
     lo0, hi0, lo1, hi1 = limits
-    if lo1 > hi0:
-        return "wider than in"
-    if hi1 < lo0:
-        return "narrower than in"
-    return "not significantly different from"
+    if lo0 <= hi1 and lo1 <= hi0:
+        return "not significantly different from"
+    if (first["value"] < 0) != (last["value"] < 0):
+        return "reversed in direction since"
+    # a gap's width is its size: -17.8 after -41.0 is narrower, whichever way it points
+    return "wider than in" if abs(last["value"]) > abs(first["value"]) else "narrower than in"
 
 
 def _ranges(data: ReportData) -> list[Headline]:
