@@ -144,6 +144,7 @@ def _gradient_section(data: ReportData, deciles: pl.DataFrame, code: str, name: 
     ids = [i for i in data.order if i in set(deciles["indicator_id"].to_list())]
     if not ids:
         section.paragraphs.append("No values by deprivation decile for this area.")
+        section.in_print = False  # nothing to show: no near-empty block in the PDF
         return section
     # the first indicator whose gradient has its SII line, else the first with deciles
     fitted = data.sii_lines.filter(pl.col("area_code") == code)["indicator_id"].to_list()

@@ -103,9 +103,19 @@ def vintages_json(data: ReportData) -> str:
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+#: A table drawing on more vintages than this names them on the methods page instead.
+MAX_NAMED = 3
+
+
 def sources_note(data: ReportData, ids: list[str]) -> str:
     """Where a table's values come from: each vintage's source, label, id and licence."""
     uses = [u for u in data.vintages if set(u.indicator_ids) & set(ids)]
+    if len(uses) > MAX_NAMED:
+        # a table drawing on many sources names them once, on the methods page
+        return (
+            f"Sources: {len(uses)} vintages of published statistics, each with its publisher, "
+            "licence and id under 'Sources and vintages' on the methods page."
+        )
     said = "; ".join(
         f"{u.record['source']}"
         + (f" ({u.record['label']})" if u.record.get("label") else "")
