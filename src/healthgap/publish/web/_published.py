@@ -31,7 +31,6 @@ from healthgap.store import Store
 from healthgap.store.schema import VALUE_KEYS, VALUES
 
 ENGLAND = "E92000001"
-LONDON = "E12000007"
 SERIES = ("indicator_id", "sex", "age", "category_type", "category")
 LIMITS = ("lower95_0cl", "upper95_0cl")
 SEX_ORDER = {"Persons": 0, "Male": 1, "Female": 2}
@@ -219,7 +218,13 @@ class Published:
         if england:
             found["england"] = Comparator("england", england, self.names[england])
         regions = sorted(c for c, t in self.types.items() if t == "region")
-        region = LONDON if LONDON in regions else (regions[0] if regions else None)
+        # the region the store is about: the one with the most child areas (a national
+        # store's first region when none has children)
+        children = self.links.filter(pl.col("parent_code").is_in(regions))["parent_code"]
+        counts = children.value_counts(sort=True) if children.len() else None
+        region = (counts.row(0)[0] if counts is not None and counts.height else None) or (
+            regions[0] if regions else None
+        )
         if region:
             found["region"] = Comparator("region", region, self.names[region])
         return found
