@@ -7,11 +7,13 @@ HTTP server. Debian's chromium through playwright; axe-core from axe-playwright-
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import httpx
 import polars as pl
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
 
@@ -49,11 +51,9 @@ def _open(browser, url):
 
 
 def _charts_drawn(page):
-    page.wait_for_function(
-        "document.querySelectorAll('div.vis svg').length == "
-        "document.querySelectorAll('div.vis').length",
-        timeout=60_000,
-    )
+    # locator assertions, not wait_for_function("..."): a string predicate is evaluated with
+    # eval() when polled, which the pages' Content-Security-Policy rightly forbids
+    expect(page.locator("div.vis:not(:has(svg))")).to_have_count(0, timeout=60_000)
 
 
 def _visible_rows(page, table):
@@ -141,22 +141,21 @@ def test_back_button_restores_the_filtered_view(browser, base):
     assert 0 < males.count() < everyone
     assert set(males.evaluate_all("rows => rows.map(r => r.dataset.fSex)")) == {"Male"}
     page.go_back()
-    page.wait_for_function("!location.search.includes('sex=Male')")
+    page.wait_for_url(lambda url: "sex=Male" not in url)
     shown = "table[data-table='overview'] tbody tr:not([hidden])"
-    page.wait_for_function(f'document.querySelectorAll("{shown}").length == {everyone}')
+    expect(page.locator(shown)).to_have_count(everyone)
     assert page.locator("#f-sex").input_value() == ""
     page.go_forward()
-    page.wait_for_function("location.search.includes('sex=Male')")
-    page.wait_for_function("document.querySelector('#f-sex').value == 'Male'")
+    page.wait_for_url(lambda url: "sex=Male" in url)
+    expect(page.locator("#f-sex")).to_have_value("Male")
     assert errors == []
     page.close()
 
 
 def test_compare_two_areas(browser, base):
     page, errors, _ = _open(browser, f"{base}/compare.html?a={OTHER_AREA}&b={AREA}")
-    page.wait_for_function(
-        "document.querySelector('table[data-table=compare] caption').textContent"
-        ".startsWith('Barking and Dagenham and City of London')"
+    expect(page.locator("table[data-table=compare] caption")).to_have_text(
+        re.compile(r"^Barking and Dagenham and City of London")
     )
     assert _visible_rows(page, "compare").count() > 0
     assert errors == []
