@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 from healthgap.errors import InputError
+from healthgap.publish._output_paths import MARKER
 from healthgap.publish.web import write_site
 from healthgap.publish.web._render import STATIC_CSP
-from healthgap.publish.web.site import MARKER
 
 # one test process builds the store, the server and the site for all web tests
 pytestmark = pytest.mark.xdist_group("web")
@@ -72,13 +72,14 @@ def test_never_overwrites_what_it_did_not_write(web_store, tmp_path):
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
-    with pytest.raises(InputError, match="is not a healthgap site"):
+    with pytest.raises(InputError, match=r"notes\.txt"):
         write_site(web_store["path"], other)
     assert (other / "notes.txt").read_text() == "keep me"
     a_file = tmp_path / "file.html"
     a_file.write_text("x")
-    with pytest.raises(InputError, match="is not a healthgap site"):
+    with pytest.raises(InputError, match="file"):
         write_site(web_store["path"], a_file)
+    assert a_file.read_text() == "x"
 
 
 def test_a_second_run_replaces_its_own_site_whole(web_app, tmp_path, monkeypatch):
@@ -88,21 +89,25 @@ def test_a_second_run_replaces_its_own_site_whole(web_app, tmp_path, monkeypatch
     # the test server holds the store read-only: write from the same read-only handle
     monkeypatch.setattr(site, "Published", lambda path, *_: _Shared(web_app.state.published))
     write_site("unused", out)
-    (out / "stale.html").write_text("from an earlier run")
-    before = sorted(p.name for p in out.iterdir())
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(site, "_swap", broken)
+    monkeypatch.setattr(site, "_write", broken)
     with pytest.raises(RuntimeError):
         write_site("unused", out)
-    assert sorted(p.name for p in out.iterdir()) == before  # a failed run changes nothing
-    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # and leaves no temporary folder
+    # a failed run changes nothing and leaves no temporary folder
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
     monkeypatch.undo()
     monkeypatch.setattr(site, "Published", lambda path, *_: _Shared(web_app.state.published))
-    write_site("unused", out)
-    assert not (out / "stale.html").exists()
+    write_site("unused", out)  # its own earlier site is replaced whole
+    assert (out / "index.html").stat().st_mtime_ns != before["index.html"]
+    (out / "mine.txt").write_text("a user's file")
+    with pytest.raises(InputError, match=r"mine\.txt"):
+        write_site("unused", out)  # a site a user has added to is left alone
+    assert (out / "mine.txt").read_text() == "a user's file"
 
 
 class _Shared:

@@ -10,9 +10,8 @@ from typing import Any
 import polars as pl
 
 from healthgap.errors import InputError
+from healthgap.publish._safe_text import spreadsheet_safe
 
-#: Text starting with = + - @ tab or CR would run as a formula in a spreadsheet (OWASP, "CSV
-#: injection"): such cells get a leading apostrophe in every CSV we write.
 MAX_LIMIT = 10_000  # rows per JSON page
 MAX_LIST = 200  # values of one list parameter
 CSV_CHUNK = 50_000  # rows per piece of a streamed CSV
@@ -54,18 +53,8 @@ def records(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def defuse(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text columns with formula-like cells prefixed by an apostrophe (spreadsheet safety)."""
-    text = [c for c, t in frame.schema.items() if t == pl.String]
-    if not text:
-        return frame
-    pattern = r"^[=+\-@\t\r]"
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(pattern))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in text
-    )
+    """Text cells a spreadsheet would run as a formula made text (the exports' rule, OWASP)."""
+    return spreadsheet_safe(frame)
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:

@@ -9,20 +9,16 @@ URL to the tables, so a shared link opens the same view.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from healthgap.catalogue.strategy import Strategy, WorldCity
-from healthgap.errors import InputError
+from healthgap.publish._output_paths import new_folder
 from healthgap.publish.web import _render, _tables, _views
 from healthgap.publish.web._published import Published
 
-__all__ = ["MARKER", "write_site"]
-
-MARKER = ".healthgap-site"  # written in every site folder: we replace only our own
+__all__ = ["write_site"]
 
 
 def write_site(
@@ -55,46 +51,20 @@ def write_site(
 
     Raises
     ------
-    InputError
-        When ``out`` exists and is not a healthgap site (or is a file).
+    OutputPathError
+        When ``out`` is a file, the store or holds it, or holds files healthgap did not write.
     StoreError
         When the store cannot be opened or has no vintages.
     """
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise InputError(
-            f"--out {str(out)!r} exists and is not a healthgap site: choose a new or empty folder"
-        )
     pub = Published(store_path, strategy, world_cities)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temporary = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-        try:
-            pages = _write(pub, temporary, progress)
-            (temporary / MARKER).write_text(
-                "written by healthgap site; the folder is replaced by the next run\n",
-                encoding="utf-8",
-            )
-            _swap(temporary, out)
-        finally:
-            if temporary.exists():
-                shutil.rmtree(temporary)
+        # the same rules as every output folder: built beside, swapped in only over nothing,
+        # an empty folder or an earlier healthgap output; never the store or a folder of it
+        with new_folder(out, store=store_path, what="site") as work:
+            pages = _write(pub, work, progress)
     finally:
         pub.close()
-    return [out / p.name for p in pages]
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` in place of ``out`` (an earlier site is removed only after the rename)."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(out, old)
-        os.replace(new, out)
-        shutil.rmtree(old)
-    else:
-        os.replace(new, out)
+    return [Path(out) / p.name for p in pages]
 
 
 def _write(pub: Published, folder: Path, progress: Callable[[int, int], None] | None) -> list[Path]:
