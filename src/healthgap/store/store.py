@@ -145,6 +145,16 @@ class Store:
             _snapshots.migrate(con, tables)
         return store
 
+    def cursor(self) -> Store:
+        """Return this store on a cursor of its own connection, for another thread.
+
+        The cursor shares the connection (and so its read-only mode and the layout the
+        store was found in); close the original, not the cursors.
+        """
+        store = type(self)(self._con.cursor(), self.path, read_only=self.read_only)
+        store._migrated = self._migrated
+        return store
+
     def close(self) -> None:
         """Close the file (further calls fail)."""
         self._con.close()

@@ -91,25 +91,6 @@ class Comparator:
     name: str
 
 
-def open_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open a store file read-only (any number of readers; no writer while it is open).
-
-    Raises
-    ------
-    StoreError
-        When the file is absent or cannot be opened.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise StoreError(f"store {str(path)!r} not found: give --store or run healthgap demo")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except (duckdb.IOException, duckdb.SerializationException, duckdb.CatalogException) as exc:
-        raise StoreError(f"cannot open store {str(path)!r} read-only: {exc}") from None
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
 #: The strategy of a store published without one: no aims, no commitments.
 NO_STRATEGY = Strategy(
     id="indicators",
@@ -146,7 +127,9 @@ class Published:
         world_cities: Sequence[WorldCity] = (),
     ) -> None:
         self.path = str(path)
-        self._con = open_read_only(path)
+        # the store's own checks: a healthgap store (refused with one line otherwise),
+        # read-only, read in the layout it was written in (stores before snapshots too)
+        self._base = Store.open(path, read_only=True)
         self._local = threading.local()
         self._lock = threading.Lock()
         store = self.store()
@@ -201,13 +184,13 @@ class Published:
         """This thread's read-only Store (a cursor of the shared connection)."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self._con.cursor(), self.path)
+            store = self._base.cursor()
             self._local.store = store
         return store
 
     def close(self) -> None:
         """Close the connection (every thread's store with it)."""
-        self._con.close()
+        self._base.close()
 
     # -- what the set holds --------------------------------------------------------------
 
