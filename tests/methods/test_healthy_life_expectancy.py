@@ -7,34 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import to_polars
 
+# PHE life expectancy calculator's example population (see test_life_expectancy.py)
+from tests.methods._phe_example import AGES, DEATHS, POPS
+
 from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods import healthy_life_expectancy, life_expectancy
 
-# PHE life expectancy calculator's example population (see test_life_expectancy.py)
-AGES = [0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]
-POPS = [
-    7060,
-    35059,
-    46974,
-    48489,
-    43219,
-    38561,
-    46009,
-    57208,
-    61435,
-    55601,
-    50209,
-    56416,
-    46411,
-    39820,
-    37978,
-    37039,
-    33288,
-    23306,
-    11936,
-    11936,
-]
-DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
 GOOD = np.round(np.linspace(0.96, 0.45, 20), 3)  # a plausible gradient of good health
 SAMPLE = [
     120,
