@@ -8,7 +8,8 @@ read files: ``healthgap.store`` writes what they return, in one transaction.
 :data:`IMPORTERS` maps the kind names used by ``healthgap import <kind> <file>`` to them;
 :func:`find_importer` finds one whatever the case. Modules follow publishers and file
 families: :mod:`~healthgap.sources.fingertips`, :mod:`~healthgap.sources.ons` (``population``,
-``census``, ``life_expectancy``, ``els``, ``subnational``), :mod:`~healthgap.sources.gla`,
+``census``, ``life_expectancy``, ``els``, ``subnational``, ``ward_lookup``),
+:mod:`~healthgap.sources.gla`,
 :mod:`~healthgap.sources.imd`, :mod:`~healthgap.sources.lookups`,
 :mod:`~healthgap.sources.boundaries`, :mod:`~healthgap.sources.tidy`.
 
@@ -47,6 +48,7 @@ from healthgap.sources.ons import (
     read_ons_population,
     read_ons_subnational,
 )
+from healthgap.sources.ons.ward_lookup import read_ward_lookup
 from healthgap.sources.tidy import read_tidy, tidy_options
 from healthgap.store.schema import GEOMETRY
 
@@ -72,6 +74,7 @@ __all__ = [
     "read_ons_subnational",
     "read_tidy",
     "read_topojson",
+    "read_ward_lookup",
     "tidy_options",
     "write_fingertips_csv",
 ]
@@ -92,6 +95,7 @@ IMPORTERS: dict[str, Callable[..., Imported]] = {
     "boundaries-topojson": read_topojson,
     "lsoa-shapefile": read_lsoa_shapefile,
     "lookup": read_lookup,
+    "ward-lookup": read_ward_lookup,
     "tidy": read_tidy,
 }
 

@@ -4,7 +4,8 @@
 * :mod:`~healthgap.sources.ons.census`: Census 2021 tables TS007A, TS009, TS037;
 * :mod:`~healthgap.sources.ons.life_expectancy`: life expectancy by local areas;
 * :mod:`~healthgap.sources.ons.els`: Explore Local Statistics tidy CSVs;
-* :mod:`~healthgap.sources.ons.subnational`: the subnational indicators dataset.
+* :mod:`~healthgap.sources.ons.subnational`: the subnational indicators dataset;
+* :mod:`~healthgap.sources.ons.ward_lookup`: Open Geography LSOA/OA to ward lookups.
 
 ``read_gla_ward_life_expectancy`` (a GLA file) lives in :mod:`healthgap.sources.gla` and is
 re-exported here for code written before the split.
@@ -16,6 +17,7 @@ from healthgap.sources.ons.els import read_ons_els
 from healthgap.sources.ons.life_expectancy import read_ons_life_expectancy
 from healthgap.sources.ons.population import read_ons_population
 from healthgap.sources.ons.subnational import read_ons_subnational
+from healthgap.sources.ons.ward_lookup import read_ward_lookup
 
 __all__ = [
     "read_census_2021",
@@ -24,4 +26,5 @@ __all__ = [
     "read_ons_life_expectancy",
     "read_ons_population",
     "read_ons_subnational",
+    "read_ward_lookup",
 ]
