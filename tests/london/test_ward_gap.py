@@ -1,0 +1,167 @@
+"""The ward life-expectancy gap on a hand-checked example, re-derived independently here."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from healthgap.errors import InputError
+from healthgap.london import ward_gap
+
+# Eight LSOAs; LSOA L1 is split half and half between wards W1 and W2.
+LSOAS = pl.DataFrame(
+    {
+        "lsoa_code": ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8"],
+        "imd_score": [40.0, 30.0, 20.0, 10.0, 5.0, 50.0, 2.0, 99.0],
+        "residents": [1000, 1000, 2000, 1000, 1000, 500, 1500, 700],
+    }
+)
+SHARES = pl.DataFrame(
+    {
+        "lsoa_code": ["L6", "L1", "L1", "L2", "L3", "L4", "L5", "L7", "X9"],
+        "ward_code": ["W1", "W1", "W2", "W2", "W3", "W4", "W5", "W5", "W6"],
+        "share": [1.0, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+    }
+)
+# By hand: W1 500 + 500 residents, (500 * 50 + 500 * 40) / 1000 = 45; W2 (500 * 40 + 1000 *
+# 30) / 1500 = 33.33; W3 20; W4 10; W5 (1000 * 5 + 1500 * 2) / 2500 = 3.2. L8 is in no ward,
+# X9 (a ward outside the LSOAs given) gets no residents and is left out.
+EXPECTED_WARDS = [
+    ("W1", 1000.0, 45.0),
+    ("W2", 1500.0, 100 / 3),
+    ("W3", 2000.0, 20.0),
+    ("W4", 1000.0, 10.0),
+    ("W5", 2500.0, 3.2),
+]
+# Ward life expectancy with published-style 95% limits (one period, males)
+LE = {"W1": (70.0, 68.0, 72.0), "W2": (72.0, 70.5, 73.5), "W3": (75.0, 74.0, 76.0)}
+LE |= {"W4": (78.0, 76.0, 80.0), "W5": (80.0, 79.0, 81.0)}
+
+
+def _le(rows: dict[str, tuple[float, float, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "area_code": list(rows),
+            "period": "2010 - 14",
+            "period_start": 2010,
+            "period_years": 5,
+            "sex": "Male",
+            "age": "All ages",
+            "value": [v[0] for v in rows.values()],
+            "lower95_0cl": [v[1] for v in rows.values()],
+            "upper95_0cl": [v[2] for v in rows.values()],
+        }
+    )
+
+
+def _quintiles() -> pl.DataFrame:
+    wards = ward_gap.ward_deprivation(LSOAS, SHARES)
+    return ward_gap.ward_quantiles(wards, nquantiles=5)
+
+
+def test_ward_deprivation_is_the_residents_weighted_mean_score():
+    wards = ward_gap.ward_deprivation(LSOAS, SHARES)
+    assert wards.select("ward_code", "population", "imd_score").rows() == [
+        (w, pytest.approx(p), pytest.approx(s, rel=1e-12)) for w, p, s in EXPECTED_WARDS
+    ]
+    assert wards["lsoas"].to_list() == [2, 2, 1, 1, 2]
+
+
+def test_quantile_one_is_the_most_deprived():
+    assert _quintiles().select("ward_code", "quantile").rows() == [
+        ("W1", 1),
+        ("W2", 2),
+        ("W3", 3),
+        ("W4", 4),
+        ("W5", 5),
+    ]
+
+
+def _independent(values, se, population):
+    """Weighted least squares of e on the relative rank, its coefficients' covariance."""
+    a = population / population.sum()
+    b = np.cumsum(a) - a / 2
+    x = np.column_stack([np.ones_like(b), b])
+    xtwx_inv = np.linalg.inv(x.T @ (a[:, None] * x))
+    hat = xtwx_inv @ (x.T * a)  # beta = hat @ e
+    beta = hat @ values
+    cov = hat @ np.diag(se**2) @ hat.T
+    return beta, cov
+
+
+def test_le_by_quantile_sii_and_gap_re_derived():
+    wards = _quintiles()
+    by_q = ward_gap.le_by_quantile(_le(LE), wards, "R", nquantiles=5)
+    assert by_q["category"].to_list() == ["1", "2", "3", "4", "5"]
+    assert by_q["category_type"].unique().to_list() == ["Ward IMD 2019 quintile (within London)"]
+    values = np.array([LE[w][0] for w in ("W1", "W2", "W3", "W4", "W5")])
+    se = np.array([(LE[w][2] - LE[w][1]) / (2 * 1.959963984540054) for w in LE])
+    pops = np.array([p for _, p, _ in EXPECTED_WARDS])
+    np.testing.assert_allclose(by_q["value"].to_numpy(), values, rtol=1e-12)
+    np.testing.assert_allclose(by_q["se"].to_numpy(), se, rtol=1e-12)
+    np.testing.assert_allclose(by_q["lower95_0cl"].to_numpy(), values - 1.959963984540054 * se)
+    np.testing.assert_allclose(by_q["denominator"].to_numpy(), pops)
+
+    beta, cov = _independent(values, se, pops)
+    out = ward_gap.ward_sii(by_q)
+    row = out.row(0, named=True)
+    assert out.height == 1
+    assert row["value"] == pytest.approx(beta[1], rel=1e-9)
+    # simulated limits against the exact normal limits of the slope (100,000 draws)
+    half = 1.959963984540054 * np.sqrt(cov[1, 1])
+    assert row["lower95_0cl"] == pytest.approx(beta[1] - half, abs=0.02 * half)
+    assert row["upper95_0cl"] == pytest.approx(beta[1] + half, abs=0.02 * half)
+    assert row["lower99_8cl"] < row["lower95_0cl"] < row["value"] < row["upper95_0cl"]
+    rii = (beta[0] + beta[1]) / beta[0]
+    assert f"RII {round(rii, 4)}" in row["value_note"]
+    assert "5 wards in 5 quantiles" in row["value_note"]
+
+    gap = ward_gap.quantile_gap(by_q).row(0, named=True)
+    assert gap["value"] == pytest.approx(80.0 - 70.0)
+    half = 1.959963984540054 * np.sqrt(se[0] ** 2 + se[4] ** 2)
+    assert gap["lower95_0cl"] == pytest.approx(10.0 - half, rel=1e-12)
+    assert gap["upper95_0cl"] == pytest.approx(10.0 + half, rel=1e-12)
+
+
+def test_wards_in_one_quantile_average_by_residents():
+    # ten wards, two to a quintile: each quintile is the residents-weighted mean of two
+    wards = pl.DataFrame(
+        {
+            "ward_code": [f"W{i}" for i in range(10)],
+            "population": [1000.0, 3000.0] * 5,
+            "quantile": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+        }
+    )
+    le = _le({f"W{i}": (70.0 + i, 69.0 + i, 71.0 + i * 1.5) for i in range(10)})
+    by_q = ward_gap.le_by_quantile(le, wards, "R", nquantiles=5)
+    first = by_q.row(0, named=True)
+    se0, se1 = 2 / (2 * 1.959963984540054), 2.5 / (2 * 1.959963984540054)
+    assert first["value"] == pytest.approx((1000 * 70 + 3000 * 71) / 4000, rel=1e-12)
+    assert first["se"] == pytest.approx(np.sqrt(1000**2 * se0**2 + 3000**2 * se1**2) / 4000)
+    assert first["wards"] == 2
+    assert by_q["wards"].to_list() == [2] * 5
+
+
+def test_a_period_missing_a_quantile_is_left_out_of_the_sii():
+    wards = _quintiles()
+    le = pl.concat(
+        [
+            _le(LE),
+            _le({k: v for k, v in LE.items() if k != "W5"}).with_columns(
+                pl.lit("2009 - 13").alias("period"), pl.lit(2009).alias("period_start")
+            ),
+        ]
+    )
+    by_q = ward_gap.le_by_quantile(le, wards, "R", nquantiles=5)
+    assert ward_gap.ward_sii(by_q)["period"].to_list() == ["2010 - 14"]
+    assert ward_gap.quantile_gap(by_q)["period"].to_list() == ["2010 - 14"]
+
+
+def test_a_lookup_of_other_wards_is_refused_in_one_line():
+    wards = ward_gap.ward_deprivation(LSOAS, SHARES)
+    assert ward_gap.check_coverage(pl.Series(["W1", "W2", "Z1"]), wards, "f.csv") == (2, 3)
+    with pytest.raises(InputError, match=r"^f\.csv: none of its wards") as info:
+        ward_gap.check_coverage(pl.Series(["Z1", "Z2"]), wards, "f.csv")
+    assert "LSOA (2011) to Ward (2011)" in str(info.value)
+    assert "\n" not in str(info.value)
