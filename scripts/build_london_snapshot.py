@@ -8,9 +8,12 @@ main job (``healthgap demo``):
   (read with the public ``healthgap.sources`` importers);
 - ``areas.csv``: the 33 boroughs, London and England (codes, names, types);
 - ``lsoa.csv``: London's 4,835 LSOAs (2011): IMD 2019 national rank and decile (MHCLG File 1),
-  usual residents at Census 2011 (GLA statistical boundary file) and the Census 2021 general
-  health counts (TS037; LSOAs whose 2021 code is the 2011 code), for the small-area
-  deprivation gap;
+  IMD 2019 score (the GLA's "ID 2019 for London" workbook), usual residents at Census 2011
+  (GLA statistical boundary file) and the Census 2021 general health counts (TS037; LSOAs
+  whose 2021 code is the 2011 code), for the small-area deprivation gap;
+- ``ward_le.csv``: the GLA's life expectancy at birth of London's 624 wards (2003 CAS wards;
+  the City of London is one area, not wards) with its 95% limits, by 5-year pooled period and
+  sex, for the ward gap by deprivation (with an ONS LSOA to ward lookup given to the job);
 - ``manifest.json``: each source file (path, publisher, title, URL, date, licence, SHA-256)
   and the SHA-256 of each written file.
 
@@ -89,10 +92,12 @@ SUBNATIONAL = {
     "Gross disposable household income per head": "ons-sni-gdhi",
 }
 IMD_FILE = "deprivation/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
+IMD_SCORES = "deprivation/ID 2019 for London.xlsx"
+WARD_LE = "mortality/gla_life-expectancy-ward-at-Birth.csv"
 LSOA_DBF = "boundaries/lsoa_2011_london_gen_mhw/LSOA_2011_London_gen_MHW.dbf"
 HEALTH_LSOA = "population/census2021-ts037-lsoa.csv"
 LOOKUP = "lookups/Local_Authority_District_to_Region_(April_2019)_Lookup_in_England.csv"
-SMALL_AREA_INPUTS = (IMD_FILE, LSOA_DBF, HEALTH_LSOA, LOOKUP)
+SMALL_AREA_INPUTS = (IMD_FILE, IMD_SCORES, LSOA_DBF, HEALTH_LSOA, LOOKUP)
 
 
 def _kept(frame: pl.DataFrame) -> pl.DataFrame:
@@ -210,6 +215,15 @@ def _lsoas(data: Path) -> pl.DataFrame:
         pl.col("c4").cast(pl.Int32).alias("imd_rank"),
         pl.col("c5").cast(pl.Int32).alias("imd_decile"),
     ).filter(pl.col("borough_code").str.starts_with("E09"))
+    london = CalamineWorkbook.from_path(data / IMD_SCORES).get_sheet_by_name("IMD 2019")
+    rows = london.to_python()
+    score_at = rows[0].index("Index of Multiple Deprivation (IMD) Score")
+    scores = pl.DataFrame(
+        {"lsoa_code": [r[0] for r in rows[1:]], "imd_score": [float(r[score_at]) for r in rows[1:]]}
+    )
+    imd = imd.join(scores, on="lsoa_code", how="left")
+    if imd["imd_score"].null_count():
+        raise SystemExit(f"{IMD_SCORES}: {imd['imd_score'].null_count()} LSOAs have no score")
     with shapefile.Reader(dbf=str(data / LSOA_DBF), encoding="latin-1") as dbf:
         names = [f[0] for f in dbf.fields[1:]]
         records = dbf.records()
@@ -238,6 +252,28 @@ def _lsoas(data: Path) -> pl.DataFrame:
     if out["residents_2011"].null_count():
         raise SystemExit(f"{LSOA_DBF}: {out['residents_2011'].null_count()} LSOAs not found")
     return out.sort("lsoa_code")
+
+
+def _ward_le(data: Path) -> pl.DataFrame:
+    """Ward rows (E05 codes) of the GLA ward life expectancy, as its importer reads them."""
+    from healthgap.sources import read_gla_ward_life_expectancy
+
+    values = pl.from_arrow(read_gla_ward_life_expectancy(data / WARD_LE).values)
+    assert isinstance(values, pl.DataFrame)
+    return (
+        values.filter(pl.col("area_code").str.starts_with("E05"))
+        .select(
+            "area_code",
+            "period",
+            "period_start",
+            "period_years",
+            "sex",
+            "value",
+            "lower95_0cl",
+            "upper95_0cl",
+        )
+        .sort("area_code", "period_start", "sex")
+    )
 
 
 def _section(data: Path, relative: str) -> dict[str, str | None]:
@@ -323,7 +359,7 @@ def _manifest(data: Path, written: list[Path]) -> dict:
         )
     return {
         "description": "Real published figures for London, its 33 boroughs and England, and "
-        "London's LSOAs for the small-area deprivation gap; built by "
+        "London's LSOAs and wards for the small-area deprivation gaps; built by "
         "scripts/build_london_snapshot.py from ../shared/data.",
         "licence": LICENCE,
         "attribution": "Contains public sector information licensed under the Open "
@@ -343,6 +379,7 @@ def build(data: Path, out: Path) -> list[Path]:
         ("areas.csv", _areas(data)),
         ("values.csv", _values(data)),
         ("lsoa.csv", _lsoas(data)),
+        ("ward_le.csv", _ward_le(data)),
     ):
         path = out / name
         tmp = path.with_name(f".{name}.tmp")

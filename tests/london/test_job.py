@@ -10,7 +10,7 @@ import pytest
 
 from healthgap.errors import InputError
 from healthgap.london import ENGLAND_CODE, LONDON_CODE, job, strategy
-from healthgap.london.series import DERIVED, SERIES
+from healthgap.london.series import DERIVED, SERIES, WARD_DERIVED
 from healthgap.store import Store
 
 
@@ -133,3 +133,80 @@ def test_a_snapshot_file_that_differs_from_its_manifest_is_named(tmp_path):
     with pytest.raises(InputError, match=r"areas\.csv: SHA-256 .* differs from the manifest"):
         job.run(tmp_path / "out", snapshot=snapshot)
     assert not (tmp_path / "out" / job.STORE_FILE).exists()
+
+
+def _test_only_lookup(path) -> None:
+    """Write a made-up LSOA to ward lookup, FOR TESTS ONLY: never a real lookup.
+
+    Rule: London's LSOAs and the snapshot's wards, each sorted by code (both codes run
+    borough by borough), the LSOAs cut into as many consecutive runs as there are wards, run
+    i to ward i. It exercises the job's ward path on the real snapshot; its wards are not
+    the real wards of those LSOAs.
+    """
+    lsoas = pl.read_csv(job.SNAPSHOT_DIR / "lsoa.csv")["lsoa_code"].sort()
+    wards = pl.read_csv(job.SNAPSHOT_DIR / "ward_le.csv")["area_code"].unique().sort()
+    index = (pl.int_range(0, lsoas.len(), eager=True) * wards.len()) // lsoas.len()
+    pl.DataFrame(
+        {"LSOA11CD": lsoas, "WD11CD": wards.gather(index), "FID": range(1, lsoas.len() + 1)}
+    ).write_csv(path)
+
+
+@pytest.fixture(scope="module")
+def ward_job(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ward")
+    _test_only_lookup(folder / "lookup.csv")
+    return job.run(folder / "out", ward_lookup=folder / "lookup.csv"), folder / "lookup.csv"
+
+
+def test_without_a_lookup_the_job_says_where_to_get_one(london_job):
+    result, _ = london_job
+    assert result.notes == (job.NO_WARD_LOOKUP,)
+    assert "ONS Open Geography Portal" in job.NO_WARD_LOOKUP
+    assert "LSOA (2011) to Ward (2011)" in job.NO_WARD_LOOKUP
+    assert not set(result.indicator_ids) & set(WARD_DERIVED)
+    with Store.open(result.store_path) as store:
+        params = json.loads(store.vintage(result.vintage)["parameters"])
+    assert params["ward_lookup"] == {"not computed": job.NO_WARD_LOOKUP}
+
+
+def test_with_a_lookup_the_ward_gap_is_computed_per_sex_and_period(ward_job, london_job):
+    result, lookup = ward_job
+    assert result.notes == ()
+    assert set(WARD_DERIVED) <= set(result.indicator_ids)
+    assert result.vintage != london_job[0].vintage
+    values = _values(result)
+    deciles = values.filter(pl.col("indicator_id") == "le_ward_decile")
+    assert deciles["category_type"].unique().to_list() == ["Ward IMD 2019 decile (within London)"]
+    assert deciles.group_by("period", "sex").len()["len"].unique().to_list() == [10]
+    assert deciles.select(pl.struct("period", "sex").n_unique()).item() == 24
+    for indicator in ("le_ward_sii", "le_ward_gap"):
+        rows = values.filter(pl.col("indicator_id") == indicator)
+        assert rows.height == 24, indicator  # 12 periods x 2 sexes
+        assert (rows["area_code"] == LONDON_CODE).all()
+        assert (rows["lower99_8cl"] < rows["lower95_0cl"]).all()
+        assert (rows["lower95_0cl"] < rows["value"]).all()
+        assert (rows["value"] < rows["upper95_0cl"]).all()
+    with Store.open(result.store_path) as store:
+        record = store.vintage(result.vintage)
+        metas = {m.id: m for m in store.indicators()}
+    params = json.loads(record["parameters"])
+    assert params["ward_lookup"]["wards_matched"] == params["ward_lookup"]["wards"] == 624
+    assert lookup.name in {i["name"] for i in json.loads(record["inputs"])}
+    assert "slope index" in metas["le_ward_sii"].name.lower()
+    assert metas["le_ward_gap"].unit == "years"
+
+
+def test_a_lookup_of_other_wards_stops_the_job_before_any_store(tmp_path):
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("LSOA11CD,WD22CD\nE01000001,E05009999\n")
+    with pytest.raises(InputError, match="none of its wards is a ward of the life expectancy"):
+        job.run(tmp_path / "out", ward_lookup=lookup)
+    assert not (tmp_path / "out" / job.STORE_FILE).exists()
+
+
+def test_a_malformed_lookup_is_one_line(tmp_path):
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("LSOA11CD,LAD11CD\nE01000001,E09000001\n")
+    with pytest.raises(InputError, match=r"lookup\.csv: .*a WD code column") as info:
+        job.run(tmp_path / "out", ward_lookup=lookup)
+    assert "\n" not in str(info.value)

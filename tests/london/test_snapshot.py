@@ -14,7 +14,7 @@ import pytest
 from healthgap.london.job import SNAPSHOT_DIR
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "build_london_snapshot.py"
-FILES = ("areas.csv", "values.csv", "lsoa.csv", "manifest.json")
+FILES = ("areas.csv", "values.csv", "lsoa.csv", "ward_le.csv", "manifest.json")
 
 
 def _manifest() -> dict:
@@ -78,3 +78,15 @@ def test_the_script_refuses_a_folder_that_is_not_the_shared_data(tmp_path):
     assert done.returncode == 1
     assert "not the shared data folder (no SOURCES.md)" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_ward_life_expectancy_is_london_wards_with_their_limits():
+    wards = pl.read_csv(SNAPSHOT_DIR / "ward_le.csv")
+    assert wards["area_code"].str.starts_with("E05").all()
+    assert wards["area_code"].n_unique() == 624  # London's 2003 CAS wards but the City's
+    assert wards.height == 624 * 12 * 2  # 12 pooled periods 1999-2003 ... 2010-14, 2 sexes
+    assert (wards["lower95_0cl"] <= wards["value"]).all()
+    assert (wards["value"] <= wards["upper95_0cl"]).all()
+    lsoas = pl.read_csv(SNAPSHOT_DIR / "lsoa.csv")
+    assert lsoas["imd_score"].null_count() == 0
+    assert (lsoas["imd_score"] > 0).all()

@@ -9,7 +9,13 @@
   (:mod:`healthgap.london.series`), plus the inequality computed here from published
   small-area and borough figures (:mod:`healthgap.london.inequality`): bad or very bad health
   by within-London deprivation decile with its SII, and the SII of life expectancy and
-  healthy life expectancy across boroughs ranked by deprivation.
+  healthy life expectancy across boroughs ranked by deprivation;
+- with an ONS LSOA (2011) to ward lookup (``ward_lookup``), the life-expectancy gap across
+  London's wards ranked by deprivation (:mod:`healthgap.london.ward_gap`): life expectancy by
+  within-London ward deprivation decile, its SII and RII, and the gap between the least and
+  most deprived deciles, per sex and 5-year period. Without one the job says so in
+  :attr:`LondonResult.notes` and the gap by deprivation is the boroughs' SII. No lookup is
+  shipped or made up: ONS publishes it (Open Geography Portal).
 
 The report is written by the caller (``healthgap demo``) from the Strategy's vintage.
 Everything is deterministic: the same snapshot gives the same vintage ids.
@@ -27,12 +33,12 @@ import polars as pl
 import pyarrow as pa
 
 from healthgap.errors import InputError
-from healthgap.london import ENGLAND_CODE, LONDON_CODE, inequality
-from healthgap.london.series import SERIES, metas
+from healthgap.london import ENGLAND_CODE, LONDON_CODE, inequality, ward_gap
+from healthgap.london.series import DERIVED, SERIES, WARD_DERIVED, metas
 from healthgap.store.inputs import InputFile
 from healthgap.store.schema import HIERARCHY
 
-__all__ = ["SNAPSHOT_DIR", "SOURCE", "STAGES", "LondonResult", "run"]
+__all__ = ["NO_WARD_LOOKUP", "SNAPSHOT_DIR", "SOURCE", "STAGES", "LondonResult", "run"]
 
 SNAPSHOT_DIR = Path(str(resources.files("healthgap.london") / "snapshot"))
 STORE_FILE = "healthgap.duckdb"
@@ -41,19 +47,32 @@ SOURCE = "healthgap London snapshot"
 #: The stages reported to ``progress(stage, done, total)``, in order.
 STAGES = ("sources", "inequality", "indicators")
 
+#: What the job says when it is given no ward lookup (one line, for the caller to show).
+NO_WARD_LOOKUP = (
+    "ward life-expectancy gap not computed: no LSOA to ward lookup given (--ward-lookup FILE); "
+    "download the 'LSOA (2011) to Ward (2011) Lookup in England and Wales' CSV from the ONS "
+    "Open Geography Portal (https://geoportal.statistics.gov.uk); the gap by deprivation "
+    "uses London's boroughs"
+)
+WARD_LE_FILE = "ward_le.csv"
+
 Progress = Callable[[str, int, int], None]
 _KEYS = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
 
 
 @dataclass(frozen=True)
 class LondonResult:
-    """What the job wrote: the store, each source's vintage and the Strategy's vintage."""
+    """What the job wrote: the store, each source's vintage and the Strategy's vintage.
+
+    ``notes`` holds one line for each part the inputs did not allow (no ward lookup).
+    """
 
     store_path: Path
     source_vintages: dict[str, str]
     vintage: str
     n_values: int
     indicator_ids: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _manifest(snapshot: Path) -> dict:
@@ -177,13 +196,60 @@ def _borough_gaps(values: pl.DataFrame, lsoas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _ward_gaps(
+    snapshot: Path, lsoas: pl.DataFrame, lookup: Path
+) -> tuple[pl.DataFrame, dict[str, object]]:
+    """Ward life expectancy by deprivation decile, its SII and the decile 10 - 1 gap."""
+    from healthgap.sources import read_ward_lookup
+
+    if not (snapshot / WARD_LE_FILE).is_file() or "imd_score" not in lsoas.columns:
+        raise InputError(
+            f"{snapshot}: the snapshot has no ward life expectancy or no IMD scores (written "
+            "before the ward gap); rebuild it with scripts/build_london_snapshot.py"
+        )
+    shares = pl.from_arrow(read_ward_lookup(lookup).extra["lsoa_ward"])
+    assert isinstance(shares, pl.DataFrame)
+    le = pl.read_csv(
+        snapshot / WARD_LE_FILE,
+        schema_overrides={"period_start": pl.Int32, "period_years": pl.Int16},
+    ).with_columns(pl.lit("All ages").alias("age"))
+    residents = lsoas.select("lsoa_code", "imd_score", pl.col("residents_2011").alias("residents"))
+    deprivation = ward_gap.ward_deprivation(residents, shares)
+    matched, total = ward_gap.check_coverage(le["area_code"], deprivation, str(lookup))
+    # deciles of the wards with a life expectancy (the City of London has none by ward)
+    wards = ward_gap.ward_quantiles(
+        deprivation.filter(pl.col("ward_code").is_in(le["area_code"].unique().implode()))
+    )
+    by_decile = ward_gap.le_by_quantile(le, wards, LONDON_CODE)
+    parts = [
+        by_decile.drop("se", "wards").with_columns(pl.lit("le_ward_decile").alias("indicator_id")),
+        ward_gap.ward_sii(by_decile).with_columns(pl.lit("le_ward_sii").alias("indicator_id")),
+        ward_gap.quantile_gap(by_decile).with_columns(pl.lit("le_ward_gap").alias("indicator_id")),
+    ]
+    out = pl.concat(parts, how="diagonal_relaxed").with_columns(
+        pl.col("category_type", "category").fill_null("")
+    )
+    found = {
+        "file": lookup.name,
+        "sha256": InputFile.from_path(lookup).sha256,
+        "wards_matched": matched,
+        "wards": total,
+        "lsoas": int(shares["lsoa_code"].n_unique()),
+    }
+    return out, found
+
+
 def _source_fields(manifest: dict) -> dict[str, dict]:
     """Manifest entry of each source key."""
     return {entry["source"]: entry for entry in manifest["sources"]}
 
 
 def run(
-    out: Path | str, *, snapshot: Path | str = SNAPSHOT_DIR, progress: Progress | None = None
+    out: Path | str,
+    *,
+    snapshot: Path | str = SNAPSHOT_DIR,
+    ward_lookup: Path | str | None = None,
+    progress: Progress | None = None,
 ) -> LondonResult:
     """Load the snapshot into a new store ``<out>/healthgap.duckdb`` and compute the gaps.
 
@@ -195,6 +261,12 @@ def run(
     snapshot : path, default the snapshot shipped in the package
         Folder written by ``scripts/build_london_snapshot.py``; its files must match the
         SHA-256 in its manifest.
+    ward_lookup : path, optional
+        An ONS Open Geography Portal lookup of LSOAs (or OAs) to wards, read by
+        :func:`healthgap.sources.read_ward_lookup`: the "LSOA (2011) to Ward (2011) Lookup in
+        England and Wales", whose wards are those of the GLA ward life expectancy. With it
+        the job adds ``le_ward_decile``, ``le_ward_sii`` and ``le_ward_gap`` (and the file to
+        the vintage's inputs); without it, :data:`NO_WARD_LOOKUP` is in the result's notes.
     progress : callable, optional
         ``progress(stage, done, total)`` for the stages in :data:`STAGES`.
 
@@ -207,8 +279,9 @@ def run(
     Raises
     ------
     InputError
-        A snapshot file differs from its manifest, or ``out`` holds a store this job did not
-        write.
+        A snapshot file differs from its manifest, ``out`` holds a store this job did not
+        write, or the ward lookup is malformed or matches none of the wards (checked before
+        any store is written).
     """
     from healthgap.store import Store
     from healthgap.store.schema import VALUE_KEYS, VALUES
@@ -217,6 +290,11 @@ def run(
     step = progress or (lambda _stage, _done, _total: None)
     manifest = _manifest(snapshot)
     areas, values, lsoas = _read(snapshot)
+    notes: tuple[str, ...] = ()
+    if ward_lookup is not None:
+        wards, ward_parameters = _ward_gaps(snapshot, lsoas, Path(ward_lookup))
+    else:
+        wards, ward_parameters, notes = None, {"not computed": NO_WARD_LOOKUP}, (NO_WARD_LOOKUP,)
     store_path = out / STORE_FILE
     out.mkdir(parents=True, exist_ok=True)
     _clear_previous_run(store_path)
@@ -244,7 +322,9 @@ def run(
 
         step("inequality", 0, 1)
         derived = pl.concat(
-            [_poor_health(values, lsoas), _borough_gaps(values, lsoas)], how="diagonal_relaxed"
+            [_poor_health(values, lsoas), _borough_gaps(values, lsoas)]
+            + ([] if wards is None else [wards]),
+            how="diagonal_relaxed",
         )
         step("inequality", 1, 1)
 
@@ -258,10 +338,19 @@ def run(
         }
         origin |= {"poor_health": small_area, "poor_health_sii": small_area}
         origin |= dict.fromkeys(("le_sii", "hle_sii", "cvd_sii"), small_area)
+        ward_area = {
+            "publisher": "healthgap, from GLA ward life expectancy, MHCLG IMD 2019, ONS "
+            "Census 2011 and an ONS LSOA to ward lookup",
+            "title": "Computed from the snapshot's ward_le.csv and lsoa.csv",
+        }
+        origin |= dict.fromkeys(WARD_DERIVED, ward_area)
+        inputs = [InputFile.from_path(snapshot / name) for name in sorted(manifest["files"])]
+        if ward_lookup is not None:
+            inputs.append(InputFile.from_path(ward_lookup))
         vintage = store.add_vintage(
             his.to_arrow().cast(VALUES),
             source=f"{SOURCE}: Health Inequalities Strategy indicators",
-            inputs=[InputFile.from_path(snapshot / name) for name in sorted(manifest["files"])],
+            inputs=inputs,
             parameters={
                 "synthetic": False,
                 "snapshot": manifest["files"],
@@ -269,14 +358,15 @@ def run(
                 "area": LONDON_CODE,
                 "comparators": [ENGLAND_CODE],
                 "sii": {"repetitions": inequality.REPETITIONS, "seed": inequality.SEED},
+                "ward_lookup": ward_parameters,
             },
-            indicators=metas(origin),
+            indicators=metas(origin, DERIVED | ({} if wards is None else WARD_DERIVED)),
             label="London Health Inequalities Strategy indicators (published figures)",
         )
         step("indicators", 1, 1)
     building.replace(store_path)
     ids = tuple(sorted(his["indicator_id"].unique().to_list()))
-    return LondonResult(store_path, source_vintages, vintage, his.height, ids)
+    return LondonResult(store_path, source_vintages, vintage, his.height, ids, notes)
 
 
 def _source_of(values: pl.DataFrame, source_id: str) -> str:

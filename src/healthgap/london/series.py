@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from healthgap.catalogue.metadata import IndicatorMeta, Polarity, YearType
 
-__all__ = ["DERIVED", "SERIES", "Series", "metas"]
+__all__ = ["DERIVED", "SERIES", "WARD_DERIVED", "Series", "metas"]
 
 
 @dataclass(frozen=True)
@@ -163,11 +163,50 @@ DERIVED: dict[str, tuple[str, str, Polarity, str]] = {
 }
 
 
-def metas(sources: dict[str, dict[str, str]]) -> list[IndicatorMeta]:
+_WARD_RANKING = (
+    "London's wards (2003 CAS wards of the GLA's ward life expectancy) ranked by their "
+    "residents-weighted mean IMD 2019 score (LSOA scores weighted by Census 2011 residents "
+    "through an ONS LSOA to ward lookup) and cut into within-London deciles of equal numbers "
+    "of wards (OHID's rule, decile 1 the most deprived); each decile's life expectancy is the "
+    "residents-weighted mean of its wards' published 5-year life expectancy, its standard "
+    "error from the wards' published 95% limits"
+)
+#: Indicators computed by the main job when an ONS LSOA to ward lookup is given.
+WARD_DERIVED: dict[str, tuple[str, str, Polarity, str]] = {
+    "le_ward_decile": (
+        "Life expectancy at birth by within-London ward deprivation decile",
+        "years",
+        "high_is_good",
+        f"{_WARD_RANKING}.",
+    ),
+    "le_ward_sii": (
+        "Slope index of inequality in life expectancy at birth across London's wards "
+        "ranked by deprivation",
+        "years",
+        "low_is_good",
+        f"OHID's SII (healthgap.methods.sii) across ward deprivation deciles: "
+        f"{_WARD_RANKING}; the deciles weighted by their residents. The RII is in the value "
+        "note.",
+    ),
+    "le_ward_gap": (
+        "Gap in life expectancy at birth between London's least and most deprived wards",
+        "years",
+        "low_is_good",
+        f"Life expectancy of decile 10 minus decile 1, normal 95% and 99.8% limits: "
+        f"{_WARD_RANKING}.",
+    ),
+}
+
+
+def metas(
+    sources: dict[str, dict[str, str]],
+    derived: dict[str, tuple[str, str, Polarity, str]] = DERIVED,
+) -> list[IndicatorMeta]:
     """Metadata of every series and derived indicator; ``sources`` maps id -> source fields.
 
     ``sources[id]`` holds ``publisher``, ``title``, ``url`` and ``date`` of the file the
-    series comes from (the snapshot's manifest).
+    series comes from (the snapshot's manifest); ``derived`` the indicators computed by the
+    job (:data:`DERIVED`, with :data:`WARD_DERIVED` when a ward lookup is given).
     """
     out = []
     for s in SERIES:
@@ -191,26 +230,37 @@ def metas(sources: dict[str, dict[str, str]]) -> list[IndicatorMeta]:
                 "Government Licence v3.0.",
             )
         )
-    for key, (name, unit, polarity, how) in DERIVED.items():
+    for key, (name, unit, polarity, how) in derived.items():
         out.append(
             IndicatorMeta(
                 id=key,
                 name=name,
                 definition=f"{name}. {how}",
-                gap="Most against least deprived (fitted gap across the ranked groups)"
-                if key.endswith("_sii")
-                else "",
+                gap=_GAPS.get(key[key.rfind("_") :], ""),
                 data_source=_source_text(sources.get(key, {})),
                 statistic=how,
-                method="sii" if key.endswith("_sii") else "proportion",
+                method=_METHODS.get(key, "sii" if key.endswith("_sii") else "proportion"),
                 unit=unit,
                 polarity=polarity,
-                ci_method="Simulated (OHID SII)" if key.endswith("_sii") else "Wilson",
+                ci_method=_CI_METHODS.get(
+                    key, "Simulated (OHID SII)" if key.endswith("_sii") else "Wilson"
+                ),
                 attribution="Contains public sector information licensed under the Open "
                 "Government Licence v3.0.",
             )
         )
     return sorted(out, key=lambda m: m.id)
+
+
+_GAPS = {
+    "_sii": "Most against least deprived (fitted gap across the ranked groups)",
+    "_gap": "Least deprived decile minus most deprived decile",
+}
+_METHODS = {"le_ward_decile": "weighted mean", "le_ward_gap": "difference"}
+_CI_METHODS = {
+    "le_ward_decile": "Normal, from the wards' published 95% limits (wards independent)",
+    "le_ward_gap": "Normal, from the two deciles' standard errors",
+}
 
 
 def _source_text(src: dict[str, str]) -> str:
