@@ -176,3 +176,46 @@ def test_demo_reads_a_rebuilt_snapshot_and_refuses_a_tampered_one(tmp_path):
     assert "values.csv: SHA-256" in line
     assert "differs from the manifest" in line
     assert not (tmp_path / "out" / "london" / STORE).exists()
+
+
+def test_demo_without_a_ward_lookup_says_what_is_missing_and_where_to_get_it(demo_run):
+    from healthgap.london.job import NO_WARD_LOOKUP
+
+    _, result = demo_run
+    assert result.stderr.count(f"healthgap: {NO_WARD_LOOKUP}\n") == 1
+
+
+def test_demo_with_a_ward_lookup_has_the_ward_gap_in_its_headline_gaps(tmp_path):
+    import polars as pl
+    from tests.london import _test_only_lookup as test_only_lookup
+
+    from healthgap.london.job import NO_WARD_LOOKUP, SNAPSHOT_DIR
+
+    lookup = test_only_lookup.by_code_runs(  # made up: tests only, see its module
+        pl.read_csv(SNAPSHOT_DIR / "lsoa.csv")["lsoa_code"],
+        pl.read_csv(SNAPSHOT_DIR / "ward_le.csv")["area_code"],
+        tmp_path / "lookup.csv",
+    )
+    out = tmp_path / "out"
+    args = ["demo", "--out", str(out), "--no-synthetic", "--no-pdf", "--quiet"]
+    result = runner.invoke(app, [*args, "--ward-lookup", str(lookup)])
+    assert result.exit_code == 0, result.output
+    assert NO_WARD_LOOKUP not in result.stderr
+    (table,) = (out / "london" / "report").rglob("overview-headlines.csv")
+    headlines = table.read_text(encoding="utf-8")
+    assert "least and most deprived tenths of London's wards" in headlines
+    assert "wards ranked by deprivation" in headlines
+
+
+def test_demo_refuses_a_malformed_ward_lookup_in_one_line_before_any_store(tmp_path):
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("LSOA11CD,WD11CD\nE01000001,E05000026\nE01000001,E05000027\n")
+    out = tmp_path / "out"
+    args = ["demo", "--out", str(out), "--no-synthetic", "--no-pdf", "--quiet"]
+    result = runner.invoke(app, [*args, "--ward-lookup", str(lookup)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ")
+    assert "lookup.csv" in line
+    assert "one ward per LSOA" in line
+    assert not (out / "london" / STORE).exists()

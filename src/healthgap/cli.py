@@ -604,6 +604,16 @@ def demo(
             "one shipped with healthgap).",
         ),
     ] = None,
+    ward_lookup: Annotated[
+        Path | None,
+        typer.Option(
+            "--ward-lookup",
+            exists=True,
+            dir_okay=False,
+            help="ONS 'LSOA (2011) to Ward (2011) Lookup' CSV (Open Geography Portal): adds "
+            "the life-expectancy gap across London's wards ranked by deprivation.",
+        ),
+    ] = None,
     quiet: bool = QUIET_OPTION,
 ) -> None:
     """Run the main job: the real London report from published figures, and the synthetic one.
@@ -613,8 +623,11 @@ def demo(
     the gaps by deprivation and the Strategy's indicators, and writes the report and CSV
     exports. Then, separate and labelled synthetic, generates the record-level synthetic
     London in OUT/synthetic and computes the whole HIS catalogue from it, with its report.
+    With --ward-lookup, the gap by deprivation is also computed across London's wards (ward
+    life expectancy by within-London deprivation decile, its slope index and the decile
+    10-1 gap); without it, a line on stderr says what is missing and where to get it.
 
-    Example: healthgap demo --out demo-output
+    Example: healthgap demo --out demo-output --ward-lookup LSOA11_WD11_LU.csv
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -674,7 +687,10 @@ def demo(
         check_replaceable_folder(out / "synthetic" / "report")
     with bars:
         real = job.run(
-            out / "london", snapshot=snapshot or job.SNAPSHOT_DIR, progress=progress_of("London: ")
+            out / "london",
+            snapshot=snapshot or job.SNAPSHOT_DIR,
+            ward_lookup=ward_lookup,
+            progress=progress_of("London: "),
         )
         real_files = publish(real.store_path, real.vintage, out / "london", "London: ")
         if synthetic:
@@ -685,6 +701,8 @@ def demo(
                 progress=progress_of("synthetic: "),
             )
             fake_files = publish(fake.store_path, fake.vintage, out / "synthetic", "synthetic: ")
+    for note in real.notes:
+        typer.echo(f"healthgap: {note}", err=True)
     typer.echo("London (real published figures)")
     typer.echo(
         f"vintage {real.vintage}: {len(real.indicator_ids)} indicators, {real.n_values:,} "

@@ -7,6 +7,7 @@ import shutil
 
 import polars as pl
 import pytest
+from tests.london import _test_only_lookup as test_only_lookup
 
 from healthgap.errors import InputError
 from healthgap.london import ENGLAND_CODE, LONDON_CODE, job, strategy
@@ -135,26 +136,14 @@ def test_a_snapshot_file_that_differs_from_its_manifest_is_named(tmp_path):
     assert not (tmp_path / "out" / job.STORE_FILE).exists()
 
 
-def _test_only_lookup(path) -> None:
-    """Write a made-up LSOA to ward lookup, FOR TESTS ONLY: never a real lookup.
-
-    Rule: London's LSOAs and the snapshot's wards, each sorted by code (both codes run
-    borough by borough), the LSOAs cut into as many consecutive runs as there are wards, run
-    i to ward i. It exercises the job's ward path on the real snapshot; its wards are not
-    the real wards of those LSOAs.
-    """
-    lsoas = pl.read_csv(job.SNAPSHOT_DIR / "lsoa.csv")["lsoa_code"].sort()
-    wards = pl.read_csv(job.SNAPSHOT_DIR / "ward_le.csv")["area_code"].unique().sort()
-    index = (pl.int_range(0, lsoas.len(), eager=True) * wards.len()) // lsoas.len()
-    pl.DataFrame(
-        {"LSOA11CD": lsoas, "WD11CD": wards.gather(index), "FID": range(1, lsoas.len() + 1)}
-    ).write_csv(path)
-
-
 @pytest.fixture(scope="module")
 def ward_job(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ward")
-    _test_only_lookup(folder / "lookup.csv")
+    test_only_lookup.by_code_runs(
+        pl.read_csv(job.SNAPSHOT_DIR / "lsoa.csv")["lsoa_code"],
+        pl.read_csv(job.SNAPSHOT_DIR / "ward_le.csv")["area_code"],
+        folder / "lookup.csv",
+    )
     return job.run(folder / "out", ward_lookup=folder / "lookup.csv"), folder / "lookup.csv"
 
 

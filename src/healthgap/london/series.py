@@ -189,7 +189,8 @@ WARD_DERIVED: dict[str, tuple[str, str, Polarity, str]] = {
         "note.",
     ),
     "le_ward_gap": (
-        "Gap in life expectancy at birth between London's least and most deprived wards",
+        "Gap in life expectancy at birth between the least and most deprived tenths of "
+        "London's wards",
         "years",
         "low_is_good",
         f"Life expectancy of decile 10 minus decile 1, normal 95% and 99.8% limits: "

@@ -265,6 +265,7 @@ def quantile_gap(by_quantile: pl.DataFrame) -> pl.DataFrame:
         ).clear()
     q = by_quantile.with_columns(pl.col("category").cast(pl.Int32).alias("quantile"))
     top = int(q["quantile"].max())
+    word = _WORDS.get(top, "quantile")
     keys = ["area_code", *_KEYS]
     most = q.filter(pl.col("quantile") == 1).select(*keys, "value", "se")
     least = q.filter(pl.col("quantile") == top).select(*keys, "value", "se")
@@ -279,9 +280,7 @@ def quantile_gap(by_quantile: pl.DataFrame) -> pl.DataFrame:
         *keys,
         gap.alias("value"),
         *limits,
-        pl.lit(f"quantile {top} (least deprived) minus quantile 1 (most deprived)").alias(
-            "value_note"
-        ),
+        pl.lit(f"{word} {top} (least deprived) minus {word} 1 (most deprived)").alias("value_note"),
     ).sort(keys)
 
 
