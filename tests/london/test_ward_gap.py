@@ -165,3 +165,104 @@ def test_a_lookup_of_other_wards_is_refused_in_one_line():
         ward_gap.check_coverage(pl.Series(["Z1", "Z2"]), wards, "f.csv")
     assert "LSOA (2011) to Ward (2011)" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.realdata
+def test_the_whole_ward_path_on_the_real_ward_le_and_imd(shared_data, tmp_path):
+    """Real GLA ward life expectancy, real IMD 2019 scores and Census 2011 residents, with a
+    lookup made up by a TEST-ONLY rule (tests/london/_test_only_lookup.py: LSOAs dealt to the
+    wards of their own borough in name order); checks the pipeline end to end, never a
+    published figure."""
+    import shapefile
+    from tests.london import _test_only_lookup as test_only_lookup
+
+    from healthgap.sources import (
+        read_gla_ward_life_expectancy,
+        read_imd2019_london,
+        read_ward_lookup,
+    )
+
+    le_file = shared_data / "mortality/gla_life-expectancy-ward-at-Birth.csv"
+    imd = read_imd2019_london(shared_data / "deprivation/ID 2019 for London.xlsx")
+    scores = (
+        pl.from_arrow(imd.classifications)
+        .filter(pl.col("classification") == "IMD 2019 decile (national)")
+        .select(pl.col("area_code").alias("lsoa_code"), pl.col("score").alias("imd_score"))
+    )
+    dbf = shared_data / "boundaries/lsoa_2011_london_gen_mhw/LSOA_2011_London_gen_MHW.dbf"
+    with shapefile.Reader(dbf=str(dbf), encoding="latin-1") as reader:
+        fields = [f[0] for f in reader.fields[1:]]
+        records = reader.records()
+    code, residents = fields.index("LSOA11CD"), fields.index("USUALRES")
+    lsoas = scores.join(
+        pl.DataFrame(
+            {
+                "lsoa_code": [r[code] for r in records],
+                "residents": [float(r[residents]) for r in records],
+            }
+        ),
+        on="lsoa_code",
+    )
+    assert lsoas.height == 4835
+
+    areas = pl.from_arrow(imd.areas)
+    lsoa_names = (
+        pl.from_arrow(imd.hierarchy)
+        .select(
+            pl.col("child_code").alias("lsoa_code"), pl.col("parent_code").alias("borough_code")
+        )
+        .join(
+            areas.select(
+                pl.col("area_code").alias("lsoa_code"), pl.col("area_name").alias("lsoa_name")
+            ),
+            on="lsoa_code",
+        )
+    )
+    raw = pl.read_csv(le_file, infer_schema_length=0, encoding="utf8-lossy")
+    # the file's own borough rows name each borough as its ward rows do
+    boroughs = raw.filter(pl.col("Geography") == "Local Authority").select(
+        pl.col("Ward").alias("borough_code"), pl.col("Local Authority").alias("borough")
+    )
+    wards = (
+        raw.filter(pl.col("Geography") == "Ward")
+        .select(
+            pl.col("Ward").alias("ward_code"),
+            pl.col("Ward name").alias("ward_name"),
+            pl.col("Local Authority").alias("borough"),
+        )
+        .join(boroughs, on="borough", how="left")
+    )
+    assert wards["borough_code"].null_count() == 0  # every ward's borough found
+    lookup = test_only_lookup.by_borough_name_order(lsoa_names, wards, tmp_path / "lookup.csv")
+
+    shares = pl.from_arrow(read_ward_lookup(lookup).extra["lsoa_ward"])
+    le = pl.from_arrow(read_gla_ward_life_expectancy(le_file).values).filter(
+        pl.col("area_code").str.starts_with("E05")
+    )
+    deprivation = ward_gap.ward_deprivation(lsoas, shares)
+    assert ward_gap.check_coverage(le["area_code"], deprivation, str(lookup)) == (624, 624)
+    deciles = ward_gap.ward_quantiles(deprivation)
+    assert deciles.height == 624
+    assert deciles.group_by("quantile").len()["len"].is_between(62, 63).all()
+    # every London resident but the City's (no wards in the GLA file) is in a ward
+    city = lsoas.filter(
+        pl.col("lsoa_code").is_in(
+            lsoa_names.filter(pl.col("borough_code") == "E09000001")["lsoa_code"].implode()
+        )
+    )["residents"].sum()
+    assert deciles["population"].sum() == pytest.approx(lsoas["residents"].sum() - city)
+
+    by_decile = ward_gap.le_by_quantile(le, deciles, "E12000007")
+    assert by_decile.height == 12 * 2 * 10  # periods x sexes x deciles
+    assert by_decile.select(pl.col("lower95_0cl", "upper95_0cl").null_count()).row(0) == (0, 0)
+    assert (by_decile["lower95_0cl"] < by_decile["value"]).all()
+    assert by_decile.group_by("period", "sex").agg(pl.col("wards").sum())["wards"].eq(624).all()
+    gaps, slopes = ward_gap.quantile_gap(by_decile), ward_gap.ward_sii(by_decile)
+    for frame in (gaps, slopes):
+        assert frame.height == 24
+        assert frame.select(pl.col("lower95_0cl", "upper95_0cl").null_count()).row(0) == (0, 0)
+        assert (frame["lower95_0cl"] < frame["value"]).all()
+        assert (frame["value"] < frame["upper95_0cl"]).all()
+    # the deprivation gradient between boroughs survives the test-only assignment within them
+    latest = slopes.filter(pl.col("period") == "2010 - 14")
+    assert (latest["value"] > 0).all()
