@@ -11,10 +11,11 @@ LSOAs to wards (:func:`healthgap.sources.read_ward_lookup`: each LSOA's shares o
 
    with :math:`S_l` the LSOA's IMD score, :math:`P_l` its residents (Census 2011 usual
    residents) and :math:`s_{lw}` the share of the LSOA in the ward (1 in a best-fit lookup).
-   This is MHCLG's "average score" summary of an area larger than an LSOA (English Indices
-   of Deprivation 2019, technical report, section 5.2), which the GLA computes for London's
-   wards (GLA Intelligence Update 01-2012, "Ward level summary measures of the Indices of
-   Deprivation"); scores, not ranks, are averaged because scores are on an interval scale.
+   This is MHCLG's "average score" summary measure of an area larger than an LSOA (MHCLG,
+   The English Indices of Deprivation 2019, Statistical Release, "Area summaries", and
+   Research report), which the GLA computes for London's wards (GLA Intelligence Update
+   01-2012, "Ward level summary measures of the Indices of Deprivation 2010"); scores, not
+   ranks, are averaged because scores are on an interval scale.
 2. **Deciles within London** (:func:`ward_quantiles`): wards ranked by :math:`S_w` fall into
    quantiles holding equal numbers of wards, quantile 1 the most deprived
    (:func:`healthgap.methods.quantile`: OHID's rule for deprivation categories, the rule of
