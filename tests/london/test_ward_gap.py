@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from healthgap.errors import InputError
 from healthgap.london import ward_gap
@@ -266,3 +268,69 @@ def test_the_whole_ward_path_on_the_real_ward_le_and_imd(shared_data, tmp_path):
     # the deprivation gradient between boroughs survives the test-only assignment within them
     latest = slopes.filter(pl.col("period") == "2010 - 14")
     assert (latest["value"] > 0).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.5, 90, allow_nan=False),  # IMD score
+            st.integers(1, 5000),  # residents
+            st.integers(0, 4),  # ward
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.floats(0.1, 10),
+)
+def test_ward_scores_lie_within_their_lsoas_and_ignore_the_residents_scale(rows, scale):
+    lsoas = pl.DataFrame(
+        {
+            "lsoa_code": [f"L{i}" for i in range(len(rows))],
+            "imd_score": [r[0] for r in rows],
+            "residents": [float(r[1]) for r in rows],
+        }
+    )
+    shares = pl.DataFrame(
+        {
+            "lsoa_code": lsoas["lsoa_code"],
+            "ward_code": [f"W{r[2]}" for r in rows],
+            "share": 1.0,
+        }
+    )
+    wards = ward_gap.ward_deprivation(lsoas, shares)
+    scaled = ward_gap.ward_deprivation(lsoas.with_columns(pl.col("residents") * scale), shares)
+    np.testing.assert_allclose(wards["imd_score"], scaled["imd_score"], rtol=1e-9)
+    bounds = (
+        shares.join(lsoas, on="lsoa_code")
+        .group_by("ward_code")
+        .agg(pl.col("imd_score").min().alias("low"), pl.col("imd_score").max().alias("high"))
+    )
+    checked = wards.join(bounds, on="ward_code")
+    assert (checked["imd_score"] >= checked["low"] - 1e-9).all()
+    assert (checked["imd_score"] <= checked["high"] + 1e-9).all()
+    assert wards["population"].sum() == pytest.approx(lsoas["residents"].sum())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(-3, 3), st.floats(60, 85))
+def test_the_sii_of_a_straight_line_across_deciles_is_its_slope(step, start):
+    # deciles of equal residents whose life expectancy rises by `step` a decile: the fitted
+    # line over relative rank 0.05 ... 0.95 has slope 10 * step
+    by_q = pl.DataFrame(
+        {
+            "area_code": "R",
+            "period": "2010 - 14",
+            "period_start": 2010,
+            "period_years": 5,
+            "sex": "Male",
+            "age": "All ages",
+            "category": [str(d) for d in range(1, 11)],
+            "value": [start + step * d for d in range(1, 11)],
+            "se": 0.5,
+            "denominator": 1000.0,
+            "wards": 3,
+        }
+    )
+    out = ward_gap.ward_sii(by_q).row(0, named=True)
+    assert out["value"] == pytest.approx(10 * step, abs=1e-9)

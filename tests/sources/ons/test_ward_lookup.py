@@ -6,8 +6,11 @@ forms); the areas are real codes but the rows are made up for the tests.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from healthgap.cli import app
@@ -213,3 +216,38 @@ def test_the_cli_imports_a_lookup_and_refuses_a_bad_one_in_one_line(tmp_path):
     assert failed.exit_code == 1
     assert len(failed.output.strip().splitlines()) == 1
     assert "one ward per LSOA" in failed.output
+
+
+_WARDS = [f"E0500{n:04d}" for n in range(20)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 30),  # LSOA
+            st.integers(0, len(_WARDS) - 1),  # ward
+            st.integers(0, 5000),  # residents in that part
+        ),
+        min_size=1,
+        max_size=60,
+        unique_by=lambda row: (row[0], row[1]),
+    )
+)
+def test_shares_of_each_lsoa_add_up_to_one_and_follow_the_weights(tmp_path_factory, rows):
+    weights = {}
+    for lsoa, ward, weight in rows:
+        weights.setdefault(lsoa, {})[ward] = weight
+    rows = [r for r in rows if sum(weights[r[0]].values()) > 0]  # an all-zero LSOA is refused
+    assume(rows)
+    lines = [f"E01{lsoa:06d},{_WARDS[ward]},{weight}" for lsoa, ward, weight in rows]
+    path = tmp_path_factory.mktemp("lookup") / "lookup.csv"
+    path.write_text("LSOA11CD,WD11CD,population\n" + "\n".join(lines) + "\n")
+    shares = pl.from_arrow(read_ward_lookup(path).extra["lsoa_ward"])
+    totals = shares.group_by("lsoa_code").agg(pl.col("share").sum())["share"]
+    np.testing.assert_allclose(totals.to_numpy(), 1.0, rtol=1e-12)
+    for lsoa, ward, weight in rows:
+        got = shares.filter(
+            (pl.col("lsoa_code") == f"E01{lsoa:06d}") & (pl.col("ward_code") == _WARDS[ward])
+        )["share"].item()
+        assert got == pytest.approx(weight / sum(weights[lsoa].values()), rel=1e-12)
