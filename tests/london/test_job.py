@@ -180,6 +180,7 @@ def test_with_a_lookup_the_ward_gap_is_computed_per_sex_and_period(ward_job, lon
         metas = {m.id: m for m in store.indicators()}
     params = json.loads(record["parameters"])
     assert params["ward_lookup"]["wards_matched"] == params["ward_lookup"]["wards"] == 624
+    assert params["ward_lookup"]["london_lsoas_matched"] == 4835
     assert lookup.name in {i["name"] for i in json.loads(record["inputs"])}
     assert "slope index" in metas["le_ward_sii"].name.lower()
     assert metas["le_ward_gap"].unit == "years"
@@ -199,3 +200,16 @@ def test_a_malformed_lookup_is_one_line(tmp_path):
     with pytest.raises(InputError, match=r"lookup\.csv: .*a WD code column") as info:
         job.run(tmp_path / "out", ward_lookup=lookup)
     assert "\n" not in str(info.value)
+
+
+def test_a_lookup_reaching_some_wards_says_how_many(tmp_path):
+    lsoas = pl.read_csv(job.SNAPSHOT_DIR / "lsoa.csv")["lsoa_code"].sort()
+    wards = pl.read_csv(job.SNAPSHOT_DIR / "ward_le.csv")["area_code"].unique().sort()
+    lookup = test_only_lookup.by_code_runs(lsoas.head(2400), wards.head(300), tmp_path / "l.csv")
+    result = job.run(tmp_path / "out", ward_lookup=lookup)
+    (note,) = result.notes
+    assert note.startswith("ward life-expectancy gap from 300 of the 624 wards and 2400 of ")
+    assert "London's 4835 LSOAs in l.csv" in note
+    sii = _values(result).filter(pl.col("indicator_id") == "le_ward_sii")
+    assert sii.height == 24
+    assert sii["value_note"].str.contains("; 300 wards in 10 quantiles").all()

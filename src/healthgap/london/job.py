@@ -64,7 +64,8 @@ _KEYS = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "
 class LondonResult:
     """What the job wrote: the store, each source's vintage and the Strategy's vintage.
 
-    ``notes`` holds one line for each part the inputs did not allow (no ward lookup).
+    ``notes`` holds one line for each part the inputs did not allow or allowed only in part
+    (no ward lookup; a lookup reaching only some wards or LSOAs).
     """
 
     store_path: Path
@@ -198,8 +199,12 @@ def _borough_gaps(values: pl.DataFrame, lsoas: pl.DataFrame) -> pl.DataFrame:
 
 def _ward_gaps(
     snapshot: Path, lsoas: pl.DataFrame, lookup: Path
-) -> tuple[pl.DataFrame, dict[str, object]]:
-    """Ward life expectancy by deprivation decile, its SII and the decile 10 - 1 gap."""
+) -> tuple[pl.DataFrame, dict[str, object], tuple[str, ...]]:
+    """Ward life expectancy by deprivation decile, its SII and the decile 10 - 1 gap.
+
+    Returns the values, the vintage's record of the lookup and a note when the lookup does
+    not reach every ward of the life expectancy file or every London LSOA.
+    """
     from healthgap.sources import read_ward_lookup
 
     if not (snapshot / WARD_LE_FILE).is_file() or "imd_score" not in lsoas.columns:
@@ -229,14 +234,23 @@ def _ward_gaps(
     out = pl.concat(parts, how="diagonal_relaxed").with_columns(
         pl.col("category_type", "category").fill_null("")
     )
+    reached = int(lsoas["lsoa_code"].is_in(shares["lsoa_code"].implode()).sum())
     found = {
         "file": lookup.name,
         "sha256": InputFile.from_path(lookup).sha256,
         "wards_matched": matched,
         "wards": total,
-        "lsoas": int(shares["lsoa_code"].n_unique()),
+        "london_lsoas_matched": reached,
+        "london_lsoas": lsoas.height,
     }
-    return out, found
+    notes: tuple[str, ...] = ()
+    if matched < total or reached < lsoas.height:
+        notes = (
+            f"ward life-expectancy gap from {matched} of the {total} wards and {reached} of "
+            f"London's {lsoas.height} LSOAs in {lookup.name}: the rest are not in the lookup "
+            "(other years' codes?); the LSOA (2011) to Ward (2011) lookup reaches them all",
+        )
+    return out, found, notes
 
 
 def _source_fields(manifest: dict) -> dict[str, dict]:
@@ -292,7 +306,7 @@ def run(
     areas, values, lsoas = _read(snapshot)
     notes: tuple[str, ...] = ()
     if ward_lookup is not None:
-        wards, ward_parameters = _ward_gaps(snapshot, lsoas, Path(ward_lookup))
+        wards, ward_parameters, notes = _ward_gaps(snapshot, lsoas, Path(ward_lookup))
     else:
         wards, ward_parameters, notes = None, {"not computed": NO_WARD_LOOKUP}, (NO_WARD_LOOKUP,)
     store_path = out / STORE_FILE

@@ -139,7 +139,7 @@ def test_areas_and_the_largest_share_hierarchy(tmp_path):
     [
         ("LSOA11CD,LSOA11NM,LAD11CD\nE01000001,A,E09000001\n", "a WD code column"),
         ("WD11CD,WD11NM\nE05000001,A\n", "a LSOA code column"),
-        ("LSOA11CD,WD11CD,WD17CD\nE01000001,E05000001,E05009288\n", "one WD column"),
+        ("LSOA11CD,WD11CD,WD17CD\nE01000001,E05000001,E05009288\n", "one WD code column"),
         ("LSOA11CD,WD11CD,weight,population\nE01000001,E05000001,1,2\n", "at most one weight"),
     ],
 )

@@ -73,8 +73,8 @@ def _columns(header: list[str], problems: _validate.Problems) -> dict[str, str]:
             problems.add_file_problem(
                 "header",
                 ", ".join(names),
-                f"one {level} column (a lookup between two years' wards is not a ward "
-                "lookup: keep the columns of the wards wanted)",
+                f"one {level} code column (several years' {level} columns: keep the "
+                "columns of the year wanted)",
             )
     problems.raise_if_any()
     return {level: names[0] for level, names in found.items()}
