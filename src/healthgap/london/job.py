@@ -304,7 +304,7 @@ def run(
     step = progress or (lambda _stage, _done, _total: None)
     manifest = _manifest(snapshot)
     areas, values, lsoas = _read(snapshot)
-    notes: tuple[str, ...] = ()
+    wards: pl.DataFrame | None
     if ward_lookup is not None:
         wards, ward_parameters, notes = _ward_gaps(snapshot, lsoas, Path(ward_lookup))
     else:
