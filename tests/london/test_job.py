@@ -212,4 +212,4 @@ def test_a_lookup_reaching_some_wards_says_how_many(tmp_path):
     assert "London's 4835 LSOAs in l.csv" in note
     sii = _values(result).filter(pl.col("indicator_id") == "le_ward_sii")
     assert sii.height == 24
-    assert sii["value_note"].str.contains("; 300 wards in 10 quantiles").all()
+    assert sii["value_note"].str.contains("; 300 wards in 10 deciles").all()

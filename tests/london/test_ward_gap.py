@@ -117,7 +117,7 @@ def test_le_by_quantile_sii_and_gap_re_derived():
     assert row["lower99_8cl"] < row["lower95_0cl"] < row["value"] < row["upper95_0cl"]
     rii = (beta[0] + beta[1]) / beta[0]
     assert f"RII {round(rii, 4)}" in row["value_note"]
-    assert "5 wards in 5 quantiles" in row["value_note"]
+    assert "5 wards in 5 quintiles" in row["value_note"]
 
     gap = ward_gap.quantile_gap(by_q).row(0, named=True)
     assert gap["value"] == pytest.approx(80.0 - 70.0)

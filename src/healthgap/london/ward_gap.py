@@ -240,10 +240,13 @@ def ward_sii(by_quantile: pl.DataFrame) -> pl.DataFrame:
             pl.col("sii").alias("value"),
             *[pl.col(f"sii_{c}").alias(c) for c in _limit_names()],
             pl.format(
-                "RII {}; {} wards in {} quantiles ranked by IMD 2019 average score",
+                "RII {}; {} wards in {} {} ranked by IMD 2019 average score",
                 pl.col("rii").round(4),
                 "wards",
                 "quantiles",
+                pl.col("quantiles").replace_strict(
+                    {10: "deciles", 5: "quintiles"}, default="quantiles", return_dtype=pl.String
+                ),
             ).alias("value_note"),
         )
         .sort(keys)
