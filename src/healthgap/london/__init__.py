@@ -8,7 +8,9 @@ of definitions, not an edit of the library:
 - :mod:`healthgap.london.tiles`: the tile-grid map of the 33 boroughs;
 - ``snapshot/``: a compact snapshot of real published figures for London, its boroughs and
   England (built by ``scripts/build_london_snapshot.py`` from ``../shared/data``);
-- :mod:`healthgap.london.job`: the main job on real London (``healthgap demo``);
+- :mod:`healthgap.london.job`: the main job on real London (``healthgap demo``), with the
+  gaps by deprivation of :mod:`healthgap.london.inequality` (LSOA deciles, boroughs) and,
+  given an ONS LSOA to ward lookup, :mod:`healthgap.london.ward_gap` (wards);
 - :mod:`healthgap.london.synthetic`: the synthetic record-level London and its job.
 """
 

@@ -15,6 +15,9 @@ Two constructions, both with OHID's slope index of inequality (:func:`healthgap.
   series with 95% limits (life expectancy, healthy life expectancy, preventable
   cardiovascular mortality), period by period.
 
+The same gap across London's wards ranked by deprivation, from the GLA's ward life
+expectancy and an ONS LSOA to ward lookup, is :mod:`healthgap.london.ward_gap`.
+
 Functions take and return Polars frames; the results have the store's VALUES columns.
 """
 
