@@ -96,6 +96,24 @@ def ward_deprivation(lsoas: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
     polars.DataFrame
         ``ward_code``, ``population`` (:math:`\sum_l s_{lw} P_l`), ``imd_score``
         (:math:`S_w`) and ``lsoas`` (how many LSOAs overlap the ward), sorted by ward.
+
+    Examples
+    --------
+    Half of LSOA ``B`` (1,000 residents, score 40) lies in ward ``W1`` with LSOA ``A`` (500
+    residents, score 50): :math:`(500 \times 50 + 500 \times 40) / 1000 = 45`.
+
+    >>> lsoas = pl.DataFrame(
+    ...     {"lsoa_code": ["A", "B"], "imd_score": [50.0, 40.0], "residents": [500, 1000]}
+    ... )
+    >>> shares = pl.DataFrame(
+    ...     {
+    ...         "lsoa_code": ["A", "B", "B"],
+    ...         "ward_code": ["W1", "W1", "W2"],
+    ...         "share": [1.0, 0.5, 0.5],
+    ...     }
+    ... )
+    >>> ward_deprivation(lsoas, shares).rows()
+    [('W1', 1000.0, 45.0, 2), ('W2', 500.0, 40.0, 1)]
     """
     joined = shares.join(lsoas, on="lsoa_code", how="inner")
     weight = pl.col("share") * pl.col("residents")
