@@ -134,7 +134,7 @@
   /* Static sites: the charts and the period options of the state, as the server draws them. */
   function showCharts(state, initialState) {
     if (initialState && drawnState === null) { return; }
-    load(page + suffix + ".charts.json").then(function (data) {
+    busy(load(page + suffix + ".charts.json").then(function (data) {
       var periods = data.periods[state.sex] || [];
       periodOptions(periods, state.period);
       var period = state.period === "latest" ? periods[0] : state.period;
@@ -143,8 +143,18 @@
       if (!charts) { say("No charts are published for " + state.sex + ", " + state.period); return; }
       if (key === drawnState) { return; }
       drawnState = key;
-      charts.forEach(function (chart) { redraw(chart, data); });
-    }).catch(function (error) { say(String(error)); });
+      return Promise.all(charts.map(function (chart) { return redraw(chart, data); }));
+    }));
+  }
+
+  function busy(promise) {  // the main content is marked busy until it is redrawn
+    var main = document.getElementById("main");
+    main.setAttribute("aria-busy", "true");
+    busy.pending = (busy.pending || 0) + 1;
+    return promise.catch(function (error) { say(String(error)); }).then(function () {
+      busy.pending -= 1;
+      if (!busy.pending) { main.removeAttribute("aria-busy"); }
+    });
   }
 
   function periodOptions(periods, chosen) {
@@ -166,7 +176,7 @@
 
   function redraw(chart, data) {
     var figure = document.getElementById(chart.id);
-    if (!figure) { return; }
+    if (!figure) { return null; }
     var spec = JSON.parse(JSON.stringify(data.specs[chart.spec]));
     var datasets = JSON.parse(JSON.stringify(chart.data));
     Object.keys(datasets).forEach(function (name) {
@@ -182,7 +192,7 @@
     alt.lastChild.textContent = " " + chart.alt;
     var vis = figure.querySelector("div.vis");
     document.getElementById(vis.getAttribute("data-spec")).textContent = JSON.stringify(spec);
-    draw(vis, spec);
+    return draw(vis, spec);
   }
 
   /* Static sites: a download of a filtered view is made here, from the CSV lines of the rows
@@ -305,7 +315,7 @@
   }
 
   function renderCompare() {
-    compareAreas().then(function (both) {
+    busy(compareAreas().then(function (both) {
       var missing = both[0].missing;
       var rows = sideBySide(both[0], both[1]);
       var table = document.querySelector("table[data-table=compare]");
@@ -342,7 +352,7 @@
         if (own) { a.removeAttribute("data-shown-rows"); } else { a.setAttribute("data-shown-rows", "1"); }
       });
       say(rows.length + " rows shown");
-    }).catch(function (error) { say(String(error)); });
+    }));
   }
 
   function onCompareChange() {
