@@ -1,10 +1,13 @@
 """The dashboard as static files (HTML, JS, per-view JSON and CSV) for any static web host.
 
 The pages are those the server renders, at their default filters, for every comparator
-(``<slug>.html`` and ``<slug>.<comparator>.html``), with each page's tables as JSON
-(``data/<slug>.json``) and CSV (``data/<slug>--<table>.csv``) and each indicator's published
-values (``data/values-<id>.csv``). In the browser the same script applies the filters of the
-URL to the tables, so a shared link opens the same view.
+(``<page>.html`` with ``<page> = <slug>`` or ``<slug>.<comparator>``), each with its tables
+as JSON (``data/<page>.json``) and CSV (``data/<page>--<table>.csv``), and each indicator's
+published values (``data/values-<id>.csv``). In the browser the same script applies the
+filters of the URL, so a shared link opens the same view, and reads what other states need
+from the files :mod:`~healthgap.publish.web._site_data` writes beside them
+(``data/<page>.lines.json``, ``data/<page>.charts.json``, ``data/compare-<area>.json``):
+charts, rows and downloads follow the filters as on the server.
 """
 
 from __future__ import annotations
