@@ -261,7 +261,7 @@
       return;
     }
     window.history.pushState(state, "", window.location.pathname + queryOf(state));
-    apply(state);
+    apply(readState());  // as the server reads it: an empty value is the default
   }
 
   function pageFor(chosen) {
