@@ -11,9 +11,12 @@ from __future__ import annotations
 import itertools
 import json
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from healthgap.publish.web import _render, _site_data, _views
+from healthgap.publish.web import _render, _site_data, _tables, _views
 from healthgap.publish.web._model import row_visible
 
 pytestmark = pytest.mark.xdist_group("web")
@@ -147,3 +150,18 @@ def test_two_areas_side_by_side_are_the_servers(pub, comparator):
             for r in files[a]["rows"]
         ]
         assert cells[: len(ours)] == ours, (a, b)
+
+
+TEXT = st.text(alphabet=st.sampled_from(list('ab,"\n\r=+-@ \t1.')), max_size=8)
+
+
+@settings(deadline=None)  # the machine is shared: no timing in tests
+@given(st.lists(st.tuples(st.one_of(st.none(), TEXT), st.floats(allow_nan=False)), max_size=12))
+def test_csv_lines_are_one_per_row_and_the_servers_bytes(rows):
+    # quotes, separators, line breaks and formula starts: each row's line is the server's
+    frame = pl.DataFrame(rows, schema={"note": pl.String, "value": pl.Float64}, orient="row")
+    header, lines = _site_data._records(frame)
+    assert len(lines) == frame.height
+    assert (header + "".join(lines)).encode() == _tables.csv_bytes(frame)
+    for i, line in enumerate(lines):
+        assert (header + line).encode() == _tables.csv_bytes(frame.slice(i, 1))
