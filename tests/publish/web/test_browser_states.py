@@ -36,6 +36,10 @@ JOURNEYS = {
         # "All" is the default sex on an indicator page (the server reads an empty value so)
         [("#f-sex", "Female"), ("#f-sex", ""), ("#f-sex", "Female"), ("#f-period", "2019")],
     ),
+    "indicator: a shared link with a sex and period": (
+        "indicator-life_expectancy.html",
+        [("goto", "indicator-life_expectancy.html?sex=Female&period=2018")],
+    ),
     "indicator compared with England: period": (
         "indicator-smoking.england.html",
         [("#f-period", "2020")],

@@ -42,19 +42,23 @@
 
   // ast: Vega interprets its expressions instead of compiling them with Function(), so the
   // Content-Security-Policy needs no 'unsafe-eval'
+  // one drawing at a time in each element, in the order asked: the last state asked is shown
   function draw(el, spec) {
     var figure = el.closest("figure");
     if (figure) { figure.setAttribute("aria-busy", "true"); }
-    return window.vegaEmbed(el, spec, { actions: false, renderer: "svg", ast: true }).then(
-      function (result) {
-        if (el.vegaResult) { el.vegaResult.finalize(); }
-        el.vegaResult = result;
-      }
-    ).catch(function () {
+    el.drawing = (el.drawing || Promise.resolve()).then(function () {
+      if (el.vegaResult) { el.vegaResult.finalize(); }
+      return window.vegaEmbed(el, spec, { actions: false, renderer: "svg", ast: true });
+    }).then(function (result) {
+      el.vegaResult = result;
+    }).catch(function () {
+      el.vegaResult = null;
       el.textContent = "The interactive chart could not be drawn: its description and the " +
         "table below give the same figures.";
-    }).then(function () {
-      if (figure) { figure.removeAttribute("aria-busy"); }
+    });
+    var mine = el.drawing;
+    return mine.then(function () {
+      if (figure && el.drawing === mine) { figure.removeAttribute("aria-busy"); }
     });
   }
 
