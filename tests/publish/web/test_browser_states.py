@@ -167,3 +167,33 @@ def test_the_static_site_shows_what_the_server_shows(browser, server, static_ser
     assert served[-2]["downloads"] != served[0]["downloads"]
     assert static[-1] == static[-3]
     assert served[-1] == served[-3]
+
+
+@pytest.mark.parametrize(
+    "start", ["index.html", "indicator-life_expectancy.html", f"area-{AREA}.html", "compare.html"]
+)
+def test_without_script_the_static_site_shows_the_default_view(
+    browser, server, static_server, start
+):
+    shown = {}
+    for where, base in (("serve", server), ("static", static_server)):
+        context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+        page = context.new_page()
+        page.goto(f"{base}/{start}")
+        snapshot = {
+            "tables": {
+                t.get_attribute("data-table"): t.locator("tbody tr:not([hidden])").all_inner_texts()
+                for t in page.locator("table.data").all()
+            },
+            "charts": page.locator("figure.chart p.alt").all_inner_texts(),
+            "downloads": [],
+        }
+        for link in page.locator("a.download").all():
+            with page.expect_download() as info:
+                link.click()
+            snapshot["downloads"].append(Path(info.value.path()).read_bytes())
+        shown[where] = snapshot
+        context.close()
+    assert shown["static"] == shown["serve"]
+    assert shown["static"]["tables"]
+    assert shown["static"]["downloads"]
