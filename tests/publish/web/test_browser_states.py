@@ -25,7 +25,12 @@ AREA, OTHER_AREA, THIRD_AREA = "E09000001", "E09000002", "E09000004"
 JOURNEYS = {
     "overview: domain, sex and period": (
         "index.html",
-        [("#f-sex", "Female"), ("#f-period", "2019"), ("#f-domain", "overarching")],
+        [
+            ("#f-sex", "Female"),
+            ("#f-period", "2019"),
+            ("#f-comparator", "england"),  # another page, in the same state
+            ("#f-domain", "overarching"),
+        ],
     ),
     "overview compared with England": (
         "index.england.html",
@@ -132,6 +137,9 @@ def _walk(browser, base: str, start: str, steps: list[tuple[str, str]]) -> list[
     for target, value in steps:
         if target == "goto":
             page.goto(f"{base}/{value}")
+        elif target == "#f-comparator":
+            page.select_option(target, value)
+            page.wait_for_url(lambda url, v=value: urlsplit(url).path.endswith(f".{v}.html"))
         else:
             name = target.removeprefix("#f-")
             page.select_option(target, value)
