@@ -107,6 +107,6 @@ def _write_data(pub: Published, data: Path, name: str, view: View, comparator: s
         (data / f"{name}--{table.id}.csv").write_bytes(_render.table_csv(view, table.id))
     if view.filters and view.tables():
         (data / f"{name}.lines.json").write_bytes(_site_data.table_lines(view))
-    if view.chart_filters:
+    if view.chart_filters:  # an indicator's page: its map, bars and trend
         key = view.slug.removeprefix("indicator-")
         (data / f"{name}.charts.json").write_bytes(_site_data.chart_states(pub, key, comparator))
