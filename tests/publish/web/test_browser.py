@@ -99,15 +99,13 @@ def test_choose_an_indicator_shows_its_map_and_bars(browser, base):
 
 def test_downloaded_csv_equals_the_api_rows(browser, base, server):
     page, errors, _ = _open(browser, f"{base}/indicator-smoking.html")
-    server_mode = page.evaluate("document.body.dataset.mode") == "server"
+    # both tools redraw the charts for the new filters and download the rows shown
     page.select_option("#f-sex", "Persons")
-    if server_mode:  # the server redraws the charts for the new filter
-        page.wait_for_url("**sex=Persons*")
-        _charts_drawn(page)
+    page.wait_for_url("**sex=Persons*")
+    _charts_drawn(page)
     page.select_option("#f-period", "2023")
-    if server_mode:
-        page.wait_for_url("**period=2023*")
-        _charts_drawn(page)
+    page.wait_for_url("**period=2023*")
+    _charts_drawn(page)
     with page.expect_download() as info:
         page.locator("a.download").first.click()
     downloaded = pl.read_csv(Path(info.value.path()), infer_schema_length=None)
@@ -117,11 +115,8 @@ def test_downloaded_csv_equals_the_api_rows(browser, base, server):
     )
     rows = pl.read_csv(io.BytesIO(api.content), infer_schema_length=None)
     rows = rows.filter(pl.col("area_code").is_in(downloaded["area_code"].unique().implode()))
-    if server_mode:
-        rows = rows.filter(
-            (pl.col("sex") == "Persons") & (pl.col("period").cast(pl.String) == "2023")
-        )
-        assert downloaded.height == rows.height == _visible_rows(page, "values-smoking").count()
+    rows = rows.filter((pl.col("sex") == "Persons") & (pl.col("period").cast(pl.String) == "2023"))
+    assert downloaded.height == rows.height == _visible_rows(page, "values-smoking").count()
     keys = ["area_code", "sex", "period"]
     joined = downloaded.with_columns(pl.col("period").cast(pl.String)).join(
         rows.with_columns(pl.col("period").cast(pl.String)), on=keys, suffix="_api"
