@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import httpx
 import polars as pl
@@ -50,6 +51,29 @@ def test_every_page_and_download_is_written(static_site, server):
     values = pl.read_csv(static_site / "data" / "values-smoking.csv", infer_schema_length=None)
     api = httpx.get(f"{server}/api/v1/values", params={"indicator": "smoking", "format": "csv"})
     assert values.equals(pl.read_csv(io.BytesIO(api.content), infer_schema_length=None))
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["index.england", "indicator-smoking.england", "area-E09000001.england", "compare"],
+)
+def test_each_comparators_downloads_are_its_own(static_site, server, page):
+    # a page compared with England links to England's tables, on both tools (the links
+    # named the default comparator's files, so England's inequalities and commitments pages
+    # downloaded the region's); both give the same bytes
+    links = re.findall(
+        r'class="download"[^>]* href="([^"?]+)', (static_site / f"{page}.html").read_text()
+    )
+    served = re.findall(
+        r'class="download"[^>]* href="([^"?]+)', httpx.get(f"{server}/{page}.html", timeout=60).text
+    )
+    assert links == served
+    assert links
+    for link in links:
+        assert link.startswith(f"data/{page}--")
+        assert (static_site / link).read_bytes() == httpx.get(
+            f"{server}/{link}", timeout=60
+        ).content
 
 
 def test_pages_are_the_servers_with_static_mode(static_site, server):

@@ -42,23 +42,38 @@ def indicator_choice(pub: Published, indicator_id: str, prefix: str = "indicator
     )
 
 
-def indicator_view(
-    pub: Published, indicator_id: str, state: Mapping[str, str], comparator: str
-) -> View:
-    """An indicator: map on the boundaries, ordered bars with intervals, trend, table."""
+def _shown(values: pl.DataFrame, sex: str, areas: list[str]) -> pl.DataFrame:
+    return values.filter((pl.col("sex") == sex) & pl.col("area_code").is_in(areas))
+
+
+def periods_by_sex(pub: Published, values: pl.DataFrame) -> dict[str, list[str]]:
+    """The periods the view offers for each sex (latest first): the period filter's options."""
+    areas = profile_areas(pub)
+    return {sex: pub.periods(_shown(values, sex, areas)) for sex in pub.sexes(values)}
+
+
+def indicator_values(pub: Published, indicator_id: str) -> pl.DataFrame:
+    """The indicator's judged totals, each flagged ``latest`` in its series."""
+    return latest_flag(totals(pub, indicator_id))
+
+
+def chart_sections(
+    pub: Published,
+    indicator_id: str,
+    values: pl.DataFrame,
+    sex: str,
+    period: str,
+    comparator: str,
+) -> list[Section]:
+    """The map and ordered bars of one sex and period ("latest" or a period), and the trend.
+
+    ``values`` is :func:`indicator_values`; ``sex`` and ``period`` are valid (checked by the
+    caller). The static site calls this for every sex and period the view offers.
+    """
     meta = pub.indicators[indicator_id]
     bench = pub.comparators[comparator]
-    values = latest_flag(totals(pub, indicator_id))
-    areas = profile_areas(pub)
-    sexes = pub.sexes(values)
-    sex = state.get("sex") or (sexes[0] if sexes else "Persons")
-    if sexes and sex not in sexes:
-        raise InputError(f"parameter 'sex' must be one of {sexes}; got {sex!r}")
-    shown = values.filter((pl.col("sex") == sex) & pl.col("area_code").is_in(areas))
+    shown = _shown(values, sex, profile_areas(pub))
     periods = pub.periods(shown)
-    period = state.get("period") or "latest"
-    if period != "latest" and period not in periods:
-        raise InputError(f"parameter 'period' must be 'latest' or one of {periods}; got {period!r}")
     chosen = periods[0] if period == "latest" and periods else period
     latest = shown.filter(pl.col("period") == chosen)
     ages = latest["age"].unique().sort().to_list()
@@ -109,6 +124,28 @@ def indicator_view(
                 ],
             )
         )
+    return sections
+
+
+def indicator_view(
+    pub: Published, indicator_id: str, state: Mapping[str, str], comparator: str
+) -> View:
+    """An indicator: map on the boundaries, ordered bars with intervals, trend, table."""
+    meta = pub.indicators[indicator_id]
+    bench = pub.comparators[comparator]
+    values = indicator_values(pub, indicator_id)
+    areas = profile_areas(pub)
+    sexes = pub.sexes(values)
+    sex = state.get("sex") or (sexes[0] if sexes else "Persons")
+    if sexes and sex not in sexes:
+        raise InputError(f"parameter 'sex' must be one of {sexes}; got {sex!r}")
+    periods = pub.periods(_shown(values, sex, areas))
+    period = state.get("period") or "latest"
+    if period != "latest" and period not in periods:
+        raise InputError(f"parameter 'period' must be 'latest' or one of {periods}; got {period!r}")
+    cmp = f"compared_{comparator}"
+    sections = chart_sections(pub, indicator_id, values, sex, period, comparator)
+    trend_codes = [c.code for c in pub.comparators.values()]
     table_frame = values.filter(pl.col("area_code").is_in([*trend_codes, *areas])).sort(
         "area_name", "sex", "period_start", "period"
     )
@@ -189,7 +226,7 @@ def indicator_view(
             ],
         )
     )
-    filters = {"sex": [sex], "period": [period]}
+    shown_rows = {"sex": [sex], "period": [period]}
     return View(
         f"indicator-{indicator_id}",
         meta.name,
@@ -203,7 +240,9 @@ def indicator_view(
             comparator_choice(pub, comparator),
         ],
         sections,
-        filters,
+        shown_rows,
+        filters=("sex", "period"),
+        chart_filters=("sex", "period"),
     )
 
 

@@ -166,6 +166,7 @@ def inequalities_view(
         [indicator_choice(pub, indicator_id, "inequalities"), comparator_choice(pub, comparator)],
         sections,
         hidden(state, ("sex",)),
+        filters=("sex",),
     )
 
 

@@ -81,6 +81,10 @@ class View:
     choices: list[Choice] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     hidden: dict[str, list[str]] = field(default_factory=dict)  # filter -> values to hide
+    #: query parameters that filter the rows of its tables (and so its downloads)
+    filters: tuple[str, ...] = ()
+    #: query parameters its charts follow (the static site precomputes a chart per value)
+    chart_filters: tuple[str, ...] = ()
 
     def tables(self) -> list[Table]:
         """Every table of the page (downloads)."""

@@ -125,4 +125,5 @@ def overview(pub: Published, state: Mapping[str, str], comparator: str) -> View:
         choices,
         [Section("overview-table", "Indicators by area", items=[table])],
         filters,
+        filters=("domain", "sex", "period"),
     )

@@ -201,6 +201,32 @@ def area_profile(pub: Published, code: str, state: Mapping[str, str], comparator
         [_area_choice(pub, code), comparator_choice(pub, comparator)],
         sections,
         hidden(state, ("sex",)),
+        filters=("sex",),
+    )
+
+
+SIDE_KEYS = ("indicator_id", "sex", "age")
+SIDE_LEFT = ("label", "period", "value", "comparison")
+SIDE_RIGHT = ("period", "value", "comparison")
+
+
+def side_by_side(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    """Two areas' spine rows joined on the series: the first area's rows in order, each with
+    the second's, then the second's series the first lacks (empty when either has none).
+
+    Columns: the keys, ``label, period, value, comparison`` of the first area and
+    ``period_b, value_b, comparison_b`` of the second. The order is fixed, so the static
+    site can join the two areas in the browser and give the same rows.
+    """
+    if not (left.height and right.height):
+        return pl.DataFrame()
+    return left.select(*SIDE_KEYS, *SIDE_LEFT).join(
+        right.select(*SIDE_KEYS, *SIDE_RIGHT),
+        on=list(SIDE_KEYS),
+        how="full",
+        coalesce=True,
+        suffix="_b",
+        maintain_order="left_right",
     )
 
 
@@ -212,19 +238,7 @@ def compare(pub: Published, state: Mapping[str, str], comparator: str) -> View:
     for name, code in (("a", a), ("b", b)):
         if code not in pub.names:
             raise InputError(f"parameter '{name}' must be an area code in the store; got {code!r}")
-    left, right = spine_rows(pub, a, comparator), spine_rows(pub, b, comparator)
-    keys = ["indicator_id", "sex", "age"]
-    both = (
-        left.select(*keys, "label", "period", "value", "comparison").join(
-            right.select(*keys, "period", "value", "comparison"),
-            on=keys,
-            how="full",
-            coalesce=True,
-            suffix="_b",
-        )
-        if left.height and right.height
-        else pl.DataFrame()
-    )
+    both = side_by_side(spine_rows(pub, a, comparator), spine_rows(pub, b, comparator))
     rows = [
         Row(
             [

@@ -79,6 +79,8 @@ def html(pub: Published, view: View, mode: str, comparator: str, query: dict[str
         mode=mode,
         comparator=comparator,
         default_comparator=default_comparator(pub),
+        # the page's own data files: the comparator's, named as its page is
+        suffix="" if comparator == default_comparator(pub) else f".{comparator}",
         static_csp=STATIC_CSP,
         spec_json=spec_json,
         visible=visible,
