@@ -9,6 +9,12 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from hypothesis import settings
+
+# Speed is measured by benchmarks, never by timings in tests: hypothesis's per-example
+# deadline (200 ms) made property tests fail on a loaded 2-core CI machine.
+settings.register_profile("healthgap", deadline=None)
+settings.load_profile("healthgap")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("HEALTHGAP_SHARED_DATA", REPO.parent / "shared" / "data"))
