@@ -126,7 +126,15 @@ def _as_written_by_main(path) -> None:
     import duckdb
 
     con = duckdb.connect(str(path))
-    for table in ("vintage_snapshots", "snap_indicators", "snap_areas", "snap_hierarchy"):
+    for table in (
+        "vintage_snapshots",
+        "snap_indicators",
+        "snap_areas",
+        "snap_hierarchy",
+        "snap_shapes",
+        "snap_geometry",
+        "source_judgements",
+    ):
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE indicators DROP COLUMN source")
     con.close()
