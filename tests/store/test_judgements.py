@@ -111,3 +111,23 @@ def test_load_keeps_an_importers_judgements(store, make_values):
         "Similar",
         "Worse 95%",
     ]
+
+
+@pytest.mark.realdata
+def test_a_fingertips_export_keeps_ohids_own_judgements(shared_data):
+    from healthgap.sources import read_fingertips_csv
+    from healthgap.store import Store
+
+    # OHID's export of indicator 90284 (injuries in children, 2023/24): 154 areas, each with
+    # its own judgement; Westminster: "No significant change", "Worse" than England
+    path = shared_data / "fingertips" / "ansarikasim_injuries-in-children__Compare_areas.csv"
+    with Store.open(":memory:") as store:
+        vintage = store.load(read_fingertips_csv(path))
+        kept = store.judgements(vintage).to_pylist()
+        values = store.values(vintage)
+    assert len(kept) == values.num_rows == 154
+    westminster = next(r for r in kept if r["area_code"] == "E09000033")
+    assert westminster["recent_trend"] == "No significant change"
+    assert westminster["compared_to_england"] == "Worse"
+    assert westminster["compared_to_parent"] == "Worse"
+    assert westminster["compared_to_goal"] is None

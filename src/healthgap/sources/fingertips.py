@@ -451,10 +451,14 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         for c in ("recent_trend", "compared_to_england", "compared_to_parent", "compared_to_goal")
         if c in frame.columns
     ]
-    published = _plain_strings(frame.select(*keys, *judgements).to_arrow())
+    values = values_arrow(frame)
+    # the judgements keyed exactly as the values they judge (the same rows, keys filled alike)
+    published = _plain_strings(
+        pa.table({k: values[k] for k in keys} | {c: frame[c].to_arrow() for c in judgements})
+    )
     return Imported(
         source="fingertips",
-        values=values_arrow(frame),
+        values=values,
         areas=areas_arrow(areas),
         hierarchy=hierarchy,
         judgements=published,

@@ -10,6 +10,7 @@ always have had.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -39,14 +40,14 @@ def conform(data: Any) -> pa.Table | None:
     if data is None:
         return None
     table = _tables.conform(data, schema.JUDGEMENTS, "judgements")
-    said = pa.array([False] * table.num_rows, pa.bool_())
+    said = []
     for name in schema.JUDGEMENT_COLUMNS:
         column = table.column(name)
         blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), False)
         column = pc.if_else(blank, pa.scalar(None, pa.string()), column)
         table = table.set_column(table.schema.get_field_index(name), name, column)
-        said = pc.or_(said, pc.is_valid(column))
-    kept = table.filter(said)
+        said.append(pc.is_valid(column))
+    kept = table.filter(functools.reduce(pc.or_, said))
     return kept if kept.num_rows else None
 
 
