@@ -296,6 +296,7 @@ class Published:
         Columns of :data:`~healthgap.store.schema.JUDGEMENTS`; a withheld value's judgement
         is withheld; empty when the source published none.
         """
+        self.indicator(indicator_id)
         vintage = self.vintage_of[indicator_id]
         frame = pl.from_arrow(published_judgements(self.store(), vintage, [indicator_id]))
         assert isinstance(frame, pl.DataFrame)
