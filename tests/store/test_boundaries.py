@@ -136,3 +136,30 @@ def test_a_store_written_before_boundaries_froze_is_migrated(store, first, make_
         assert writer.geometry(vintage=again).to_pylist() == REDRAWN.to_pylist()
     with Store.open(path, read_only=True) as reader:
         assert reader.geometry(vintage=first).to_pylist() == FIRST.to_pylist()
+
+
+def test_a_store_written_before_any_snapshot_freezes_its_boundaries_when_migrated(
+    store, first, make_values
+):
+    path = store.path
+    store.close()
+    con = duckdb.connect(str(path))
+    for table in (
+        "vintage_snapshots",
+        "snap_indicators",
+        "snap_areas",
+        "snap_hierarchy",
+        "snap_shapes",
+        "snap_geometry",
+        "source_judgements",
+    ):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("ALTER TABLE indicators DROP COLUMN source")
+    con.close()
+    with Store.open(path, read_only=True) as reader:
+        assert reader.geometry(vintage=first).to_pylist() == FIRST.to_pylist()
+    with Store.open(path) as writer:
+        assert writer.vintages()["id"].to_pylist() == [first]
+        writer.add_areas(None, geometry=REDRAWN)
+        assert writer.geometry(vintage=first).to_pylist() == FIRST.to_pylist()
+        assert writer.geometry().to_pylist() == REDRAWN.to_pylist()
