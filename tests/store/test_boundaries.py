@@ -5,6 +5,8 @@ import json
 import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import healthgap.store.store as store_module
 from healthgap.catalogue.metadata import DisclosureRule, IndicatorMeta
@@ -163,3 +165,56 @@ def test_a_store_written_before_any_snapshot_freezes_its_boundaries_when_migrate
         writer.add_areas(None, geometry=REDRAWN)
         assert writer.geometry(vintage=first).to_pylist() == FIRST.to_pylist()
         assert writer.geometry().to_pylist() == REDRAWN.to_pylist()
+
+
+_SHAPES = st.sampled_from([_square(x / 10, 51.5) for x in range(4)])
+_DRAWINGS = st.lists(st.tuples(_SHAPES, st.sampled_from(["EPSG:27700", None])), max_size=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_DRAWINGS, min_size=1, max_size=4))
+def test_every_vintage_reads_back_the_boundaries_it_was_written_with(drawings):
+    # each step redraws the first areas, then writes a vintage: every vintage reads back
+    # exactly what the store held then, and each distinct geometry is stored once
+    codes = [f"E0900000{i}" for i in range(1, 4)]
+    held: dict[str, tuple[str, str | None]] = {}
+    written = []
+    with Store.open(":memory:") as store:
+        for step, drawn in enumerate(drawings):
+            redrawn = dict(zip(codes, drawn, strict=False))
+            held |= redrawn
+            if redrawn:
+                store.add_areas(
+                    None,
+                    geometry=pa.table(
+                        {
+                            "area_code": list(redrawn),
+                            "geometry": [g for g, _ in redrawn.values()],
+                            "source_crs": [c for _, c in redrawn.values()],
+                        },
+                        schema=schema.GEOMETRY,
+                    ),
+                )
+            values = pa.table(
+                {
+                    "indicator_id": ["x"],
+                    "area_code": ["E09000001"],
+                    "period": [str(2000 + step)],
+                    "period_start": [2000 + step],
+                    "period_years": [1],
+                    "sex": ["Persons"],
+                    "age": ["All ages"],
+                    "category_type": [""],
+                    "category": [""],
+                    "value": [1.0],
+                }
+            )
+            values = values.cast(pa.schema([schema.VALUES.field(c) for c in values.column_names]))
+            vintage = store.add_vintage(values, source="test")
+            written.append((vintage, sorted((c, g, crs) for c, (g, crs) in held.items())))
+        for vintage, expected in written:
+            got = store.geometry(vintage=vintage)
+            rows = list(zip(*(got[c].to_pylist() for c in schema.GEOMETRY.names), strict=True))
+            assert rows == expected
+        shapes = store._con.execute("SELECT count(*) FROM snap_shapes").fetchall()[0][0]
+    assert shapes == len({g for _, expected in written for _, g, _ in expected})
