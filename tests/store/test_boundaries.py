@@ -141,23 +141,11 @@ def test_a_store_written_before_boundaries_froze_is_migrated(store, first, make_
 
 
 def test_a_store_written_before_any_snapshot_freezes_its_boundaries_when_migrated(
-    store, first, make_values
+    store, first, before_snapshots
 ):
     path = store.path
     store.close()
-    con = duckdb.connect(str(path))
-    for table in (
-        "vintage_snapshots",
-        "snap_indicators",
-        "snap_areas",
-        "snap_hierarchy",
-        "snap_shapes",
-        "snap_geometry",
-        "source_judgements",
-    ):
-        con.execute(f"DROP TABLE {table}")
-    con.execute("ALTER TABLE indicators DROP COLUMN source")
-    con.close()
+    before_snapshots(path)
     with Store.open(path, read_only=True) as reader:
         assert reader.geometry(vintage=first).to_pylist() == FIRST.to_pylist()
     with Store.open(path) as writer:
