@@ -147,10 +147,65 @@ def _disclosure(n_areas: int) -> None:
     )
 
 
+def _polygons(n_areas: int, vertices: int, seed: int) -> pa.Table:
+    """Seeded GeoJSON polygons (about LSOA size and detail), one per area."""
+    rng = np.random.default_rng(seed)
+    angles = np.linspace(0, 2 * np.pi, vertices)
+    centres = rng.uniform([-6, 50], [2, 56], (n_areas, 2))
+    radii = 0.005 * (1 + 0.2 * rng.random((n_areas, vertices)))
+    xs = np.round(centres[:, :1] + radii * np.cos(angles), 6)
+    ys = np.round(centres[:, 1:] + radii * np.sin(angles), 6)
+    shapes = [
+        '{"type":"Polygon","coordinates":[['
+        + ",".join(f"[{x},{y}]" for x, y in zip(xr, yr, strict=True))
+        + "]]}"
+        for xr, yr in zip(xs, ys, strict=True)
+    ]
+    return pa.table(
+        {
+            "area_code": [f"E{1000000 + i:08d}" for i in range(n_areas)],
+            "geometry": shapes,
+            "source_crs": ["EPSG:27700"] * n_areas,
+        },
+        schema=schema.GEOMETRY,
+    )
+
+
+def _frozen_boundaries(n_areas: int) -> None:
+    """Vintages of a store with boundaries: each vintage freezes them, each shape once."""
+    values, areas = synthetic_values(n_areas * 3)
+    geometry = _polygons(n_areas, 120, seed=27700)
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "b.duckdb") as store:
+        store.add_areas(areas, geometry=geometry)
+        t0 = time.perf_counter()
+        store.add_vintage(values, source="bench")  # boundaries snapshotted
+        first = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        store.add_vintage(values.slice(1), source="bench")  # the same boundaries: shared
+        shared = time.perf_counter() - t1
+        redrawn = geometry.slice(0, 1).set_column(
+            1, "geometry", pa.array(['{"type":"Point","coordinates":[0,51]}'])
+        )
+        store.add_areas(None, geometry=redrawn)
+        t2 = time.perf_counter()
+        store.add_vintage(values.slice(2), source="bench")  # one boundary redrawn
+        one = time.perf_counter() - t2
+        shapes = store._con.execute("SELECT count(*) FROM snap_shapes").fetchall()[0][0]
+    megabytes = sum(len(g) for g in geometry["geometry"].to_pylist()) / 1e6
+    line(
+        "add_vintage freezing boundaries",
+        f"{n_areas:,} areas {megabytes:,.0f} MB",
+        first,
+        extra=f"same boundaries {shared:.2f} s  one redrawn {one:.2f} s  "
+        f"shapes stored {shapes:,} (3 vintages)",
+    )
+
+
 def run(scale: float = 1.0) -> None:
     _import_values(int(10_000_000 * scale))
     _import_imd()
     _disclosure(int(30_000 * scale))
+    _frozen_boundaries(int(35_000 * scale))
 
 
 if __name__ == "__main__":

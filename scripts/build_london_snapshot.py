@@ -6,6 +6,9 @@ main job (``healthgap demo``):
 - ``values.csv``: every published value of the sources below for England (E92000001), London
   (E12000007) and its 33 boroughs (E09...), in the store's VALUES columns plus ``source``
   (read with the public ``healthgap.sources`` importers);
+- ``judgements.csv``: the sources' own published judgements of those values (Fingertips'
+  ``Compared to England ...``, parent, goal and ``Recent Trend`` columns), in the store's
+  JUDGEMENTS columns plus ``source``; only rows that judge something;
 - ``areas.csv``: the 33 boroughs, London and England (codes, names, types);
 - ``lsoa.csv``: London's 4,835 LSOAs (2011): IMD 2019 national rank and decile (MHCLG File 1),
   IMD 2019 score (the GLA's "ID 2019 for London" workbook), usual residents at Census 2011
@@ -160,10 +163,12 @@ def _subnational(path: Path) -> pl.DataFrame:
 _NULL_FLOATS = ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl", "count", "denominator")
 
 
-def _values(data: Path) -> pl.DataFrame:
+def _values(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read every source: its values, and the judgements it published of them."""
     import healthgap.sources as sources
+    from healthgap.store.schema import JUDGEMENT_COLUMNS, JUDGEMENTS, VALUE_KEYS
 
-    parts = []
+    parts, judged = [], []
     for key, relative, reader in SOURCES:  # eighteen files
         path = data / relative
         if reader == "pay":
@@ -172,15 +177,31 @@ def _values(data: Path) -> pl.DataFrame:
             frame = _subnational(path)
         else:
             read: Callable = getattr(sources, reader)
-            table = read(path).values
-            frame = pl.from_arrow(table)
+            imported = read(path)
+            frame = pl.from_arrow(imported.values)
             assert isinstance(frame, pl.DataFrame)
+            if imported.judgements is not None:
+                theirs = pl.from_arrow(imported.judgements)
+                assert isinstance(theirs, pl.DataFrame)
+                judged.append(_kept(theirs).with_columns(pl.lit(key).alias("source")))
         parts.append(_kept(frame).with_columns(pl.lit(key).alias("source")))
     values = pl.concat([p.select("source", *parts[0].columns[:-1]) for p in parts], how="vertical")
+    said = pl.any_horizontal(pl.col(c).str.strip_chars().ne("") for c in JUDGEMENT_COLUMNS)
+    columns = {"source": pl.String} | dict(pl.from_arrow(JUDGEMENTS.empty_table()).schema)
+    judgements = (
+        pl.concat([pl.DataFrame(schema=columns), *judged], how="diagonal_relaxed")
+        .select(list(columns))
+        .filter(said.fill_null(False))
+        .with_columns(  # an empty text is no judgement
+            pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)).alias(c)
+            for c in JUDGEMENT_COLUMNS
+        )
+    )
     # floats are written in their shortest exact form: the values as the importers read them
-    return values.sort(
+    values = values.sort(
         "source", "indicator_id", "area_code", "period_start", "period", "sex", "age", "category"
     )
+    return values, judgements.sort("source", *VALUE_KEYS)
 
 
 def _areas(data: Path) -> pl.DataFrame:
@@ -375,9 +396,11 @@ def build(data: Path, out: Path) -> list[Path]:
         raise SystemExit(f"{data}: not the shared data folder (no SOURCES.md)")
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    values, judgements = _values(data)
     for name, frame in (
         ("areas.csv", _areas(data)),
-        ("values.csv", _values(data)),
+        ("values.csv", values),
+        ("judgements.csv", judgements),
         ("lsoa.csv", _lsoas(data)),
         ("ward_le.csv", _ward_le(data)),
     ):

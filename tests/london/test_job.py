@@ -213,3 +213,20 @@ def test_a_lookup_reaching_some_wards_says_how_many(tmp_path):
     sii = _values(result).filter(pl.col("indicator_id") == "le_ward_sii")
     assert sii.height == 24
     assert sii["value_note"].str.contains("; 300 wards in 10 deciles").all()
+
+
+def test_fingertips_own_judgements_are_kept_with_the_source_and_the_strategy(london_job):
+    result, _ = london_job
+    shipped = pl.read_csv(job.SNAPSHOT_DIR / "judgements.csv", infer_schema_length=0)
+    with Store.open(result.store_path, read_only=True) as store:
+        source = pl.from_arrow(store.judgements(result.source_vintages["fingertips-injuries"]))
+        his = pl.from_arrow(store.judgements(result.vintage))
+        others = [v for k, v in result.source_vintages.items() if k != "fingertips-injuries"]
+        assert all(store.judgements(v).num_rows == 0 for v in others)
+    assert source.height == his.height == shipped.height == 34
+    assert his["indicator_id"].unique().to_list() == ["child_injury_admissions"]
+    # Fingertips' own word for Westminster (E09000033), 2023/24, as in the export
+    row = his.filter(pl.col("area_code") == "E09000033").row(0, named=True)
+    expected = shipped.filter(pl.col("area_code") == "E09000033").row(0, named=True)
+    assert row["compared_to_england"] == expected["compared_to_england"]
+    assert row["recent_trend"] == expected["recent_trend"]

@@ -14,7 +14,14 @@ import pytest
 from healthgap.london.job import SNAPSHOT_DIR
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "build_london_snapshot.py"
-FILES = ("areas.csv", "values.csv", "lsoa.csv", "ward_le.csv", "manifest.json")
+FILES = (
+    "areas.csv",
+    "values.csv",
+    "judgements.csv",
+    "lsoa.csv",
+    "ward_le.csv",
+    "manifest.json",
+)
 
 
 def _manifest() -> dict:
@@ -47,6 +54,12 @@ def test_the_snapshot_is_compact_and_holds_london_and_england_only():
     codes = values["area_code"].unique()
     assert codes.str.starts_with("E09").sum() == 33
     assert set(codes.filter(~codes.str.starts_with("E09"))) == {"E12000007", "E92000001"}
+    judgements = pl.read_csv(SNAPSHOT_DIR / "judgements.csv", infer_schema_length=0)
+    judged = judgements.join(
+        values, on=["source", "indicator_id", "area_code", "period", "sex", "age"], how="anti"
+    )
+    assert judged.is_empty()  # every judgement is of a value of the snapshot
+    assert judgements["source"].unique().to_list() == ["fingertips-injuries"]
     lsoas = pl.read_csv(SNAPSHOT_DIR / "lsoa.csv", infer_schema_length=0)
     assert lsoas.height == 4835  # London's 2011 LSOAs
     assert lsoas["borough_code"].str.starts_with("E09").all()

@@ -7,6 +7,18 @@ import pytest
 
 from healthgap.store import Store, schema
 
+#: Tables healthgap added to stores with vintage snapshots and after (dropped to rewrite a
+#: store in the layout before them).
+SNAPSHOT_TABLES = (
+    "vintage_snapshots",
+    "snap_indicators",
+    "snap_areas",
+    "snap_hierarchy",
+    "snap_shapes",
+    "snap_geometry",
+    "source_judgements",
+)
+
 AREAS = pa.table(
     {
         "area_code": ["E01000001", "E01000002", "E02000001", "E09000001", "E12000007", "E92000001"],
@@ -78,3 +90,20 @@ def areas_table() -> pa.Table:
 @pytest.fixture
 def hierarchy_table() -> pa.Table:
     return HIERARCHY
+
+
+def _as_written_before_snapshots(path) -> None:
+    """Turn a store into the layout of healthgap before snapshots (no source, no snapshots)."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for table in SNAPSHOT_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("ALTER TABLE indicators DROP COLUMN source")
+    con.close()
+
+
+@pytest.fixture
+def before_snapshots():
+    """``before_snapshots(path)`` rewrites a closed store in the layout before snapshots."""
+    return _as_written_before_snapshots

@@ -121,24 +121,13 @@ def test_unchanged_metadata_is_stored_once(store, computed, make_values):
     assert rows == store.areas().num_rows
 
 
-def _as_written_by_main(path) -> None:
-    """Turn a store into the layout of healthgap before snapshots (no source, no snapshots)."""
-    import duckdb
-
-    con = duckdb.connect(str(path))
-    for table in ("vintage_snapshots", "snap_indicators", "snap_areas", "snap_hierarchy"):
-        con.execute(f"DROP TABLE {table}")
-    con.execute("ALTER TABLE indicators DROP COLUMN source")
-    con.close()
-
-
 def test_a_store_written_before_snapshots_opens_and_re_exports_identically(
-    store, computed, tmp_path
+    store, computed, tmp_path, before_snapshots
 ):
     before = _exports(store, computed, tmp_path / "before")
     path = store.path
     store.close()
-    _as_written_by_main(path)
+    before_snapshots(path)
     with Store.open(path, read_only=True) as reader:  # read as it is, no migration
         assert _exports(reader, computed, tmp_path / "read")["csv"] == before["csv"]
         assert reader.indicators() == [COMPUTED]

@@ -4,12 +4,14 @@
 
 - the areas (33 boroughs, London, England);
 - one vintage per source file of the snapshot (its publisher, title, URL, date, licence and
-  SHA-256 in the vintage's parameters and inputs), with the source's own indicator ids;
+  SHA-256 in the vintage's parameters and inputs), with the source's own indicator ids and
+  the judgements it published of its values (Fingertips' comparisons and trends);
 - one vintage of the Strategy's indicators: every series mapped to the HIS catalogue's ids
   (:mod:`healthgap.london.series`), plus the inequality computed here from published
   small-area and borough figures (:mod:`healthgap.london.inequality`): bad or very bad health
   by within-London deprivation decile with its SII, and the SII of life expectancy and
-  healthy life expectancy across boroughs ranked by deprivation;
+  healthy life expectancy across boroughs ranked by deprivation; the sources' own
+  judgements go with the series they judge;
 - with an ONS LSOA (2011) to ward lookup (``ward_lookup``), the life-expectancy gap across
   London's wards ranked by deprivation (:mod:`healthgap.london.ward_gap`): life expectancy by
   within-London ward deprivation decile, its SII and RII, and the gap between the least and
@@ -36,7 +38,7 @@ from healthgap.errors import InputError
 from healthgap.london import ENGLAND_CODE, LONDON_CODE, inequality, ward_gap
 from healthgap.london.series import DERIVED, SERIES, WARD_DERIVED, metas
 from healthgap.store.inputs import InputFile
-from healthgap.store.schema import HIERARCHY
+from healthgap.store.schema import HIERARCHY, JUDGEMENTS, VALUES
 
 __all__ = ["NO_WARD_LOOKUP", "SNAPSHOT_DIR", "SOURCE", "STAGES", "LondonResult", "run"]
 
@@ -91,16 +93,18 @@ def _manifest(snapshot: Path) -> dict:
     return manifest
 
 
-def _read(snapshot: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _read(snapshot: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     areas = pl.read_csv(snapshot / "areas.csv", infer_schema_length=0)
-    from healthgap.store.schema import VALUES
-
-    schema = {"source": pl.String} | dict(pl.from_arrow(VALUES.empty_table()).schema)
-    values = pl.read_csv(snapshot / "values.csv", schema=schema).with_columns(
-        pl.col("category_type", "category").fill_null("")
-    )
+    frames = []
+    for name, arrow_schema in (("values.csv", VALUES), ("judgements.csv", JUDGEMENTS)):
+        schema = {"source": pl.String} | dict(pl.from_arrow(arrow_schema.empty_table()).schema)
+        frames.append(
+            pl.read_csv(snapshot / name, schema=schema).with_columns(
+                pl.col("category_type", "category").fill_null("")
+            )
+        )
     lsoas = pl.read_csv(snapshot / "lsoa.csv")
-    return areas, values, lsoas
+    return areas, frames[0], frames[1], lsoas
 
 
 def _hierarchy(areas: pl.DataFrame) -> pa.Table:
@@ -134,7 +138,7 @@ def _clear_previous_run(store_path: Path) -> None:
 
 
 def _strategy_values(values: pl.DataFrame) -> pl.DataFrame:
-    """Relabel the published series with the Strategy's indicator ids."""
+    """Relabel the published series (or their judgements) with the Strategy's indicator ids."""
     parts = []
     for s in SERIES:  # two dozen series
         rows = values.filter(pl.col("indicator_id") == s.source_id)
@@ -303,7 +307,7 @@ def run(
     out, snapshot = Path(out), Path(snapshot)
     step = progress or (lambda _stage, _done, _total: None)
     manifest = _manifest(snapshot)
-    areas, values, lsoas = _read(snapshot)
+    areas, values, judgements, lsoas = _read(snapshot)
     wards: pl.DataFrame | None
     if ward_lookup is not None:
         wards, ward_parameters, notes = _ward_gaps(snapshot, lsoas, Path(ward_lookup))
@@ -318,6 +322,7 @@ def run(
         path.unlink(missing_ok=True)
     fields = _source_fields(manifest)
     by_source = values.partition_by("source", as_dict=True, include_key=False)
+    judged = judgements.partition_by("source", as_dict=True, include_key=False)
     source_vintages = {}
     with Store.open(building) as store:
         store.add_areas(areas.to_arrow(), hierarchy=_hierarchy(areas))
@@ -331,6 +336,7 @@ def run(
                 parameters={k: entry.get(k) for k in ("publisher", "title", "url", "date")}
                 | {"licence": entry["licence"], "file": entry["file"]},
                 label=f"{entry['publisher']}: {Path(entry['file']).name}",
+                judgements=judged[(key,)].to_arrow() if (key,) in judged else None,
             )
         step("sources", len(by_source), len(by_source))
 
@@ -376,6 +382,7 @@ def run(
             },
             indicators=metas(origin, DERIVED | ({} if wards is None else WARD_DERIVED)),
             label="London Health Inequalities Strategy indicators (published figures)",
+            judgements=_strategy_values(judgements).drop("source").to_arrow(),
         )
         step("indicators", 1, 1)
     building.replace(store_path)

@@ -32,6 +32,10 @@ class Imported:
     geometry : pyarrow.Table or None
         ``area_code``, ``geometry`` (GeoJSON text, WGS84) and ``source_crs``
         (schema ``GEOMETRY`` of :mod:`healthgap.store.schema`).
+    judgements : pyarrow.Table or None
+        The source's own published judgements of ``values`` (schema ``JUDGEMENTS``: value
+        keys, ``recent_trend``, ``compared_to_england``, ``compared_to_parent``,
+        ``compared_to_goal``), kept by the store with the vintage.
     indicators : list of IndicatorMeta
         Metadata of the indicators in ``values``, from what the file says.
     inputs : list of InputFile
@@ -50,6 +54,7 @@ class Imported:
     geometry: pa.Table | None = None
     population: pa.Table | None = None
     values: pa.Table | None = None
+    judgements: pa.Table | None = None
     indicators: list[IndicatorMeta] = field(default_factory=list)
     inputs: list[InputFile] = field(default_factory=list)
     extra: dict[str, pa.Table] = field(default_factory=dict)

@@ -377,6 +377,7 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         ``areas`` (codes and names of every area and parent, type from the code),
         ``hierarchy`` ``"fingertips-parent"`` (area -> the parent it was compared with),
         ``indicators`` (id, name, polarity where the file's judgements imply it) and
+        ``judgements`` (kept by the store with the vintage) and, the same table,
         ``extra["fingertips_comparisons"]``: the value keys with ``recent_trend``,
         ``compared_to_england``, ``compared_to_parent`` and ``compared_to_goal``.
 
@@ -450,16 +451,20 @@ def read_fingertips_csv(path: str | Path) -> Imported:
         for c in ("recent_trend", "compared_to_england", "compared_to_parent", "compared_to_goal")
         if c in frame.columns
     ]
+    values = values_arrow(frame)
+    # the judgements keyed exactly as the values they judge (the same rows, keys filled alike)
+    published = _plain_strings(
+        pa.table({k: values[k] for k in keys} | {c: frame[c].to_arrow() for c in judgements})
+    )
     return Imported(
         source="fingertips",
-        values=values_arrow(frame),
+        values=values,
         areas=areas_arrow(areas),
         hierarchy=hierarchy,
+        judgements=published,
         indicators=_indicators(frame),
         inputs=inputs_of(path),
-        extra={
-            "fingertips_comparisons": _plain_strings(frame.select(*keys, *judgements).to_arrow())
-        },
+        extra={"fingertips_comparisons": published},
     )
 
 

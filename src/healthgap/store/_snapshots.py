@@ -1,16 +1,20 @@
-"""What a vintage publishes besides its values, frozen with it: metadata, areas, hierarchy.
+"""What a vintage publishes besides its values, frozen with it: metadata, areas, hierarchy,
+boundaries.
 
-A vintage's indicator metadata (with each disclosure rule), area names and types and area
-hierarchy are snapshotted when the vintage is written, so a later import or computation that
-redefines an indicator or renames an area changes nothing that an old vintage publishes.
+A vintage's indicator metadata (with each disclosure rule), area names and types, area
+hierarchy and boundaries are snapshotted when the vintage is written, so a later import or
+computation that redefines an indicator, renames an area or redraws a boundary changes
+nothing that an old vintage publishes.
 Snapshots are content-addressed: each is stored once under a digest of its rows (the
 order-independent XOR and sum of DuckDB's 64-bit row hashes, with the row count, through
-SHA-256), and vintages with the same metadata share it.
+SHA-256), and vintages with the same metadata share it. Boundaries are stored one geometry
+at a time (:mod:`healthgap.store._boundaries`), so snapshots share unchanged shapes.
 
 Stores written before snapshots existed are migrated when first opened for writing: each of
 their vintages gets a snapshot of the tables as they are then, which is exactly what their
-exports showed, so re-exports are unchanged. Opened read-only, such a store is read from its
-current tables, with the same result.
+exports showed, so re-exports are unchanged; a store with snapshots but no frozen
+boundaries gets its boundaries snapshotted the same way. Opened read-only, such a store is
+read from its current tables, with the same result.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from healthgap.store import schema
+from healthgap.store import _boundaries, schema
 
 #: kind -> (snapshot table, live table, columns hashed and copied)
 KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -40,6 +44,13 @@ KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "areas": ("snap_areas", "areas", tuple(schema.AREAS.names)),
     "hierarchy": ("snap_hierarchy", "hierarchy", tuple(schema.HIERARCHY.names)),
 }
+#: every kind hashed into a vintage's snapshot: the copied kinds, and the boundaries
+HASHED: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{kind: (live, columns) for kind, (_, live, columns) in KINDS.items()},
+    "geometry": ("geometry", tuple(schema.GEOMETRY.names)),
+}
+#: what :meth:`Store._table` can read as a vintage published it
+FROZEN = tuple(HASHED)
 _DIGEST_LENGTH = 32  # hex digits (128 bits of SHA-256)
 
 
@@ -47,7 +58,10 @@ def create_sql() -> list[str]:
     """DDL of the snapshot tables (copies of the live tables with a leading digest)."""
     ddl = [
         "CREATE TABLE IF NOT EXISTS vintage_snapshots (vintage_id VARCHAR NOT NULL, "
-        "indicators VARCHAR NOT NULL, areas VARCHAR NOT NULL, hierarchy VARCHAR NOT NULL)"
+        "indicators VARCHAR NOT NULL, areas VARCHAR NOT NULL, hierarchy VARCHAR NOT NULL, "
+        # null only between adding the column to an older store and filling it (migrate)
+        "geometry VARCHAR)",
+        *_boundaries.create_sql(),
     ]
     for snap, live, _ in KINDS.values():
         ddl.append(
@@ -71,7 +85,7 @@ def _indicator_rows(ids_sql: str) -> str:
 
 
 def _rows_sql(kind: str, ids_sql: str) -> str:
-    _, live, columns = KINDS[kind]
+    live, columns = HASHED[kind]
     cols = ", ".join(f'"{c}"' for c in columns)
     source = _indicator_rows(ids_sql) if kind == "indicators" else f"SELECT * FROM {live}"
     return f"SELECT {cols} FROM ({source})"
@@ -84,13 +98,15 @@ def _params(kind: str, source: str, ids_params: dict[str, Any]) -> dict[str, Any
 def take(
     con: Any, vintage_id: str, *, ids_sql: str, ids_params: dict[str, Any], source: str
 ) -> dict[str, str]:
-    """Snapshot the current metadata for ``vintage_id``; return the three digests.
+    """Snapshot the current metadata and boundaries for ``vintage_id``; return the digests.
 
     ``ids_sql`` (with ``ids_params``) is a query giving the vintage's indicator ids; the live
     tables must be in their final state (the caller's transaction writes them first).
     """
     found = digests(con, ids_sql=ids_sql, ids_params=ids_params, source=source)
-    for kind, digest in found.items():
+    _boundaries.take(con, found["geometry"])
+    for kind in KINDS:
+        digest = found[kind]
         snap, _, columns = KINDS[kind]
         exists = con.execute(f"SELECT count(*) FROM {snap} WHERE digest = ?", [digest]).fetchall()
         if not exists[0][0]:
@@ -101,48 +117,55 @@ def take(
                 {"digest": digest, **_params(kind, source, ids_params)},
             )
     con.execute(
-        "INSERT INTO vintage_snapshots VALUES (?, ?, ?, ?)",
-        [vintage_id, found["indicators"], found["areas"], found["hierarchy"]],
+        "INSERT INTO vintage_snapshots (vintage_id, indicators, areas, hierarchy, geometry) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [vintage_id, *(found[kind] for kind in HASHED)],
     )
     return found
 
 
 def digests(con: Any, *, ids_sql: str, ids_params: dict[str, Any], source: str) -> dict[str, str]:
     """Content digests of what a vintage with these ids and source would snapshot now."""
-    out = {}
-    for kind, (_, _, columns) in KINDS.items():
-        cols = ", ".join(f'"{c}"' for c in columns)
-        row = con.execute(
-            f"SELECT count(*), bit_xor(h), sum(h::HUGEINT) FROM "
-            f"(SELECT hash({cols}) AS h FROM ({_rows_sql(kind, ids_sql)}))",
-            _params(kind, source, ids_params),
-        ).fetchall()[0]
-        text = f"{kind}:{row[0]}:{row[1]}:{row[2]}"
-        out[kind] = hashlib.sha256(text.encode()).hexdigest()[:_DIGEST_LENGTH]
-    return out
+    return {kind: _digest(con, kind, ids_sql, _params(kind, source, ids_params)) for kind in HASHED}
 
 
-def of(con: Any, vintage_id: str) -> dict[str, str] | None:
-    """The digests of a vintage's snapshots, or None (a store not yet migrated)."""
-    rows = con.execute(
-        "SELECT indicators, areas, hierarchy FROM vintage_snapshots WHERE vintage_id = ?",
-        [vintage_id],
-    ).fetchall()
+def _digest(con: Any, kind: str, ids_sql: str, params: dict[str, Any]) -> str:
+    cols = ", ".join(f'"{c}"' for c in HASHED[kind][1])
+    row = con.execute(
+        f"SELECT count(*), bit_xor(h), sum(h::HUGEINT) FROM "
+        f"(SELECT hash({cols}) AS h FROM ({_rows_sql(kind, ids_sql)}))",
+        params,
+    ).fetchall()[0]
+    text = f"{kind}:{row[0]}:{row[1]}:{row[2]}"
+    return hashlib.sha256(text.encode()).hexdigest()[:_DIGEST_LENGTH]
+
+
+def of(con: Any, vintage_id: str) -> dict[str, str | None] | None:
+    """The digests of a vintage's snapshots, or None (a store not yet migrated).
+
+    ``geometry`` is None in a store read as written before boundaries were frozen.
+    """
+    cursor = con.execute("SELECT * FROM vintage_snapshots WHERE vintage_id = ?", [vintage_id])
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
     if not rows:
         return None
-    return dict(zip(("indicators", "areas", "hierarchy"), rows[0], strict=True))
+    found = dict(zip(names, rows[0], strict=True))
+    return {kind: found.get(kind) for kind in HASHED}
 
 
 def migrate(con: Any, tables: set[str]) -> None:
     """Bring a store written by an earlier healthgap up to date (in the caller's transaction).
 
     Indicator metadata gains its ``source`` ('' for rows written before sources were kept);
-    every vintage without snapshots gets one of the tables as they are now.
+    every vintage without snapshots gets one of the tables as they are now, and every vintage
+    without frozen boundaries a snapshot of the boundaries as they are now.
     """
     columns = {r[0] for r in con.execute("DESCRIBE indicators").fetchall()}
     if "source" not in columns:
         con.execute("ALTER TABLE indicators ADD COLUMN source VARCHAR DEFAULT ''")
     if "vintage_snapshots" in tables:
+        _freeze_boundaries(con)
         return
     for sql in create_sql():
         con.execute(sql)
@@ -157,3 +180,20 @@ def migrate(con: Any, tables: set[str]) -> None:
             ids_params={"vintage": vintage_id},
             source=source or "",
         )
+
+
+def _freeze_boundaries(con: Any) -> None:
+    """Give the vintages of a store with snapshots but no frozen boundaries today's."""
+    for sql in _boundaries.create_sql():
+        con.execute(sql)
+    columns = {r[0] for r in con.execute("DESCRIBE vintage_snapshots").fetchall()}
+    if "geometry" not in columns:
+        con.execute("ALTER TABLE vintage_snapshots ADD COLUMN geometry VARCHAR")
+    missing = con.execute(
+        "SELECT count(*) FROM vintage_snapshots WHERE geometry IS NULL"
+    ).fetchall()[0][0]
+    if not missing:
+        return
+    digest = _digest(con, "geometry", "", {})
+    _boundaries.take(con, digest)
+    con.execute("UPDATE vintage_snapshots SET geometry = ? WHERE geometry IS NULL", [digest])

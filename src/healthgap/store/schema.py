@@ -85,3 +85,17 @@ GEOMETRY = pa.schema(
         pa.field("source_crs", pa.string()),  # e.g. "EPSG:27700", reprojected
     ]
 )
+
+#: A source's own published judgement of its values (Fingertips' "Recent Trend" and "Compared
+#: to ..." columns), kept per vintage beside the values they judge: the VALUES key columns and
+#: the source's words as published ("Better 95%", "Decreasing and getting better", ...).
+JUDGEMENTS = pa.schema(
+    [
+        *[VALUES.field(k) for k in VALUE_KEYS],
+        pa.field("recent_trend", pa.string()),
+        pa.field("compared_to_england", pa.string()),
+        pa.field("compared_to_parent", pa.string()),
+        pa.field("compared_to_goal", pa.string()),
+    ]
+)
+JUDGEMENT_COLUMNS = tuple(JUDGEMENTS.names[len(VALUE_KEYS) :])

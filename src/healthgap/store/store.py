@@ -23,7 +23,15 @@ from healthgap import __version__
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError, StoreError
-from healthgap.store import _opening, _snapshots, _tables, _validate, schema
+from healthgap.store import (
+    _boundaries,
+    _judgements,
+    _opening,
+    _snapshots,
+    _tables,
+    _validate,
+    schema,
+)
 from healthgap.store.inputs import InputFile
 
 __all__ = ["Store"]
@@ -114,7 +122,7 @@ class Store:
         -----
         A store written by an earlier healthgap is migrated when opened for writing (one
         transaction): indicator metadata gains its source and every vintage a snapshot of
-        its metadata, areas and hierarchy (see :meth:`areas`).
+        its metadata, areas, hierarchy and boundaries (see :meth:`areas`).
         """
         path = str(path)
         _opening.check_path(path, read_only=read_only)
@@ -142,6 +150,7 @@ class Store:
         with store._transaction():
             for sql in _tables.all_create_sql():
                 con.execute(sql)
+            con.execute(_judgements.create_sql())
             _snapshots.migrate(con, tables)
         return store
 
@@ -347,12 +356,14 @@ class Store:
         parameters: Mapping[str, Any] | None = None,
         indicators: Sequence[IndicatorMeta] = (),
         label: str = "",
+        judgements: pa.Table | None = None,
     ) -> str:
         """Validate ``values`` and store them as a new immutable vintage; return its id.
 
         The id is the first 16 hex digits of a SHA-256 over the content: every cell of
         ``values`` (order-independent), ``parameters``, the inputs' SHA-256s and the healthgap
-        version. Adding the same content again returns the same id and writes nothing.
+        version, and the source's judgements when there are any. Adding the same content
+        again returns the same id and writes nothing.
 
         Parameters
         ----------
@@ -369,6 +380,11 @@ class Store:
             Metadata to add or replace in the same transaction.
         label : str
             Free text shown in ``vintages()`` (not part of the id).
+        judgements : pyarrow.Table, optional
+            The source's own published judgements of these values (columns of
+            :data:`~healthgap.store.schema.JUDGEMENTS`; missing judgement columns are taken
+            as null, empty texts are no judgement); kept with the vintage, see
+            :meth:`judgements`.
 
         Returns
         -------
@@ -380,13 +396,18 @@ class Store:
         InputError
             Wrong columns or types, null keys, duplicate keys, negative counts or
             denominators, NaN, limits not bracketing the value, area codes unknown to the
-            store (when it has areas). Lists the first 20 problems and the total; nothing is
-            written.
+            store (when it has areas); judgements repeating a key or judging a value not in
+            ``values``. Lists the first 20 problems and the total; nothing is written.
         """
         with self._transaction():
             self._add_indicators(indicators, source=source)
             return self._add_vintage(
-                values, source=source, inputs=inputs, parameters=parameters, label=label
+                values,
+                source=source,
+                inputs=inputs,
+                parameters=parameters,
+                label=label,
+                judgements=judgements,
             )
 
     def _add_vintage(
@@ -397,8 +418,10 @@ class Store:
         inputs: Sequence[InputFile | Path],
         parameters: Mapping[str, Any] | None,
         label: str,
+        judgements: Any = None,
     ) -> str:
         table = _tables.conform(values, schema.VALUES, "values")
+        judged = _judgements.conform(judgements)
         if table.num_rows == 0:
             raise InputError("values: the table has no rows; a vintage needs at least one value")
         files = [i if isinstance(i, InputFile) else InputFile.from_path(i) for i in inputs]
@@ -411,17 +434,16 @@ class Store:
             n_rows, content = _validate.check_values(
                 self._con, view, table, areas_table="areas" if has_areas else None
             )
-            digest = hashlib.sha256(
-                json.dumps(
-                    {
-                        "values": content,
-                        "parameters": params_json,
-                        "inputs": sorted(f.sha256 for f in files),
-                        "code_version": __version__,
-                    },
-                    sort_keys=True,
-                ).encode()
-            ).hexdigest()
+            hashed = {
+                "values": content,
+                "parameters": params_json,
+                "inputs": sorted(f.sha256 for f in files),
+                "code_version": __version__,
+            }
+            if judged is not None:  # hashed only when present: other ids stay as they were
+                with self._registered("_judged", judged) as judged_view:
+                    hashed["judgements"] = _judgements.check(self._con, judged_view, view)
+            digest = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()
             ids = ("SELECT DISTINCT indicator_id FROM _values", {})
             snapshot = _snapshots.digests(
                 self._con, ids_sql=ids[0], ids_params=ids[1], source=source
@@ -449,23 +471,38 @@ class Store:
             _snapshots.take(self._con, vintage_id, ids_sql=ids[0], ids_params=ids[1], source=source)
             columns = ", ".join(f'"{f.name}"' for f in schema.VALUES)
             self._insert_values(vintage_id, columns, view)
+            if judged is not None:
+                with self._registered("_judged", judged) as judged_view:
+                    _judgements.insert(self._con, vintage_id, judged_view)
         return vintage_id
 
     @staticmethod
-    def _candidate_ids(digest: str, snapshot: Mapping[str, str]) -> tuple[str, str]:
-        """Return the content id and the id of the same content with other metadata."""
-        revised = hashlib.sha256(
-            json.dumps({"content": digest, "snapshot": dict(snapshot)}, sort_keys=True).encode()
-        ).hexdigest()
-        return digest[:_ID_LENGTH], revised[:_ID_LENGTH]
+    def _candidate_ids(digest: str, snapshot: Mapping[str, str]) -> tuple[str, ...]:
+        """Return the ids this content may take, in order of preference.
+
+        The content id; the id of content and snapshot without boundaries (what every store
+        before frozen boundaries gave the same content with other metadata, so those ids
+        are unchanged); the id of content and the whole snapshot.
+        """
+        revisions = (
+            {k: v for k, v in snapshot.items() if k != "geometry"},
+            dict(snapshot),
+        )
+        revised = [
+            hashlib.sha256(
+                json.dumps({"content": digest, "snapshot": s}, sort_keys=True).encode()
+            ).hexdigest()[:_ID_LENGTH]
+            for s in revisions
+        ]
+        return digest[:_ID_LENGTH], *revised
 
     def _choose_id(self, digest: str, snapshot: Mapping[str, str]) -> tuple[str, bool]:
         """Return the vintage id for this content and metadata, and whether it is new.
 
         The id is the content's (values, parameters, inputs, version), as it always was. The
-        same content with other metadata, area names or hierarchy than its vintage was
-        written with is a different publication: it gets the id of content and snapshot
-        together, so the first vintage stays exactly as it was published.
+        same content with other metadata, area names, hierarchy or boundaries than its
+        vintage was written with is a different publication: it gets the id of content and
+        snapshot together, so the first vintage stays exactly as it was published.
         """
         candidates = self._candidate_ids(digest, snapshot)
         for candidate in candidates:
@@ -476,7 +513,7 @@ class Store:
                 return candidate, True
             if _snapshots.of(self._con, candidate) == dict(snapshot):
                 return candidate, False
-        return candidates[1], False  # the second id is made of this very snapshot
+        return candidates[-1], False  # the last id is made of this very snapshot
 
     def _insert_values(self, vintage_id: str, columns: str, view: str) -> None:
         self._con.execute(
@@ -496,7 +533,8 @@ class Store:
         ----------
         imported : healthgap.sources.Imported
             Optional tables ``areas, hierarchy, classifications, geometry, population,
-            values``, and ``indicators``, ``inputs``, ``source``.
+            values, judgements`` (the source's own judgements of the values), and
+            ``indicators``, ``inputs``, ``source``.
         label : str
             Label of the vintage.
         parameters : mapping, optional
@@ -526,6 +564,7 @@ class Store:
                 inputs=part("inputs") or (),
                 parameters=parameters,
                 label=label,
+                judgements=part("judgements"),
             )
 
     def vintages(self) -> pa.Table:
@@ -697,6 +736,44 @@ class Store:
             {"old": old_id, "new": new_id},
         )
 
+    def judgements(self, vintage: str | None = None, *, indicator_id: _Filter = None) -> pa.Table:
+        """Return the source's own published judgements of a vintage's values (none for most).
+
+        Parameters
+        ----------
+        vintage : str, optional
+            Id or unique prefix; None for the latest vintage.
+        indicator_id : str or list of str, optional
+
+        Returns
+        -------
+        pyarrow.Table
+            Columns of :data:`~healthgap.store.schema.JUDGEMENTS`, sorted by the value keys:
+            one row per value the source judged, as the source worded it. These are the
+            stored judgements: publish them through disclosure control, which withholds the
+            judgement of a withheld value.
+        """
+        vintage_id = self.resolve(vintage)
+        if not self._has_table(_judgements.TABLE):  # a store read as written before them
+            return schema.JUDGEMENTS.empty_table()
+        where, params = _where({"indicator_id": indicator_id})
+        columns = ", ".join(f'"{c}"' for c in schema.JUDGEMENTS.names)
+        keys = ", ".join(f'"{k}"' for k in schema.VALUE_KEYS)
+        return self._arrow(
+            f"SELECT {columns} FROM {_judgements.TABLE} WHERE vintage_id = $vintage AND {where} "
+            f"ORDER BY {keys}",
+            params | {"vintage": vintage_id},
+        ).cast(schema.JUDGEMENTS)
+
+    def _has_table(self, name: str) -> bool:
+        return bool(
+            self._con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name = ?",
+                [name],
+            ).fetchall()[0][0]
+        )
+
     # -- reading areas and the rest -----------------------------------------------------
 
     def _table(
@@ -713,6 +790,10 @@ class Store:
         found = _snapshots.of(self._con, self.resolve(vintage))
         if found is None:
             return name, {}
+        if found[name] is None:  # boundaries of a store read as written before they froze
+            return name, {}
+        if name == "geometry":
+            return _boundaries.source_sql(param), {param: found[name]}
         snap = _snapshots.KINDS[name][0]
         return f"(SELECT * EXCLUDE (digest) FROM {snap} WHERE digest = ${param})", {
             param: found[name]
@@ -727,7 +808,7 @@ class Store:
         vintage: str | None = None,
     ) -> pa.Table:
         where, params = _where(filters)
-        source, extra = self._table(name, vintage) if name in _snapshots.KINDS else (name, {})
+        source, extra = self._table(name, vintage) if name in _snapshots.FROZEN else (name, {})
         columns = ", ".join(f'"{c}"' for c in arrow_schema.names)
         table = self._arrow(
             f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {order}", params | extra
@@ -819,9 +900,20 @@ class Store:
             "classification, area_code",
         )
 
-    def geometry(self, area_code: _Filter = None) -> pa.Table:
-        """Boundaries as GeoJSON text (columns of ``GEOMETRY``)."""
-        return self._read("geometry", schema.GEOMETRY, {"area_code": area_code}, "area_code")
+    def geometry(self, area_code: _Filter = None, *, vintage: str | None = None) -> pa.Table:
+        """Boundaries as GeoJSON text (columns of ``GEOMETRY``), sorted by area code.
+
+        Parameters
+        ----------
+        area_code : str or list of str, optional
+        vintage : str, optional
+            Id or unique prefix: the boundaries that vintage was published with (frozen with
+            it, so a later boundary import changes none of its maps); None for the
+            boundaries as they are now.
+        """
+        return self._read(
+            "geometry", schema.GEOMETRY, {"area_code": area_code}, "area_code", vintage=vintage
+        )
 
     def population(
         self,

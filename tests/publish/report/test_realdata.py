@@ -68,3 +68,63 @@ def test_comparisons_with_england_and_headline_gaps_from_published_figures(real_
     )
     assert spread.height == 1
     assert spread["Key message"][0].startswith("Life expectancy at birth (Male) ranged from")
+
+
+def _source_judged(out) -> pl.DataFrame:
+    """Rows of the overview downloads where the source published its own judgement."""
+    rug = pl.concat(
+        [
+            pl.read_csv(p, infer_schema_length=None)
+            for p in sorted((out / "downloads").glob("overview-rug-*.csv"))
+        ],
+        how="diagonal_relaxed",
+    )
+    assert "Source's comparison with England" in rug.columns
+    return rug.filter(pl.col("Source's comparison with England").is_not_null())
+
+
+def test_fingertips_own_judgements_are_shown_beside_ours(real_report):
+    _, out = real_report
+    judged = _source_judged(out)
+    boroughs = judged.filter(pl.col("Area code").str.starts_with("E09"))
+    # the City of London has no value of its own (combined with Hackney): no judgement either
+    assert boroughs.height == 32
+    assert "E09000001" not in boroughs["Area code"].to_list()
+    assert not boroughs["Source and healthgap disagree"].any()
+
+
+@pytest.fixture(scope="module")
+def london_report(tmp_path_factory):
+    """The real London report as ``healthgap demo`` writes it: the job's store, its vintage."""
+    from healthgap.london import job, report_options
+
+    folder = tmp_path_factory.mktemp("london-report")
+    result = job.run(folder)
+    with Store.open(result.store_path, read_only=True) as store:
+        write_report(store, result.vintage, folder / "site", **report_options())
+    return folder / "site"
+
+
+def test_the_london_report_shows_fingertips_judgements_and_counts_agreement(london_report):
+    # OHID's Fingertips export of hospital admissions for injuries in children (90284,
+    # 2023/24) publishes its own comparison of each borough with England: our CI-overlap
+    # judgement agrees for all 32 boroughs it judges (20 better, 9 similar, 3 worse); the
+    # City of London's value is published combined with Hackney's, so neither is shown
+    judged = _source_judged(london_report)
+    boroughs = judged.filter(pl.col("Area code").str.starts_with("E09"))
+    assert boroughs["Indicator"].unique().to_list() == [
+        "Hospital admissions caused by injuries in children (aged 0 to 14 years), <15 yrs"
+    ]
+    pairs = boroughs.group_by("Compared with England", "Source's comparison with England").len()
+    counts = {(a, b): n for a, b, n in pairs.iter_rows()}
+    assert counts == {
+        ("Better", "Better"): 20,
+        ("Similar", "Similar"): 9,
+        ("Worse", "Worse"): 3,
+    }
+    assert not boroughs["Source and healthgap disagree"].any()
+    overview = (london_report / "index.html").read_text(encoding="utf-8")
+    assert (
+        "The source published its own comparison with England for 33 of these values; of the "
+        "32 judged by both, ours agrees for 32 and differs for 0."
+    ) in overview

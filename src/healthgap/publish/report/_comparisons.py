@@ -29,6 +29,29 @@ def judgement_columns(frame: pl.DataFrame, nation: str) -> list[pl.Expr]:
     ]
 
 
+def judgement_note(frame: pl.DataFrame, nation: str) -> str:
+    """A sentence saying for how many values a source's own judgement agrees with ours.
+
+    Empty when the rows carry no source judgement.
+    """
+    if "disagreement" not in frame.columns:
+        return ""
+    theirs = frame.filter(pl.col("published_comparison").is_not_null())
+    if theirs.is_empty():
+        return ""
+    both = theirs.filter(
+        (_word("national_comparison") != "Not compared")
+        & (_word("published_comparison") != "Not compared")
+    )
+    differ = int(both["disagreement"].sum())
+    shown = " (marked 'source: ...')" if differ else ""
+    return (
+        f" The source published its own comparison with {nation} for {theirs.height} of "
+        f"these values; of the {both.height} judged by both, ours agrees for "
+        f"{both.height - differ} and differs for {differ}{shown}."
+    )
+
+
 def _versus(frame: pl.DataFrame, bench: str, prefix: str) -> pl.DataFrame:
     """Fingertips' CI-overlap judgement of every row against the benchmark column ``bench``.
 

@@ -21,10 +21,17 @@ import polars as pl
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, SuppressedWarning
+from healthgap.publish._judgements import published_judgements
 from healthgap.publish.export import published_values
-from healthgap.publish.report._comparisons import LIMITS, SERIES, compare_latest
+from healthgap.publish.report._comparisons import (
+    LIMITS,
+    PUBLISHED_JUDGEMENT,
+    SERIES,
+    compare_latest,
+)
 from healthgap.publish.report._scope import VintageUse, area_scope, choose_vintages
 from healthgap.store import Store
+from healthgap.store.schema import VALUE_KEYS
 
 DECOMPOSITION = "le_gap_decomposition"
 SEX_ORDER = {"Persons": 0, "Male": 1, "Female": 2}
@@ -49,6 +56,8 @@ class ReportData:
     vintages: list[VintageUse] = field(default_factory=list)
     tiles: dict[str, tuple[int, int, str]] | None = None
     commitment_ids: list[str] = field(default_factory=list)
+    #: the sources' own published judgements of the values (store.schema.JUDGEMENTS)
+    judgements: pl.DataFrame = field(default_factory=pl.DataFrame)
     latest: pl.DataFrame = field(default_factory=pl.DataFrame)  # judged latest totals
     trends: pl.DataFrame = field(default_factory=pl.DataFrame)  # recent trend per series
     deciles: pl.DataFrame = field(default_factory=pl.DataFrame)  # latest decile rows
@@ -152,8 +161,9 @@ def load(
     wanted = strategy.indicator_ids if strategy is not None else ()
     order = [i for i in wanted if i in present]
     order += sorted(present - set(order) - set(commitment_ids) - {DECOMPOSITION})
-    geometry = pl.from_arrow(store.geometry(list(scope.children)))
     latest_record = uses[-1].record
+    # boundaries as the newest vintage used was published with (frozen with it)
+    geometry = pl.from_arrow(store.geometry(list(scope.children), vintage=latest_record["id"]))
     data = ReportData(
         vintage=latest_record,
         synthetic=any(is_synthetic(u.record) for u in uses),
@@ -175,6 +185,12 @@ def load(
         vintages=uses,
         tiles=tiles,
         commitment_ids=[c for c in commitment_ids if c in present],
+        judgements=pl.concat(
+            [
+                pl.from_arrow(published_judgements(store, u.record["id"], u.indicator_ids))
+                for u in uses
+            ]
+        ),
     )
     peers = published.filter(
         pl.col("area_code").is_in(scope.peers) & (pl.col("category_type") == "")
@@ -214,6 +230,7 @@ def _judge(data: ReportData, peers: pl.DataFrame) -> None:
     latest = latest.join(polarity, on="indicator_id", how="left").sort(
         "indicator_id", "sex", "age", "area_code"
     )
+    latest = _with_published_judgement(latest, data.judgements)
     latest = compare_latest(
         latest,
         data.region,
@@ -260,6 +277,24 @@ def _judge(data: ReportData, peers: pl.DataFrame) -> None:
     )
     data.sii_lines = _sii_lines(data.deciles)
     data.gaps = _gaps(data.values.filter(pl.col("indicator_id") == DECOMPOSITION))
+
+
+def _with_published_judgement(latest: pl.DataFrame, judgements: pl.DataFrame) -> pl.DataFrame:
+    """The latest values with their source's own comparison with the nation, where published.
+
+    The column is added only when the source judged some of these values, so reports of
+    vintages without judgements are as they were.
+    """
+    keys = list(VALUE_KEYS)
+    if judgements.is_empty():
+        return latest
+    theirs = judgements.filter(pl.col(PUBLISHED_JUDGEMENT).is_not_null()).select(
+        *keys, PUBLISHED_JUDGEMENT
+    )
+    joined = latest.join(theirs, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    if joined[PUBLISHED_JUDGEMENT].null_count() == joined.height:
+        return latest
+    return joined
 
 
 def _gaps(rows: pl.DataFrame) -> pl.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from healthgap.publish.report import _style
-from healthgap.publish.report._comparisons import judgement_columns
+from healthgap.publish.report._comparisons import judgement_columns, judgement_note
 from healthgap.publish.report._data import SERIES, ReportData
 from healthgap.publish.report._headlines import headline_frame, headlines, is_gap_indicator
 from healthgap.publish.report._labels import comparison_legend, series_frame, slug
@@ -167,7 +167,11 @@ def _rug(data: ReportData, domain: str, ids: list[str], n: int) -> list[Table]:
                 frame,
                 tuple(header),
                 tuple(rows),
-                note=sources_note(data, ids),
+                note=sources_note(data, ids)
+                + judgement_note(
+                    latest.filter(pl.col("position").is_in(chunk)),
+                    data.national_name or "the nation",
+                ),
                 landscape=True,
             )
         )

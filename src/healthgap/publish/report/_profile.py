@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from healthgap.publish.report._comparisons import judgement_columns
+from healthgap.publish.report._comparisons import judgement_columns, judgement_note
 from healthgap.publish.report._data import SERIES, ReportData
 from healthgap.publish.report._labels import comparison_legend, series_frame, slug, symbol
 from healthgap.publish.report._model import Table
@@ -114,7 +114,9 @@ def profile_table(data: ReportData, table_id: str, name: str, rows: pl.DataFrame
         tuple(header),
         tuple(shown),
         note=comparison_legend(data)
-        + f" Quintiles among the areas of {among}. "
+        + f" Quintiles among the areas of {among}."
+        + judgement_note(rows, nation)
+        + " "
         + sources_note(data, rows["indicator_id"].unique().to_list()),
     )
 

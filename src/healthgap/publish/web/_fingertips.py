@@ -180,7 +180,10 @@ def all_data(
     england = pub.comparators.get("england")
     region = pub.comparators.get("region")
     shown = set(child_types) | set(parent_types) | {"country"}
-    frames = [pub.judged(i).filter(pl.col("area_type").is_in(list(shown))) for i in indicator_ids]
+    frames = [
+        _with_source_judgements(pub, i).filter(pl.col("area_type").is_in(list(shown)))
+        for i in indicator_ids
+    ]
     judged = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
     if judged.is_empty():
         return pl.DataFrame(schema=dict.fromkeys(_columns(parent_types[0], fid), pl.String))
@@ -197,6 +200,9 @@ def all_data(
         if parent_types[0] == "region" and region is not None
         else pl.Series([None] * judged.height, dtype=pl.String)
     )
+    # the source's own judgements where it published them (its parent is the region)
+    if parent_types[0] == "region":
+        compared_parent = judged["source_parent"].fill_null(compared_parent)
     type_label = {t: v[1] for t, v in fid.area_type.items()}
     out = base.with_columns(
         pl.Series("Indicator ID", [str(fid.indicator[i]) for i in judged["indicator_id"]]),
@@ -210,16 +216,35 @@ def all_data(
             "Area Type",
             judged["area_type"].replace_strict(type_label, default=None, return_dtype=pl.String),
         ),
-        pl.Series("Recent Trend", judged["recent_trend"]),
+        pl.Series("Recent Trend", judged["source_trend"].fill_null(judged["recent_trend"])),
         pl.Series(
             "Compared to England value or percentiles",
-            judged["compared_england"]
-            if england is not None
-            else pl.Series([None] * judged.height, dtype=pl.String),
+            judged["source_england"].fill_null(
+                judged["compared_england"]
+                if england is not None
+                else pl.Series([None] * judged.height, dtype=pl.String)
+            ),
         ),
         pl.Series("Compared to percentiles", compared_parent),
+        pl.Series("Compared to goal", judged["source_goal"]),
     )
     return out.rename({"Compared to percentiles": _parent_column(parent_types[0], fid)})
+
+
+def _with_source_judgements(pub: Published, indicator_id: str) -> pl.DataFrame:
+    """An indicator's judged values with the source's own judgements (``source_...``)."""
+    from healthgap.store.schema import VALUE_KEYS
+
+    theirs = pub.source_judgements(indicator_id).select(
+        *VALUE_KEYS,
+        source_trend="recent_trend",
+        source_england="compared_to_england",
+        source_parent="compared_to_parent",
+        source_goal="compared_to_goal",
+    )
+    return pub.judged(indicator_id).join(
+        theirs, on=list(VALUE_KEYS), how="left", nulls_equal=True, maintain_order="left"
+    )
 
 
 def _parent_column(parent_type: str, fid: FingertipsIds) -> str:

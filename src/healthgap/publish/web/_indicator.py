@@ -90,7 +90,7 @@ def chart_sections(
             upper="upper95_0cl",
             comparison=pl.col(cmp).fill_null("Not compared"),
         )
-        geometry = _geometry(pub, bars_in["area_code"].to_list())
+        geometry = _geometry(pub, bars_in["area_code"].to_list(), pub.vintage_of[indicator_id])
         title = f"{meta.name}, {sex}, {chosen}"
         bench_value = latest[f"{comparator}_value"].drop_nulls()
         charts = [
@@ -246,6 +246,7 @@ def indicator_view(
     )
 
 
-def _geometry(pub: Published, codes: list[str]) -> dict[str, str]:
-    table = pub.store().geometry(codes)
+def _geometry(pub: Published, codes: list[str], vintage: str) -> dict[str, str]:
+    """The areas' boundaries as the indicator's vintage was published with them."""
+    table = pub.store().geometry(codes, vintage=vintage)
     return dict(zip(table["area_code"].to_pylist(), table["geometry"].to_pylist(), strict=True))

@@ -25,6 +25,7 @@ import polars as pl
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, StoreError, SuppressedWarning
+from healthgap.publish._judgements import published_judgements
 from healthgap.publish.export import published_values
 from healthgap.publish.report._data import is_synthetic
 from healthgap.store import Store
@@ -281,10 +282,25 @@ class Published:
         """Published values with comparisons against each comparator and the recent trend.
 
         Adds ``compared_<key>`` and ``<key>_value`` for each comparator (``england``,
-        ``region``) and ``recent_trend`` (per series of the area; single-year periods only).
+        ``region``), ``recent_trend`` (per series of the area; single-year periods only) and
+        ``source_judgement``: the source's own published comparison with England, where it
+        published one (Fingertips exports), withheld with a withheld value.
         """
         self.indicator(indicator_id)
         return self._judged(indicator_id)
+
+    @computed_once(CACHED_INDICATORS)
+    def source_judgements(self, indicator_id: str) -> pl.DataFrame:
+        """The source's own published judgements of an indicator's values in the set.
+
+        Columns of :data:`~healthgap.store.schema.JUDGEMENTS`; a withheld value's judgement
+        is withheld; empty when the source published none.
+        """
+        self.indicator(indicator_id)
+        vintage = self.vintage_of[indicator_id]
+        frame = pl.from_arrow(published_judgements(self.store(), vintage, [indicator_id]))
+        assert isinstance(frame, pl.DataFrame)
+        return frame
 
     @computed_once(CACHED_INDICATORS)
     def _judged(self, indicator_id: str) -> pl.DataFrame:
@@ -339,6 +355,10 @@ class Published:
             )
         else:
             out = out.with_columns(recent_trend=pl.lit(None, pl.String))
+        theirs = self.source_judgements(indicator_id).select(
+            *VALUE_KEYS, source_judgement="compared_to_england"
+        )
+        out = out.join(theirs, on=list(VALUE_KEYS), how="left", nulls_equal=True)
         return out.drop("polarity").sort(list(VALUE_KEYS))
 
     def latest_period(self, frame: pl.DataFrame) -> str | None:
