@@ -19,6 +19,7 @@ __all__ = [
     "LIMITS_95",
     "LIMITS_998",
     "LIMIT_PAIRS",
+    "ROUNDING_NOTE",
     "period_label",
     "period_label_expr",
     "polarity_of_direction",
@@ -35,6 +36,11 @@ LIMITS_998 = ("lower99_8cl", "upper99_8cl")
 LIMITS = (*LIMITS_95, *LIMITS_998)
 #: (lower, upper) of each level, in the order of :data:`LEVELS`.
 LIMIT_PAIRS = (LIMITS_95, LIMITS_998)
+
+#: The ``value_note`` of a published row whose limits pass its rounded value (a Fingertips
+#: value of 17.0 with a 95% lower limit of 17.025): importers add it after checking the gap is
+#: within the value's published rounding, and the store then allows that slack for the row.
+ROUNDING_NOTE = "limits lie outside the value by less than the value's published rounding"
 
 #: A target's direction (``healthgap.catalogue.strategy.Direction``) -> the polarity it
 #: implies (``healthgap.catalogue.metadata.Polarity``); milestones judge nothing.

@@ -524,6 +524,23 @@ def test_gss_cogs_rounded_value_gets_the_note(shared_data):
     assert "published rounding" in row["value_note"]
 
 
+@pytest.mark.realdata
+def test_gss_cogs_export_goes_into_a_store_with_its_published_limits(shared_data, tmp_path):
+    # issue #15: the importer accepted the rounded value but the store then refused the file
+    from healthgap.store import Store
+
+    with Store.open(tmp_path / "s.duckdb") as store:
+        vintage = store.load(read_fingertips_csv(shared_data / FT / DISABILITY))
+        values = pl.from_arrow(store.values(vintage))
+    row = values.filter(
+        (pl.col("indicator_id") == "10101")
+        & (pl.col("period") == "2016")
+        & (pl.col("area_code") == "E92000001")
+    ).row(0, named=True)
+    assert (row["value"], row["lower95_0cl"]) == (17.0, 17.02501286)
+    assert values.height == 87
+
+
 def test_indicator_id_the_catalogue_cannot_hold_is_a_problem(tmp_path):
     # found by mutating a real export: "935\r\n53" reached IndicatorMeta and raised pydantic's
     with pytest.raises(ImportValidationError, match=r"column 'Indicator ID'.*an indicator id"):

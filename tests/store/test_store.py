@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 import pytest
 
 from healthgap import __version__
+from healthgap._conventions import ROUNDING_NOTE
 from healthgap.catalogue.metadata import DisclosureRule, IndicatorMeta
 from healthgap.errors import InputError, StoreError
 from healthgap.sources import Imported
@@ -266,6 +267,28 @@ def test_add_vintage_rejects_bad_values_and_writes_nothing(store, make_values, o
         )
     assert store.vintages().num_rows == 0
     assert store.indicators() == []
+
+
+def test_limits_passing_a_rounded_value_are_kept_when_the_row_says_so(store, make_values):
+    # issue #15: OHID's export has 17.0 with a 95% lower limit of 17.025 (unrounded limits);
+    # the importer checks the gap is within the value's rounding and notes it on the row
+    rounded = {
+        "value": [10.0, 17.0, 12.0],
+        "lower95_0cl": [8.0, 17.025, 10.0],
+        "upper95_0cl": [12.0, 17.072, 14.0],
+        "lower99_8cl": [7.0, 17.012, 9.0],
+        "upper99_8cl": [13.0, 17.085, 15.0],
+    }
+    meta = [IndicatorMeta(id="ind1", name="x")]
+    with pytest.raises(InputError, match=r"row 1: columns \['lower95_0cl', 'value'\]"):
+        store.add_vintage(make_values(3, **rounded), source="t", indicators=meta)
+    notes = {"value_note": [None, f"provisional; {ROUNDING_NOTE}", None]}
+    vid = store.add_vintage(make_values(3, **rounded, **notes), source="t", indicators=meta)
+    assert store.values(vid)["lower95_0cl"].to_pylist()[1] == 17.025
+    # the note allows the value's rounding (a whole 17 stands for 16.5..17.5), no more
+    beyond = rounded | {"lower95_0cl": [8.0, 17.6, 10.0], "upper95_0cl": [12.0, 18.0, 14.0]}
+    with pytest.raises(InputError, match=r"found lower95_0cl=17.6, value=17.0"):
+        store.add_vintage(make_values(3, **beyond, **notes), source="t", indicators=meta)
 
 
 def test_error_lists_first_20_problems_and_the_total(store, make_values):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from healthgap._conventions import LIMIT_PAIRS, LIMITS
+from healthgap._conventions import LIMIT_PAIRS, LIMITS, ROUNDING_NOTE
 from healthgap.errors import InputError
 from healthgap.store import schema
 
@@ -23,8 +23,29 @@ _NUMBERS = (
     "count",
     "denominator",
 )
-# Limits come from floating-point formulas; allow rounding slack when they touch the value.
-_SLACK = "(abs(value) * 1e-9 + 1e-12)"
+
+
+def _slack(column: str = "value") -> str:
+    """SQL for how far limits may pass ``column``: floating-point slack, or its rounding.
+
+    Limits come from floating-point formulas, so 1e-9 relative is always allowed. A row an
+    importer marked with :data:`~healthgap._conventions.ROUNDING_NOTE` (official files round
+    values for display but not always their limits) is allowed half a unit in the last
+    decimal place its value was written with: a value shown with :math:`d` decimals stands
+    for a number within :math:`0.5 \\times 10^{-d}` of it.
+    """
+    v = f"abs({column})"
+    near = " ".join(
+        f"WHEN abs(round({v}, {d}) - {v}) <= 1e-9 * (1 + {v}) THEN {d}" for d in range(13)
+    )
+    note = ROUNDING_NOTE.replace("'", "''")
+    return (
+        f"(CASE WHEN contains(coalesce(value_note, ''), '{note}') "
+        f"THEN 0.5 * pow(10, -(CASE {near} ELSE 16 END)) ELSE 0 END + {v} * 1e-9 + 1e-12)"
+    )
+
+
+_SLACK = _slack()
 
 #: (condition on a bad row, columns shown, the rule) for the row-level checks.
 _ROW_CHECKS: list[tuple[str, tuple[str, ...], str]] = [
