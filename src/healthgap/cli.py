@@ -717,24 +717,41 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     workers: int = typer.Option(
-        1, "--workers", min=1, max=64, help="Processes (each opens the store read-only)."
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help=(
+            "Processes, each with the store open read-only and its own copy of the values "
+            "it has read: more answer more requests at once on more cores, for more memory."
+        ),
+    ),
+    cache_mb: float = typer.Option(
+        128,
+        "--cache-mb",
+        min=0,
+        help="Memory for whole responses kept per process (MB; 0 keeps none).",
     ),
     strategy: str | None = STRATEGY_OPTION,
 ) -> None:
     """Serve the dashboard, API v1 and the Fingertips-compatible API (store read-only).
 
-    Example: healthgap serve --store demo-output/healthgap.duckdb --port 8000
+    Every response names its vintage set; repeated requests are answered from memory
+    (ETag, 304 Not Modified). Example:
+    healthgap serve --store demo-output/healthgap.duckdb --port 8000 --workers 2
     """
     import uvicorn
 
-    from healthgap.publish.web import create_app
+    from healthgap.publish.web import ResponseCache, create_app
 
     options = _strategy_options(strategy)
+    cache = ResponseCache(int(cache_mb * 2**20))
     # opens and checks the store before listening
     web = create_app(
         store_path,
         strategy=options.get("strategy"),
         world_cities=options.get("world_cities", ()),
+        cache=cache,
     )
     stderr.print(f"healthgap: dashboard http://{host}:{port}/  API http://{host}:{port}/api/docs")
     if workers == 1:
@@ -744,6 +761,7 @@ def serve(
         import os
 
         os.environ["HEALTHGAP_STORE"] = str(store_path)
+        os.environ["HEALTHGAP_CACHE_MB"] = f"{cache_mb:g}"
         if options.get("strategy_dir") is not None:
             os.environ["HEALTHGAP_STRATEGY"] = str(options["strategy_dir"])
         uvicorn.run(
