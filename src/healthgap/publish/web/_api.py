@@ -14,12 +14,17 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from healthgap.errors import SuppressedWarning
 from healthgap.publish.web import _tables
-from healthgap.publish.web._published import NotPublishedError, Published
+from healthgap.publish.web._published import (
+    VALUE_COLUMNS,
+    NotPublishedError,
+    Published,
+    computed_once,
+)
 
 __all__ = ["router"]
 
@@ -114,10 +119,10 @@ def respond(
         return Response(
             _tables.csv_bytes(frame), media_type="text/csv; charset=utf-8", headers=disposition
         )
-    rows = _tables.records(_tables.page(frame, limit, offset))
-    # a Response is sent as is: FastAPI would otherwise validate every row against Page
-    body = {"vintages": ids, "total": frame.height, "limit": limit, "offset": offset, "rows": rows}
-    return JSONResponse(body)
+    rows = _tables.page(frame, limit, offset)
+    # written by Polars and sent as is: FastAPI would otherwise validate every row against Page
+    head = {"vintages": ids, "total": frame.height, "limit": limit, "offset": offset}
+    return Response(_tables.json_body(head, rows), media_type="application/json")
 
 
 def meta_record(pub: Published, indicator_id: str) -> dict[str, Any]:
@@ -284,25 +289,45 @@ class Filters:
         self.category = _tables.split("category", category)
 
     def apply(self, pub: Published, judged: bool) -> pl.DataFrame:
-        """The matching rows of every requested indicator."""
+        """The matching rows of every requested indicator (one filtering pass each)."""
+        latest = self.period == ["latest"]
+        wanted = self._wanted(pub, with_period=not latest)
         parts = []
         for indicator_id in self.indicator:
-            frame = pub.judged(indicator_id) if judged else pub.values(indicator_id)
-            frame = _tables.keep(frame, "area_code", self.area)
-            frame = _tables.keep(frame, "area_type", self.area_type)
-            if self.parent is not None:
-                children = pub.links.filter(pl.col("parent_code").is_in(self.parent))
-                codes = [*children["child_code"].to_list(), *self.parent]
-                frame = frame.filter(pl.col("area_code").is_in(codes))
-            if self.period == ["latest"]:
-                latest = pub.latest_period(frame)
-                frame = frame.filter(pl.col("period") == latest)
-            else:
-                frame = _tables.keep(frame, "period", self.period)
-            for column in ("sex", "age", "category_type", "category"):
-                frame = _tables.keep(frame, column, getattr(self, column))
+            # one query on the indicator's frame (kept in memory): filter, then the columns
+            query = pub.judged(indicator_id).lazy().filter(*wanted or [pl.lit(True)])
+            frame = (query if judged else query.select(VALUE_COLUMNS)).collect()
+            if latest:
+                frame = frame.filter(pl.col("period") == pub.latest_period(frame))
             parts.append(frame)
         return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+
+    def _wanted(self, pub: Published, with_period: bool) -> list[pl.Expr]:
+        """One condition per filter set (a parent's children and the parent itself)."""
+        chosen: dict[str, list[str] | None] = {
+            "area_code": self.area,
+            "area_type": self.area_type,
+            "period": self.period if with_period else None,
+            "sex": self.sex,
+            "age": self.age,
+            "category_type": self.category_type,
+            "category": self.category,
+        }
+        out = [_one_of(column, values) for column, values in chosen.items() if values is not None]
+        if self.parent is not None:
+            out.append(_one_of("area_code", _family(pub, tuple(self.parent))))
+        return out
+
+
+@computed_once(1024)
+def _family(pub: Published, parents: tuple[str, ...]) -> list[str]:
+    """The parents' child areas and the parents themselves (the hierarchy never changes)."""
+    children = pub.links.filter(pl.col("parent_code").is_in(parents))["child_code"].to_list()
+    return [*children, *parents]
+
+
+def _one_of(column: str, values: list[str]) -> pl.Expr:
+    return pl.col(column) == values[0] if len(values) == 1 else pl.col(column).is_in(values)
 
 
 @router.get("/values", response_model=Page, responses=CSV_RESPONSE, summary="Values")
