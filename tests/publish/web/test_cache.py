@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.publish.web import ResponseCache, create_app
-from healthgap.publish.web._cache import Entry
+from healthgap.publish.web._cache import Entry, _size_of
 from healthgap.store import Store, schema
 
 URL = "/api/v1/values?indicator=x"
@@ -170,20 +170,24 @@ def _entry(size: int) -> Entry:
 
 
 @settings(deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3000)), max_size=80))
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5000)), max_size=80))
 def test_the_bound_holds_and_the_latest_entries_stay(puts):
     cache = ResponseCache(10_000, max_entry=4_000)
     for key, size in puts:
         cache.put((key,), _entry(size))
         assert cache.bytes <= cache.max_bytes
-        assert cache.bytes == sum(e.size for e in cache._entries.values())
-        if _entry(size).size <= cache.max_entry:
+        held = {k: _size_of(k) + e.size for k, e in cache._entries.items()}
+        assert cache.bytes == sum(held.values())
+        assert all(s <= cache.max_entry for s in held.values())
+        if _size_of((key,)) + _entry(size).size <= cache.max_entry:
             assert cache.get((key,)) is not None  # just put: the most recently used
-        assert all(e.size <= cache.max_entry for e in cache._entries.values())
+        else:  # too large: not kept (an earlier entry of the key may stay)
+            kept = cache.get((key,))
+            assert kept is None or len(kept.body) != size
 
 
 def test_least_recently_used_goes_first():
-    size = _entry(1000).size
+    size = _entry(1000).size + _size_of(("a",))
     cache = ResponseCache(3 * size, max_entry=size)
     for key in "abc":
         cache.put((key,), _entry(1000))

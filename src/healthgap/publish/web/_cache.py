@@ -47,8 +47,8 @@ class Entry:
 
     @property
     def size(self) -> int:
-        """Bytes the entry holds (body and headers)."""
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
+        """Bytes the entry holds: body, headers and the Python objects around them."""
+        return len(self.body) + sum(len(k) + len(v) + 120 for k, v in self.headers) + 400
 
 
 class ResponseCache:
@@ -73,6 +73,7 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 8 if max_entry is None else min(max_entry, max_bytes)
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._sizes: dict[tuple, int] = {}
         self.bytes = 0
         self.hits = 0
         self.misses = 0
@@ -92,16 +93,23 @@ class ResponseCache:
 
     def put(self, key: tuple, entry: Entry) -> None:
         """Keep ``entry`` (unless larger than ``max_entry``), dropping the least used."""
-        if entry.size > self.max_entry:
+        size = _size_of(key) + entry.size
+        if size > self.max_entry:
             return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.bytes -= old.size
+        if key in self._entries:
+            del self._entries[key]
+            self.bytes -= self._sizes.pop(key)
         self._entries[key] = entry
-        self.bytes += entry.size
+        self._sizes[key] = size
+        self.bytes += size
         while self.bytes > self.max_bytes:
-            _, dropped = self._entries.popitem(last=False)
-            self.bytes -= dropped.size
+            dropped, _ = self._entries.popitem(last=False)
+            self.bytes -= self._sizes.pop(dropped)
+
+
+def _size_of(key: tuple) -> int:
+    """Bytes a key holds (its texts and the objects around them)."""
+    return 200 + sum(len(part) + 50 if isinstance(part, bytes | str) else 50 for part in key)
 
 
 def etag_of(vintages: bytes, body: bytes) -> bytes:
