@@ -64,6 +64,7 @@ def served(tmp_path, serve_app):
         url = context.__enter__()
         stacks.append(context)
         client = httpx.Client(base_url=url, timeout=60)
+        client.app_state = app.state  # the test reads the app's objects too
         stacks.append(client)
         return client, vintage
 
@@ -200,3 +201,28 @@ def test_least_recently_used_goes_first():
 def test_a_negative_bound_is_refused():
     with pytest.raises(ValueError, match="max_bytes must be at least 0; got -1"):
         ResponseCache(-1)
+
+
+def test_an_indicator_is_read_once_then_answered_from_memory(served):
+    client, vintage = served(2.5, ResponseCache(0))  # no response cache: each request built
+    published = client.app_state.published
+    assert not published.in_memory("x")
+    first = client.get(URL + "&area=E09000001")  # read from the store (in a thread)
+    assert published.in_memory("x")
+    again = client.get(URL + "&area=E12000007")  # from memory, on the event loop
+    assert first.json()["rows"][0]["value"] == 2.5
+    assert again.json()["rows"][0]["value"] == 3.0
+    assert again.json()["vintages"] == [vintage]
+
+
+def test_the_workers_cache_bound_comes_from_the_environment(tmp_path, monkeypatch):
+    from healthgap.publish.web.app import from_environment
+
+    _store(tmp_path / "s.duckdb", 2.5)
+    monkeypatch.setenv("HEALTHGAP_STORE", str(tmp_path / "s.duckdb"))
+    monkeypatch.setenv("HEALTHGAP_CACHE_MB", "1.5")
+    app = from_environment()
+    try:
+        assert app.state.cache.max_bytes == int(1.5 * 2**20)
+    finally:
+        app.state.published.close()
