@@ -2,12 +2,18 @@
 
 A seeded national store (England, 9 regions, 317 local authorities and 6,790 MSOAs; 60
 indicators over 10 years and 2 sexes: about 9 million values at ``--scale 1``) is written once
-to ``bench-output/web-<scale>/store.duckdb``. The server runs in its own process (uvicorn, one
-worker, the store read-only); 50 clients on 127.0.0.1 each loop over the endpoint mix for 60 s
-(``HEALTHGAP_BENCH_WEB_SECONDS``), each request waiting for the one before (a bounded request
-loop). Printed: p50/p95/p99 latency and errors per endpoint (goal: p95 < 100 ms, no errors),
-the server's memory over the run (goal: flat), the CSV endpoint against DuckDB's own ``COPY``
-of the same rows, and the bytes the dashboard's first load transfers (goal: < 1 MB).
+to ``bench-output/web-<scale>-seed16/store.duckdb``. The server is ``healthgap serve`` in its
+own process (the store read-only); the load generator is another process (raw asyncio
+streams, one keep-alive HTTP/1.1 connection per client, so it costs the shared cores little):
+50 clients each send a request, wait for its response, and send the next, for 60 s
+(``HEALTHGAP_BENCH_WEB_SECONDS``). Each request is drawn from the endpoint mix (``MIX``: the
+dashboard's pages and data, API v1, the Fingertips-compatible CSV and metadata) with its
+parameters drawn afresh from the store's indicators and areas.
+
+Printed: p50/p95/p99 latency and errors per endpoint (goal: p95 < 100 ms, no errors, with
+the first failures named), throughput, the server's memory over the run (goal: flat), the
+CSV endpoint against DuckDB's own ``COPY`` of the same rows, and the bytes the dashboard's
+first load transfers (goal: < 1 MB). Results and the machine they ran on: ``README.md``.
 
 ``python -m benchmarks web --scale 0.05`` runs it at a twentieth of the size.
 """
@@ -15,14 +21,19 @@ of the same rows, and the bytes the dashboard's first load transfers (goal: < 1 
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -167,127 +178,199 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(store: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "HEALTHGAP_STORE": str(store), "PYTHONPATH": str(ROOT / "src")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "healthgap.publish.web.app:from_environment",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    import httpx
+def _get(port: int, path: str, timeout: float = 600) -> tuple[int, dict[str, str], bytes]:
+    """One GET with http.client (status, headers, body as sent: maybe gzip)."""
+    import http.client
 
-    base = f"http://127.0.0.1:{port}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def _start(store: Path, workers: int, cache_mb: float) -> tuple[subprocess.Popen, int]:
+    """``healthgap serve`` on a free port, waiting until it answers."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-m", "healthgap", "serve", "--store", str(store)]
+    command += ["--port", str(port), "--workers", str(workers), "--cache-mb", f"{cache_mb:g}"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
         try:
-            if httpx.get(f"{base}/api/v1/vintages", timeout=5).status_code == 200:
-                return process, base
-        except httpx.TransportError:
+            if _get(port, "/api/v1/vintages", timeout=5)[0] == 200:
+                return process, port
+        except OSError:
             time.sleep(0.5)
     process.kill()
     raise RuntimeError("the server did not start within 600 s")
 
 
-def _mix(las: list[str], regions: list[str], numbers: list[int]) -> list[tuple[str, str]]:
-    """(endpoint name, URL) pairs the clients draw from."""
-    rng = random.Random(SEED)
-    out = []
-    for _ in range(400):
-        ind = f"ind{rng.randrange(INDICATORS):02d}"
-        la, region = rng.choice(las), rng.choice(regions)
-        out += [
-            ("values json (one area)", f"/api/v1/values?indicator={ind}&area={la}"),
-            (
-                "values json (las, latest)",
-                f"/api/v1/values?indicator={ind}&area_type=la&period=latest&limit=1000",
-            ),
-            (
-                "comparisons (region's las)",
-                f"/api/v1/comparisons?indicator={ind}&parent={region}&period=latest",
-            ),
-            ("values csv (las)", f"/api/v1/values?indicator={ind}&area_type=la&format=csv"),
-            (
-                "fingertips all_data csv",
-                f"/api/all_data/csv/by_indicator_id?indicator_ids={rng.choice(numbers)}"
-                "&child_area_type_id=502&parent_area_type_id=6",
-            ),
-            ("indicators", "/api/v1/indicators"),
-            ("dashboard: area profile", f"/area-{rng.choice(las[:40])}.html"),
-            ("dashboard: overview", "/index.html"),
-        ]
-    return out
+@dataclass(frozen=True)
+class Draws:
+    """What the clients' random parameters are drawn from (read from the store)."""
+
+    indicators: list[str]
+    numbers: list[int]  # the indicators' Fingertips-compatible numbers
+    las: list[str]
+    regions: list[str]
 
 
-async def _load(base: str, mix: list[tuple[str, str]], seconds: float) -> dict[str, list]:
-    import httpx
+#: The endpoint mix, as (name, weight): what the dashboard's pages and script and a
+#: fingertips_py script request. Each request draws its parameters afresh.
+MIX = (
+    ("dashboard: overview", 2),
+    ("dashboard: area profile", 3),
+    ("dashboard: area data json", 2),
+    ("dashboard: indicator page", 2),
+    ("values json (one area)", 3),
+    ("values json (las, latest)", 2),
+    ("comparisons (region's las)", 2),
+    ("values csv (las)", 1),
+    ("indicators", 1),
+    ("fingertips all_data csv", 1),
+    ("fingertips metadata", 1),
+)
 
-    latencies: dict[str, list[float]] = {}
-    errors: dict[str, int] = {}
+
+def _url(name: str, rng: random.Random, draws: Draws) -> str:
+    """A request of the endpoint ``name`` with parameters drawn by ``rng``."""
+    ind, la = rng.choice(draws.indicators), rng.choice(draws.las)
+    urls = {
+        "dashboard: overview": lambda: "/index.html",
+        "dashboard: area profile": lambda: f"/area-{la}.html",
+        "dashboard: area data json": lambda: f"/data/area-{la}.json",
+        "dashboard: indicator page": lambda: f"/indicator-{ind}.html",
+        "values json (one area)": lambda: f"/api/v1/values?indicator={ind}&area={la}",
+        "values json (las, latest)": lambda: (
+            f"/api/v1/values?indicator={ind}&area_type=la&period=latest&limit=1000"
+        ),
+        "comparisons (region's las)": lambda: (
+            f"/api/v1/comparisons?indicator={ind}&parent={rng.choice(draws.regions)}&period=latest"
+        ),
+        "values csv (las)": lambda: f"/api/v1/values?indicator={ind}&area_type=la&format=csv",
+        "indicators": lambda: "/api/v1/indicators",
+        "fingertips all_data csv": lambda: (
+            f"/api/all_data/csv/by_indicator_id?indicator_ids={rng.choice(draws.numbers)}"
+            "&child_area_type_id=502&parent_area_type_id=6"
+        ),
+        "fingertips metadata": lambda: "/api/indicator_metadata/all",
+    }
+    return urls[name]()
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one HTTP/1.1 response; return its status and whether the server keeps the
+    connection open. The body is read (Content-Length or chunked) and dropped."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    headers = {
+        k.strip().lower(): v.strip() for k, _, v in (x.partition(b":") for x in lines[1:] if x)
+    }
+    if b"content-length" in headers:
+        await reader.readexactly(int(headers[b"content-length"]))
+    elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)  # the chunk and its CRLF
+            if size == 0:
+                break
+    return status, headers.get(b"connection", b"").lower() != b"close"
+
+
+async def _clients(port: int, draws: Draws, seconds: float, clients: int) -> dict:
+    """``clients`` keep-alive connections, each sending a request when the last is answered."""
+    names = [n for n, _ in MIX]
+    weights = [w for _, w in MIX]
+    latencies: dict[str, list[float]] = {n: [] for n in names}
+    errors: dict[str, int] = dict.fromkeys(names, 0)
+    examples: list[str] = []
     stop = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
 
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+    async def one_client(k: int) -> None:
+        rng = random.Random(SEED * 1000 + k)
+        connection = None
+        while time.monotonic() < stop:
+            name = rng.choices(names, weights)[0]
+            url = _url(name, rng, draws)
+            request = (
+                f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n"
+            ).encode()
+            t0 = time.perf_counter()
+            try:
+                if connection is None:
+                    connection = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = connection
+                writer.write(request)
+                await writer.drain()
+                status, keep = await _read_response(reader)
+                failure = None if status == 200 else f"HTTP {status}"
+            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                status, keep, failure = 0, False, f"{type(error).__name__}: {error}"
+            latencies[name].append(time.perf_counter() - t0)
+            if failure is not None:
+                errors[name] += 1
+                if len(examples) < 10:
+                    examples.append(f"{name}: GET {url} -> {failure}")
+            if not keep and connection is not None:
+                connection[1].close()
+                connection = None
+        if connection is not None:
+            connection[1].close()
 
-        async def one_client(k: int) -> None:
-            rng = random.Random(k)
-            while time.monotonic() < stop:
-                name, url = rng.choice(mix)
-                t0 = time.perf_counter()
-                try:
-                    response = await client.get(url, headers={"accept-encoding": "gzip"})
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                latencies.setdefault(name, []).append(time.perf_counter() - t0)
-                if not ok:
-                    errors[name] = errors.get(name, 0) + 1
-
-        await asyncio.gather(*(one_client(k) for k in range(CLIENTS)))
-    return {name: [times, errors.get(name, 0)] for name, times in latencies.items()}
+    await asyncio.gather(*(one_client(k) for k in range(clients)))
+    return {"latencies": latencies, "errors": errors, "examples": examples}
 
 
-def _memory_sampler(pid: int, samples: list[float], stop: list[bool]) -> None:
+def _load_process(port: int, draws: Draws, seconds: float, clients: int, out: Any) -> None:
+    """The load generator's process: its own interpreter, so it takes no time of the server's."""
+    out.put(asyncio.run(_clients(port, draws, seconds, clients)))
+
+
+def _memory_sampler(pid: int, samples: list[float], stop: threading.Event) -> None:
+    """The server's resident memory (every process of it, MB) once a second."""
     import psutil
 
     process = psutil.Process(pid)
-    while not stop[0]:
-        samples.append(process.memory_info().rss / 2**20)
-        time.sleep(1)
+    while not stop.is_set():
+        try:
+            tree = [process, *process.children(recursive=True)]
+            samples.append(sum(p.memory_info().rss for p in tree) / 2**20)
+        except psutil.Error:
+            pass
+        stop.wait(1)
 
 
-def _first_load_bytes(base: str) -> int:
+def _first_load_bytes(port: int) -> int:
+    """Bytes of the overview page and every static file it links (gzip where offered)."""
     import re
 
-    import httpx
-
-    headers = {"accept-encoding": "gzip"}
-    page = httpx.get(f"{base}/", headers=headers, timeout=120)
-    total = page.num_bytes_downloaded
-    for asset in re.findall(r'(?:src|href)="(static/[^"]+)"', page.text):
-        total += httpx.get(f"{base}/{asset}", headers=headers, timeout=60).num_bytes_downloaded
+    _, _, page = _get(port, "/")
+    total = len(page)
+    text = gzip.decompress(page).decode() if page[:2] == b"\x1f\x8b" else page.decode()
+    for asset in sorted(set(re.findall(r'(?:src|href)="/?(static/[^"]+)"', text))):
+        total += len(_get(port, f"/{asset}")[2])
     return total
 
 
-def _csv_against_copy(base: str, store: Path, areas_la: int) -> None:
-    import httpx
+def _csv_against_copy(port: int, store: Path, indicator: str, areas_la: int) -> str:
+    """Our CSV endpoint (cache off: each request built) against DuckDB COPY of the same rows."""
+    from benchmarks._harness import median_seconds
 
-    url = f"{base}/api/v1/values?indicator=ind07&area_type=la&format=csv"
-    httpx.get(url, timeout=120)  # warm: the indicator's published values are cached
+    # a query string never asked before each time: the response is built, not cached
+    counter = iter(range(10**6))
 
     def ours() -> bytes:
-        return httpx.get(url, timeout=120).content
+        url = f"/api/v1/values?indicator={indicator}&area_type=la&format=csv&offset={next(counter)}"
+        status, headers, body = _get(port, url)
+        assert status == 200, status
+        return gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body
 
     con = duckdb.connect(str(store), read_only=True)
     target = Path(tempfile.mkdtemp()) / "copy.csv"
@@ -295,77 +378,155 @@ def _csv_against_copy(base: str, store: Path, areas_la: int) -> None:
     def theirs() -> None:
         con.execute(
             f"COPY (SELECT v.* EXCLUDE (vintage_id) FROM indicator_values v JOIN areas a "
-            f"USING (area_code) WHERE v.indicator_id = 'ind07' AND a.area_type = 'la' "
+            f"USING (area_code) WHERE v.indicator_id = '{indicator}' AND a.area_type = 'la' "
             f"ORDER BY ALL) TO '{target}' (HEADER)"
         )
 
-    from benchmarks._harness import median_seconds
-
     rows = ours().count(b"\n") - 1
     theirs()
-    t_ours, t_copy = median_seconds(ours), median_seconds(theirs)
-    con.close()
-    print(
-        f"csv endpoint ({rows:,} rows, {areas_la} areas) healthgap {t_ours * 1e3:7.1f} ms  "
-        f"DuckDB COPY {t_copy * 1e3:7.1f} ms  ratio {t_ours / t_copy:5.1f}x "
-        "(ours: HTTP, disclosure applied, spreadsheet-safe)"
+    t_ours, t_copy = median_seconds(ours, repeat=9), median_seconds(theirs, repeat=9)
+    _get(port, f"/api/v1/values?indicator={indicator}&area_type=la&format=csv")  # kept
+    t_cached = median_seconds(
+        lambda: _get(port, f"/api/v1/values?indicator={indicator}&area_type=la&format=csv"),
+        repeat=9,
     )
+    con.close()
+    return (
+        f"csv endpoint ({rows:,} rows, {areas_la} areas): healthgap {t_ours * 1e3:.1f} ms built, "
+        f"{t_cached * 1e3:.1f} ms cached; DuckDB COPY {t_copy * 1e3:.1f} ms; ratio "
+        f"{t_ours / t_copy:.1f}x built, {t_cached / t_copy:.1f}x cached "
+        "(ours: over HTTP, gzip, disclosure applied, spreadsheet-safe)"
+    )
+
+
+def _draws(store: Path, port: int) -> Draws:
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+
+        def codes(area_type: str) -> list[str]:
+            query = "SELECT area_code FROM areas WHERE area_type = ? ORDER BY area_code"
+            return [r[0] for r in con.execute(query, [area_type]).fetchall()]
+
+        las, regions = codes("la"), codes("region")
+    finally:
+        con.close()
+    meta = json.loads(_decoded(_get(port, "/api/indicator_metadata/all")))
+    numbers = sorted(int(k) for k in meta)
+    indicators = [f"ind{k:02d}" for k in range(INDICATORS)]
+    return Draws(indicators, numbers, las, regions)
+
+
+def _decoded(response: tuple[int, dict[str, str], bytes]) -> bytes:
+    _, headers, body = response
+    return gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body
+
+
+def _table(results: dict, seconds: float) -> list[str]:
+    latencies, errors = results["latencies"], results["errors"]
+    total = sum(len(t) for t in latencies.values())
+    lines = [
+        f"{CLIENTS} clients x {seconds:.0f} s: {total:,} requests ({total / seconds:,.0f}/s), "
+        f"{sum(errors.values())} errors",
+        f"{'endpoint':<30} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}",
+    ]
+    every = []
+    for name, times in sorted(latencies.items()):
+        if not times:
+            continue
+        every += times
+        q = np.quantile(np.array(times) * 1e3, [0.5, 0.95, 0.99])
+        lines.append(
+            f"{name:<30} {len(times):>7,} {q[0]:>8.1f} {q[1]:>8.1f} {q[2]:>8.1f} {errors[name]:>7}"
+        )
+    q = np.quantile(np.array(every) * 1e3, [0.5, 0.95, 0.99])
+    lines.append(
+        f"{'all':<30} {len(every):>7,} {q[0]:>8.1f} {q[1]:>8.1f} {q[2]:>8.1f} "
+        f"{sum(errors.values()):>7}"
+    )
+    lines += [f"error: {e}" for e in results["examples"]]
+    return lines
 
 
 def run(scale: float = 1.0) -> None:
-    """Build (or reuse) the store at ``scale``, load the server and print the tables."""
+    """Build (or reuse) the store at ``scale``, load the server and print the tables.
+
+    ``HEALTHGAP_BENCH_WEB_SECONDS`` (60), ``HEALTHGAP_BENCH_WEB_WORKERS`` (1) and
+    ``HEALTHGAP_BENCH_WEB_CACHE_MB`` (128; 0 for none) set the run.
+    """
+    import multiprocessing
+
     seconds = float(os.environ.get("HEALTHGAP_BENCH_WEB_SECONDS", "60"))
+    workers = int(os.environ.get("HEALTHGAP_BENCH_WEB_WORKERS", "1"))
+    cache_mb = float(os.environ.get("HEALTHGAP_BENCH_WEB_CACHE_MB", "128"))
     store = national_store(scale)
     con = duckdb.connect(str(store), read_only=True)
     n_values = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
-    las = [r[0] for r in con.execute("SELECT area_code FROM areas WHERE area_type='la'").fetchall()]
-    regions = [
-        r[0] for r in con.execute("SELECT area_code FROM areas WHERE area_type='region'").fetchall()
-    ]
     con.close()
     started = time.perf_counter()
-    process, base = _start(store)
+    process, port = _start(store, workers, cache_mb)
     print(
-        f"web: {n_values:,} values; server up in {time.perf_counter() - started:.1f} s", flush=True
+        f"web: {n_values:,} values; {workers} worker(s), cache {cache_mb:g} MB; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; server up in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
     )
     try:
-        import httpx
-
-        meta = httpx.get(f"{base}/api/indicator_metadata/all", timeout=120).json()
-        numbers = [int(k) for k in meta]
-        mix = _mix(las, regions, numbers)
+        draws = _draws(store, port)
         warm = time.perf_counter()
-        for k in range(INDICATORS):  # each indicator's published, judged values, once
-            httpx.get(f"{base}/api/v1/comparisons?indicator=ind{k:02d}&limit=1", timeout=600)
+        _warm(
+            port, workers, [f"/api/v1/comparisons?indicator={i}&limit=1" for i in draws.indicators]
+        )
         print(
             f"web: first read of all {INDICATORS} indicators (disclosure, judgements) "
             f"{time.perf_counter() - warm:.1f} s",
             flush=True,
         )
+        warm = time.perf_counter()
+        pages = ["/index.html", *(f"/indicator-{i}.html" for i in draws.indicators)]
+        pages += [p for la in draws.las for p in (f"/area-{la}.html", f"/data/area-{la}.json")]
+        _warm(port, workers, pages)
+        print(
+            f"web: first build of the dashboard's {len(pages)} pages and data "
+            f"{time.perf_counter() - warm:.1f} s (the load then finds them built)",
+            flush=True,
+        )
         samples: list[float] = []
-        stop = [False]
-        import threading
-
+        stop = threading.Event()
         sampler = threading.Thread(target=_memory_sampler, args=(process.pid, samples, stop))
         sampler.start()
-        results = asyncio.run(_load(base, mix, seconds))
-        stop[0] = True
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        loader = context.Process(target=_load_process, args=(port, draws, seconds, CLIENTS, queue))
+        loader.start()
+        results = queue.get(timeout=seconds + 600)
+        loader.join()
+        stop.set()
         sampler.join()
-        total = sum(len(t) for t, _ in results.values())
-        print(f"{CLIENTS} clients x {seconds:.0f} s: {total:,} requests ({total / seconds:,.0f}/s)")
-        print(f"{'endpoint':<30} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        for name, (times, errors) in sorted(results.items()):
-            q = np.quantile(np.array(times) * 1e3, [0.5, 0.95, 0.99])
-            print(f"{name:<30} {len(times):>7,} {q[0]:>8.1f} {q[1]:>8.1f} {q[2]:>8.1f} {errors:>7}")
+        for text in _table(results, seconds):
+            print(text)
         third = max(1, len(samples) // 3)
         print(
-            f"server memory: {statistics.mean(samples[:third]):,.0f} MB in the first third, "
-            f"{statistics.mean(samples[-third:]):,.0f} MB in the last (max "
-            f"{max(samples):,.0f} MB)"
+            f"server memory (RSS, every process): {statistics.mean(samples[:third]):,.0f} MB in "
+            f"the first third, {statistics.mean(samples[-third:]):,.0f} MB in the last (max "
+            f"{max(samples):,.0f} MB); load average after "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
-        _csv_against_copy(base, store, len(las))
-        size = _first_load_bytes(base)
+        print(_csv_against_copy(port, store, "ind07", len(draws.las)))
+        size = _first_load_bytes(port)
         print(f"dashboard first load: {size / 1e3:,.0f} kB transferred (gzip), goal < 1,000 kB")
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
+
+
+def _warm(port: int, workers: int, paths: list[str]) -> None:
+    """Request each path once in every worker (a connection reaches one worker)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read_all(k: int) -> None:
+        for path in paths:
+            _get(port, path + ("&" if "?" in path else "?") + f"warm={k}")
+
+    passes = max(1, 2 * workers - 1)
+    with ThreadPoolExecutor(passes) as pool:
+        list(pool.map(read_all, range(passes)))

@@ -42,3 +42,17 @@ def test_serve_help_has_an_example():
     result = runner.invoke(app, ["serve", "--help"])
     assert result.exit_code == 0
     assert "healthgap serve --store" in result.output
+
+
+def test_serve_runs_uvicorn_with_the_cache_and_a_long_keep_alive(web_store, monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: calls.append((target, options)))
+    result = runner.invoke(app, ["serve", "--store", web_store["path"], "--cache-mb", "2"])
+    assert result.exit_code == 0, result.output
+    ((web, options),) = calls
+    assert web.state.cache.max_bytes == 2 * 2**20
+    # longer than a pooled client keeps an idle connection (httpx and requests: 5 s)
+    assert options["timeout_keep_alive"] > 5
+    web.state.published.close()

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import io
+import re
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthgap.errors import InputError
+from healthgap.publish._safe_text import PLAIN_NUMBER, spreadsheet_text
 from healthgap.publish.web import _fingertips_ids, _tables
 
+PLAIN = re.compile(PLAIN_NUMBER)
 
+
+@settings(deadline=None)  # Polars' first regex compiles slowly on a busy machine
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=20))
 def test_no_cell_can_start_a_formula(texts):
     out = _tables.defuse(pl.DataFrame({"t": texts, "n": list(range(len(texts)))}))
     for before, after in zip(texts, out["t"].to_list(), strict=True):
-        if before[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        assert after == spreadsheet_text(before)  # the exports' rule, cell by cell
+        if before[:1] in ("=", "+", "-", "@", "\t", "\r") and not PLAIN.match(before):
             assert after == "'" + before
-        else:
-            assert after == before
+        elif not before[:1].isspace():
+            assert after == before  # numbers such as "-0" stay as written
     assert out["n"].to_list() == list(range(len(texts)))  # numbers stay numbers
 
 
@@ -62,7 +68,48 @@ def test_area_types_use_fingertips_ids():
     assert got["lsoa"][0] >= _fingertips_ids.DERIVED_BASE
 
 
+@settings(deadline=None)  # no timing in tests: a busy machine took 271 ms for one example
 @given(st.integers(0, 30), st.integers(1, 7))
 def test_streamed_csv_equals_the_whole(n, rows):
     frame = pl.DataFrame({"a": list(range(n)), "b": ["-x" if i % 3 else "y" for i in range(n)]})
     assert b"".join(_tables.csv_chunks(frame, rows)) == _tables.csv_bytes(frame)
+
+
+TEXT = st.text(
+    alphabet=st.sampled_from([*"=+-@ \t\r\nab1.eE'\"\\<", "\uff1d", "\uff0d", "\u00e9", "\u2028"]),
+    max_size=8,
+)
+
+
+@settings(deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=12), TEXT)
+def test_defuse_is_the_exports_rule(texts, name):
+    from healthgap.publish._safe_text import spreadsheet_safe
+
+    frame = pl.DataFrame({"t": texts, f"c{name}": texts, "n": list(range(len(texts)))})
+    assert _tables.defuse(frame).equals(spreadsheet_safe(frame))
+    assert _tables.defuse(frame).columns == spreadsheet_safe(frame).columns
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+            st.one_of(st.none(), st.integers(-(2**53), 2**53)),
+            st.one_of(st.none(), st.text(max_size=6)),
+        ),
+        max_size=10,
+    )
+)
+def test_json_rows_are_the_records(rows):
+    import json
+
+    frame = pl.DataFrame(
+        rows, schema={"f": pl.Float64, "i": pl.Int64, "s": pl.String}, orient="row"
+    )
+    assert json.loads(_tables.json_rows(frame)) == _tables.records(frame)
+    head = {"vintages": ["a"], "total": frame.height}
+    body = json.loads(_tables.json_body(head, frame))
+    assert body == {**head, "rows": _tables.records(frame)}
+    assert list(body) == ["vintages", "total", "rows"]

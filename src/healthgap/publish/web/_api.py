@@ -14,12 +14,18 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from healthgap.errors import SuppressedWarning
 from healthgap.publish.web import _tables
-from healthgap.publish.web._published import NotPublishedError, Published
+from healthgap.publish.web._published import (
+    VALUE_COLUMNS,
+    NotPublishedError,
+    Published,
+    computed_once,
+)
 
 __all__ = ["router"]
 
@@ -42,11 +48,14 @@ ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 LIST_PATTERN = r"^[^,\x00-\x1f]+(,[^,\x00-\x1f]+)*$"  # a, or a,b,...
 OPTIONAL_LIST = r"^[^,\x00-\x1f]*(,[^,\x00-\x1f]*)*$"  # may hold '' (no breakdown)
 TEXT = 2000  # longest text a list parameter may hold
+INLINE_ROWS = 5000  # larger responses are built in a thread, not on the event loop
+INLINE_INDICATORS = 4  # so are responses of more indicators
 Format = Literal["json", "csv"]
 
 
-def published(request: Request) -> Published:
-    """The app's published vintage set."""
+async def published(request: Request) -> Published:
+    """The app's published vintage set (async: FastAPI calls it on the event loop, not in a
+    thread of its own)."""
     return request.app.state.published
 
 
@@ -114,10 +123,10 @@ def respond(
         return Response(
             _tables.csv_bytes(frame), media_type="text/csv; charset=utf-8", headers=disposition
         )
-    rows = _tables.records(_tables.page(frame, limit, offset))
-    # a Response is sent as is: FastAPI would otherwise validate every row against Page
-    body = {"vintages": ids, "total": frame.height, "limit": limit, "offset": offset, "rows": rows}
-    return JSONResponse(body)
+    rows = _tables.page(frame, limit, offset)
+    # written by Polars and sent as is: FastAPI would otherwise validate every row against Page
+    head = {"vintages": ids, "total": frame.height, "limit": limit, "offset": offset}
+    return Response(_tables.json_body(head, rows), media_type="application/json")
 
 
 def meta_record(pub: Published, indicator_id: str) -> dict[str, Any]:
@@ -254,24 +263,19 @@ def hierarchy(
 
 
 class Filters:
-    """The value filters shared by values, comparisons and trends."""
+    """The value filters shared by values, comparisons and trends (from :func:`filters`)."""
 
     def __init__(
         self,
-        indicator: Annotated[
-            str, Query(min_length=1, max_length=TEXT, pattern=LIST_PATTERN, description="ids")
-        ],
-        area: Annotated[str | None, _listed("area codes")] = None,
-        area_type: Annotated[str | None, _listed("area types")] = None,
-        parent: Annotated[str | None, _listed("parent area codes")] = None,
-        period: Annotated[str | None, _listed("periods, or 'latest'")] = None,
-        sex: Annotated[str | None, _listed("Persons, Male, Female")] = None,
-        age: Annotated[str | None, _listed("age groups")] = None,
-        category_type: Annotated[
-            str | None,
-            Query(max_length=TEXT, pattern=OPTIONAL_LIST, description="breakdowns; '' for totals"),
-        ] = None,
-        category: Annotated[str | None, _listed("breakdown categories")] = None,
+        indicator: str,
+        area: str | None = None,
+        area_type: str | None = None,
+        parent: str | None = None,
+        period: str | None = None,
+        sex: str | None = None,
+        age: str | None = None,
+        category_type: str | None = None,
+        category: str | None = None,
     ) -> None:
         self.indicator = _tables.split("indicator", indicator) or []
         self.area = _tables.split("area", area)
@@ -284,63 +288,123 @@ class Filters:
         self.category = _tables.split("category", category)
 
     def apply(self, pub: Published, judged: bool) -> pl.DataFrame:
-        """The matching rows of every requested indicator."""
+        """The matching rows of every requested indicator (one filtering pass each)."""
+        latest = self.period == ["latest"]
+        wanted = self._wanted(pub, with_period=not latest)
         parts = []
         for indicator_id in self.indicator:
-            frame = pub.judged(indicator_id) if judged else pub.values(indicator_id)
-            frame = _tables.keep(frame, "area_code", self.area)
-            frame = _tables.keep(frame, "area_type", self.area_type)
-            if self.parent is not None:
-                children = pub.links.filter(pl.col("parent_code").is_in(self.parent))
-                codes = [*children["child_code"].to_list(), *self.parent]
-                frame = frame.filter(pl.col("area_code").is_in(codes))
-            if self.period == ["latest"]:
-                latest = pub.latest_period(frame)
-                frame = frame.filter(pl.col("period") == latest)
-            else:
-                frame = _tables.keep(frame, "period", self.period)
-            for column in ("sex", "age", "category_type", "category"):
-                frame = _tables.keep(frame, column, getattr(self, column))
+            # one query on the indicator's frame (kept in memory): filter, then the columns
+            query = pub.judged(indicator_id).lazy().filter(*wanted or [pl.lit(True)])
+            frame = (query if judged else query.select(VALUE_COLUMNS)).collect()
+            if latest:
+                frame = frame.filter(pl.col("period") == pub.latest_period(frame))
             parts.append(frame)
         return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
 
+    def _wanted(self, pub: Published, with_period: bool) -> list[pl.Expr]:
+        """One condition per filter set (a parent's children and the parent itself)."""
+        chosen: dict[str, list[str] | None] = {
+            "area_code": self.area,
+            "area_type": self.area_type,
+            "period": self.period if with_period else None,
+            "sex": self.sex,
+            "age": self.age,
+            "category_type": self.category_type,
+            "category": self.category,
+        }
+        out = [_one_of(column, values) for column, values in chosen.items() if values is not None]
+        if self.parent is not None:
+            out.append(_one_of("area_code", _family(pub, tuple(self.parent))))
+        return out
+
+
+@computed_once(1024)
+def _family(pub: Published, parents: tuple[str, ...]) -> list[str]:
+    """The parents' child areas and the parents themselves (the hierarchy never changes)."""
+    children = pub.links.filter(pl.col("parent_code").is_in(parents))["child_code"].to_list()
+    return [*children, *parents]
+
+
+def _one_of(column: str, values: list[str]) -> pl.Expr:
+    return pl.col(column) == values[0] if len(values) == 1 else pl.col(column).is_in(values)
+
+
+async def filters(
+    indicator: Annotated[
+        str, Query(min_length=1, max_length=TEXT, pattern=LIST_PATTERN, description="ids")
+    ],
+    area: Annotated[str | None, _listed("area codes")] = None,
+    area_type: Annotated[str | None, _listed("area types")] = None,
+    parent: Annotated[str | None, _listed("parent area codes")] = None,
+    period: Annotated[str | None, _listed("periods, or 'latest'")] = None,
+    sex: Annotated[str | None, _listed("Persons, Male, Female")] = None,
+    age: Annotated[str | None, _listed("age groups")] = None,
+    category_type: Annotated[
+        str | None,
+        Query(max_length=TEXT, pattern=OPTIONAL_LIST, description="breakdowns; '' for totals"),
+    ] = None,
+    category: Annotated[str | None, _listed("breakdown categories")] = None,
+) -> Filters:
+    """The value filters of a request (async: parsed on the event loop, not in a thread)."""
+    return Filters(indicator, area, area_type, parent, period, sex, age, category_type, category)
+
+
+async def _rows(pub: Published, chosen: Filters, judged: bool) -> pl.DataFrame:
+    """The filters applied: on the event loop when a few indicators' values are in memory
+    (about a millisecond each), in a thread otherwise (reading from the store takes seconds
+    at national size, and the loop answers every cached request meanwhile)."""
+    ready = all(pub.in_memory(i) for i in chosen.indicator if i in pub.indicators)
+    if ready and len(chosen.indicator) <= INLINE_INDICATORS:
+        return chosen.apply(pub, judged)
+    return await run_in_threadpool(chosen.apply, pub, judged)
+
+
+async def _respond(pub: Published, frame: pl.DataFrame, *args: Any) -> Any:
+    """:func:`respond`, in a thread when the frame is large (a long CSV)."""
+    if frame.height > INLINE_ROWS:
+        return await run_in_threadpool(respond, pub, frame, *args)
+    return respond(pub, frame, *args)
+
+
+ValueFilters = Annotated[Filters, Depends(filters)]
+
 
 @router.get("/values", response_model=Page, responses=CSV_RESPONSE, summary="Values")
-def values(
+async def values(
     pub: Pub,
-    filters: Annotated[Filters, Depends()],
+    chosen: ValueFilters,
     format: Fmt = "json",
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> Any:
     """Published values (disclosure control applied), filtered; CSV gives every row."""
-    frame = filters.apply(pub, judged=False)
-    return respond(pub, frame, format, limit, offset, "values")
+    frame = await _rows(pub, chosen, judged=False)
+    return await _respond(pub, frame, format, limit, offset, "values")
 
 
 @router.get("/comparisons", response_model=Page, responses=CSV_RESPONSE, summary="Comparisons")
-def comparisons(
+async def comparisons(
     pub: Pub,
-    filters: Annotated[Filters, Depends()],
+    chosen: ValueFilters,
     format: Fmt = "json",
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> Any:
     """Values judged against England and the region (95% intervals), with recent trends."""
-    frame = filters.apply(pub, judged=True)
-    return respond(pub, frame, format, limit, offset, "comparisons")
+    frame = await _rows(pub, chosen, judged=True)
+    return await _respond(pub, frame, format, limit, offset, "comparisons")
 
 
 @router.get("/trends", response_model=Page, responses=CSV_RESPONSE, summary="Recent trends")
 def trends(
     pub: Pub,
-    filters: Annotated[Filters, Depends()],
+    chosen: ValueFilters,
     format: Fmt = "json",
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> Any:
     """The recent trend of each series (Fingertips' test on the last 5 single years)."""
-    frame = filters.apply(pub, judged=True)
+    frame = chosen.apply(pub, judged=True)
     keys = ["indicator_id", "area_code", "area_name", "sex", "age", "category_type", "category"]
     if frame.height:
         frame = (

@@ -133,11 +133,11 @@ class FingertipsIds:
         return self.types_of[number]
 
 
-def _pub(request: Request) -> Published:
+async def _pub(request: Request) -> Published:  # async: no thread for a lookup
     return request.app.state.published
 
 
-def _ids(request: Request) -> FingertipsIds:
+async def _ids(request: Request) -> FingertipsIds:
     return request.app.state.fingertips
 
 

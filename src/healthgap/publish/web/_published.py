@@ -52,6 +52,7 @@ def computed_once(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]
     Unlike :func:`functools.lru_cache`, concurrent first calls with the same arguments wait
     for one computation instead of each computing it (a server's first requests for a page
     would otherwise all build it at once). Least recently used results are dropped first.
+    ``function.holds(*args)`` tells whether a result is kept (a call would return at once).
     """
 
     def decorate(function: Callable[..., T]) -> Callable[..., T]:
@@ -78,6 +79,7 @@ def computed_once(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]
                         cache.popitem(last=False)
             return value
 
+        wrapper.holds = lambda *args: args in cache  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -288,6 +290,10 @@ class Published:
         """
         self.indicator(indicator_id)
         return self._judged(indicator_id)
+
+    def in_memory(self, indicator_id: str) -> bool:
+        """Whether the indicator's published, judged values are in memory (quick to serve)."""
+        return Published._judged.holds(self, indicator_id)  # type: ignore[attr-defined]
 
     @computed_once(CACHED_INDICATORS)
     def source_judgements(self, indicator_id: str) -> pl.DataFrame:

@@ -7,13 +7,23 @@ allows no inline script and no other origin, and ``nosniff``; query strings are 
 length, pages in rows; static files come from a fixed list of names (no path is ever built
 from the request). Errors are one line: 400 (a bad parameter, named), 404 (not published),
 405/422 from the framework; an unexpected error is a 500 with no traceback in the body.
+
+Fast by construction: the published set never changes while the server runs, so repeated
+requests are answered from a bounded in-memory cache of whole responses, with ETags and
+``304 Not Modified`` (:mod:`healthgap.publish.web._cache`). A request may pin the vintage
+set it expects (``?vintages=<ids>``, as the header gives them): a server publishing another
+set answers 409, so a client reading several responses never mixes vintages, and pinned
+responses are immutable (``Cache-Control: immutable``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,11 +33,18 @@ from healthgap import __version__
 from healthgap.catalogue.strategy import Strategy, WorldCity
 from healthgap.errors import InputError, StoreError
 from healthgap.publish.web import _api, _fingertips, _pages
+from healthgap.publish.web._cache import DEFAULT_BYTES, CachedResponses, ResponseCache
 from healthgap.publish.web._published import NotPublishedError, Published
 
-__all__ = ["CSP", "MAX_QUERY", "VINTAGE_HEADER", "create_app"]
+__all__ = ["CSP", "MAX_QUERY", "PIN_PARAMETER", "VINTAGE_HEADER", "create_app"]
 
 VINTAGE_HEADER = "X-Healthgap-Vintages"
+PIN_PARAMETER = "vintages"  # ?vintages=<ids>: the vintage set a request expects
+#: Threads building responses at once. Each holds the GIL while its Python runs, so more
+#: threads than cores only make the event loop (which answers cached requests) wait longer
+#: for its turn; anyio's default is 40.
+ROUTE_THREADS = int(os.environ.get("HEALTHGAP_ROUTE_THREADS", "4"))
+GZIP_LEVEL = 6  # zlib's default: level 9 costs about twice the time for a few % fewer bytes
 MAX_QUERY = 4096  # characters of query string; longer requests get 414
 #: No inline script, no eval (the charts run Vega's expression interpreter, ``ast: true``),
 #: nothing from another origin; vega-embed sets inline styles on its elements.
@@ -51,6 +68,7 @@ def create_app(
     *,
     strategy: Strategy | None = None,
     world_cities: Sequence[WorldCity] = (),
+    cache: ResponseCache | None = None,
 ) -> FastAPI:
     """Make the web tool of the store at ``store_path``, opened read-only.
 
@@ -63,6 +81,10 @@ def create_app(
         application's, e.g. ``healthgap.london.strategy()``); none by default.
     world_cities : sequence of WorldCity, optional
         Other cities' published figures for the world-cities page.
+    cache : ResponseCache, optional
+        Where whole responses are kept (default: a new one of 128 MB;
+        ``ResponseCache(0)`` keeps nothing). Entries are keyed by the vintage set too, so
+        several apps may share one.
 
     Returns
     -------
@@ -76,6 +98,7 @@ def create_app(
     """
     published = Published(store_path, strategy, world_cities)
     app = FastAPI(
+        lifespan=_lifespan,
         title="healthgap",
         version=__version__,
         summary="Health inequality indicators: API v1, Fingertips-compatible API, dashboard.",
@@ -106,9 +129,35 @@ def create_app(
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(_Guard, vintages=",".join(published.vintage_ids))
+    vintages = ",".join(published.vintage_ids)
+    app.state.cache = cache if cache is not None else ResponseCache(DEFAULT_BYTES)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
+    # outside the compression, so a response is compressed once and kept compressed
+    app.add_middleware(
+        CachedResponses,
+        cache=app.state.cache,
+        vintages=vintages,
+        pinned=lambda query: _pin(query) is not None,
+    )
+    app.add_middleware(_Guard, vintages=vintages)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run routes on at most ROUTE_THREADS threads (see there)."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = ROUTE_THREADS
+    yield
+
+
+def _pin(query: bytes) -> list[str] | None:
+    """Return the vintage ids a query string pins (``vintages=a,b``); None when none."""
+    if f"{PIN_PARAMETER}=".encode() not in query:
+        return None
+    values = parse_qs(query.decode("latin-1")).get(PIN_PARAMETER)
+    return values[-1].split(",") if values else None
 
 
 class _Guard:
@@ -119,6 +168,8 @@ class _Guard:
 
     def __init__(self, app: Any, vintages: str) -> None:
         self.app = app
+        self.vintages = vintages
+        self.published = set(vintages.split(","))
         self.headers = [
             (VINTAGE_HEADER.lower().encode(), vintages.encode()),
             *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
@@ -147,20 +198,29 @@ class _Guard:
         elif len(scope.get("query_string", b"")) > MAX_QUERY:
             detail = f"query string longer than {MAX_QUERY} characters"
             response = JSONResponse({"detail": detail}, status_code=414)
+        elif self._conflicts(pinned := _pin(scope.get("query_string", b""))):
+            detail = (
+                f"parameter '{PIN_PARAMETER}': this server publishes the vintage set "
+                f"{self.vintages}, not {','.join(pinned or [])}"
+            )
+            response = JSONResponse({"detail": detail}, status_code=409)
         else:
             await self.app(scope, receive, send_with_headers)
             return
         await response(scope, receive, send_with_headers)
+
+    def _conflicts(self, pinned: list[str] | None) -> bool:
+        """Whether a request pins a vintage set other than the published one."""
+        return pinned is not None and set(pinned) != self.published
 
 
 def from_environment() -> FastAPI:
     """Make the app of ``$HEALTHGAP_STORE`` (for uvicorn's workers).
 
     ``$HEALTHGAP_STRATEGY``, when set, is a strategy folder: its ``strategy.yaml`` and
-    ``world_cities.csv`` (when present) are read.
+    ``world_cities.csv`` (when present) are read. ``$HEALTHGAP_CACHE_MB`` bounds each
+    worker's response cache (default 128; 0 keeps nothing).
     """
-    import os
-
     from healthgap.catalogue.strategy import WORLD_CITIES_FILE, load_strategy, load_world_cities
 
     folder = os.environ.get("HEALTHGAP_STRATEGY")
@@ -168,8 +228,10 @@ def from_environment() -> FastAPI:
     cities = (
         load_world_cities(folder) if folder and (Path(folder) / WORLD_CITIES_FILE).is_file() else ()
     )
+    megabytes = float(os.environ.get("HEALTHGAP_CACHE_MB", DEFAULT_BYTES / 2**20))
     return create_app(
         os.environ.get("HEALTHGAP_STORE", "healthgap.duckdb"),
         strategy=strategy,
         world_cities=cities,
+        cache=ResponseCache(int(megabytes * 2**20)),
     )
