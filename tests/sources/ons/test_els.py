@@ -132,3 +132,84 @@ def test_els_duplicates(tmp_path):
     with pytest.raises(ImportValidationError, match="duplicate key") as info:
         read_ons_els(_els(tmp_path, [row, row]))
     assert info.value.problems[0]["line"] == 3
+
+
+# The input data spreadsheet saved as CSV ("..._IDS.csv"), as in ONSdigital/
+# explore-local-statistics-data 4g-coverage/; made-up numbers.
+IDS = (
+    "AREACD,AREANM,Geography,Variable Name,Indicator,Mission,Category,Period,Value,Measure,"
+    "Unit,Lower Confidence Interval (95%),Upper Confidence Interval (95%),Observation Status,"
+    "Polarity,Notes\n"
+    "E06000047,County Durham,County or Unitary Authority,4G coverage by at least one network,"
+    '4G coverage,Mission 4,"Boosting productivity, pay, jobs and living standards",2023-04,'
+    "91.5,Percentage,%,90.1,92.9,Estimated,1,\n"
+    'E06000010,"Kingston upon Hull, City of",County or Unitary Authority,4G coverage by at least '
+    'one network,4G coverage,Mission 4,"Boosting productivity, pay, jobs and living standards",'
+    "2023-04,99.5,Percentage,%,,,,1,Made-up note\n"
+)
+
+
+def test_input_data_spreadsheet_layout(tmp_path):
+    path = tmp_path / "10_2023_4G coverage_IDS.csv"
+    path.write_text(IDS)
+    imp = read_ons_els(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "indicator_id", "area_code", "period", "period_start", "period_years", "value"
+    ).rows() == [
+        ("ons-4g-coverage", "E06000047", "2023-04", 2023, 1, 91.5),
+        ("ons-4g-coverage", "E06000010", "2023-04", 2023, 1, 99.5),
+    ]
+    assert values["lower95_0cl"].to_list() == [90.1, None]
+    assert values["value_note"].to_list() == ["Estimated", "Made-up note"]
+    assert values["category_type"].to_list() == ["", ""]  # Mission and Category describe it
+    assert imp.indicators[0].name == "4G coverage"
+    assert imp.indicators[0].unit == "%"
+
+
+def test_observation_column_and_any_header_case(tmp_path):
+    path = tmp_path / "gva.csv"
+    path.write_text(IDS.replace(",Value,", ",Observation,").replace("AREACD", "AreaCD"))
+    assert pl.from_arrow(read_ons_els(path).values)["value"].to_list() == [91.5, 99.5]
+
+
+# The long file of one indicator with a breakdown column, as average-travel-time-long.csv
+# in the same repository (no indicator column; area names with trailing spaces); made up.
+LONG = (
+    "areacd,areanm,geography,period,value,lower_confidence_interval_95,"
+    "upper_confidence_interval_95,observation_status,mode-of-travel\n"
+    "E92000001,England,Nation,2019,10.5,,,,cycling\n"
+    "E92000001,England,Nation,2019,19.25,,,,public-transport-or-walking\n"
+    "E12000002,North West ,Region,2019,9.5,,,,cycling\n"
+)
+
+
+def test_long_file_of_one_indicator_with_a_breakdown(tmp_path):
+    path = tmp_path / "average-travel-time-long.csv"
+    path.write_text(LONG)
+    imp = read_ons_els(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "indicator_id", "area_code", "category_type", "category", "value"
+    ).rows() == [
+        ("ons-average-travel-time", "E92000001", "Mode of travel", "cycling", 10.5),
+        (
+            "ons-average-travel-time",
+            "E92000001",
+            "Mode of travel",
+            "public-transport-or-walking",
+            19.25,
+        ),
+        ("ons-average-travel-time", "E12000002", "Mode of travel", "cycling", 9.5),
+    ]
+    assert imp.indicators[0].name == "Average travel time"
+    assert pl.from_arrow(imp.areas).filter(pl.col("area_code") == "E12000002")[
+        "area_name"
+    ].to_list() == ["North West"]
+
+
+def test_missing_value_column_is_named_as_the_layout_calls_it(tmp_path):
+    path = tmp_path / "average-travel-time-long.csv"
+    path.write_text(LONG.replace(",value,", ",amount,"))
+    with pytest.raises(ImportValidationError, match="a column named 'observation'"):
+        read_ons_els(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -24,21 +25,111 @@ __all__ = ["read_ons_els"]
 
 _ELS_COLUMNS = ("areacd", "areanm", "indicator", "period", "observation")
 
+#: The ELS columns and every spelling of them seen in ONS's files, squashed (lower case,
+#: letters and digits only): the published tidy CSVs (``areacd ... lci_95``), the input
+#: data spreadsheets (``AREACD, ..., Lower Confidence Interval (95%), Observation Status``)
+#: and the long files of one indicator (``value, lower_confidence_interval_95``).
+_SPELLINGS = {
+    "areacd": ("areacd", "areacode", "geographycode"),
+    "areanm": ("areanm", "areaname", "geographyname"),
+    "geography": ("geography", "geographytype"),
+    "indicator": ("indicator", "indicatorname"),
+    "period": ("period", "timeperiod", "date"),
+    "observation": ("observation", "value", "obsvalue"),
+    "measure": ("measure",),
+    "unit": ("unit", "units"),
+    "lci_95": ("lci95", "lowerconfidenceinterval95", "lowerci95", "lowerconfidenceinterval"),
+    "uci_95": ("uci95", "upperconfidenceinterval95", "upperci95", "upperconfidenceinterval"),
+    "status": ("status", "observationstatus"),
+    "notes": ("notes", "note"),
+}
+_BY_SPELLING = {spelling: ours for ours, spellings in _SPELLINGS.items() for spelling in spellings}
+#: Columns that describe the indicator rather than break it down (the input data
+#: spreadsheets' long name, levelling-up mission and its category, and polarity).
+_DESCRIPTIVE = ("variablename", "mission", "category", "polarity", "id")
+
 
 def _slug(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_lowercase().str.replace_all(r"[^0-9a-z]+", "-").str.strip_chars("-")
 
 
+def _squash(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def _indicator_of_file(path: Path) -> str:
+    """Name the indicator of a one-indicator file after the file.
+
+    ``average-travel-time-long.csv`` -> ``Average travel time``; ``10_2023_4G
+    coverage_IDS.csv`` -> ``4G coverage``.
+    """
+    stem = re.sub(r"(?i)^\d+_\d{4}_|[-_](?:long|wide|ids|data)$", "", path.stem)
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _els_columns(
+    raw: pl.DataFrame, path: Path, problems: _validate.Problems
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Rename the file's columns to the ELS names; breakdowns to ``category_type``/``category``.
+
+    Returns the frame and the ELS name -> the file's own column name (for messages). A file
+    without an ``indicator`` column holds one indicator, named after the file. Columns that
+    are neither ELS columns nor descriptive (``mode-of-travel``) break the values down: their
+    names become the category type and their cells the category.
+    """
+    file_names: dict[str, str] = {}
+    breakdowns = []
+    for column in raw.columns:
+        if column == "_line" or not column.strip() or column.startswith("_duplicated_"):
+            continue
+        ours = _BY_SPELLING.get(_squash(column))
+        if ours is not None and ours not in file_names:
+            file_names[ours] = column
+        elif _squash(column) not in _DESCRIPTIVE:
+            breakdowns.append(column)
+    frame = raw.select(
+        *(pl.col(theirs).alias(ours) for ours, theirs in file_names.items()), *breakdowns, "_line"
+    )
+    if "indicator" not in file_names:
+        frame = frame.with_columns(pl.lit(_indicator_of_file(path)).alias("indicator"))
+        file_names["indicator"] = f"(the file name {path.name!r})"
+    _validate.require_columns(frame.columns, _ELS_COLUMNS, problems)
+    if breakdowns:
+        kind = "; ".join(re.sub(r"[-_]+", " ", b).strip().capitalize() for b in breakdowns)
+        frame = frame.with_columns(
+            pl.lit(kind).alias("category_type"),
+            pl.concat_str([pl.col(b).fill_null("") for b in breakdowns], separator="; ").alias(
+                "category"
+            ),
+        )
+    return frame, file_names
+
+
 @reads("ons-els", "an ONS Explore Local Statistics CSV")
 def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Imported:
-    """ONS Explore Local Statistics tidy CSV (healthy life expectancy and the other series).
+    """ONS Explore Local Statistics CSVs of any indicator (healthy life expectancy, pay ...).
 
     Parameters
     ----------
     path : str or Path
-        CSV with columns ``areacd, areanm, geography, indicator, period, observation,
-        measure, unit, lci_95, uci_95, status, notes``; periods are ISO 8601 intervals
-        (``2011-01-01/P3Y``).
+        A CSV in one of the layouts ONS publishes Explore Local Statistics data in:
+
+        * the tidy CSV: ``areacd, areanm, geography, indicator, period, observation,
+          measure, unit, lci_95, uci_95, status, notes``;
+        * the input data spreadsheet saved as CSV (``..._IDS.csv``): ``AREACD, AREANM,
+          Geography, Variable Name, Indicator, Mission, Category, Period, Value`` (or
+          ``Observation``), ``Measure, Unit, Lower Confidence Interval (95%), Upper
+          Confidence Interval (95%), Observation Status, Polarity, Notes``;
+        * the long file of one indicator (``average-travel-time-long.csv``): ``areacd,
+          areanm, geography, period, value, lower_confidence_interval_95,
+          upper_confidence_interval_95, observation_status`` and breakdown columns
+          (``mode-of-travel``); the indicator is named after the file.
+
+        Column names are matched whatever their case, spaces and punctuation. Periods are
+        ISO 8601 dates, months, durations or intervals (``2025-04-30``, ``2023-04``,
+        ``2011-01-01/P3Y``) or any form :mod:`~healthgap.sources._periods` reads; area codes
+        GSS or ITL (``TLI``, ``TLI3``).
     indicator_prefix : str, default "ons-"
         Prefix of the indicator ids, which are the indicator names in kebab case without a
         leading sex (``Male healthy life expectancy`` -> ``ons-healthy-life-expectancy``,
@@ -48,7 +139,8 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
     -------
     Imported
         ``values`` (95% limits from ``lci_95``/``uci_95``; periods relabelled ``2011 - 13``
-        or ``2021/22``; value note from ``status`` and ``notes``), ``areas``, ``indicators``.
+        or ``2021/22``; value note from ``status`` and ``notes``; breakdown columns as
+        ``category_type`` and ``category``), ``areas``, ``indicators`` (unit from ``unit``).
 
     Raises
     ------
@@ -58,15 +150,15 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
     """
     path = Path(path)
     problems = _validate.Problems(path)
-    raw = read_csv(path)
-    _validate.require_columns(raw.columns, _ELS_COLUMNS, problems)
+    frame, file_names = _els_columns(read_csv(path), path, problems)
     return tidy_indicator_values(
-        raw,
+        frame,
         path,
         problems,
         source="ons-els",
         indicator_prefix=indicator_prefix,
         data_source=f"{ONS} (Explore Local Statistics)",
+        labels=file_names,
     )
 
 
@@ -97,7 +189,7 @@ def tidy_indicator_values(
     name = pl.coalesce(sexed.struct.field("2"), pl.col("indicator"))
     frame = raw.with_columns(
         pl.col("areacd").alias("area_code"),
-        pl.col("areanm").alias("area_name"),
+        pl.col("areanm").str.strip_chars().alias("area_name"),
         (pl.lit(indicator_prefix) + _slug(name)).alias("indicator_id"),
         (name.str.slice(0, 1).str.to_uppercase() + name.str.slice(1)).alias("indicator_name"),
         pl.coalesce(sexed.struct.field("1"), pl.lit("Persons")).alias("sex"),
