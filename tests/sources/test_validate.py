@@ -27,6 +27,12 @@ def _parse(texts: list[str | None]) -> tuple[list, Problems]:
         ('<div class="no-data">-</div>', None),
         ("<b>12.5</b>", 12.5),
         ("..", None),
+        ("[c]", None),  # GSS shorthand: confidential (suppressed)
+        ("[x]", None),  # not available
+        ("[z]", None),  # not applicable
+        ("[low]", None),  # rounds to zero
+        ("c", None),
+        (":", None),
         ("  7.5 ", 7.5),
         ("1e3", 1000.0),
     ],

@@ -34,8 +34,29 @@ GSS_OR_ODS_CODE = r"^(?:[EWSNKLM]\d{8}|[A-Z0-9]{3,8})$"
 #: Indicator ids as the catalogue allows them (IndicatorMeta.id): letters, digits, "_.-".
 INDICATOR_ID = r"^[A-Za-z0-9_.-]+$"
 
-#: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML).
-MISSING_MARKERS = ("", "-", "..", ".", ":", "x", "*", "~", "n/a", "N/A", "NA", "c", "z")
+#: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML;
+#: the Government Statistical Service's bracketed shorthand since 2021: '[c]' confidential,
+#: '[x]' not available, '[z]' not applicable, '[low]' rounds to zero, '[w]' no cases).
+MISSING_MARKERS = (
+    "",
+    "-",
+    "..",
+    ".",
+    ":",
+    "x",
+    "*",
+    "~",
+    "n/a",
+    "N/A",
+    "NA",
+    "c",
+    "z",
+    "[c]",
+    "[x]",
+    "[z]",
+    "[low]",
+    "[w]",
+)
 
 _PROBLEM_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String}
 
