@@ -112,3 +112,45 @@ def test_census_unknown_layout(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(ImportValidationError, match="TS007A, TS009 or TS037"):
         read_census_2021(path)
+
+
+def test_custom_download_of_any_geography(tmp_path):
+    # "Create a custom dataset" names the geography's columns in the case of the day it was
+    # downloaded; LSOA level here, made-up counts
+    path = tmp_path / "ts037.csv"
+    path.write_text(
+        "Lower layer Super Output Areas Code,Lower layer Super Output Areas,"
+        "General health (6 categories) Code,General health (6 categories),Observation\n"
+        "E01000001,City of London 001A,-8,Does not apply,0\n"
+        "E01000001,City of London 001A,1,Very good health,600\n"
+        "E01000001,City of London 001A,2,Good health,300\n"
+        "E01000001,City of London 001A,3,Fair health,80\n"
+        "E01000001,City of London 001A,4,Bad health,15\n"
+        "E01000001,City of London 001A,5,Very bad health,5\n"
+    )
+    imp = read_census_2021(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select("area_code", "category", "count", "denominator", "value").row(0) == (
+        "E01000001",
+        "Very good health",
+        600.0,
+        1000.0,
+        60.0,
+    )
+    assert pl.from_arrow(imp.areas).rows()[0][:3] == ("E01000001", "City of London 001A", "lsoa")
+
+
+def test_custom_download_sex_by_age_lower_case_geography(tmp_path):
+    path = tmp_path / "ts009.csv"
+    path.write_text(
+        "Lower tier local authorities Code,Lower tier local authorities,"
+        "Sex (2 categories) Code,Sex (2 categories),Age (91 categories) Code,"
+        "Age (91 categories),Observation\n"
+        "E09000001,City of London,1,Female,0,Aged under 1 year,40\n"
+        "E09000001,City of London,2,Male,90,Aged 90 years and over,12\n"
+    )
+    population = pl.from_arrow(read_census_2021(path).population)
+    assert population.select("area_code", "sex", "age", "population").rows() == [
+        ("E09000001", "Female", "0", 40.0),
+        ("E09000001", "Male", "90+", 12.0),
+    ]

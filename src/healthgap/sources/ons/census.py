@@ -39,18 +39,21 @@ def _census_band(label: pl.Expr) -> pl.Expr:
 
 @reads("census-2021", "a Census 2021 TS007A, TS009 or TS037 CSV")
 def read_census_2021(path: str | Path) -> Imported:
-    """Census 2021 tables: TS007A and TS037 (LSOA bulk CSVs), TS009 and TS037 (LTLA downloads).
+    """Census 2021 tables: TS007A and TS037 (bulk CSVs), TS009 and TS037 (custom downloads).
 
     The table is recognised from its header:
 
     * TS007A *Age by five-year age bands* (``date, geography, geography code, Age: Total,
       Age: Aged 4 years and under, ...``) -> ``population`` (sex Persons, bands ``0-4`` ...
       ``85+``);
-    * TS009 *Sex by single year of age* (``Lower Tier Local Authorities Code, ..., Sex (2
-      categories), Age (91 categories) Code, ..., Observation``) -> ``population`` (Male and
-      Female, ages ``0`` ... ``89``, ``90+``);
-    * TS037 *General health* (LSOA bulk CSV, or the LTLA download with its ``Does not apply``
-      category left out) -> ``values`` of indicator ``census2021-general-health``: the
+    * TS009 *Sex by single year of age*, downloaded for any geography (``Lower Tier Local
+      Authorities Code, ..., Sex (2 categories), Age (91 categories) Code, ...,
+      Observation``; the geography's columns as ONS names them, e.g. ``Lower layer Super
+      Output Areas Code``) -> ``population`` (Male and Female, ages ``0`` ... ``89``,
+      ``90+``);
+    * TS037 *General health* (bulk CSV of any geography, or the custom download with its
+      ``Does not apply`` category left out) -> ``values`` of indicator
+      ``census2021-general-health``: the
       percentage of usual residents in each category (``category_type`` "General health"),
       with count and denominator.
 
@@ -78,15 +81,30 @@ def read_census_2021(path: str | Path) -> Imported:
         return _ts007a(raw, path, problems)
     if "geography code" in cols and any(c.startswith("General health: ") for c in cols):
         return _ts037_lsoa(raw, path, problems)
-    if "Age (91 categories) Code" in cols:
-        return _ts009(raw, path, problems)
-    if "General health (6 categories)" in cols:
-        return _ts037_ltla(raw, path, problems)
+    geography = _geography_columns(cols)
+    if "Age (91 categories) Code" in cols and geography:
+        return _ts009(raw, path, problems, geography)
+    if "General health (6 categories)" in cols and geography:
+        return _ts037_ltla(raw, path, problems, geography)
     problems.add_file_problem(
         "header", ", ".join(cols[:6]), "a Census 2021 TS007A, TS009 or TS037 header"
     )
     problems.raise_if_any()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _geography_columns(columns: list[str]) -> tuple[str, str] | None:
+    """Find the area code and name columns of a custom dataset download (None if absent).
+
+    ONS's "Create a custom dataset" names them after the geography, in the case of the year
+    it was downloaded: ``Lower Tier Local Authorities Code``, ``Lower tier local authorities
+    Code``, ``Lower layer Super Output Areas Code``, ``Electoral wards and divisions Code``.
+    """
+    for column in columns:
+        name = column.removesuffix(" Code")
+        if name != column and name in columns and not name.endswith("categories)"):
+            return column, name
+    return None
 
 
 def _bulk_areas(raw: pl.DataFrame) -> pl.DataFrame:
@@ -141,8 +159,10 @@ def _ts007a(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Impo
     )
 
 
-def _ts009(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
-    code, age_code = "Lower Tier Local Authorities Code", "Age (91 categories) Code"
+def _ts009(
+    raw: pl.DataFrame, path: Path, problems: _validate.Problems, geography: tuple[str, str]
+) -> Imported:
+    (code, name), age_code = geography, "Age (91 categories) Code"
     _validate.area_codes(raw, code, problems)
     frame = _validate.numbers(raw, ["Observation", age_code], problems)
     sex = pl.col("Sex (2 categories)")
@@ -189,9 +209,7 @@ def _ts009(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Impor
         labels={"area_code": code, "sex": "Sex (2 categories)", "age": age_code},
     )
     problems.raise_if_any()
-    areas = raw.select(
-        pl.col(code).alias("area_code"), pl.col("Lower Tier Local Authorities").alias("area_name")
-    )
+    areas = raw.select(pl.col(code).alias("area_code"), pl.col(name).alias("area_name"))
     return Imported(
         source="census-2021",
         population=population_arrow(population),
@@ -267,8 +285,10 @@ def _ts037_lsoa(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> 
     )
 
 
-def _ts037_ltla(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
-    code = "Lower Tier Local Authorities Code"
+def _ts037_ltla(
+    raw: pl.DataFrame, path: Path, problems: _validate.Problems, geography: tuple[str, str]
+) -> Imported:
+    code, name = geography
     _validate.area_codes(raw, code, problems)
     frame = _validate.numbers(raw, ["Observation"], problems)
     problems.add(frame, pl.col("Observation") < 0, "Observation", "Observation", "a count >= 0")
@@ -281,9 +301,7 @@ def _ts037_ltla(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> 
         "_line",
     )
     values = _health_values(long, problems, {"count": "Observation", "area_code": code})
-    areas = raw.select(
-        pl.col(code).alias("area_code"), pl.col("Lower Tier Local Authorities").alias("area_name")
-    )
+    areas = raw.select(pl.col(code).alias("area_code"), pl.col(name).alias("area_name"))
     return Imported(
         source="census-2021",
         values=values_arrow(values),
