@@ -213,3 +213,26 @@ def test_missing_value_column_is_named_as_the_layout_calls_it(tmp_path):
     path.write_text(LONG.replace(",value,", ",amount,"))
     with pytest.raises(ImportValidationError, match="a column named 'observation'"):
         read_ons_els(path)
+
+
+def test_machine_readable_download_with_a_note_above_the_header(tmp_path):
+    # ONSvisual/subnational-indicators R/machine_readable.csv: a sentence and an empty row
+    # above the header, Tier for the geography; made-up numbers
+    path = tmp_path / "machine_readable.csv"
+    path.write_text(
+        "There may be some discrepancies caused by rounding,,,,,,,,\n"
+        ",,,,,,,,\n"
+        "AREACD,AREANM,Tier,Indicator,Category,Period,Measure,Unit,Value\n"
+        "E06000001,Hartlepool,District/Unitary,Gross value added per hour worked,"
+        "Boosting Living Standards,2019,Pounds,£,28.5\n"
+        'E06000010,"Kingston upon Hull, City of",District/Unitary,Gross value added per hour '
+        "worked,Boosting Living Standards,2019,Pounds,£,twenty\n"
+    )
+    with pytest.raises(ImportValidationError, match="line 5, column 'Value': got 'twenty'"):
+        read_ons_els(path)
+    path.write_text(path.read_text().replace("twenty", "29.25"))
+    values = pl.from_arrow(read_ons_els(path).values)
+    assert values.select("area_code", "period", "value", "category_type").rows() == [
+        ("E06000001", "2019", 28.5, ""),
+        ("E06000010", "2019", 29.25, ""),
+    ]

@@ -32,7 +32,7 @@ _ELS_COLUMNS = ("areacd", "areanm", "indicator", "period", "observation")
 _SPELLINGS = {
     "areacd": ("areacd", "areacode", "geographycode"),
     "areanm": ("areanm", "areaname", "geographyname"),
-    "geography": ("geography", "geographytype"),
+    "geography": ("geography", "geographytype", "tier"),
     "indicator": ("indicator", "indicatorname"),
     "period": ("period", "timeperiod", "date"),
     "observation": ("observation", "value", "obsvalue"),
