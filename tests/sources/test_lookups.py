@@ -51,3 +51,24 @@ def test_needs_two_levels(tmp_path):
     path.write_text("LAD19CD,LAD19NM\nE09000001,A\n")
     with pytest.raises(ImportValidationError, match="two or more code columns"):
         read_lookup(path)
+
+
+@pytest.mark.parametrize("case", [str.lower, str.upper])
+def test_header_case_welsh_names_and_object_ids(tmp_path, case):
+    # Open Geography Portal downloads: Welsh names (NMW) and an ObjectId column; made-up rows
+    header = case("LSOA21CD,LSOA21NM,LSOA21NMW,LAD22CD,LAD22NM,LAD22NMW") + ",ObjectId"
+    path = tmp_path / "l.csv"
+    path.write_text(
+        f"\ufeff{header}\n"
+        "E01000001,City of London 001A,,E09000001,City of London,,1\n"
+        "W01000001,Isle of Anglesey 001A,Ynys Môn 001A,W06000001,Isle of Anglesey,Ynys Môn,2\n"
+    )
+    imp = read_lookup(path)
+    assert pl.from_arrow(imp.hierarchy).select("child_code", "parent_code").rows() == [
+        ("E01000001", "E09000001"),
+        ("W01000001", "W06000001"),
+    ]
+    areas = pl.from_arrow(imp.areas).select("area_code", "area_name", "area_type")
+    assert areas.filter(pl.col("area_code") == "W06000001").rows() == [
+        ("W06000001", "Isle of Anglesey", "la")
+    ]

@@ -15,7 +15,7 @@ from healthgap.sources._tables import Imported, areas_arrow, hierarchy_arrow, in
 
 __all__ = ["read_lookup"]
 
-_LEVEL = re.compile(r"^([A-Z]+)(\d{2})CD$")
+_LEVEL = re.compile(r"^([A-Z]+)(\d{2})CD$", re.IGNORECASE)
 _TYPES = {
     "LSOA": "lsoa",
     "MSOA": "msoa",
@@ -30,6 +30,12 @@ _TYPES = {
 }
 
 
+def _area_type(column: str) -> str:
+    """Area type of a code column: ``LAD23CD`` -> ``la``; an unknown level in lower case."""
+    level = _LEVEL.match(column).group(1).upper()
+    return _TYPES.get(level, level.lower())
+
+
 @reads("lookup", "an ONS Open Geography lookup CSV")
 def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     """Read an ONS Open Geography lookup CSV, whose rows link areas to their parents.
@@ -39,7 +45,8 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     path : str or Path
         CSV with ``<LEVEL><yy>CD`` / ``<LEVEL><yy>NM`` column pairs from the smallest area to
         the largest (``MSOA21CD, MSOA21NM, LAD23CD, LAD23NM``; ``LAD19CD, LAD19NM, RGN19CD,
-        RGN19NM``); other columns (``FID``) are ignored; a byte-order mark is allowed.
+        RGN19NM``), in upper or lower case; other columns (``FID``, ``ObjectId``, Welsh
+        names ``LAD22NMW``) are ignored; a byte-order mark is allowed.
     hierarchy : str, optional
         Name of the hierarchy version; by default the levels joined by ``-``
         (``msoa21-lad23``).
@@ -79,18 +86,17 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
         )
     problems.raise_if_any()
     name = hierarchy or "-".join(c[:-2].lower() for c in levels)
+    by_upper = {c.upper(): c for c in raw.columns}
     areas = pl.concat(
         [
             raw.select(
                 pl.col(c).alias("area_code"),
                 (
-                    pl.col(c[:-2] + "NM")
-                    if c[:-2] + "NM" in raw.columns
+                    pl.col(by_upper[c[:-2].upper() + "NM"])
+                    if c[:-2].upper() + "NM" in by_upper
                     else pl.lit(None, pl.String)
                 ).alias("area_name"),
-                pl.lit(
-                    _TYPES.get(_LEVEL.match(c).group(1), _LEVEL.match(c).group(1).lower())
-                ).alias("area_type"),
+                pl.lit(_area_type(c)).alias("area_type"),
             )
             for c in levels
         ]
