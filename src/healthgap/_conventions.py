@@ -36,6 +36,11 @@ LIMITS = (*LIMITS_95, *LIMITS_998)
 #: (lower, upper) of each level, in the order of :data:`LEVELS`.
 LIMIT_PAIRS = (LIMITS_95, LIMITS_998)
 
+#: Value note of a published row whose limits lie outside its value by less than the value's
+#: published rounding (Fingertips rounds values for display but not their limits): the
+#: importers accept such rows within the rounding and say so; the store accepts them too.
+ROUNDING_NOTE = "limits lie outside the value by less than the value's published rounding"
+
 #: A target's direction (``healthgap.catalogue.strategy.Direction``) -> the polarity it
 #: implies (``healthgap.catalogue.metadata.Polarity``); milestones judge nothing.
 _POLARITY = {"at_least": "high_is_good", "at_most": "low_is_good"}

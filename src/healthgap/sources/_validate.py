@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from healthgap._conventions import LIMIT_PAIRS, LIMITS
+from healthgap._conventions import LIMIT_PAIRS, LIMITS, ROUNDING_NOTE
 from healthgap.errors import InputError
 
 MAX_REPORTED = 20
@@ -332,9 +332,6 @@ def rounding_tolerance(value: pl.Expr) -> pl.Expr:
         pl.when((v.round(d) - v).abs() <= 1e-9 * (1 + v)).then(d).otherwise(16) for d in range(13)
     )
     return 0.5 * pl.lit(10.0).pow(-decimals) + 1e-9 * (1 + v)
-
-
-ROUNDING_NOTE = "limits lie outside the value by less than the value's published rounding"
 
 
 def note_rounded_limits(frame: pl.DataFrame) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from healthgap._conventions import LIMIT_PAIRS, LIMITS
+from healthgap._conventions import LIMIT_PAIRS, LIMITS, ROUNDING_NOTE
 from healthgap.errors import InputError
 from healthgap.store import schema
 
@@ -25,6 +25,10 @@ _NUMBERS = (
 )
 # Limits come from floating-point formulas; allow rounding slack when they touch the value.
 _SLACK = "(abs(value) * 1e-9 + 1e-12)"
+# A published value rounded for display may lie outside its unrounded limits; the importer
+# checked the gap against the value's rounding and said so in the value note.
+_NOTE_SQL = ROUNDING_NOTE.replace("'", "''")
+_NOT_ROUNDED = f"NOT coalesce(contains(value_note, '{_NOTE_SQL}'), false)"
 
 #: (condition on a bad row, columns shown, the rule) for the row-level checks.
 _ROW_CHECKS: list[tuple[str, tuple[str, ...], str]] = [
@@ -36,8 +40,8 @@ _ROW_CHECKS: list[tuple[str, tuple[str, ...], str]] = [
         (cond, cols, "limits must bracket the value (lower <= value <= upper)")
         for lower, upper in LIMIT_PAIRS
         for cond, cols in (
-            (f"{lower} > value + {_SLACK}", (lower, "value")),
-            (f"{upper} < value - {_SLACK}", ("value", upper)),
+            (f"{lower} > value + {_SLACK} AND {_NOT_ROUNDED}", (lower, "value")),
+            (f"{upper} < value - {_SLACK} AND {_NOT_ROUNDED}", ("value", upper)),
             (f"{lower} > {upper} + {_SLACK}", (lower, upper)),
         )
     ],
