@@ -203,9 +203,37 @@ def _message(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def read_header(path: str | Path, *, separator: str = ",") -> list[str]:
+def read_header(
+    path: str | Path, *, separator: str = ",", header_line: int | None = None
+) -> list[str]:
     """Column names of a CSV file's header, after the same checks as :func:`read_csv`."""
-    return [c for c in read_csv(path, separator=separator, n_rows=0).columns if c != "_line"]
+    frame = read_csv(path, separator=separator, n_rows=0, header_line=header_line)
+    return [c for c in frame.columns if c != "_line"]
+
+
+def find_header_line(path: str | Path, names: list[str], *, separator: str = ",") -> int | None:
+    """The 1-based line, among the first 50, whose fields include every name in ``names``.
+
+    For a table whose caller knows its column names, below title lines that
+    :func:`read_csv` cannot tell from a header (``Table 1,Rates by area``).
+    """
+    scan = _scan_file(Path(path))
+    data = _decode(Path(path), scan.head)
+    head = (data if data is not None else scan.head)[:_HEAD]
+    text = io.StringIO(head.decode("utf-8", errors="replace").lstrip("\ufeff"), newline="")
+    reader = csv.reader(text, delimiter=separator)
+    wanted = {n.strip() for n in names}
+    start = 1
+    try:
+        for number, row in enumerate(reader):
+            if number >= 50:
+                return None
+            if wanted <= {field.strip() for field in row}:
+                return start
+            start = reader.line_num + 1
+    except csv.Error:
+        return None
+    return None
 
 
 def read_csv(
@@ -216,6 +244,7 @@ def read_csv(
     schema_overrides: dict[str, pl.DataType] | None = None,
     n_rows: int | None = None,
     allow_short_rows: bool = False,
+    header_line: int | None = None,
 ) -> pl.DataFrame:
     """Read a CSV file as text columns (or ``schema_overrides``) plus ``_line``.
 
@@ -237,6 +266,9 @@ def read_csv(
         Fingertips API download writes them. Otherwise such a row is refused, naming its
         line, when records are one line each (a file with quoted line breaks is checked at
         its last line only).
+    header_line : int, optional
+        The 1-based line of the header (default: the first line with two fields of text;
+        see :func:`find_header_line`).
 
     Returns
     -------
@@ -270,7 +302,7 @@ def read_csv(
         "raise_if_empty": False,
         "n_rows": n_rows,
     }
-    skip = leading_title_lines(scan.head, separator)
+    skip = leading_title_lines(scan.head, separator) if header_line is None else header_line - 1
     if skip:
         data = _without_lines(data if data is not None else path.read_bytes(), skip)
         scan = _scan_bytes(data)

@@ -11,8 +11,9 @@ from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError
 from healthgap.sources import _validate
-from healthgap.sources._csv import read_csv, read_header
-from healthgap.sources._excel import read_sheet
+from healthgap.sources._csv import find_header_line, read_csv, read_header
+from healthgap.sources._csv_margins import margin_rows
+from healthgap.sources._excel import cell_text, read_sheet
 from healthgap.sources._guard import reads
 from healthgap.sources._periods import parse_periods
 from healthgap.sources._tables import (
@@ -61,11 +62,29 @@ def _read_any(
         frame = pl.read_parquet(path, columns=columns)
         return frame.with_columns((pl.int_range(pl.len()) + 1).cast(pl.Int64).alias("_line"))
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
-        frame = read_sheet(path, 0 if sheet is None else sheet, problems)
-        _validate.require_columns(frame.columns, columns, problems)
+        # the header is the first row naming every mapped column (titles may stand above it)
+        wanted = set(columns)
+
+        def names_every_column(row: list) -> bool:
+            return wanted <= {cell_text(cell) for cell in row}
+
+        frame = read_sheet(
+            path,
+            0 if sheet is None else sheet,
+            problems,
+            names_every_column,
+            f"a header row naming the mapped columns {sorted(wanted)}",
+        )
+        frame = frame.filter(~margin_rows(frame.select(*columns, "_line")))
         return frame.select(*columns, "_line")
     separator = "\t" if suffix == ".tsv" else ","
     header = read_header(path, separator=separator)
+    line = None
+    if not set(columns) <= set(header):  # a title line with two fields hides the header
+        line = find_header_line(path, columns, separator=separator)
+        header = (
+            header if line is None else read_header(path, separator=separator, header_line=line)
+        )
     _validate.require_columns(header, columns, problems)
     try:  # fast path: numeric columns parse as numbers straight away
         return read_csv(
@@ -73,9 +92,10 @@ def _read_any(
             columns=columns,
             separator=separator,
             schema_overrides=dict.fromkeys(numeric, pl.Float64),
+            header_line=line,
         )
     except pl.exceptions.ComputeError:  # some cell is not a plain number: read text, report it
-        return read_csv(path, columns=columns, separator=separator)
+        return read_csv(path, columns=columns, separator=separator, header_line=line)
 
 
 @reads("tidy", "a tidy CSV, TSV, Parquet or Excel table")
