@@ -31,6 +31,7 @@ def _parse(texts: list[str | None]) -> tuple[list, Problems]:
         ("[x]", None),  # not available
         ("[z]", None),  # not applicable
         ("[low]", None),  # rounds to zero
+        ("[u]", None),  # low reliability, shown alone where ONS withholds the number
         ("c", None),
         (":", None),
         ("  7.5 ", 7.5),

@@ -58,6 +58,10 @@ MISSING_MARKERS = (
     "[w]",
 )
 
+#: A GSS shorthand alone in a number's cell ('[u]' low reliability, '[p]' provisional ...,
+#: as ONS writes where it shows no number): there is no number.
+_SHORTHAND_ALONE = r"^\[[A-Za-z]{1,5}\]$"
+
 _PROBLEM_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String}
 
 
@@ -159,7 +163,8 @@ def clean_number(expr: pl.Expr) -> pl.Expr:
     )
     grouped = text.str.contains(_GROUPED)
     text = pl.when(grouped).then(text.str.replace_all(r"[, ]", "")).otherwise(text)
-    return pl.when(text.is_in(list(MISSING_MARKERS)) | text.is_null()).then(None).otherwise(text)
+    missing = text.is_in(list(MISSING_MARKERS)) | text.str.contains(_SHORTHAND_ALONE)
+    return pl.when(missing | text.is_null()).then(None).otherwise(text)
 
 
 def numbers(

@@ -236,3 +236,33 @@ def test_machine_readable_download_with_a_note_above_the_header(tmp_path):
         ("E06000001", "2019", 28.5, ""),
         ("E06000010", "2019", 29.25, ""),
     ]
+
+
+def test_data_source_value_with_shorthand_and_dfe_periods(tmp_path):
+    # anxiety/anxiety_metrics_geographies.csv in the same repository: six-digit financial
+    # years, '[x]' and '[u]' where no number is shown, the reason in 'Data note'; made up
+    path = tmp_path / "anxiety_metrics_geographies.csv"
+    path.write_text(
+        "AREACD,AREANM,Period,Data source value,Data note\n"
+        "E13000001,Inner London,201819,[x],not available\n"
+        "E09000001,City of London,202021,[u],low reliability\n"
+        "E09000002,Barking and Dagenham,202021,3.1,\n"
+    )
+    values = pl.from_arrow(read_ons_els(path).values)
+    assert values.select("area_code", "period", "period_start", "value", "value_note").rows() == [
+        ("E13000001", "2018/19", 2018, None, "not available"),
+        ("E09000001", "2020/21", 2020, None, "low reliability"),
+        ("E09000002", "2020/21", 2020, 3.1, None),
+    ]
+
+
+def test_another_publishers_file_is_refused_not_read_with_breakdowns(tmp_path):
+    # a Fingertips export has a value and a period too, but is no ELS file: its Sex, Age,
+    # Count and Denominator must not become breakdowns of an indicator named after the file
+    path = tmp_path / "indicators.csv"
+    path.write_text(
+        "Indicator ID,Indicator Name,Area Code,Area Name,Sex,Age,Time period,Value,Count,"
+        "Denominator\n1,Rate,E09000001,City,Persons,All ages,2021,10.5,5,50\n"
+    )
+    with pytest.raises(ImportValidationError, match="a column named 'areacd'"):
+        read_ons_els(path)

@@ -25,23 +25,26 @@ __all__ = ["read_ons_els"]
 
 _ELS_COLUMNS = ("areacd", "areanm", "indicator", "period", "observation")
 
-#: The ELS columns and every spelling of them seen in ONS's files, squashed (lower case,
-#: letters and digits only): the published tidy CSVs (``areacd ... lci_95``), the input
-#: data spreadsheets (``AREACD, ..., Lower Confidence Interval (95%), Observation Status``)
-#: and the long files of one indicator (``value, lower_confidence_interval_95``).
+#: The ELS columns and the spellings of them in ONS's files, squashed (lower case, letters
+#: and digits only): the published tidy CSVs (``areacd ... lci_95``), the input data
+#: spreadsheets (``AREACD, ..., Lower Confidence Interval (95%), Observation Status``), the
+#: long files of one indicator (``value, lower_confidence_interval_95``), the metrics notes
+#: (``Data source value, Data note``) and the subnational download (``Tier``). Only these:
+#: another publisher's file (a Fingertips export: ``Area Code``, ``Value``) is refused, not
+#: read with its other columns taken for breakdowns.
 _SPELLINGS = {
-    "areacd": ("areacd", "areacode", "geographycode"),
-    "areanm": ("areanm", "areaname", "geographyname"),
-    "geography": ("geography", "geographytype", "tier"),
-    "indicator": ("indicator", "indicatorname"),
-    "period": ("period", "timeperiod", "date"),
-    "observation": ("observation", "value", "obsvalue"),
+    "areacd": ("areacd",),
+    "areanm": ("areanm",),
+    "geography": ("geography", "tier"),
+    "indicator": ("indicator",),
+    "period": ("period",),
+    "observation": ("observation", "value", "datasourcevalue"),
     "measure": ("measure",),
-    "unit": ("unit", "units"),
-    "lci_95": ("lci95", "lowerconfidenceinterval95", "lowerci95", "lowerconfidenceinterval"),
-    "uci_95": ("uci95", "upperconfidenceinterval95", "upperci95", "upperconfidenceinterval"),
+    "unit": ("unit",),
+    "lci_95": ("lci95", "lowerconfidenceinterval95"),
+    "uci_95": ("uci95", "upperconfidenceinterval95"),
     "status": ("status", "observationstatus"),
-    "notes": ("notes", "note"),
+    "notes": ("notes", "datanote"),
 }
 _BY_SPELLING = {spelling: ours for ours, spellings in _SPELLINGS.items() for spelling in spellings}
 #: Columns that describe the indicator rather than break it down (the input data
