@@ -228,3 +228,39 @@ def test_csv_below_a_title_line_with_two_fields(tmp_path):
     path.write_text(f"Table 3,Rate of things\n{header}\n{rows.replace('5.5', 'five')}\n")
     with pytest.raises(ImportValidationError, match=r"line 3, column 'rate': got 'five'"):
         read_tidy(path, MAPPING, indicator_id="demo")
+
+
+def test_department_for_education_layout(tmp_path):
+    # Explore Education Statistics CSV: six-digit academic years, a row per geographic level
+    # (the code in country_code, region_code or new_la_code), c/z/low where no number is
+    # shown; made-up numbers in that layout
+    path = tmp_path / "ees.csv"
+    path.write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+        "region_name,old_la_code,new_la_code,la_name,pupil_count,pt_gld\n"
+        "202223,Academic year,National,E92000001,England,,,,,,600000,67.2\n"
+        "202223,Academic year,Regional,E92000001,England,E12000007,London,,,,100000,69.1\n"
+        "202223,Academic year,Local authority,E92000001,England,E12000007,London,202,"
+        "E09000001,City of London,c,c\n"
+        "202223,Academic year,Local authority,E92000001,England,E12000007,London,301,"
+        "E09000002,Barking and Dagenham,3000,low\n"
+    )
+    imp = read_tidy(
+        path,
+        {
+            "area_code": "new_la_code|region_code|country_code",
+            "period": "time_period",
+            "value": "pt_gld",
+            "denominator": "pupil_count",
+        },
+        indicator_id="gld",
+    )
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "area_code", "period", "period_start", "period_years", "value", "denominator"
+    ).rows() == [
+        ("E92000001", "2022/23", 2022, 1, 67.2, 600000.0),
+        ("E12000007", "2022/23", 2022, 1, 69.1, 100000.0),
+        ("E09000001", "2022/23", 2022, 1, None, None),
+        ("E09000002", "2022/23", 2022, 1, None, 3000.0),
+    ]

@@ -36,7 +36,8 @@ INDICATOR_ID = r"^[A-Za-z0-9_.-]+$"
 
 #: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML;
 #: the Government Statistical Service's bracketed shorthand since 2021: '[c]' confidential,
-#: '[x]' not available, '[z]' not applicable, '[low]' rounds to zero, '[w]' no cases).
+#: '[x]' not available, '[z]' not applicable, '[low]' rounds to zero, '[w]' no cases; the
+#: Department for Education's 'c', 'x', 'z', 'low' and 'u' (low reliability)).
 MISSING_MARKERS = (
     "",
     "-",
@@ -51,6 +52,8 @@ MISSING_MARKERS = (
     "NA",
     "c",
     "z",
+    "low",
+    "u",
     "[c]",
     "[x]",
     "[z]",
