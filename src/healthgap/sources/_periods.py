@@ -96,6 +96,12 @@ def _month_number(name: pl.Expr) -> pl.Expr:
     )
 
 
+def _month_name(number: pl.Expr) -> pl.Expr:
+    """``01`` -> ``Jan``."""
+    names = {f"{i:02d}": m.capitalize() for m, i in _MONTHS.items()}
+    return number.replace_strict(names, default=None, return_dtype=pl.String)
+
+
 def _two(number: pl.Expr) -> pl.Expr:
     return number.cast(pl.String).str.zfill(2)
 
@@ -237,14 +243,14 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
         p.str.extract_groups(rf"^{_Y}/(\d\d)\s*-\s*(\d\d)/(\d\d)$").alias("_fin_pooled"),
         p.str.extract(rf"^{_Y}(?:\s+Q[1-4]|\s+[A-Za-z]{{3,9}})?$", 1).alias("_single"),
         p.str.extract(rf"^[A-Za-z]{{3,9}}\s+{_Y}$", 1).alias("_month_year"),
-        p.str.extract(rf"^{_Y}-(?:0[1-9]|1[0-2])$", 1).alias("_iso_month"),
+        p.str.extract(rf"^{_Y}-(?:0[1-9]|1[0-2])$", 1).alias("_year_month"),
     )
     iso, iso_end, date = pl.col("_iso"), pl.col("_iso_end"), pl.col("_date")
     pooled, fin, fin_pooled = pl.col("_pooled"), pl.col("_fin"), pl.col("_fin_pooled")
     single, month_year = pl.col("_single"), pl.col("_month_year")
     # 2020-04 is April 2020 (ISO 8601) when it cannot be years 2020 to 2104; 2009-12 stays
     # years 2009 to 2012, as ONS and Fingertips write pooled years.
-    iso_month_year = _year(pl.col("_iso_month"))
+    iso_month_year = _year(pl.col("_year_month"))
 
     # ISO intervals: months covered, from the duration or from the two dates (end inclusive)
     iso_start = pl.coalesce(_year(iso.struct.field("1")), _year(iso_end.struct.field("1")))
@@ -304,6 +310,8 @@ def _parse(distinct: pl.DataFrame, relabel_iso: bool) -> pl.DataFrame:
         .then(p)
         .when(date.struct.field("1").is_not_null())
         .then(date.struct.field("1"))
+        .when(months == 1)  # one month: as Fingertips labels months ("Jan 2020")
+        .then(pl.format("{} {}", _month_name(iso_month), iso_start))
         .when(months % 12 != 0)
         .then(p)
         .when(iso_month != "01")  # a year from April (or September): financial style
