@@ -49,6 +49,7 @@ MISSING_MARKERS = (
     "~",
     "n/a",
     "N/A",
+    "na",
     "NA",
     "c",
     "z",

@@ -165,6 +165,7 @@ def test_input_data_spreadsheet_layout(tmp_path):
     assert values["category_type"].to_list() == ["", ""]  # Mission and Category describe it
     assert imp.indicators[0].name == "4G coverage"
     assert imp.indicators[0].unit == "%"
+    assert imp.indicators[0].polarity == "high_is_good"  # Polarity 1
 
 
 def test_observation_column_and_any_header_case(tmp_path):
@@ -266,3 +267,31 @@ def test_another_publishers_file_is_refused_not_read_with_breakdowns(tmp_path):
     )
     with pytest.raises(ImportValidationError, match="a column named 'areacd'"):
         read_ons_els(path)
+
+
+def test_input_data_spreadsheet_of_2025_with_the_areas_parents_and_na(tmp_path):
+    # carbon-dioxide-emissions/2_2025_Carbon dioxide emissions.csv in the same repository:
+    # the names of each area's parents in their own columns, 'na' for no limits, Polarity -1
+    # (lower is better); made-up numbers
+    path = tmp_path / "2_2025_Carbon dioxide emissions.csv"
+    path.write_text(
+        "AREACD,AREANM,Geography,Country,Nation,Region,County or Unitary Authority,"
+        "Local Authority District,Combined Authority or City Region,Variable Name,Indicator,"
+        "Period,Value,Measure,Unit,Lower Confidence Interval (95%),"
+        "Upper Confidence Interval (95%),Observation Status,Polarity,Notes\n"
+        "K02000001,United Kingdom,Country,United Kingdom,,,,,,Carbon dioxide emissions,"
+        "Carbon dioxide emissions,2022,4.5,Per capita emissions (tCO2e),"
+        "Per capita emissions (tCO2e),na,na,,-1,Aggregated\n"
+        "E92000001,England,Nation,,England,,,,,Carbon dioxide emissions,"
+        "Carbon dioxide emissions,2022,4.25,Per capita emissions (tCO2e),"
+        "Per capita emissions (tCO2e),na,na,,-1,Aggregated\n"
+    )
+    imp = read_ons_els(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "area_code", "period", "category_type", "category", "value", "lower95_0cl"
+    ).rows() == [
+        ("K02000001", "2022", "", "", 4.5, None),
+        ("E92000001", "2022", "", "", 4.25, None),
+    ]
+    assert imp.indicators[0].polarity == "low_is_good"

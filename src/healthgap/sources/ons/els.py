@@ -45,11 +45,12 @@ _SPELLINGS = {
     "uci_95": ("uci95", "upperconfidenceinterval95"),
     "status": ("status", "observationstatus"),
     "notes": ("notes", "datanote"),
+    "polarity": ("polarity",),
 }
 _BY_SPELLING = {spelling: ours for ours, spellings in _SPELLINGS.items() for spelling in spellings}
-#: Columns that describe the indicator rather than break it down (the input data
-#: spreadsheets' long name, levelling-up mission and its category, and polarity).
-_DESCRIPTIVE = ("variablename", "mission", "category", "polarity", "id")
+#: ONS's polarity (1: higher is better, -1: lower is better, 0: neither; e.g. 4G coverage
+#: 1, carbon dioxide emissions -1 in the input data spreadsheets) -> ours.
+_POLARITY = {"1": "high_is_good", "-1": "low_is_good", "0": "no_judgement"}
 
 
 def _slug(expr: pl.Expr) -> pl.Expr:
@@ -77,9 +78,11 @@ def _els_columns(
     """Rename the file's columns to the ELS names; breakdowns to ``category_type``/``category``.
 
     Returns the frame and the ELS name -> the file's own column name (for messages). A file
-    without an ``indicator`` column holds one indicator, named after the file. Columns that
-    are neither ELS columns nor descriptive (``mode-of-travel``) break the values down: their
-    names become the category type and their cells the category.
+    without an ``indicator`` column holds one indicator, named after the file, and its other
+    columns (``mode-of-travel``) break the values down: their names become the category type
+    and their cells the category. In a file with an ``indicator`` column other columns
+    describe the indicator or the area (``Variable Name``, ``Mission``, ``Region``) and are
+    left out.
     """
     file_names: dict[str, str] = {}
     breakdowns = []
@@ -89,12 +92,14 @@ def _els_columns(
         ours = _BY_SPELLING.get(_squash(column))
         if ours is not None and ours not in file_names:
             file_names[ours] = column
-        elif _squash(column) not in _DESCRIPTIVE:
+        else:
             breakdowns.append(column)
     frame = raw.select(
         *(pl.col(theirs).alias(ours) for ours, theirs in file_names.items()), *breakdowns, "_line"
     )
-    if "indicator" not in file_names:
+    if "indicator" in file_names:
+        frame, breakdowns = frame.drop(breakdowns), []
+    else:
         frame = frame.with_columns(pl.lit(_indicator_of_file(path)).alias("indicator"))
         file_names["indicator"] = f"(the file name {path.name!r})"
     _validate.require_columns(frame.columns, _ELS_COLUMNS, problems)
@@ -226,10 +231,14 @@ def tidy_indicator_values(
     problems.raise_if_any()
     frame = _validate.note_rounded_limits(frame)
     frame, hierarchy, successor_areas = recode_areas(frame)
+    if "polarity" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("polarity"))
+    polarity = pl.col("polarity").cast(pl.String).str.strip_chars().str.replace(r"\.0$", "")
     metas = frame.group_by("indicator_id", maintain_order=True).agg(
         pl.col("indicator_name").first(),
         pl.col("unit").first() if "unit" in frame.columns else pl.lit("").alias("unit"),
         pl.col("sex").unique(maintain_order=True),
+        polarity.drop_nulls().unique().alias("polarity"),
     )
     indicators = [
         IndicatorMeta(
@@ -238,9 +247,10 @@ def tidy_indicator_values(
             unit=u or "",
             data_source=data_source,
             sex=tuple(s for s in sexes if s in ("Persons", "Male", "Female")),
+            polarity=_POLARITY.get(signs[0], "no_judgement") if len(signs) == 1 else "no_judgement",
             attribution=OGL,
         )
-        for i, n, u, sexes in metas.iter_rows()  # one row per indicator
+        for i, n, u, sexes, signs in metas.iter_rows()  # one row per indicator
     ]
     return Imported(
         source=source,
