@@ -212,7 +212,9 @@ def test_long_file_of_one_indicator_with_a_breakdown(tmp_path):
 def test_missing_value_column_is_named_as_the_layout_calls_it(tmp_path):
     path = tmp_path / "average-travel-time-long.csv"
     path.write_text(LONG.replace(",value,", ",amount,"))
-    with pytest.raises(ImportValidationError, match="a column named 'observation'"):
+    with pytest.raises(
+        ImportValidationError, match="a column named 'observation' or 'Observation' or 'Value'"
+    ):
         read_ons_els(path)
 
 

@@ -47,6 +47,14 @@ _SPELLINGS = {
     "notes": ("notes", "datanote"),
     "polarity": ("polarity",),
 }
+#: The spellings named when a column is missing.
+_SHOWN = {
+    "areacd": ("areacd", "AREACD"),
+    "areanm": ("areanm", "AREANM"),
+    "indicator": ("indicator", "Indicator"),
+    "period": ("period", "Period"),
+    "observation": ("observation", "Observation", "Value"),
+}
 _BY_SPELLING = {spelling: ours for ours, spellings in _SPELLINGS.items() for spelling in spellings}
 #: ONS's polarity (1: higher is better, -1: lower is better, 0: neither; e.g. 4G coverage
 #: 1, carbon dioxide emissions -1 in the input data spreadsheets) -> ours.
@@ -102,7 +110,11 @@ def _els_columns(
     else:
         frame = frame.with_columns(pl.lit(_indicator_of_file(path)).alias("indicator"))
         file_names["indicator"] = f"(the file name {path.name!r})"
-    _validate.require_columns(frame.columns, _ELS_COLUMNS, problems)
+    for name in _ELS_COLUMNS:
+        if name not in frame.columns:
+            spellings = " or ".join(repr(s) for s in _SHOWN[name])
+            problems.add_file_problem(name, "<absent>", f"a column named {spellings} in the header")
+    problems.raise_if_any()
     if breakdowns:
         kind = "; ".join(re.sub(r"[-_]+", " ", b).strip().capitalize() for b in breakdowns)
         frame = frame.with_columns(
