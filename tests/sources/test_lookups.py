@@ -72,3 +72,23 @@ def test_header_case_welsh_names_and_object_ids(tmp_path, case):
     assert areas.filter(pl.col("area_code") == "W06000001").rows() == [
         ("W06000001", "Isle of Anglesey", "la")
     ]
+
+
+def test_best_fit_lookup_keeps_each_codes_own_type(tmp_path):
+    # Greater-London-Authority/small_area_backseries lookups/lsoa21_ward22_best_fit.csv:
+    # lower-case header; the City of London (an LA code) stands in for its wards; made up
+    path = tmp_path / "lsoa21_ward22_best_fit.csv"
+    path.write_text(
+        "lsoa21cd,lsoa21nm,ward22cd,ward22nm\n"
+        "E01000001,City of London 001A,E09000001,City of London\n"
+        "E01000006,Barking and Dagenham 016A,E05014066,Northbury\n"
+    )
+    imp = read_lookup(path)
+    types = dict(pl.from_arrow(imp.areas).select("area_code", "area_type").iter_rows())
+    assert types == {
+        "E01000001": "lsoa",
+        "E01000006": "lsoa",
+        "E09000001": "la",
+        "E05014066": "ward",
+    }
+    assert pl.from_arrow(imp.hierarchy)["hierarchy"].unique().to_list() == ["lsoa21-ward22"]

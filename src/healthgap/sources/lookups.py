@@ -11,7 +11,13 @@ import polars as pl
 from healthgap.sources import _validate
 from healthgap.sources._csv import read_csv
 from healthgap.sources._guard import reads
-from healthgap.sources._tables import Imported, areas_arrow, hierarchy_arrow, inputs_of
+from healthgap.sources._tables import (
+    Imported,
+    area_type_from_code,
+    areas_arrow,
+    hierarchy_arrow,
+    inputs_of,
+)
 
 __all__ = ["read_lookup"]
 
@@ -30,10 +36,21 @@ _TYPES = {
 }
 
 
-def _area_type(column: str) -> str:
-    """Area type of a code column: ``LAD23CD`` -> ``la``; an unknown level in lower case."""
+def _area_type_of(code: pl.Expr, column: str) -> pl.Expr:
+    """Type each code by its GSS prefix where that names one, else by the column's level.
+
+    ``E09000001`` -> ``la``; a code of no known prefix in ``LAD23CD`` -> ``la``, in an unknown
+    level's column -> the level in lower case. The prefix wins because lookups file areas
+    under the level they stand in for: the City of London (``E09000001``) is its own ward in
+    a best-fit LSOA to ward lookup.
+    """
     level = _LEVEL.match(column).group(1).upper()
-    return _TYPES.get(level, level.lower())
+    by_code = area_type_from_code(code)
+    return (
+        pl.when(by_code == "other")
+        .then(pl.lit(_TYPES.get(level, level.lower())))
+        .otherwise(by_code)
+    )
 
 
 @reads("lookup", "an ONS Open Geography lookup CSV")
@@ -96,7 +113,7 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
                     if c[:-2].upper() + "NM" in by_upper
                     else pl.lit(None, pl.String)
                 ).alias("area_name"),
-                pl.lit(_area_type(c)).alias("area_type"),
+                _area_type_of(pl.col(c), c).alias("area_type"),
             )
             for c in levels
         ]
