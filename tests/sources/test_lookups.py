@@ -92,3 +92,12 @@ def test_best_fit_lookup_keeps_each_codes_own_type(tmp_path):
         "E05014066": "ward",
     }
     assert pl.from_arrow(imp.hierarchy)["hierarchy"].unique().to_list() == ["lsoa21-ward22"]
+
+
+def test_a_lookup_without_level_columns_is_refused_naming_its_header(tmp_path):
+    # Greater-London-Authority/small_area_backseries lookups/lookup_area_gss_code.csv
+    path = tmp_path / "lookup_area_gss_code.csv"
+    path.write_text("area_code,gss_code\nE02002483,E06000001\n")
+    with pytest.raises(ImportValidationError) as info:
+        read_lookup(path)
+    assert info.value.problems[0]["value"] == "area_code, gss_code"

@@ -87,7 +87,7 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     if len(levels) < 2:
         problems.add_file_problem(
             "header",
-            ", ".join(raw.columns),
+            ", ".join(c for c in raw.columns if c != "_line"),
             "two or more code columns such as MSOA21CD and LAD23CD",
         )
     problems.raise_if_any()
