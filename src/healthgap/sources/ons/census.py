@@ -76,7 +76,7 @@ def read_census_2021(path: str | Path) -> Imported:
     path = Path(path)
     problems = _validate.Problems(path)
     raw = read_csv(path)
-    cols = raw.columns
+    cols = [c for c in raw.columns if c != "_line"]
     if "geography code" in cols and any(c.startswith("Age: ") for c in cols):
         return _ts007a(raw, path, problems)
     if "geography code" in cols and any(c.startswith("General health: ") for c in cols):
