@@ -350,12 +350,13 @@ def read_csv(
     )
     if n_rows is None and not (margins.len() and margins[-1]):
         _refuse_truncated(path, scan, options["separator"], len(names), frame.height, skip)
+    any_margin = bool(margins.any())
     if not allow_short_rows and n_rows is None and frame.height:
-        margin_lines = frame.filter(margins)["_line"]
+        margin_lines = frame.filter(margins)["_line"] if any_margin else None
         _refuse_short_rows(
             path, source, scan, separator, (len(header), frame.height), margin_lines, skip
         )
-    frame = drop_empty_columns(frame.filter(~margins))
+    frame = drop_empty_columns(frame.filter(~margins) if any_margin else frame)
     return frame.with_columns(pl.col("_line") + skip) if skip else frame
 
 
@@ -379,7 +380,7 @@ def _refuse_short_rows(
     scan: _Scan,
     separator: str,
     shape: tuple[int, int],
-    margin_lines: pl.Series,
+    margin_lines: pl.Series | None,
     skip: int,
 ) -> None:
     """Raise when a record has fewer fields than the header (one record per line only).
@@ -409,12 +410,9 @@ def _refuse_short_rows(
         (text.str.count_matches(re.escape(separator), literal=False) + 1).alias("fields"),
         (pl.int_range(pl.len()) + 1).alias("line"),
         pl.col("text").fill_null("").str.strip_chars().alias("_content"),
-    ).filter(
-        (pl.col("line") > 1)
-        & (pl.col("_content") != "")
-        & (pl.col("fields") < width)
-        & ~pl.col("line").is_in(margin_lines.implode())
-    )
+    ).filter((pl.col("line") > 1) & (pl.col("_content") != "") & (pl.col("fields") < width))
+    if margin_lines is not None:
+        fields = fields.filter(~pl.col("line").is_in(margin_lines.implode()))
     if fields.height:
         first = fields.row(0, named=True)
         more = f" (and {fields.height - 1:,} more rows)" if fields.height > 1 else ""

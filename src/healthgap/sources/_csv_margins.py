@@ -56,7 +56,7 @@ def drop_empty_columns(frame: pl.DataFrame) -> pl.DataFrame:
     unnamed = [c for c in frame.columns if _UNNAMED.match(c)]
     if not unnamed:
         return frame
-    empty = frame.select(_blank(pl.col(c)).all().alias(c) for c in unnamed).row(0)
+    empty = frame.select(_blank(pl.col(c), frame.schema[c]).all().alias(c) for c in unnamed).row(0)
     return frame.drop([c for c, is_empty in zip(unnamed, empty, strict=True) if is_empty])
 
 
@@ -64,32 +64,36 @@ def margin_rows(frame: pl.DataFrame) -> pl.Series:
     """Boolean mask of the rows that are margins: empty rows, and notes below the table.
 
     Notes are the rows after the last row with two or more fields of text, when a blank row
-    separates them from it and each has text in its first field only.
+    separates them from it and each has text in its first field only. One pass counts each
+    row's filled fields; the common case, no empty row, stops there.
     """
     data = [c for c in frame.columns if c != "_line"]
+    none = pl.Series("margin", [False] * frame.height, dtype=pl.Boolean)
     if not data or not frame.height:
-        return pl.Series("margin", [False] * frame.height, dtype=pl.Boolean)
-    filled = pl.sum_horizontal(~_blank(pl.col(c)) for c in data)
-    first_only = (filled == 1) & ~_blank(pl.col(data[0]))
-    shape = frame.select(
-        (filled == 0).alias("blank"),
-        first_only.alias("note"),
-        (filled >= 2).alias("row"),
-    )
-    rows = shape["row"].arg_true()
+        return none
+    # the reader gives empty fields as null: counting non-nulls is one cheap pass
+    filled = frame.select(pl.sum_horizontal(pl.col(c).is_not_null() for c in data).alias("filled"))[
+        "filled"
+    ]
+    blank = filled == 0
+    if not blank.any():
+        return none
+    rows = (filled >= 2).arg_true()
     if not rows.len():
-        return shape["blank"].rename("margin")
-    after = shape.slice(int(rows[-1]) + 1)
-    below = (
-        after.height > 0
-        and bool(after["blank"][0])
-        and bool((after["blank"] | after["note"]).all())
-    )
-    tail = pl.Series(
-        [False] * (frame.height - after.height) + [below] * after.height, dtype=pl.Boolean
-    )
-    return (shape["blank"] | tail).rename("margin")
+        return blank.rename("margin")
+    last = int(rows[-1])
+    after_filled = filled.slice(last + 1)
+    first = frame[data[0]].slice(last + 1)
+    first_filled = first.is_not_null()
+    if first.dtype == pl.String:
+        first_filled = first_filled & (first.str.strip_chars() != "")
+    notes = (after_filled == 0) | ((after_filled == 1) & first_filled)
+    below = after_filled.len() > 0 and bool(after_filled[0] == 0) and bool(notes.all())
+    tail = pl.Series([False] * (last + 1) + [below] * after_filled.len(), dtype=pl.Boolean)
+    return (blank | tail).rename("margin")
 
 
-def _blank(column: pl.Expr) -> pl.Expr:
-    return column.is_null() | (column.cast(pl.String).str.strip_chars() == "")
+def _blank(column: pl.Expr, dtype: pl.DataType = pl.String) -> pl.Expr:
+    if dtype != pl.String:
+        return column.is_null()
+    return column.is_null() | (column.str.strip_chars() == "")
