@@ -160,7 +160,8 @@ def read_ons_els(path: str | Path, *, indicator_prefix: str = "ons-") -> Importe
     Imported
         ``values`` (95% limits from ``lci_95``/``uci_95``; periods relabelled ``2011 - 13``
         or ``2021/22``; value note from ``status`` and ``notes``; breakdown columns as
-        ``category_type`` and ``category``), ``areas``, ``indicators`` (unit from ``unit``).
+        ``category_type`` and ``category``), ``areas``, ``indicators`` (unit from ``unit``;
+        polarity from ``Polarity`` where the file has it: 1 high is good, -1 low is good).
 
     Raises
     ------
