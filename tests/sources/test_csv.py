@@ -153,3 +153,59 @@ def test_short_rows_allowed_when_asked(tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("a,b,c\n1,2,3\n4,5\n")
     assert _rows(read_csv(path, allow_short_rows=True)) == [("1", "2", "3"), ("4", "5", None)]
+
+
+# Spreadsheet margins: made-up numbers in the layout Excel's "Save as CSV" gives a table
+# that has a title above it, formatted empty cells to its right and a source note below.
+EXCEL_SAVED = (
+    "Life expectancy at birth (years),,,,\r\n"
+    "Source: made-up figures for a test,,,,\r\n"
+    ",,,,\r\n"
+    "code,name,value,,\r\n"
+    "E09000001,City,80.1,,\r\n"
+    ",,,,\r\n"
+    "E09000002,Barking,77.5,,\r\n"
+    ",,,,\r\n"
+    "Notes:,,,,\r\n"
+    "1. Figures are made up.,,,,\r\n"
+)
+
+
+def test_excel_saved_table_is_read_without_its_margins(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(codecs.BOM_UTF8 + EXCEL_SAVED.encode())
+    frame = read_csv(path)
+    assert frame.columns == ["code", "name", "value", "_line"]
+    assert _rows(frame) == [("E09000001", "City", "80.1"), ("E09000002", "Barking", "77.5")]
+    assert frame["_line"].to_list() == [5, 7]  # lines of the file, titles counted
+    assert read_header(path) == ["code", "name", "value"]
+
+
+def test_title_lines_without_separators_and_blank_lines_are_skipped(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text('"Table 1: rates, 2021"\n\ncode,value\nE09000001,1.5\n\n')
+    frame = read_csv(path)
+    assert _rows(frame) == [("E09000001", "1.5")]
+    assert frame["_line"].to_list() == [4]
+
+
+def test_errors_below_titles_name_the_line_of_the_file(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("Title\n\ncode,name,value\nE09000001,City,1\nE09000002,Barking\n")
+    with pytest.raises(CsvFileError, match="line 5 has 2 fields but the header has 3"):
+        read_csv(path)
+
+
+def test_text_below_the_table_without_a_blank_line_is_not_skipped(tmp_path):
+    # a damaged last row must be reported, not taken for a note
+    path = tmp_path / "f.csv"
+    path.write_text("code,name,value\nE09000001,City,1\nE09000002,,\n")
+    assert _rows(read_csv(path))[-1] == ("E09000002", None, None)
+
+
+def test_named_empty_columns_and_unnamed_columns_with_data_are_kept(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text(",code,note,\n0,E09000001,,\n1,E09000002,,\n")  # pandas' index column
+    frame = read_csv(path)
+    assert frame.columns == ["", "code", "note", "_line"]
+    assert _rows(frame) == [("0", "E09000001", None), ("1", "E09000002", None)]

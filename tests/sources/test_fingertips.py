@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -545,3 +547,48 @@ def test_indicator_id_the_catalogue_cannot_hold_is_a_problem(tmp_path):
     # found by mutating a real export: "935\r\n53" reached IndicatorMeta and raised pydantic's
     with pytest.raises(ImportValidationError, match=r"column 'Indicator ID'.*an indicator id"):
         read_fingertips_csv(_write(tmp_path, [_row(ind='"93 5"')]))
+
+
+def _r_write_csv(header: str, rows: list[str]) -> str:
+    """A table as R's write.csv saves it: row names first, text quoted, NA where empty."""
+    names = ",".join(f'"{n}"' for n in ["", *header.split(",")])
+    body = [
+        ",".join([f'"{number}"', *(f'"{f}"' if f else "NA" for f in fields)])
+        for number, fields in enumerate(csv.reader(rows), start=1)
+    ]
+    return names + "\n" + "\n".join(body) + "\n"
+
+
+def test_saved_from_r_with_row_names_and_na(tmp_path):
+    # fingertipsR::fingertips_data(...) |> write.csv(): made-up numbers in that layout
+    api = read_fingertips_csv(_write(tmp_path, [_row(), _row(area="E09000002")]))
+    path = tmp_path / "r.csv"
+    path.write_text(_r_write_csv(FINGERTIPSR, [_row(), _row(area="E09000002")]))
+    saved = read_fingertips_csv(path)
+    assert saved.values.equals(api.values)  # NA is no category and no value note
+    judged = pl.from_arrow(saved.extra["fingertips_comparisons"])
+    assert judged["compared_to_goal"].to_list() == [None, None]
+
+
+def test_saved_from_pandas_with_its_index(tmp_path):
+    # fingertips_py.get_data_as_dataframe(...).to_csv(): an unnamed index column first
+    api = read_fingertips_csv(_write(tmp_path, [_row(), _row(area="E09000002")]))
+    rows = [f"0,{_row()}", f"1,{_row(area='E09000002')}"]
+    saved = read_fingertips_csv(_write(tmp_path, rows, header="," + HEADER, name="py.csv"))
+    assert saved.values.equals(api.values)
+
+
+def test_saved_from_excel_with_title_margins_and_notes(tmp_path):
+    # an export opened in Excel, given a title and a source note, and saved as CSV
+    api = read_fingertips_csv(_write(tmp_path, [_row(), _row(area="E09000002")]))
+    width = HEADER.count(",") + 1
+    pad = "," * (width - 1)
+    text = (
+        f"Rate of things (made up){pad},,\r\n{pad},,\r\n{HEADER},,\r\n"
+        f"{_row()},,\r\n{_row(area='E09000002')},,\r\n{pad},,\r\n"
+        f"Source: OHID Fingertips (made-up rows){pad},,\r\n"
+    )
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    saved = read_fingertips_csv(path)
+    assert saved.values.equals(api.values)

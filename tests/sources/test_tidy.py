@@ -186,3 +186,81 @@ def test_non_finite_numbers_refused_on_the_fast_path_too(tmp_path, text):
     path.write_text(f"code,year,rate\nE09000001,2021,5.5\nE09000002,2021,{text}\n")
     with pytest.raises(ImportValidationError, match=r"line 3, column 'rate'.*a finite number"):
         read_tidy(path, {"area_code": "code", "period": "year", "value": "rate"}, indicator_id="x")
+
+
+def test_workbook_with_titles_above_and_notes_below(tmp_path):
+    # a published table as analysts save it: title and source rows, the table, a blank row
+    # and footnotes (made-up figures)
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Table 3: Rate of things by borough, 2021"])
+    ws.append(["Source:", "made-up figures for a test"])
+    ws.append([])
+    ws.append(list(GOOD[0]))
+    for row in GOOD:
+        ws.append(list(row.values()))
+    ws.append([])
+    ws.append(["Notes"])
+    ws.append(["1. Rates per 100,000."])
+    wb.save(path)
+    values = pl.from_arrow(read_tidy(path, MAPPING, indicator_id="demo").values)
+    assert values.select("area_code", "value").rows() == [("E09000001", 5.5), ("E09000002", 6.0)]
+
+
+def test_workbook_without_the_mapped_header_names_them(tmp_path):
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Title"])
+    wb.active.append(["code", "year"])
+    wb.save(path)
+    with pytest.raises(ImportValidationError, match=r"a header row naming the mapped columns"):
+        read_tidy(path, MAPPING, indicator_id="demo")
+
+
+def test_csv_below_a_title_line_with_two_fields(tmp_path):
+    path = tmp_path / "t.csv"
+    header = ",".join(GOOD[0])
+    rows = "\n".join(",".join(r.values()) for r in GOOD)
+    path.write_text(f"Table 3,Rate of things by borough (made up)\n{header}\n{rows}\n")
+    values = pl.from_arrow(read_tidy(path, MAPPING, indicator_id="demo").values)
+    assert values["value"].to_list() == [5.5, 6.0]
+    path.write_text(f"Table 3,Rate of things\n{header}\n{rows.replace('5.5', 'five')}\n")
+    with pytest.raises(ImportValidationError, match=r"line 3, column 'rate': got 'five'"):
+        read_tidy(path, MAPPING, indicator_id="demo")
+
+
+def test_department_for_education_layout(tmp_path):
+    # Explore Education Statistics CSV: six-digit academic years, a row per geographic level
+    # (the code in country_code, region_code or new_la_code), c/z/low where no number is
+    # shown; made-up numbers in that layout
+    path = tmp_path / "ees.csv"
+    path.write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+        "region_name,old_la_code,new_la_code,la_name,pupil_count,pt_gld\n"
+        "202223,Academic year,National,E92000001,England,,,,,,600000,67.2\n"
+        "202223,Academic year,Regional,E92000001,England,E12000007,London,,,,100000,69.1\n"
+        "202223,Academic year,Local authority,E92000001,England,E12000007,London,202,"
+        "E09000001,City of London,c,c\n"
+        "202223,Academic year,Local authority,E92000001,England,E12000007,London,301,"
+        "E09000002,Barking and Dagenham,3000,low\n"
+    )
+    imp = read_tidy(
+        path,
+        {
+            "area_code": "new_la_code|region_code|country_code",
+            "period": "time_period",
+            "value": "pt_gld",
+            "denominator": "pupil_count",
+        },
+        indicator_id="gld",
+    )
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "area_code", "period", "period_start", "period_years", "value", "denominator"
+    ).rows() == [
+        ("E92000001", "2022/23", 2022, 1, 67.2, 600000.0),
+        ("E12000007", "2022/23", 2022, 1, 69.1, 100000.0),
+        ("E09000001", "2022/23", 2022, 1, None, None),
+        ("E09000002", "2022/23", 2022, 1, None, 3000.0),
+    ]

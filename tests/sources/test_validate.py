@@ -27,6 +27,13 @@ def _parse(texts: list[str | None]) -> tuple[list, Problems]:
         ('<div class="no-data">-</div>', None),
         ("<b>12.5</b>", 12.5),
         ("..", None),
+        ("[c]", None),  # GSS shorthand: confidential (suppressed)
+        ("[x]", None),  # not available
+        ("[z]", None),  # not applicable
+        ("[low]", None),  # rounds to zero
+        ("[u]", None),  # low reliability, shown alone where ONS withholds the number
+        ("c", None),
+        (":", None),
         ("  7.5 ", 7.5),
         ("1e3", 1000.0),
     ],

@@ -11,8 +11,11 @@ instead of a parser's traceback or, worse, a silently wrong table:
   the line where the quoted field opens; a row with more fields than the header is refused
   naming its line; a file that ends mid-row (no final line end and fewer fields than the
   header on the last line) is refused as truncated.
-* **Lines.** ``_line`` is the 1-based line where each record starts (the header is line 1),
-  counting newlines inside quoted fields.
+* **Lines.** ``_line`` is the 1-based line where each record starts in the file (the header
+  is line 1 unless title rows stand above it), counting newlines inside quoted fields.
+* **Margins** (:mod:`~healthgap.sources._csv_margins`). Title rows above the header, empty
+  columns to the right, empty rows, and notes below the table after a blank row, as a
+  spreadsheet program saves them, are skipped.
 
 The checks cost one pass over the file's bytes in 16 MiB chunks (``bytes.count`` in C) and,
 only when a file is refused, a second pass to find the line to name.
@@ -30,6 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from healthgap.errors import InputError
+from healthgap.sources._csv_margins import drop_empty_columns, leading_title_lines, margin_rows
 
 __all__ = ["CsvFileError", "read_csv", "read_header"]
 
@@ -88,6 +92,14 @@ def _scan_file(path: Path) -> _Scan:
 
 def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
+
+
+def _without_lines(data: bytes, lines: int) -> bytes:
+    """``data`` after its first ``lines`` physical lines."""
+    offset = 0
+    for _ in range(lines):
+        offset = data.index(b"\n", offset) + 1
+    return data[offset:]
 
 
 def _decode(path: Path, head: bytes) -> bytes | None:
@@ -191,9 +203,37 @@ def _message(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def read_header(path: str | Path, *, separator: str = ",") -> list[str]:
+def read_header(
+    path: str | Path, *, separator: str = ",", header_line: int | None = None
+) -> list[str]:
     """Column names of a CSV file's header, after the same checks as :func:`read_csv`."""
-    return [c for c in read_csv(path, separator=separator, n_rows=0).columns if c != "_line"]
+    frame = read_csv(path, separator=separator, n_rows=0, header_line=header_line)
+    return [c for c in frame.columns if c != "_line"]
+
+
+def find_header_line(path: str | Path, names: list[str], *, separator: str = ",") -> int | None:
+    """The 1-based line, among the first 50, whose fields include every name in ``names``.
+
+    For a table whose caller knows its column names, below title lines that
+    :func:`read_csv` cannot tell from a header (``Table 1,Rates by area``).
+    """
+    scan = _scan_file(Path(path))
+    data = _decode(Path(path), scan.head)
+    head = (data if data is not None else scan.head)[:_HEAD]
+    text = io.StringIO(head.decode("utf-8", errors="replace").lstrip("\ufeff"), newline="")
+    reader = csv.reader(text, delimiter=separator)
+    wanted = {n.strip() for n in names}
+    start = 1
+    try:
+        for number, row in enumerate(reader):
+            if number >= 50:
+                return None
+            if wanted <= {field.strip() for field in row}:
+                return start
+            start = reader.line_num + 1
+    except csv.Error:
+        return None
+    return None
 
 
 def read_csv(
@@ -204,6 +244,7 @@ def read_csv(
     schema_overrides: dict[str, pl.DataType] | None = None,
     n_rows: int | None = None,
     allow_short_rows: bool = False,
+    header_line: int | None = None,
 ) -> pl.DataFrame:
     """Read a CSV file as text columns (or ``schema_overrides``) plus ``_line``.
 
@@ -225,6 +266,9 @@ def read_csv(
         Fingertips API download writes them. Otherwise such a row is refused, naming its
         line, when records are one line each (a file with quoted line breaks is checked at
         its last line only).
+    header_line : int, optional
+        The 1-based line of the header (default: the first line with two fields of text;
+        see :func:`find_header_line`).
 
     Returns
     -------
@@ -258,14 +302,18 @@ def read_csv(
         "raise_if_empty": False,
         "n_rows": n_rows,
     }
+    skip = leading_title_lines(scan.head, separator) if header_line is None else header_line - 1
+    if skip:
+        data = _without_lines(data if data is not None else path.read_bytes(), skip)
+        scan = _scan_bytes(data)
     source: Path | bytes = path if data is None else data
     try:
         header = _header(source, separator)
     except pl.exceptions.ComputeError as exc:
         if "utf-8" not in str(exc).lower():
             raise CsvFileError(path, f"cannot read the header: {_message(exc)}") from None
-        data = _windows_1252(path, path.read_bytes())
-        source = data
+        data = _without_lines(_windows_1252(path, path.read_bytes()), skip)
+        source, scan = data, _scan_bytes(data)
         header = _header(source, separator)
     names = _clean_names(header)
     wanted = None if columns is None else [h for h in header if names[h] in columns]
@@ -283,7 +331,9 @@ def read_csv(
                 raw = data if data is not None else path.read_bytes()
                 found = _ragged_line(raw, separator, len(header))
                 where = (
-                    f"line {found[0]} has {found[1]} fields" if found else "a row has more fields"
+                    f"line {found[0] + skip} has {found[1]} fields"
+                    if found
+                    else "a row has more fields"
                 )
                 raise CsvFileError(
                     path,
@@ -292,20 +342,54 @@ def read_csv(
             if schema_overrides and "could not parse" in text:
                 raise
             raise CsvFileError(path, f"cannot read as CSV: {_message(exc)}") from None
-    frame = _finish(path, scan, options, names, frame)
+    frame = _finish(scan, options, frame)
+    margins = (
+        margin_rows(frame)
+        if n_rows is None
+        else pl.Series([False] * frame.height, dtype=pl.Boolean)
+    )
+    if n_rows is None and not (margins.len() and margins[-1]):
+        _refuse_truncated(path, scan, options["separator"], len(names), frame.height, skip)
+    any_margin = bool(margins.any())
     if not allow_short_rows and n_rows is None and frame.height:
-        _refuse_short_rows(path, source, scan, separator, len(header), frame.height)
-    return frame
+        margin_lines = frame.filter(margins)["_line"] if any_margin else None
+        _refuse_short_rows(
+            path, source, scan, separator, (len(header), frame.height), margin_lines, skip
+        )
+    frame = drop_empty_columns(frame.filter(~margins) if any_margin else frame)
+    return frame.with_columns(pl.col("_line") + skip) if skip else frame
+
+
+def _refuse_truncated(
+    path: Path, scan: _Scan, separator: str, width: int, height: int, skip: int
+) -> None:
+    """Raise when the file ends mid-row: no final line end and fewer fields than the header."""
+    if scan.tail and scan.tail[-1:] not in (b"\n", b"\r") and height:
+        fields = _fields_on_last_line(scan.tail, separator)
+        if fields is not None and 0 < fields < width:
+            raise CsvFileError(
+                path,
+                f"the last line ({scan.newlines + 1 + skip}) ends without a line end after "
+                f"{fields} of the header's {width} fields: the file looks truncated",
+            )
 
 
 def _refuse_short_rows(
-    path: Path, source: Path | bytes, scan: _Scan, separator: str, width: int, height: int
+    path: Path,
+    source: Path | bytes,
+    scan: _Scan,
+    separator: str,
+    shape: tuple[int, int],
+    margin_lines: pl.Series | None,
+    skip: int,
 ) -> None:
     """Raise when a record has fewer fields than the header (one record per line only).
 
     Each line is read whole (no quoting), quoted fields are removed and the separators that
-    remain counted: all lines at once, in Polars.
+    remain counted: all lines at once, in Polars. Margin lines (notes below the table) are
+    not records.
     """
+    width, height = shape
     ends_with_newline = scan.tail[-1:] == b"\n"
     if scan.newlines != height + ends_with_newline:
         return  # quoted line breaks: lines are not records
@@ -327,12 +411,14 @@ def _refuse_short_rows(
         (pl.int_range(pl.len()) + 1).alias("line"),
         pl.col("text").fill_null("").str.strip_chars().alias("_content"),
     ).filter((pl.col("line") > 1) & (pl.col("_content") != "") & (pl.col("fields") < width))
+    if margin_lines is not None:
+        fields = fields.filter(~pl.col("line").is_in(margin_lines.implode()))
     if fields.height:
         first = fields.row(0, named=True)
         more = f" (and {fields.height - 1:,} more rows)" if fields.height > 1 else ""
         raise CsvFileError(
             path,
-            f"line {first['line']} has {first['fields']} fields but the header has {width}"
+            f"line {first['line'] + skip} has {first['fields']} fields but the header has {width}"
             f"{more}; expected one field per column",
         )
 
@@ -383,18 +469,8 @@ def _read(
     return frame.rename({k: v for k, v in names.items() if k in present and k != v})
 
 
-def _finish(
-    path: Path, scan: _Scan, options: dict, names: dict[str, str], frame: pl.DataFrame
-) -> pl.DataFrame:
-    width = len(names)
-    if options["n_rows"] is None and scan.tail and scan.tail[-1:] not in (b"\n", b"\r"):
-        fields = _fields_on_last_line(scan.tail, options["separator"])
-        if fields is not None and 0 < fields < width and frame.height:
-            raise CsvFileError(
-                path,
-                f"the last line ({scan.newlines + 1}) ends without a line end after {fields} "
-                f"of the header's {width} fields: the file looks truncated",
-            )
+def _finish(scan: _Scan, options: dict, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_line``, the line each record starts on (counted from the header, line 1)."""
     ends_with_newline = scan.tail[-1:] == b"\n"
     simple = scan.newlines == frame.height + ends_with_newline
     if options["n_rows"] is not None or not frame.height or simple:

@@ -135,10 +135,12 @@ def read_sheet(
     sheet: str | int,
     problems: Problems,
     is_header: Callable[[list], bool] | None = None,
+    header_expected: str = "a header row in the sheet",
 ) -> pl.DataFrame:
     """The table of one sheet as text columns named by its header row, with ``_line``.
 
-    ``is_header(row)`` picks the header row (default: the first row). Columns without a
+    ``is_header(row)`` picks the header row (default: the first row; ``header_expected`` says
+    what was looked for when no row is). Columns without a
     header are named ``_col<index>``; duplicate header names get ``_2``, ``_3`` suffixes.
     """
     workbook = open_workbook(path)
@@ -151,9 +153,9 @@ def read_sheet(
     rows = workbook.get_sheet_by_name(sheet).to_python()
     start = next((i for i, r in enumerate(rows) if (is_header or (lambda _: True))(r)), None)
     if start is None:
-        problems.add_file_problem("header", sheet, "a header row in the sheet")
+        problems.add_file_problem("header", sheet, header_expected)
         problems.raise_if_any()
-    header = [_header_text(h) for h in rows[start]]
+    header = [cell_text(h) for h in rows[start]]
     body = rows[start + 1 :]
     width = len(header)
     columns = list(zip_longest(*body, fillvalue=""))[:width] if body else []
@@ -170,7 +172,7 @@ def read_sheet(
     return frame.with_columns((pl.int_range(pl.len()) + start + 2).cast(pl.Int64).alias("_line"))
 
 
-def _header_text(value: object) -> str:
+def cell_text(value: object) -> str:
     """Header cell as text; numeric headers (ages 0..89 stored as numbers) without '.0'."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

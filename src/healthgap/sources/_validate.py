@@ -34,8 +34,37 @@ GSS_OR_ODS_CODE = r"^(?:[EWSNKLM]\d{8}|[A-Z0-9]{3,8})$"
 #: Indicator ids as the catalogue allows them (IndicatorMeta.id): letters, digits, "_.-".
 INDICATOR_ID = r"^[A-Za-z0-9_.-]+$"
 
-#: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML).
-MISSING_MARKERS = ("", "-", "..", ".", ":", "x", "*", "~", "n/a", "N/A", "NA", "c", "z")
+#: Markers official files use for a missing number (ONS '..', ':', 'x'; Fingertips '-', HTML;
+#: the Government Statistical Service's bracketed shorthand since 2021: '[c]' confidential,
+#: '[x]' not available, '[z]' not applicable, '[low]' rounds to zero, '[w]' no cases; the
+#: Department for Education's 'c', 'x', 'z', 'low' and 'u' (low reliability)).
+MISSING_MARKERS = (
+    "",
+    "-",
+    "..",
+    ".",
+    ":",
+    "x",
+    "*",
+    "~",
+    "n/a",
+    "N/A",
+    "na",
+    "NA",
+    "c",
+    "z",
+    "low",
+    "u",
+    "[c]",
+    "[x]",
+    "[z]",
+    "[low]",
+    "[w]",
+)
+
+#: A GSS shorthand alone in a number's cell ('[u]' low reliability, '[p]' provisional ...,
+#: as ONS writes where it shows no number): there is no number.
+_SHORTHAND_ALONE = r"^\[[A-Za-z]{1,5}\]$"
 
 _PROBLEM_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String}
 
@@ -138,7 +167,8 @@ def clean_number(expr: pl.Expr) -> pl.Expr:
     )
     grouped = text.str.contains(_GROUPED)
     text = pl.when(grouped).then(text.str.replace_all(r"[, ]", "")).otherwise(text)
-    return pl.when(text.is_in(list(MISSING_MARKERS)) | text.is_null()).then(None).otherwise(text)
+    missing = text.is_in(list(MISSING_MARKERS)) | text.str.contains(_SHORTHAND_ALONE)
+    return pl.when(missing | text.is_null()).then(None).otherwise(text)
 
 
 def numbers(

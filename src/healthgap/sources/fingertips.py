@@ -88,6 +88,21 @@ _NUMBERS = (
     "count",
     "denominator",
 )
+#: Text columns that may be empty; R's "NA" there means empty.
+_OPTIONAL_TEXT = (
+    "parent_code",
+    "parent_name",
+    "area_type_label",
+    "category_type",
+    "category",
+    "value_note",
+    "recent_trend",
+    "compared_to_england",
+    "compared_to_parent",
+    "new_data",
+    "compared_to_goal",
+    "time_period_range",
+)
 _PARENT = re.compile(r"^Compared to (?!England value)(.+ value or percentiles|percentiles)$")
 _PROPORTION_NAME = r"(?i)(\bpercentage\b|\bproportion\b|%)"
 
@@ -181,7 +196,12 @@ def _normalise(raw: pl.DataFrame, parent: str | None, problems: _validate.Proble
     if parent:
         renames[parent] = "compared_to_parent"
     labels = {v: k for k, v in renames.items()}
-    frame = raw.rename(renames).with_columns(
+    raw = raw.rename(renames)
+    # R's write.csv (fingertipsR users' saved exports) writes a missing text as NA; Fingertips
+    # itself leaves these columns empty and never uses "NA" as a label in them.
+    optional = [c for c in _OPTIONAL_TEXT if c in raw.columns]
+    raw = raw.with_columns(pl.col(c).replace("NA", None) for c in optional)
+    frame = raw.with_columns(
         *(pl.lit("").alias(c) for c in ("category_type", "category") if c not in labels),
         pl.col("indicator_name").str.strip_chars(),
         pl.col("area_code").str.strip_chars(),

@@ -11,11 +11,17 @@ import polars as pl
 from healthgap.sources import _validate
 from healthgap.sources._csv import read_csv
 from healthgap.sources._guard import reads
-from healthgap.sources._tables import Imported, areas_arrow, hierarchy_arrow, inputs_of
+from healthgap.sources._tables import (
+    Imported,
+    area_type_from_code,
+    areas_arrow,
+    hierarchy_arrow,
+    inputs_of,
+)
 
 __all__ = ["read_lookup"]
 
-_LEVEL = re.compile(r"^([A-Z]+)(\d{2})CD$")
+_LEVEL = re.compile(r"^([A-Z]+)(\d{2})CD$", re.IGNORECASE)
 _TYPES = {
     "LSOA": "lsoa",
     "MSOA": "msoa",
@@ -30,6 +36,23 @@ _TYPES = {
 }
 
 
+def _area_type_of(code: pl.Expr, column: str) -> pl.Expr:
+    """Type each code by its GSS prefix where that names one, else by the column's level.
+
+    ``E09000001`` -> ``la``; a code of no known prefix in ``LAD23CD`` -> ``la``, in an unknown
+    level's column -> the level in lower case. The prefix wins because lookups file areas
+    under the level they stand in for: the City of London (``E09000001``) is its own ward in
+    a best-fit LSOA to ward lookup.
+    """
+    level = _LEVEL.match(column).group(1).upper()
+    by_code = area_type_from_code(code)
+    return (
+        pl.when(by_code == "other")
+        .then(pl.lit(_TYPES.get(level, level.lower())))
+        .otherwise(by_code)
+    )
+
+
 @reads("lookup", "an ONS Open Geography lookup CSV")
 def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     """Read an ONS Open Geography lookup CSV, whose rows link areas to their parents.
@@ -39,7 +62,8 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     path : str or Path
         CSV with ``<LEVEL><yy>CD`` / ``<LEVEL><yy>NM`` column pairs from the smallest area to
         the largest (``MSOA21CD, MSOA21NM, LAD23CD, LAD23NM``; ``LAD19CD, LAD19NM, RGN19CD,
-        RGN19NM``); other columns (``FID``) are ignored; a byte-order mark is allowed.
+        RGN19NM``), in upper or lower case; other columns (``FID``, ``ObjectId``, Welsh
+        names ``LAD22NMW``) are ignored; a byte-order mark is allowed.
     hierarchy : str, optional
         Name of the hierarchy version; by default the levels joined by ``-``
         (``msoa21-lad23``).
@@ -63,7 +87,7 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
     if len(levels) < 2:
         problems.add_file_problem(
             "header",
-            ", ".join(raw.columns),
+            ", ".join(c for c in raw.columns if c != "_line"),
             "two or more code columns such as MSOA21CD and LAD23CD",
         )
     problems.raise_if_any()
@@ -79,18 +103,17 @@ def read_lookup(path: str | Path, *, hierarchy: str | None = None) -> Imported:
         )
     problems.raise_if_any()
     name = hierarchy or "-".join(c[:-2].lower() for c in levels)
+    by_upper = {c.upper(): c for c in raw.columns}
     areas = pl.concat(
         [
             raw.select(
                 pl.col(c).alias("area_code"),
                 (
-                    pl.col(c[:-2] + "NM")
-                    if c[:-2] + "NM" in raw.columns
+                    pl.col(by_upper[c[:-2].upper() + "NM"])
+                    if c[:-2].upper() + "NM" in by_upper
                     else pl.lit(None, pl.String)
                 ).alias("area_name"),
-                pl.lit(
-                    _TYPES.get(_LEVEL.match(c).group(1), _LEVEL.match(c).group(1).lower())
-                ).alias("area_type"),
+                _area_type_of(pl.col(c), c).alias("area_type"),
             )
             for c in levels
         ]

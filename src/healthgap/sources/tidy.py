@@ -11,8 +11,9 @@ from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError
 from healthgap.sources import _validate
-from healthgap.sources._csv import read_csv, read_header
-from healthgap.sources._excel import read_sheet
+from healthgap.sources._csv import find_header_line, read_csv, read_header
+from healthgap.sources._csv_margins import margin_rows
+from healthgap.sources._excel import cell_text, read_sheet
 from healthgap.sources._guard import reads
 from healthgap.sources._periods import parse_periods
 from healthgap.sources._tables import (
@@ -61,11 +62,29 @@ def _read_any(
         frame = pl.read_parquet(path, columns=columns)
         return frame.with_columns((pl.int_range(pl.len()) + 1).cast(pl.Int64).alias("_line"))
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
-        frame = read_sheet(path, 0 if sheet is None else sheet, problems)
-        _validate.require_columns(frame.columns, columns, problems)
+        # the header is the first row naming every mapped column (titles may stand above it)
+        wanted = set(columns)
+
+        def names_every_column(row: list) -> bool:
+            return wanted <= {cell_text(cell) for cell in row}
+
+        frame = read_sheet(
+            path,
+            0 if sheet is None else sheet,
+            problems,
+            names_every_column,
+            f"a header row naming the mapped columns {sorted(wanted)}",
+        )
+        frame = frame.filter(~margin_rows(frame.select(*columns, "_line")))
         return frame.select(*columns, "_line")
     separator = "\t" if suffix == ".tsv" else ","
     header = read_header(path, separator=separator)
+    line = None
+    if not set(columns) <= set(header):  # a title line with two fields hides the header
+        line = find_header_line(path, columns, separator=separator)
+        header = (
+            header if line is None else read_header(path, separator=separator, header_line=line)
+        )
     _validate.require_columns(header, columns, problems)
     try:  # fast path: numeric columns parse as numbers straight away
         return read_csv(
@@ -73,9 +92,24 @@ def _read_any(
             columns=columns,
             separator=separator,
             schema_overrides=dict.fromkeys(numeric, pl.Float64),
+            header_line=line,
         )
     except pl.exceptions.ComputeError:  # some cell is not a plain number: read text, report it
-        return read_csv(path, columns=columns, separator=separator)
+        return read_csv(path, columns=columns, separator=separator, header_line=line)
+
+
+def _choices(source: str) -> list[str]:
+    """Split a mapped source into the columns it names: ``new_la_code|region_code``."""
+    return [c.strip() for c in source.split("|") if c.strip()] or [source]
+
+
+def _first_filled(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
+    """Take the first non-empty of ``columns`` in each row (empty text counts as empty)."""
+    if len(columns) == 1:
+        return pl.col(columns[0])
+    return pl.coalesce(
+        pl.col(c).replace("", None) if frame.schema[c] == pl.String else pl.col(c) for c in columns
+    )
 
 
 @reads("tidy", "a tidy CSV, TSV, Parquet or Excel table")
@@ -105,7 +139,9 @@ def read_tidy(
         Our column -> the file's column, for any of ``indicator_id, area_code, area_name,
         period, sex, age, category_type, category, value, lower95_0cl, upper95_0cl,
         lower99_8cl, upper99_8cl, count, denominator, value_note``. ``area_code`` is required;
-        ``indicator_id`` and ``period`` unless given as constants below.
+        ``indicator_id`` and ``period`` unless given as constants below. Columns separated by
+        ``|`` give the first non-empty of them (``new_la_code|region_code|country_code`` for a
+        Department for Education file whose rows are of several geographic levels).
     indicator_id, period, sex, age, category_type, category : str, optional
         Constants for columns the file does not have (defaults: sex ``Persons``, age
         ``All ages``, no breakdown).
@@ -160,10 +196,13 @@ def read_tidy(
         if needed not in mapping and constants.get(needed) is None:
             raise InputError(f"give a column for {needed!r} in mapping or {needed}=...")
     problems = _validate.Problems(path)
-    source_columns = list(dict.fromkeys(mapping.values()))
-    numeric_sources = [mapping[c] for c in _NUMERIC if c in mapping]
+    choices = {ours: _choices(src) for ours, src in mapping.items()}
+    source_columns = list(dict.fromkeys(c for cs in choices.values() for c in cs))
+    numeric_sources = list(dict.fromkeys(c for t in _NUMERIC if t in choices for c in choices[t]))
     raw = _read_any(path, source_columns, numeric_sources, sheet, problems)
-    frame = raw.select(*(pl.col(src).alias(ours) for ours, src in mapping.items()), "_line")
+    frame = raw.select(
+        *(_first_filled(raw, cs).alias(ours) for ours, cs in choices.items()), "_line"
+    )
     frame = frame.with_columns(
         *(pl.lit(v).alias(k) for k, v in constants.items() if v is not None and k not in mapping),
         *(

@@ -110,5 +110,94 @@ def test_census_total_must_match_bands(tmp_path):
 def test_census_unknown_layout(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("a,b\n1,2\n")
-    with pytest.raises(ImportValidationError, match="TS007A, TS009 or TS037"):
+    with pytest.raises(
+        ImportValidationError,
+        match=r"a Census 2021 bulk CSV .* or a custom download of one variable",
+    ):
+        read_census_2021(path)
+
+
+def test_custom_download_of_any_geography(tmp_path):
+    # "Create a custom dataset" names the geography's columns in the case of the day it was
+    # downloaded; LSOA level here, made-up counts
+    path = tmp_path / "ts037.csv"
+    path.write_text(
+        "Lower layer Super Output Areas Code,Lower layer Super Output Areas,"
+        "General health (6 categories) Code,General health (6 categories),Observation\n"
+        "E01000001,City of London 001A,-8,Does not apply,0\n"
+        "E01000001,City of London 001A,1,Very good health,600\n"
+        "E01000001,City of London 001A,2,Good health,300\n"
+        "E01000001,City of London 001A,3,Fair health,80\n"
+        "E01000001,City of London 001A,4,Bad health,15\n"
+        "E01000001,City of London 001A,5,Very bad health,5\n"
+    )
+    imp = read_census_2021(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select("area_code", "category", "count", "denominator", "value").row(0) == (
+        "E01000001",
+        "Very good health",
+        600.0,
+        1000.0,
+        60.0,
+    )
+    assert pl.from_arrow(imp.areas).rows()[0][:3] == ("E01000001", "City of London 001A", "lsoa")
+
+
+def test_custom_download_sex_by_age_lower_case_geography(tmp_path):
+    path = tmp_path / "ts009.csv"
+    path.write_text(
+        "Lower tier local authorities Code,Lower tier local authorities,"
+        "Sex (2 categories) Code,Sex (2 categories),Age (91 categories) Code,"
+        "Age (91 categories),Observation\n"
+        "E09000001,City of London,1,Female,0,Aged under 1 year,40\n"
+        "E09000001,City of London,2,Male,90,Aged 90 years and over,12\n"
+    )
+    population = pl.from_arrow(read_census_2021(path).population)
+    assert population.select("area_code", "sex", "age", "population").rows() == [
+        ("E09000001", "Female", "0", 40.0),
+        ("E09000001", "Male", "90+", 12.0),
+    ]
+
+
+def test_any_variable_from_a_custom_download(tmp_path):
+    # GSS-Cogs/family-demography datasets/Census/TS038_2021.csv: disability by LTLA; made up
+    path = tmp_path / "TS038_2021.csv"
+    path.write_text(
+        "Lower Tier Local Authorities Code,Lower Tier Local Authorities,"
+        "Disability (5 categories) Code,Disability (5 categories),Observation\n"
+        "E06000001,Hartlepool,-8,Does not apply,0\n"
+        "E06000001,Hartlepool,1,Disabled under the Equality Act: Day-to-day activities "
+        "limited a lot,100\n"
+        "E06000001,Hartlepool,4,Not disabled under the Equality Act: No long term physical or "
+        "mental health conditions,300\n"
+    )
+    imp = read_census_2021(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "indicator_id", "category_type", "count", "denominator", "value"
+    ).rows() == [
+        ("census2021-disability", "Disability", 100.0, 400.0, 25.0),
+        ("census2021-disability", "Disability", 300.0, 400.0, 75.0),
+    ]
+    assert imp.indicators[0].data_source == "Census 2021, table TS038 (ONS)"
+
+
+def test_any_variable_from_a_bulk_csv_with_nested_categories(tmp_path):
+    # a bulk CSV (census2021-ts021-ltla.csv layout): a group and its subgroups, made up
+    path = tmp_path / "census2021-ts021-ltla.csv"
+    path.write_text(
+        "date,geography,geography code,Ethnic group: Total: All usual residents,"
+        "Ethnic group: Asian,Ethnic group: Asian: Bangladeshi,Ethnic group: Asian: Other,"
+        "Ethnic group: White\n"
+        "2021,City of London,E09000001,1000,300,100,200,700\n"
+    )
+    values = pl.from_arrow(read_census_2021(path).values)
+    assert values.select("category", "value").rows() == [
+        ("Asian", 30.0),
+        ("Asian: Bangladeshi", 10.0),
+        ("Asian: Other", 20.0),
+        ("White", 70.0),
+    ]
+    path.write_text(path.read_text().replace(",700\n", ",600\n"))
+    with pytest.raises(ImportValidationError, match="cells sum to 900"):
         read_census_2021(path)

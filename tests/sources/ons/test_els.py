@@ -132,3 +132,168 @@ def test_els_duplicates(tmp_path):
     with pytest.raises(ImportValidationError, match="duplicate key") as info:
         read_ons_els(_els(tmp_path, [row, row]))
     assert info.value.problems[0]["line"] == 3
+
+
+# The input data spreadsheet saved as CSV ("..._IDS.csv"), as in ONSdigital/
+# explore-local-statistics-data 4g-coverage/; made-up numbers.
+IDS = (
+    "AREACD,AREANM,Geography,Variable Name,Indicator,Mission,Category,Period,Value,Measure,"
+    "Unit,Lower Confidence Interval (95%),Upper Confidence Interval (95%),Observation Status,"
+    "Polarity,Notes\n"
+    "E06000047,County Durham,County or Unitary Authority,4G coverage by at least one network,"
+    '4G coverage,Mission 4,"Boosting productivity, pay, jobs and living standards",2023-04,'
+    "91.5,Percentage,%,90.1,92.9,Estimated,1,\n"
+    'E06000010,"Kingston upon Hull, City of",County or Unitary Authority,4G coverage by at least '
+    'one network,4G coverage,Mission 4,"Boosting productivity, pay, jobs and living standards",'
+    "2023-04,99.5,Percentage,%,,,,1,Made-up note\n"
+)
+
+
+def test_input_data_spreadsheet_layout(tmp_path):
+    path = tmp_path / "10_2023_4G coverage_IDS.csv"
+    path.write_text(IDS)
+    imp = read_ons_els(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "indicator_id", "area_code", "period", "period_start", "period_years", "value"
+    ).rows() == [
+        ("ons-4g-coverage", "E06000047", "2023-04", 2023, 1, 91.5),
+        ("ons-4g-coverage", "E06000010", "2023-04", 2023, 1, 99.5),
+    ]
+    assert values["lower95_0cl"].to_list() == [90.1, None]
+    assert values["value_note"].to_list() == ["Estimated", "Made-up note"]
+    assert values["category_type"].to_list() == ["", ""]  # Mission and Category describe it
+    assert imp.indicators[0].name == "4G coverage"
+    assert imp.indicators[0].unit == "%"
+    assert imp.indicators[0].polarity == "high_is_good"  # Polarity 1
+
+
+def test_observation_column_and_any_header_case(tmp_path):
+    path = tmp_path / "gva.csv"
+    path.write_text(IDS.replace(",Value,", ",Observation,").replace("AREACD", "AreaCD"))
+    assert pl.from_arrow(read_ons_els(path).values)["value"].to_list() == [91.5, 99.5]
+
+
+# The long file of one indicator with a breakdown column, as average-travel-time-long.csv
+# in the same repository (no indicator column; area names with trailing spaces); made up.
+LONG = (
+    "areacd,areanm,geography,period,value,lower_confidence_interval_95,"
+    "upper_confidence_interval_95,observation_status,mode-of-travel\n"
+    "E92000001,England,Nation,2019,10.5,,,,cycling\n"
+    "E92000001,England,Nation,2019,19.25,,,,public-transport-or-walking\n"
+    "E12000002,North West ,Region,2019,9.5,,,,cycling\n"
+)
+
+
+def test_long_file_of_one_indicator_with_a_breakdown(tmp_path):
+    path = tmp_path / "average-travel-time-long.csv"
+    path.write_text(LONG)
+    imp = read_ons_els(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "indicator_id", "area_code", "category_type", "category", "value"
+    ).rows() == [
+        ("ons-average-travel-time", "E92000001", "Mode of travel", "cycling", 10.5),
+        (
+            "ons-average-travel-time",
+            "E92000001",
+            "Mode of travel",
+            "public-transport-or-walking",
+            19.25,
+        ),
+        ("ons-average-travel-time", "E12000002", "Mode of travel", "cycling", 9.5),
+    ]
+    assert imp.indicators[0].name == "Average travel time"
+    assert pl.from_arrow(imp.areas).filter(pl.col("area_code") == "E12000002")[
+        "area_name"
+    ].to_list() == ["North West"]
+
+
+def test_missing_value_column_is_named_as_the_layout_calls_it(tmp_path):
+    path = tmp_path / "average-travel-time-long.csv"
+    path.write_text(LONG.replace(",value,", ",amount,"))
+    with pytest.raises(
+        ImportValidationError, match="a column named 'observation' or 'Observation' or 'Value'"
+    ):
+        read_ons_els(path)
+
+
+def test_machine_readable_download_with_a_note_above_the_header(tmp_path):
+    # ONSvisual/subnational-indicators R/machine_readable.csv: a sentence and an empty row
+    # above the header, Tier for the geography; made-up numbers
+    path = tmp_path / "machine_readable.csv"
+    path.write_text(
+        "There may be some discrepancies caused by rounding,,,,,,,,\n"
+        ",,,,,,,,\n"
+        "AREACD,AREANM,Tier,Indicator,Category,Period,Measure,Unit,Value\n"
+        "E06000001,Hartlepool,District/Unitary,Gross value added per hour worked,"
+        "Boosting Living Standards,2019,Pounds,£,28.5\n"
+        'E06000010,"Kingston upon Hull, City of",District/Unitary,Gross value added per hour '
+        "worked,Boosting Living Standards,2019,Pounds,£,twenty\n"
+    )
+    with pytest.raises(ImportValidationError, match="line 5, column 'Value': got 'twenty'"):
+        read_ons_els(path)
+    path.write_text(path.read_text().replace("twenty", "29.25"))
+    values = pl.from_arrow(read_ons_els(path).values)
+    assert values.select("area_code", "period", "value", "category_type").rows() == [
+        ("E06000001", "2019", 28.5, ""),
+        ("E06000010", "2019", 29.25, ""),
+    ]
+
+
+def test_data_source_value_with_shorthand_and_dfe_periods(tmp_path):
+    # anxiety/anxiety_metrics_geographies.csv in the same repository: six-digit financial
+    # years, '[x]' and '[u]' where no number is shown, the reason in 'Data note'; made up
+    path = tmp_path / "anxiety_metrics_geographies.csv"
+    path.write_text(
+        "AREACD,AREANM,Period,Data source value,Data note\n"
+        "E13000001,Inner London,201819,[x],not available\n"
+        "E09000001,City of London,202021,[u],low reliability\n"
+        "E09000002,Barking and Dagenham,202021,3.1,\n"
+    )
+    values = pl.from_arrow(read_ons_els(path).values)
+    assert values.select("area_code", "period", "period_start", "value", "value_note").rows() == [
+        ("E13000001", "2018/19", 2018, None, "not available"),
+        ("E09000001", "2020/21", 2020, None, "low reliability"),
+        ("E09000002", "2020/21", 2020, 3.1, None),
+    ]
+
+
+def test_another_publishers_file_is_refused_not_read_with_breakdowns(tmp_path):
+    # a Fingertips export has a value and a period too, but is no ELS file: its Sex, Age,
+    # Count and Denominator must not become breakdowns of an indicator named after the file
+    path = tmp_path / "indicators.csv"
+    path.write_text(
+        "Indicator ID,Indicator Name,Area Code,Area Name,Sex,Age,Time period,Value,Count,"
+        "Denominator\n1,Rate,E09000001,City,Persons,All ages,2021,10.5,5,50\n"
+    )
+    with pytest.raises(ImportValidationError, match="a column named 'areacd'"):
+        read_ons_els(path)
+
+
+def test_input_data_spreadsheet_of_2025_with_the_areas_parents_and_na(tmp_path):
+    # carbon-dioxide-emissions/2_2025_Carbon dioxide emissions.csv in the same repository:
+    # the names of each area's parents in their own columns, 'na' for no limits, Polarity -1
+    # (lower is better); made-up numbers
+    path = tmp_path / "2_2025_Carbon dioxide emissions.csv"
+    path.write_text(
+        "AREACD,AREANM,Geography,Country,Nation,Region,County or Unitary Authority,"
+        "Local Authority District,Combined Authority or City Region,Variable Name,Indicator,"
+        "Period,Value,Measure,Unit,Lower Confidence Interval (95%),"
+        "Upper Confidence Interval (95%),Observation Status,Polarity,Notes\n"
+        "K02000001,United Kingdom,Country,United Kingdom,,,,,,Carbon dioxide emissions,"
+        "Carbon dioxide emissions,2022,4.5,Per capita emissions (tCO2e),"
+        "Per capita emissions (tCO2e),na,na,,-1,Aggregated\n"
+        "E92000001,England,Nation,,England,,,,,Carbon dioxide emissions,"
+        "Carbon dioxide emissions,2022,4.25,Per capita emissions (tCO2e),"
+        "Per capita emissions (tCO2e),na,na,,-1,Aggregated\n"
+    )
+    imp = read_ons_els(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select(
+        "area_code", "period", "category_type", "category", "value", "lower95_0cl"
+    ).rows() == [
+        ("K02000001", "2022", "", "", 4.5, None),
+        ("E92000001", "2022", "", "", 4.25, None),
+    ]
+    assert imp.indicators[0].polarity == "low_is_good"

@@ -97,3 +97,31 @@ def test_real_download_joins_explore_local_statistics(shared_data):
     )
     assert joined.height > 300
     assert joined["value_right"].is_not_null().all()
+
+
+def test_earliest_layout_without_geography_or_with_z_scores(tmp_path):
+    # the 2022 download (ONSvisual/subnational-indicators revised_data.csv at the repository
+    # root): no Geography column; mean, median and z_score beside the score; made-up numbers
+    path = tmp_path / "revised_data.csv"
+    path.write_text(
+        "unique,group,Indicator,id,Category,Period,Measure,unit,real,mean,median,z_score,value\n"
+        'E06000010,"Kingston upon Hull, City of",GVA per capita,Gross Value Added per head,'
+        "Boosting Living Standards,2019,Per capita,Per capita,21000,25000.5,24000,-0.2,-0.3\n"
+        "E06000061,North Northamptonshire,GVA per capita,Gross Value Added per head,"
+        "Boosting Living Standards,2019,Per capita,Per capita,NA,25000.5,24000,NA,NA\n"
+    )
+    imp = read_ons_subnational(path)
+    values = pl.from_arrow(imp.values)
+    assert values.select("indicator_id", "area_code", "period", "value").rows() == [
+        ("ons-gva-per-capita", "E06000010", "2019", 21000.0),
+        ("ons-gva-per-capita", "E06000061", "2019", None),
+    ]
+    assert pl.from_arrow(imp.extra["standardised_scores"])["score"].to_list() == [-0.3, None]
+
+
+def test_without_scores(tmp_path):
+    path = tmp_path / "revised_data.csv"
+    path.write_text("unique,group,Indicator,Period,real\nE09000001,City,Pay,2021,10\n")
+    imp = read_ons_subnational(path)
+    assert "standardised_scores" not in imp.extra
+    assert pl.from_arrow(imp.values)["value"].to_list() == [10.0]

@@ -1,7 +1,8 @@
 """ONS files, one module per file family.
 
 * :mod:`~healthgap.sources.ons.population`: mid-year estimates (MYE2 workbooks, MYEB CSVs);
-* :mod:`~healthgap.sources.ons.census`: Census 2021 tables TS007A, TS009, TS037;
+* :mod:`~healthgap.sources.ons.census`: Census 2021 populations (TS007A, TS009) and, through
+  :mod:`~healthgap.sources.ons.census_shares`, any one-variable table (TS037, TS038 ...);
 * :mod:`~healthgap.sources.ons.life_expectancy`: life expectancy by local areas;
 * :mod:`~healthgap.sources.ons.els`: Explore Local Statistics tidy CSVs;
 * :mod:`~healthgap.sources.ons.subnational`: the subnational indicators dataset;

@@ -1,4 +1,4 @@
-"""Census 2021 tables (ONS): TS007A, TS009 and TS037."""
+"""Census 2021 tables (ONS): populations (TS007A, TS009) and any one-variable table as shares."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ from pathlib import Path
 
 import polars as pl
 
-from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.sources import _validate
 from healthgap.sources._csv import read_csv
 from healthgap.sources._guard import reads
-from healthgap.sources._ons import OGL, age_start, check_total
+from healthgap.sources._ons import age_start, check_total
 from healthgap.sources._tables import (
     Imported,
     areas_arrow,
     inputs_of,
     population_arrow,
-    values_arrow,
 )
+from healthgap.sources.ons.census_shares import bulk_shares, custom_shares, variable_of_download
 
 __all__ = ["read_census_2021"]
 
@@ -37,22 +36,28 @@ def _census_band(label: pl.Expr) -> pl.Expr:
     )
 
 
-@reads("census-2021", "a Census 2021 TS007A, TS009 or TS037 CSV")
+@reads("census-2021", "a Census 2021 bulk CSV or custom dataset download")
 def read_census_2021(path: str | Path) -> Imported:
-    """Census 2021 tables: TS007A and TS037 (LSOA bulk CSVs), TS009 and TS037 (LTLA downloads).
+    """Census 2021 tables: populations (TS007A, TS009) and one-variable tables as shares.
 
     The table is recognised from its header:
 
     * TS007A *Age by five-year age bands* (``date, geography, geography code, Age: Total,
       Age: Aged 4 years and under, ...``) -> ``population`` (sex Persons, bands ``0-4`` ...
       ``85+``);
-    * TS009 *Sex by single year of age* (``Lower Tier Local Authorities Code, ..., Sex (2
-      categories), Age (91 categories) Code, ..., Observation``) -> ``population`` (Male and
-      Female, ages ``0`` ... ``89``, ``90+``);
-    * TS037 *General health* (LSOA bulk CSV, or the LTLA download with its ``Does not apply``
-      category left out) -> ``values`` of indicator ``census2021-general-health``: the
+    * TS009 *Sex by single year of age*, downloaded for any geography (``Lower Tier Local
+      Authorities Code, ..., Sex (2 categories), Age (91 categories) Code, ...,
+      Observation``; the geography's columns as ONS names them, e.g. ``Lower layer Super
+      Output Areas Code``) -> ``population`` (Male and Female, ages ``0`` ... ``89``,
+      ``90+``);
+    * TS037 *General health* (bulk CSV of any geography, or the custom download with its
+      ``Does not apply`` category left out) -> ``values`` of indicator
+      ``census2021-general-health``: the
       percentage of usual residents in each category (``category_type`` "General health"),
-      with count and denominator.
+      with count and denominator;
+    * any other table of one variable, as a bulk CSV or a custom download (TS038
+      *Disability*, TS021 *Ethnic group* ...) -> ``values`` of ``census2021-<variable>``
+      in the same form (:mod:`~healthgap.sources.ons.census_shares`).
 
     Parameters
     ----------
@@ -73,20 +78,41 @@ def read_census_2021(path: str | Path) -> Imported:
     path = Path(path)
     problems = _validate.Problems(path)
     raw = read_csv(path)
-    cols = raw.columns
+    cols = [c for c in raw.columns if c != "_line"]
     if "geography code" in cols and any(c.startswith("Age: ") for c in cols):
         return _ts007a(raw, path, problems)
-    if "geography code" in cols and any(c.startswith("General health: ") for c in cols):
-        return _ts037_lsoa(raw, path, problems)
-    if "Age (91 categories) Code" in cols:
-        return _ts009(raw, path, problems)
-    if "General health (6 categories)" in cols:
-        return _ts037_ltla(raw, path, problems)
+    shares = bulk_shares(raw, path, problems)
+    if shares is not None:
+        return shares
+    geography = _geography_columns(cols)
+    if "Age (91 categories) Code" in cols and geography:
+        return _ts009(raw, path, problems, geography)
+    variable = variable_of_download(cols)
+    if variable and geography:
+        return custom_shares(raw, path, problems, geography, variable)
     problems.add_file_problem(
-        "header", ", ".join(cols[:6]), "a Census 2021 TS007A, TS009 or TS037 header"
+        "header",
+        ", ".join(cols[:6]),
+        "a Census 2021 bulk CSV (date, geography, geography code, <variable>: Total: ...) or "
+        "a custom download of one variable (<geography> Code, <geography>, <variable> "
+        "(<n> categories) Code, <variable> (<n> categories), Observation)",
     )
     problems.raise_if_any()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _geography_columns(columns: list[str]) -> tuple[str, str] | None:
+    """Find the area code and name columns of a custom dataset download (None if absent).
+
+    ONS's "Create a custom dataset" names them after the geography, in the case of the year
+    it was downloaded: ``Lower Tier Local Authorities Code``, ``Lower tier local authorities
+    Code``, ``Lower layer Super Output Areas Code``, ``Electoral wards and divisions Code``.
+    """
+    for column in columns:
+        name = column.removesuffix(" Code")
+        if name != column and name in columns and not name.endswith("categories)"):
+            return column, name
+    return None
 
 
 def _bulk_areas(raw: pl.DataFrame) -> pl.DataFrame:
@@ -141,8 +167,10 @@ def _ts007a(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Impo
     )
 
 
-def _ts009(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
-    code, age_code = "Lower Tier Local Authorities Code", "Age (91 categories) Code"
+def _ts009(
+    raw: pl.DataFrame, path: Path, problems: _validate.Problems, geography: tuple[str, str]
+) -> Imported:
+    (code, name), age_code = geography, "Age (91 categories) Code"
     _validate.area_codes(raw, code, problems)
     frame = _validate.numbers(raw, ["Observation", age_code], problems)
     sex = pl.col("Sex (2 categories)")
@@ -189,105 +217,10 @@ def _ts009(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Impor
         labels={"area_code": code, "sex": "Sex (2 categories)", "age": age_code},
     )
     problems.raise_if_any()
-    areas = raw.select(
-        pl.col(code).alias("area_code"), pl.col("Lower Tier Local Authorities").alias("area_name")
-    )
+    areas = raw.select(pl.col(code).alias("area_code"), pl.col(name).alias("area_name"))
     return Imported(
         source="census-2021",
         population=population_arrow(population),
-        areas=areas_arrow(areas),
-        inputs=inputs_of(path),
-    )
-
-
-_HEALTH = IndicatorMeta(
-    id="census2021-general-health",
-    name="General health (Census 2021), % of usual residents",
-    definition="Percentage of usual residents reporting each level of general health.",
-    data_source="Census 2021, table TS037 (ONS)",
-    statistic="Percentage",
-    method="proportion",
-    unit="%",
-    multiplier=100,
-    year_type="calendar",
-    frequency="decennial",
-    attribution=OGL,
-)
-
-
-def _health_values(
-    long: pl.DataFrame, problems: _validate.Problems, labels: dict[str, str]
-) -> pl.DataFrame:
-    values = long.with_columns(
-        pl.lit(_HEALTH.id).alias("indicator_id"),
-        pl.lit("2021").alias("period"),
-        pl.lit(2021, pl.Int32).alias("period_start"),
-        pl.lit(1, pl.Int16).alias("period_years"),
-        pl.lit("Persons").alias("sex"),
-        pl.lit("All ages").alias("age"),
-        pl.lit("General health").alias("category_type"),
-        (100 * pl.col("count") / pl.col("denominator")).alias("value"),
-    )
-    _validate.values_table(values, problems, labels=labels, proportion=True)
-    problems.raise_if_any()
-    return values
-
-
-def _ts037_lsoa(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
-    total = "General health: Total: All usual residents"
-    cats = [c for c in raw.columns if c.startswith("General health: ") and c != total]
-    _validate.area_codes(raw, "geography code", problems)
-    frame = _validate.numbers(raw, [*cats, total], problems)
-    long = frame.unpivot(
-        cats, index=["geography code", total, "_line"], variable_name="category", value_name="count"
-    ).select(
-        pl.col("geography code").alias("area_code"),
-        pl.col("category").str.strip_prefix("General health: "),
-        "count",
-        pl.col(total).alias("denominator"),
-        "_line",
-    )
-    problems.add(long, pl.col("count") < 0, "General health", "count", "a count >= 0")
-    check_total(
-        long.rename({"count": "population"}),
-        ["area_code"],
-        frame.select(
-            pl.col("geography code").alias("area_code"), pl.col(total).alias("_total"), "_line"
-        ),
-        total,
-        problems,
-    )
-    values = _health_values(long, problems, {"count": "General health", "denominator": total})
-    return Imported(
-        source="census-2021",
-        values=values_arrow(values),
-        indicators=[_HEALTH],
-        areas=areas_arrow(_bulk_areas(raw)),
-        inputs=inputs_of(path),
-    )
-
-
-def _ts037_ltla(raw: pl.DataFrame, path: Path, problems: _validate.Problems) -> Imported:
-    code = "Lower Tier Local Authorities Code"
-    _validate.area_codes(raw, code, problems)
-    frame = _validate.numbers(raw, ["Observation"], problems)
-    problems.add(frame, pl.col("Observation") < 0, "Observation", "Observation", "a count >= 0")
-    frame = frame.filter(pl.col("General health (6 categories) Code") != "-8")  # Does not apply
-    long = frame.select(
-        pl.col(code).alias("area_code"),
-        pl.col("General health (6 categories)").alias("category"),
-        pl.col("Observation").alias("count"),
-        pl.col("Observation").sum().over(code).alias("denominator"),
-        "_line",
-    )
-    values = _health_values(long, problems, {"count": "Observation", "area_code": code})
-    areas = raw.select(
-        pl.col(code).alias("area_code"), pl.col("Lower Tier Local Authorities").alias("area_name")
-    )
-    return Imported(
-        source="census-2021",
-        values=values_arrow(values),
-        indicators=[_HEALTH],
         areas=areas_arrow(areas),
         inputs=inputs_of(path),
     )

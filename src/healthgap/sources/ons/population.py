@@ -18,6 +18,7 @@ from healthgap.sources._tables import (
     inputs_of,
     population_arrow,
 )
+from healthgap.sources.ons.nomis import is_nomis, nomis_population
 
 __all__ = ["read_ons_population"]
 
@@ -37,7 +38,9 @@ def read_ons_population(path: str | Path, *, year: int | None = None) -> Importe
         below the table. Or a CSV of the MYEB series (``.csv``): ``ladcodeYY, lanameYY``,
         optionally ``sex`` (1 male, 2 female) and ``age`` (0 ... 90, 90 meaning 90+), and a
         ``population_YYYY`` column per year; other columns (MYEB3's births, deaths and
-        migration) are not populations and are left out.
+        migration) are not populations and are left out. Or a Nomis API download of
+        population estimates (``GEOGRAPHY_CODE``, ``DATE_NAME``, ``GENDER_NAME``,
+        ``C_AGE_NAME``, ``OBS_VALUE``; :mod:`~healthgap.sources.ons.nomis`).
     year : int, optional
         Mid-year of the estimates; read from the sheet title (``mid-2019``) when omitted
         (workbooks only).
@@ -133,6 +136,8 @@ def _myeb_csv(path: Path, problems: _validate.Problems) -> Imported:
     """MYEB1/MYEB2/MYEB3 CSV: ``population_YYYY`` columns by area (and sex and age)."""
     raw = read_csv(path)
     columns = [c for c in raw.columns if c != "_line"]
+    if is_nomis(columns):
+        return nomis_population(raw, path, problems)
     code = next((c for c in columns if re.fullmatch(r"(?i)ladcode\d\d", c)), None)
     name = next((c for c in columns if re.fullmatch(r"(?i)laname\d\d", c)), None)
     years = [c for c in columns if re.fullmatch(r"population_\d{4}", c)]

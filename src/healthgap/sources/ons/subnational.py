@@ -26,6 +26,9 @@ _AS_ELS = {
     "Measure": "measure",
     "unit": "unit",
 }
+#: Columns every version of the download has (``Geography`` came in 2022, ``value`` is
+#: a score, not the statistic).
+_REQUIRED = ("unique", "group", "Indicator", "Period", "real")
 
 
 @reads("ons-subnational", "the ONS subnational indicators CSV")
@@ -38,9 +41,10 @@ def read_ons_subnational(path: str | Path, *, indicator_prefix: str = "ons-") ->
         CSV with columns ``unique`` (area code), ``group`` (area name), ``Geography``,
         ``Indicator``, ``id``, ``Category``, ``Period``, ``Measure``, ``unit``, ``real`` (the
         published value; ``NA`` where none) and ``value`` (a standardised score, not kept in
-        ``values``). Periods as ONS writes them: ``2021``, ``2021/22``, ``2020 - 2022``,
-        ``Financial year ending 2023``, ``04/2022 - 03/2023``, ``Sep-23``, ``As at 31
-        January 2024``, ``2019 revised``.
+        ``values``); earlier versions lack ``Geography`` and add ``mean``, ``median`` and
+        ``z_score``, which are not kept. Periods as ONS writes them: ``2021``, ``2021/22``,
+        ``2020 - 2022``, ``Financial year ending 2023``, ``04/2022 - 03/2023``, ``Sep-23``,
+        ``As at 31 January 2024``, ``2019 revised``.
     indicator_prefix : str, default "ons-"
         Prefix of the indicator ids: the indicator name in kebab case without a leading sex,
         as :func:`~healthgap.sources.read_ons_els` names them, so the same series join
@@ -61,8 +65,9 @@ def read_ons_subnational(path: str | Path, *, indicator_prefix: str = "ons-") ->
     path = Path(path)
     problems = _validate.Problems(path)
     raw = read_csv(path)
-    _validate.require_columns(raw.columns, [*_AS_ELS, "value"], problems)
-    frame = raw.rename({"value": "_score"}).rename(_AS_ELS)
+    _validate.require_columns(raw.columns, _REQUIRED, problems)
+    frame = raw.rename({"value": "_score"} if "value" in raw.columns else {})
+    frame = frame.rename({k: v for k, v in _AS_ELS.items() if k in frame.columns})
     frame = frame.with_columns(
         pl.when(pl.col("observation") == "NA").then(None).otherwise(pl.col("observation"))
     )
@@ -75,6 +80,8 @@ def read_ons_subnational(path: str | Path, *, indicator_prefix: str = "ons-") ->
         data_source=f"{ONS} (Subnational indicators explorer)",
         labels={v: k for k, v in _AS_ELS.items()},
     )
+    if "_score" not in frame.columns:  # the earliest downloads have no scores
+        return imported
     scores = _validate.numbers(frame, ["_score"], problems, {"_score": "value"})
     problems.raise_if_any()
     keys = pl.from_arrow(imported.values.select(["indicator_id", "area_code", "period", "sex"]))
