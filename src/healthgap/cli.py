@@ -660,12 +660,23 @@ def demo(
 
         return progress
 
-    def publish(store_path: Path, vintage: str, folder: Path, prefix: str) -> list[Path]:
+    def publish(
+        store_path: Path,
+        vintage: str,
+        folder: Path,
+        prefix: str,
+        sources: dict[str, str] | None = None,
+    ) -> list[Path]:
         step = progress_of(prefix)
+        sources = sources or {}
         with Store.open(store_path) as store:
-            step("exports", 0, 1)
+            step("exports", 0, 1 + len(sources))
             csv_path = export(store, vintage, folder / "exports" / "his_values.csv", "csv")
-            step("exports", 1, 1)
+            # each source's figures as its own vintage publishes them
+            for done, (key, source) in enumerate(sorted(sources.items()), start=1):
+                export(store, source, folder / "exports" / "sources" / f"{key}.csv", "csv")
+                step("exports", done, 1 + len(sources))
+            step("exports", 1 + len(sources), 1 + len(sources))
             # the real London report draws on every source vintage of its store; the
             # synthetic one on its single vintage
             report = write_report(
@@ -692,7 +703,9 @@ def demo(
             ward_lookup=ward_lookup,
             progress=progress_of("London: "),
         )
-        real_files = publish(real.store_path, real.vintage, out / "london", "London: ")
+        real_files = publish(
+            real.store_path, real.vintage, out / "london", "London: ", real.source_vintages
+        )
         if synthetic:
             fake = pipeline.run(
                 out / "synthetic",
@@ -705,8 +718,8 @@ def demo(
         typer.echo(f"healthgap: {note}", err=True)
     typer.echo("London (real published figures)")
     typer.echo(
-        f"vintage {real.vintage}: {len(real.indicator_ids)} indicators, {real.n_values:,} "
-        f"values, from {len(real.source_vintages)} source vintages"
+        f"vintage {real.vintage}: {real.n_values:,} values of the gaps; "
+        f"{len(real.indicator_ids)} indicators with {len(real.source_vintages)} source vintages"
     )
     typer.echo(f"store   {real.store_path}")
     typer.echo(f"exports {real_files[0]}")

@@ -11,13 +11,15 @@ from tests.london import _test_only_lookup as test_only_lookup
 
 from healthgap.errors import InputError
 from healthgap.london import ENGLAND_CODE, LONDON_CODE, job, strategy
-from healthgap.london.series import DERIVED, SERIES, WARD_DERIVED
+from healthgap.london.series import AS_PUBLISHED, DERIVED, SERIES, WARD_DERIVED
 from healthgap.store import Store
 
 
 def _values(result) -> pl.DataFrame:
+    """Every value the job published: its sources' vintages and the vintage of the gaps."""
     with Store.open(result.store_path) as store:
-        return pl.from_arrow(store.values(result.vintage))
+        vintages = [*result.source_vintages.values(), result.vintage]
+        return pl.concat([pl.from_arrow(store.values(v)) for v in vintages])
 
 
 def test_each_source_is_a_vintage_with_publisher_date_licence_and_hash(london_job):
@@ -55,7 +57,9 @@ def test_strategy_indicators_carry_the_his_ids_and_metadata(london_job):
     assert {"life_expectancy", "hle_male", "hle_female", "employment", "smoking"} <= set(
         result.indicator_ids
     )
-    assert set(result.indicator_ids) == {s.id for s in SERIES} | set(DERIVED)
+    assert set(result.indicator_ids) == {s.id for s in SERIES + AS_PUBLISHED} | set(DERIVED)
+    # each published series once, in its source's vintage; the gaps in the job's vintage
+    assert _values(result).select("indicator_id").unique().height == len(result.indicator_ids)
     his = set(strategy().indicator_ids)
     mapped = {s.id for s in SERIES} & his
     assert mapped == {"life_expectancy", "hle_male", "hle_female", "employment", "smoking"}
@@ -215,15 +219,14 @@ def test_a_lookup_reaching_some_wards_says_how_many(tmp_path):
     assert sii["value_note"].str.contains("; 300 wards in 10 deciles").all()
 
 
-def test_fingertips_own_judgements_are_kept_with_the_source_and_the_strategy(london_job):
+def test_fingertips_own_judgements_are_kept_with_the_series_they_judge(london_job):
     result, _ = london_job
     shipped = pl.read_csv(job.SNAPSHOT_DIR / "judgements.csv", infer_schema_length=0)
     with Store.open(result.store_path, read_only=True) as store:
-        source = pl.from_arrow(store.judgements(result.source_vintages["fingertips-injuries"]))
-        his = pl.from_arrow(store.judgements(result.vintage))
+        his = pl.from_arrow(store.judgements(result.source_vintages["fingertips-injuries"]))
         others = [v for k, v in result.source_vintages.items() if k != "fingertips-injuries"]
-        assert all(store.judgements(v).num_rows == 0 for v in others)
-    assert source.height == his.height == shipped.height == 34
+        assert all(store.judgements(v).num_rows == 0 for v in [*others, result.vintage])
+    assert his.height == shipped.height == 34
     assert his["indicator_id"].unique().to_list() == ["child_injury_admissions"]
     # Fingertips' own word for Westminster (E09000033), 2023/24, as in the export
     row = his.filter(pl.col("area_code") == "E09000033").row(0, named=True)

@@ -123,7 +123,8 @@ def test_published_figure_is_read_as_published(shared_data, figure):
 def test_the_london_job_shows_the_published_figure(london_job, figure):
     result, _ = london_job
     with Store.open(result.store_path) as store:
-        values = pl.from_arrow(store.values(result.vintage))
+        vintages = [*result.source_vintages.values(), result.vintage]
+        values = pl.concat([pl.from_arrow(store.values(v)) for v in vintages])
     shown = figure._replace(source_id=figure.his_id)
     _check(_row(values, shown), figure)
 

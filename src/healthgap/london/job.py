@@ -4,14 +4,14 @@
 
 - the areas (33 boroughs, London, England);
 - one vintage per source file of the snapshot (its publisher, title, URL, date, licence and
-  SHA-256 in the vintage's parameters and inputs), with the source's own indicator ids and
-  the judgements it published of its values (Fingertips' comparisons and trends);
-- one vintage of the Strategy's indicators: every series mapped to the HIS catalogue's ids
-  (:mod:`healthgap.london.series`), plus the inequality computed here from published
-  small-area and borough figures (:mod:`healthgap.london.inequality`): bad or very bad health
-  by within-London deprivation decile with its SII, and the SII of life expectancy and
-  healthy life expectancy across boroughs ranked by deprivation; the sources' own
-  judgements go with the series they judge;
+  SHA-256 in the vintage's parameters and inputs), holding its series under the ids and names
+  they are shown as (the HIS catalogue's ids where the Strategy has the indicator;
+  :mod:`healthgap.london.series`), with the judgements the source published of its values
+  (Fingertips' comparisons and trends);
+- one vintage of the Strategy's gaps, computed here from published small-area and borough
+  figures (:mod:`healthgap.london.inequality`): bad or very bad health by within-London
+  deprivation decile with its SII, and the SII of life expectancy, healthy life expectancy
+  and preventable cardiovascular mortality across boroughs ranked by deprivation;
 - with an ONS LSOA (2011) to ward lookup (``ward_lookup``), the life-expectancy gap across
   London's wards ranked by deprivation (:mod:`healthgap.london.ward_gap`): life expectancy by
   within-London ward deprivation decile, its SII and RII, and the gap between the least and
@@ -19,7 +19,8 @@
   :attr:`LondonResult.notes` and the gap by deprivation is the boroughs' SII. No lookup is
   shipped or made up: ONS publishes it (Open Geography Portal).
 
-The report is written by the caller (``healthgap demo``) from the Strategy's vintage.
+The report is written by the caller (``healthgap demo``) from every vintage of the store, so
+each published figure is shown once, with its own source, vintage and licence.
 Everything is deterministic: the same snapshot gives the same vintage ids.
 """
 
@@ -36,7 +37,15 @@ import pyarrow as pa
 
 from healthgap.errors import InputError
 from healthgap.london import ENGLAND_CODE, LONDON_CODE, inequality, ward_gap
-from healthgap.london.series import DERIVED, SERIES, WARD_DERIVED, metas
+from healthgap.london.series import (
+    AS_PUBLISHED,
+    DERIVED,
+    SERIES,
+    WARD_DERIVED,
+    Series,
+    metas,
+    source_metas,
+)
 from healthgap.store.inputs import InputFile
 from healthgap.store.schema import HIERARCHY, JUDGEMENTS, VALUES
 
@@ -64,16 +73,20 @@ _KEYS = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "
 
 @dataclass(frozen=True)
 class LondonResult:
-    """What the job wrote: the store, each source's vintage and the Strategy's vintage.
+    """What the job wrote: the store, each source's vintage and the vintage of the gaps.
 
     ``notes`` holds one line for each part the inputs did not allow or allowed only in part
     (no ward lookup; a lookup reaching only some wards or LSOAs).
     """
 
     store_path: Path
+    #: each snapshot source's vintage (its published series, under the ids they are shown as)
     source_vintages: dict[str, str]
+    #: the vintage of the gaps the job computes
     vintage: str
+    #: values in :attr:`vintage`
     n_values: int
+    #: every indicator the job publishes: the sources' series and the computed gaps
     indicator_ids: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
@@ -137,10 +150,12 @@ def _clear_previous_run(store_path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _strategy_values(values: pl.DataFrame) -> pl.DataFrame:
-    """Relabel the published series (or their judgements) with the Strategy's indicator ids."""
-    parts = []
-    for s in SERIES:  # two dozen series
+def _strategy_values(
+    values: pl.DataFrame, series: tuple[Series, ...] = SERIES + AS_PUBLISHED
+) -> pl.DataFrame:
+    """Relabel published series (or their judgements) with the indicator ids they are shown as."""
+    parts = [values.clear()]
+    for s in series:  # two dozen series
         rows = values.filter(pl.col("indicator_id") == s.source_id)
         if s.sex is not None:
             rows = rows.filter(pl.col("sex") == s.sex)
@@ -324,19 +339,30 @@ def run(
     by_source = values.partition_by("source", as_dict=True, include_key=False)
     judged = judgements.partition_by("source", as_dict=True, include_key=False)
     source_vintages = {}
+    shown = SERIES + AS_PUBLISHED
+    origin = {s.id: fields[_source_of(values, s.source_id)] for s in shown}
+    _check_every_series_is_shown(values, shown)
     with Store.open(building) as store:
         store.add_areas(areas.to_arrow(), hierarchy=_hierarchy(areas))
         for done, ((key,), rows) in enumerate(sorted(by_source.items())):
             entry = fields[key]
             step("sources", done, len(by_source))
+            # each source's vintage publishes its series under the ids and names they are
+            # shown as, so a report on the whole store shows each once, with its source
+            here = tuple(s for s in shown if origin[s.id] is entry)
+            published = _strategy_values(rows, here)
+            source_judgements = (
+                _strategy_values(judged[(key,)], here).to_arrow() if (key,) in judged else None
+            )
             source_vintages[key] = store.add_vintage(
-                rows.sort(list(VALUE_KEYS)).to_arrow(),
+                published.sort(list(VALUE_KEYS)).to_arrow(),
                 source=f"{SOURCE}: {entry['file']}",
                 inputs=[InputFile(Path(entry["file"]).name, entry["bytes"], entry["sha256"])],
                 parameters={k: entry.get(k) for k in ("publisher", "title", "url", "date")}
                 | {"licence": entry["licence"], "file": entry["file"]},
+                indicators=source_metas(here, origin),
                 label=f"{entry['publisher']}: {Path(entry['file']).name}",
-                judgements=judged[(key,)].to_arrow() if (key,) in judged else None,
+                judgements=source_judgements,
             )
         step("sources", len(by_source), len(by_source))
 
@@ -349,9 +375,7 @@ def run(
         step("inequality", 1, 1)
 
         step("indicators", 0, 1)
-        his = pl.concat([_strategy_values(values), derived], how="diagonal_relaxed")
-        his = his.select(VALUES.names).sort(_KEYS)
-        origin = {s.id: fields[_source_of(values, s.source_id)] for s in SERIES}
+        his = derived.select(VALUES.names).sort(_KEYS)
         small_area = {
             "publisher": "healthgap, from MHCLG IMD 2019, ONS Census 2011 and 2021",
             "title": "Computed from the snapshot's lsoa.csv",
@@ -364,6 +388,7 @@ def run(
             "title": "Computed from the snapshot's ward_le.csv and lsoa.csv",
         }
         origin |= dict.fromkeys(WARD_DERIVED, ward_area)
+        computed = DERIVED | ({} if wards is None else WARD_DERIVED)
         inputs = [InputFile.from_path(snapshot / name) for name in sorted(manifest["files"])]
         if ward_lookup is not None:
             inputs.append(InputFile.from_path(ward_lookup))
@@ -380,14 +405,24 @@ def run(
                 "sii": {"repetitions": inequality.REPETITIONS, "seed": inequality.SEED},
                 "ward_lookup": ward_parameters,
             },
-            indicators=metas(origin, DERIVED | ({} if wards is None else WARD_DERIVED)),
-            label="London Health Inequalities Strategy indicators (published figures)",
-            judgements=_strategy_values(judgements).drop("source").to_arrow(),
+            indicators=[m for m in metas(origin, computed) if m.id in computed],
+            label="London Health Inequalities Strategy: gaps computed from published figures",
         )
         step("indicators", 1, 1)
     building.replace(store_path)
-    ids = tuple(sorted(his["indicator_id"].unique().to_list()))
+    ids = tuple(sorted(set(his["indicator_id"].unique().to_list()) | {s.id for s in shown}))
     return LondonResult(store_path, source_vintages, vintage, his.height, ids, notes)
+
+
+def _check_every_series_is_shown(values: pl.DataFrame, shown: tuple[Series, ...]) -> None:
+    """Refuse a snapshot series that no :class:`Series` shows (it would be published nameless)."""
+    known = {s.source_id for s in shown}
+    missing = sorted(set(values["indicator_id"].unique().to_list()) - known)
+    if missing:
+        raise InputError(
+            f"the London snapshot has series {missing} that healthgap.london.series does not "
+            "name; add them to SERIES or AS_PUBLISHED"
+        )
 
 
 def _source_of(values: pl.DataFrame, source_id: str) -> str:

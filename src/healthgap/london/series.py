@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from healthgap.catalogue.metadata import IndicatorMeta, Polarity, YearType
 
-__all__ = ["DERIVED", "SERIES", "WARD_DERIVED", "Series", "metas"]
+__all__ = ["AS_PUBLISHED", "DERIVED", "SERIES", "WARD_DERIVED", "Series", "metas", "source_metas"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,28 @@ SERIES: tuple[Series, ...] = (
 )  # fmt: skip
 
 #: Indicators computed by the main job from the snapshot: id -> (name, unit, polarity, how).
+#: Published series of the snapshot that no Strategy indicator shows: their source's vintage
+#: keeps them under their own ids (the figures as published), named for readers.
+AS_PUBLISHED: tuple[Series, ...] = (
+    Series(
+        "census2021-general-health",
+        "census2021-general-health",
+        "General health (Census 2021): residents in each category",
+        "%",
+        "no_judgement",
+        "Percentage of usual residents in each general health category (ONS TS037)",
+        ci=False,
+    ),
+    Series(
+        "ons-economically-inactive",
+        "ons-economically-inactive",
+        "Economically inactive people aged 16 to 64",
+        "%",
+        "no_judgement",
+        "Percentage of people aged 16 to 64 who are economically inactive (ONS APS)",
+    ),
+)
+
 DERIVED: dict[str, tuple[str, str, Polarity, str]] = {
     "poor_health": (
         "Residents in bad or very bad health (Census 2021)",
@@ -209,28 +231,7 @@ def metas(
     series comes from (the snapshot's manifest); ``derived`` the indicators computed by the
     job (:data:`DERIVED`, with :data:`WARD_DERIVED` when a ward lookup is given).
     """
-    out = []
-    for s in SERIES:
-        src = sources.get(s.id, {})
-        out.append(
-            IndicatorMeta(
-                id=s.id,
-                name=s.name,
-                definition=f"{s.name}: {s.statistic}, as published.",
-                data_source=_source_text(src),
-                statistic=s.statistic,
-                method="published",
-                unit=s.unit,
-                polarity=s.polarity,
-                ci_method="95% limits as published" if s.ci else "None published",
-                sex=(s.sex,) if s.sex else ("Persons",),
-                year_type=s.year_type,
-                caveats="Published figures copied from the source; London, its boroughs and "
-                "England only.",
-                attribution="Contains public sector information licensed under the Open "
-                "Government Licence v3.0.",
-            )
-        )
+    out = source_metas(SERIES, sources)
     for key, (name, unit, polarity, how) in derived.items():
         out.append(
             IndicatorMeta(
@@ -269,3 +270,32 @@ def _source_text(src: dict[str, str]) -> str:
     date = src.get("date")
     text = "; ".join(p for p in parts if p)
     return f"{text} (published {date})" if date else text
+
+
+def source_metas(
+    series: tuple[Series, ...], sources: dict[str, dict[str, str]]
+) -> list[IndicatorMeta]:
+    """Metadata of published ``series``, shown as published; ``sources`` maps id -> fields."""
+    out = []
+    for s in series:
+        src = sources.get(s.id, {})
+        out.append(
+            IndicatorMeta(
+                id=s.id,
+                name=s.name,
+                definition=f"{s.name}: {s.statistic}, as published.",
+                data_source=_source_text(src),
+                statistic=s.statistic,
+                method="published",
+                unit=s.unit,
+                polarity=s.polarity,
+                ci_method="95% limits as published" if s.ci else "None published",
+                sex=(s.sex,) if s.sex else ("Persons",),
+                year_type=s.year_type,
+                caveats="Published figures copied from the source; London, its boroughs and "
+                "England only.",
+                attribution="Contains public sector information licensed under the Open "
+                "Government Licence v3.0.",
+            )
+        )
+    return out
