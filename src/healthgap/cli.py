@@ -142,6 +142,10 @@ def _tsv(table: Any, limit: int | None = None) -> None:
         typer.echo("\t".join(_cell(v) for v in row.values()))
 
 
+#: Kinds of IMD file whose LSOAs are also ranked within London (the London application's).
+IMD_KINDS = ("imd2019", "imd2019-london")
+
+
 @app.command("import")
 @reports_errors
 def import_file(
@@ -176,6 +180,7 @@ def import_file(
     """Import an official file into the store: all of it, or nothing if any row is bad.
 
     Kinds are case-insensitive. A tidy table needs its column mapping, as options or a file.
+    IMD 2019 files (imd2019, imd2019-london) also get deciles and quintiles within London.
 
     Example: healthgap import fingertips indicators.csv --vintage-label "Fingertips 2024"
 
@@ -212,6 +217,10 @@ def import_file(
     elif any(given.values()):
         used = ", ".join(name for name, value in given.items() if value)
         raise InputError(f"{used}: only for kind 'tidy', not {kind!r}")
+    if kind_name(kind) in IMD_KINDS:
+        from healthgap import london
+
+        options = {"within": london.deprivation_region()}
     with _progress(quiet) as progress:
         task = progress.add_task(f"reading {path.name} ({kind})", total=None)
         imported = importer(path, **options)
