@@ -627,14 +627,11 @@ def demo(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from healthgap import london
     from healthgap.errors import InputError
+    from healthgap.london import demo as london_demo
     from healthgap.london import job
     from healthgap.london.synthetic import pipeline
     from healthgap.publish._output_paths import check_replaceable_folder
-    from healthgap.publish.export import export
-    from healthgap.publish.report import write_report
-    from healthgap.store import Store
 
     bars = Progress(
         TextColumn("{task.description:<42}"),
@@ -646,33 +643,12 @@ def demo(
     )
     tasks: dict[str, Any] = {}
 
-    def progress_of(prefix: str) -> Callable[[str, int, int], None]:
-        def progress(stage: str, done: int, total: int) -> None:
-            key = f"{prefix}{stage}"
-            if key not in tasks:
-                label = _DEMO_STAGES.get(stage, f"{prefix}{stage}")
-                tasks[key] = bars.add_task(label, total=total)
-            bars.update(tasks[key], completed=done, total=total)
-
-        return progress
-
-    def publish(store_path: Path, vintage: str, folder: Path, prefix: str) -> list[Path]:
-        step = progress_of(prefix)
-        with Store.open(store_path) as store:
-            step("exports", 0, 1)
-            csv_path = export(store, vintage, folder / "exports" / "his_values.csv", "csv")
-            step("exports", 1, 1)
-            # the real London report draws on every source vintage of its store; the
-            # synthetic one on its single vintage
-            report = write_report(
-                store,
-                vintage if prefix.startswith("synthetic") else None,
-                folder / "report",
-                pdf=pdf,
-                progress=step,
-                **london.report_options(),
-            )
-        return [csv_path, report.index_html, *([report.pdf_path] if report.pdf_path else [])]
+    def progress(prefix: str, stage: str, done: int, total: int) -> None:
+        key = f"{prefix}{stage}"
+        if key not in tasks:
+            label = _DEMO_STAGES.get(stage, f"{prefix}{stage}")
+            tasks[key] = bars.add_task(label, total=total)
+        bars.update(tasks[key], completed=done, total=total)
 
     # refuse before any data or store is made again
     if out.exists() and not out.is_dir():
@@ -682,28 +658,27 @@ def demo(
         pipeline.check_out(out / "synthetic")
         check_replaceable_folder(out / "synthetic" / "report")
     with bars:
-        real = job.run(
-            out / "london", snapshot=snapshot or job.SNAPSHOT_DIR, progress=progress_of("London: ")
+        done = london_demo.run(
+            out,
+            seed=seed,
+            years=_demo_years(years),
+            pdf=pdf,
+            synthetic=synthetic,
+            snapshot=snapshot or job.SNAPSHOT_DIR,
+            progress=progress,
         )
-        real_files = publish(real.store_path, real.vintage, out / "london", "London: ")
-        if synthetic:
-            fake = pipeline.run(
-                out / "synthetic",
-                seed=seed,
-                years=_demo_years(years),
-                progress=progress_of("synthetic: "),
-            )
-            fake_files = publish(fake.store_path, fake.vintage, out / "synthetic", "synthetic: ")
+    real, real_files = done.real, done.real_files
     typer.echo("London (real published figures)")
     typer.echo(
         f"vintage {real.vintage}: {len(real.indicator_ids)} indicators, {real.n_values:,} "
         f"values, from {len(real.source_vintages)} source vintages"
     )
     typer.echo(f"store   {real.store_path}")
-    typer.echo(f"exports {real_files[0]}")
-    for page in real_files[1:]:
+    typer.echo(f"exports {real_files.exports}")
+    for page in real_files.report:
         typer.echo(f"report  {page}")
-    if synthetic:
+    fake, fake_files = done.fake, done.fake_files
+    if fake is not None and fake_files is not None:
         typer.echo(f"synthetic London (synthetic data), seed {seed}, years {years}")
         typer.echo(
             f"vintage {fake.vintage}: {len(fake.indicator_ids)} indicators, "
@@ -711,8 +686,8 @@ def demo(
         )
         typer.echo(f"data    {fake.data_dir}")
         typer.echo(f"store   {fake.store_path}")
-        typer.echo(f"exports {fake_files[0]}")
-        for page in fake_files[1:]:
+        typer.echo(f"exports {fake_files.exports}")
+        for page in fake_files.report:
             typer.echo(f"report  {page}")
 
 
