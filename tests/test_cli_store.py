@@ -195,4 +195,6 @@ def test_import_all_england_imd2019(tmp_path, shared_data):
     with Store.open(store) as opened:
         deciles = opened.classifications("IMD 2019 decile (national)")
         assert deciles.num_rows == 32_844
+        # the London application's CLI ranks London's LSOAs within London too
+        assert opened.classifications("IMD 2019 decile (within London)").num_rows == 4_835
         assert opened.areas(area_type="lsoa").num_rows == 32_844

@@ -142,6 +142,10 @@ def _tsv(table: Any, limit: int | None = None) -> None:
         typer.echo("\t".join(_cell(v) for v in row.values()))
 
 
+#: Kinds of IMD file whose LSOAs are also ranked within London (the London application's).
+IMD_KINDS = ("imd2019", "imd2019-london")
+
+
 @app.command("import")
 @reports_errors
 def import_file(
@@ -176,6 +180,7 @@ def import_file(
     """Import an official file into the store: all of it, or nothing if any row is bad.
 
     Kinds are case-insensitive. A tidy table needs its column mapping, as options or a file.
+    IMD 2019 files (imd2019, imd2019-london) also get deciles and quintiles within London.
 
     Example: healthgap import fingertips indicators.csv --vintage-label "Fingertips 2024"
 
@@ -212,6 +217,10 @@ def import_file(
     elif any(given.values()):
         used = ", ".join(name for name, value in given.items() if value)
         raise InputError(f"{used}: only for kind 'tidy', not {kind!r}")
+    if kind_name(kind) in IMD_KINDS:
+        from healthgap import london
+
+        options = {"within": london.deprivation_region()}
     with _progress(quiet) as progress:
         task = progress.add_task(f"reading {path.name} ({kind})", total=None)
         imported = importer(path, **options)
@@ -631,14 +640,11 @@ def demo(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from healthgap import london
     from healthgap.errors import InputError
+    from healthgap.london import demo as london_demo
     from healthgap.london import job
     from healthgap.london.synthetic import pipeline
     from healthgap.publish._output_paths import check_replaceable_folder
-    from healthgap.publish.export import export
-    from healthgap.publish.report import write_report
-    from healthgap.store import Store
 
     bars = Progress(
         TextColumn("{task.description:<42}"),
@@ -650,44 +656,12 @@ def demo(
     )
     tasks: dict[str, Any] = {}
 
-    def progress_of(prefix: str) -> Callable[[str, int, int], None]:
-        def progress(stage: str, done: int, total: int) -> None:
-            key = f"{prefix}{stage}"
-            if key not in tasks:
-                label = _DEMO_STAGES.get(stage, f"{prefix}{stage}")
-                tasks[key] = bars.add_task(label, total=total)
-            bars.update(tasks[key], completed=done, total=total)
-
-        return progress
-
-    def publish(
-        store_path: Path,
-        vintage: str,
-        folder: Path,
-        prefix: str,
-        sources: dict[str, str] | None = None,
-    ) -> list[Path]:
-        step = progress_of(prefix)
-        sources = sources or {}
-        with Store.open(store_path) as store:
-            step("exports", 0, 1 + len(sources))
-            csv_path = export(store, vintage, folder / "exports" / "his_values.csv", "csv")
-            # each source's figures as its own vintage publishes them
-            for done, (key, source) in enumerate(sorted(sources.items()), start=1):
-                export(store, source, folder / "exports" / "sources" / f"{key}.csv", "csv")
-                step("exports", done, 1 + len(sources))
-            step("exports", 1 + len(sources), 1 + len(sources))
-            # the real London report draws on every source vintage of its store; the
-            # synthetic one on its single vintage
-            report = write_report(
-                store,
-                vintage if prefix.startswith("synthetic") else None,
-                folder / "report",
-                pdf=pdf,
-                progress=step,
-                **london.report_options(),
-            )
-        return [csv_path, report.index_html, *([report.pdf_path] if report.pdf_path else [])]
+    def progress(prefix: str, stage: str, done: int, total: int) -> None:
+        key = f"{prefix}{stage}"
+        if key not in tasks:
+            label = _DEMO_STAGES.get(stage, f"{prefix}{stage}")
+            tasks[key] = bars.add_task(label, total=total)
+        bars.update(tasks[key], completed=done, total=total)
 
     # refuse before any data or store is made again
     if out.exists() and not out.is_dir():
@@ -697,23 +671,17 @@ def demo(
         pipeline.check_out(out / "synthetic")
         check_replaceable_folder(out / "synthetic" / "report")
     with bars:
-        real = job.run(
-            out / "london",
+        done = london_demo.run(
+            out,
+            seed=seed,
+            years=_demo_years(years),
+            pdf=pdf,
+            synthetic=synthetic,
             snapshot=snapshot or job.SNAPSHOT_DIR,
             ward_lookup=ward_lookup,
-            progress=progress_of("London: "),
+            progress=progress,
         )
-        real_files = publish(
-            real.store_path, real.vintage, out / "london", "London: ", real.source_vintages
-        )
-        if synthetic:
-            fake = pipeline.run(
-                out / "synthetic",
-                seed=seed,
-                years=_demo_years(years),
-                progress=progress_of("synthetic: "),
-            )
-            fake_files = publish(fake.store_path, fake.vintage, out / "synthetic", "synthetic: ")
+    real, real_files = done.real, done.real_files
     for note in real.notes:
         typer.echo(f"healthgap: {note}", err=True)
     typer.echo("London (real published figures)")
@@ -722,10 +690,11 @@ def demo(
         f"{len(real.indicator_ids)} indicators with {len(real.source_vintages)} source vintages"
     )
     typer.echo(f"store   {real.store_path}")
-    typer.echo(f"exports {real_files[0]}")
-    for page in real_files[1:]:
+    typer.echo(f"exports {real_files.exports}")
+    for page in real_files.report:
         typer.echo(f"report  {page}")
-    if synthetic:
+    fake, fake_files = done.fake, done.fake_files
+    if fake is not None and fake_files is not None:
         typer.echo(f"synthetic London (synthetic data), seed {seed}, years {years}")
         typer.echo(
             f"vintage {fake.vintage}: {len(fake.indicator_ids)} indicators, "
@@ -733,8 +702,8 @@ def demo(
         )
         typer.echo(f"data    {fake.data_dir}")
         typer.echo(f"store   {fake.store_path}")
-        typer.echo(f"exports {fake_files[0]}")
-        for page in fake_files[1:]:
+        typer.echo(f"exports {fake_files.exports}")
+        for page in fake_files.report:
             typer.echo(f"report  {page}")
 
 

@@ -31,6 +31,8 @@ from .conftest import (
 )
 
 ENGLAND = "E92000001"
+#: The vintage id of the test catalogue with every method (see the test pinning it).
+PINNED = "319a2202f4551d10"
 LIMITS = ["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
 
 
@@ -345,3 +347,48 @@ def test_unsorted_counts_are_numbered_by_their_keys(catalogue, data_dir):
     groups, rows = statistics._numbered(shuffled)
     assert groups.equals(statistics._numbered(counts)[0])
     assert rows.equals(statistics._numbered(counts)[1])
+
+
+MORE_METHODS = """
+indicators:
+  - id: isr_all_causes
+    name: Indirectly standardised mortality rate, all causes
+    method: israte
+    multiplier: 100000
+    reference: england
+    numerator: {table: deaths}
+    denominator: {table: population, value: population}
+    geographies: [borough, england]
+    breakdowns: [imd_decile_national]
+  - id: sii_isr_all_causes
+    name: Slope index of inequality in the indirectly standardised rate
+    method: inequality
+    summary: {of: isr_all_causes, breakdown: imd_decile_national, repetitions: 1000}
+    geographies: [borough, england]
+"""
+
+
+def test_every_methods_numbers_are_pinned_by_the_vintage_id(tmp_path, monkeypatch):
+    """The vintage id hashes every value, limit, count and note of every method.
+
+    The test catalogue with an ISR and an inequality summary added runs all twelve methods;
+    the id was computed before the method table became one row per method (issue #18), so
+    a change in what any method computes fails here. The data are tables in memory (no
+    file hashes) and the code version is fixed, so the id depends on the numbers alone.
+    """
+    import shutil
+
+    import healthgap.store.store as store_module
+    from healthgap.catalogue import METHODS, load_catalogue
+
+    from .conftest import CATALOGUE, TABLES
+
+    monkeypatch.setattr(store_module, "__version__", "pinned")
+    folder = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE, folder)
+    (folder / "more_methods.yaml").write_text(MORE_METHODS, encoding="utf-8")
+    catalogue = load_catalogue(folder)
+    assert {ind.method for ind in catalogue} == set(METHODS)
+    with Store.open(tmp_path / "hg.duckdb") as store:
+        vintage = compute(catalogue, {name: make() for name, make in TABLES.items()}, store=store)
+    assert vintage == PINNED

@@ -4,9 +4,11 @@ import openpyxl
 import polars as pl
 import pytest
 
+from healthgap import london as london_app
+from healthgap.errors import InputError
 from healthgap.methods import quantile
-from healthgap.sources import IMPORTERS, ImportValidationError
-from healthgap.sources.imd import IMD_LSOAS, read_imd2019
+from healthgap.sources import IMPORTERS, ImportValidationError, imd
+from healthgap.sources.imd import IMD_LSOAS, Region, read_imd2019
 from healthgap.store.schema import CLASSIFICATIONS, HIERARCHY
 
 FILE1 = "deprivation/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
@@ -15,12 +17,14 @@ LONDON = "deprivation/ID 2019 for London.xlsx"
 
 @pytest.fixture(scope="module")
 def file1(shared_data):
-    return read_imd2019(shared_data / FILE1)
+    # London's region as the London application passes it (its 33 boroughs)
+    return read_imd2019(shared_data / FILE1, within=london_app.deprivation_region())
 
 
 @pytest.fixture(scope="module")
 def london(shared_data):
-    return IMPORTERS["imd2019-london"](shared_data / LONDON)
+    # the GLA's workbook is London's: every row of it is ranked within London
+    return IMPORTERS["imd2019-london"](shared_data / LONDON, within=Region("London"))
 
 
 def _classes(imp, name):
@@ -142,6 +146,102 @@ def test_small_valid_file(tmp_path):
     imp = read_imd2019(_workbook(tmp_path, rows))
     within = _classes(imp, "IMD 2019 decile (within local authority)").sort("area_code")
     assert within["rank"].to_list() == [1 + (i - 1) // 2 for i in range(1, 21)]
+
+
+def _three_authorities(tmp_path):
+    """30 LSOAs: ranks 1..30 dealt in turn to authorities A, B and C (10 each)."""
+    lads = ["E06000001", "E06000002", "E08000003"]
+    rows = [
+        [f"E01{i:06d}", f"L {i}", lads[(i - 1) % 3], f"LA {(i - 1) % 3}", i, 1 + (i - 1) // 3]
+        for i in range(1, 31)
+    ]
+    return _workbook(tmp_path, rows), lads
+
+
+def _within_names(imp):
+    names = set(pl.from_arrow(imp.classifications)["classification"].unique())
+    return sorted(n for n in names if "local authority" not in n and "national" not in n)
+
+
+def test_no_region_gives_englands_deciles_only(tmp_path):
+    path, _ = _three_authorities(tmp_path)
+    imp = read_imd2019(path)
+    assert _within_names(imp) == []
+    assert _classes(imp, "IMD 2019 decile (national)").height == 30
+
+
+def test_deciles_within_a_chosen_set_of_authorities(tmp_path):
+    path, lads = _three_authorities(tmp_path)
+    imp = read_imd2019(path, within=Region("North", lads=lads[:2]))
+    assert _within_names(imp) == [
+        "IMD 2019 decile (within North)",
+        "IMD 2019 quintile (within North)",
+    ]
+    deciles = _classes(imp, "IMD 2019 decile (within North)").sort("area_code")
+    # the 20 LSOAs of A and B (ranks 1, 2, 4, 5, 7, ...) in their own order: 2 per decile
+    assert deciles["area_code"].to_list() == [f"E01{i:06d}" for i in range(1, 31) if i % 3]
+    assert deciles["rank"].to_list() == [1 + k // 2 for k in range(20)]
+    expected = quantile(
+        pl.DataFrame({"r": [i for i in range(1, 31) if i % 3]}), "r", nquantiles=10, invert=False
+    )["quantile"]
+    assert deciles["rank"].to_list() == expected.cast(pl.Int32).to_list()
+    quintiles = _classes(imp, "IMD 2019 quintile (within North)").sort("area_code")
+    assert quintiles["rank"].to_list() == [1 + k // 4 for k in range(20)]
+
+
+def test_a_region_without_authorities_is_every_lsoa_of_the_file(tmp_path):
+    path, _ = _three_authorities(tmp_path)
+    imp = read_imd2019(path, within=Region("Somewhere"))
+    deciles = _classes(imp, "IMD 2019 decile (within Somewhere)").sort("area_code")
+    national = _classes(imp, "IMD 2019 decile (national)").sort("area_code")
+    assert deciles.height == 30
+    assert deciles["rank"].to_list() == [1 + (i - 1) // 3 for i in range(1, 31)]
+    assert national["rank"].to_list() == deciles["rank"].to_list()
+
+
+def test_a_region_the_file_does_not_cover_gets_no_rows(tmp_path):
+    path, _ = _three_authorities(tmp_path)
+    imp = read_imd2019(path, within=Region("London", lads=["E09000001"]))
+    assert _classes(imp, "IMD 2019 decile (within London)").height == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "lads", "message"),
+    [
+        (" ", None, "name must name the region"),
+        ("X", [], "lads must be a non-empty list"),
+        ("X", "E06000001", "lads must be a non-empty list"),
+    ],
+)
+def test_a_malformed_region_is_one_line(name, lads, message):
+    with pytest.raises(InputError, match=message):
+        Region(name, lads=lads)
+
+
+def test_the_reader_names_no_region():
+    """London is the London application's to pass (healthgap.london.deprivation_region)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(imd))
+    documented = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    texts = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in documented
+    ]
+    assert texts, "the finder finds the module's strings"
+    # the GLA's workbook is named by its title, "ID 2019 for London"; no code names a region
+    texts = [t.replace("ID 2019 for London", "") for t in texts]
+    assert [t for t in texts if "London" in t or "E12" in t or "E09" in t] == []
 
 
 def test_bad_ranks_deciles_codes_and_duplicates(tmp_path):

@@ -6,7 +6,6 @@ require("healthgap.catalogue", "store", "yaml", "pydantic")
 
 from healthgap.catalogue.catalogue import Catalogue, load_catalogue
 from healthgap.catalogue.indicator import (
-    METHODS,
     Breakdown,
     Condition,
     Denominator,
@@ -18,6 +17,7 @@ from healthgap.catalogue.indicator import (
     Periods,
 )
 from healthgap.catalogue.metadata import DisclosureRule, IndicatorMeta
+from healthgap.catalogue.method_table import METHODS, Method
 
 __all__ = [
     "METHODS",
@@ -31,6 +31,7 @@ __all__ = [
     "Indicator",
     "IndicatorMeta",
     "Inequality",
+    "Method",
     "Numerator",
     "Periods",
     "load_catalogue",

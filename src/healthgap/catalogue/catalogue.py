@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from healthgap.catalogue.indicator import Geography, Indicator
 from healthgap.catalogue.metadata import IndicatorMeta
-from healthgap.catalogue.method_rules import RULES
+from healthgap.catalogue.method_table import METHODS
 from healthgap.errors import InputError
 
 __all__ = ["Catalogue", "load_catalogue"]
@@ -136,13 +136,13 @@ def _check_against_geography(ind: Indicator, geo: Geography) -> None:
         spec = geo.breakdowns[name]
         if spec.source != "age":
             continue
-        rules = RULES[ind.method]
-        if rules.age_groups == "none":
+        row = METHODS[ind.method]
+        if row.age_groups == "none":
             raise ValueError(
                 f"indicator {ind.id!r}: breakdowns: {name!r} groups ages, which "
                 f"method {ind.method!r} cannot be broken down by"
             )
-        if rules.age_groups == "five_year" and not spec.aligned(5):
+        if row.age_groups == "five_year" and not spec.aligned(5):
             raise ValueError(
                 f"indicator {ind.id!r}: breakdowns: {name!r}: method "
                 f"{ind.method!r} standardises over five-year bands, so each age "

@@ -24,10 +24,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from healthgap.catalogue.metadata import IndicatorMeta
-from healthgap.catalogue.method_rules import EXCLUSIVE_FIELDS, RULES
+from healthgap.catalogue.method_table import EXCLUSIVE_FIELDS, METHODS
 
 __all__ = [
-    "METHODS",
     "Breakdown",
     "Condition",
     "Decomposition",
@@ -45,14 +44,6 @@ __all__ = [
     "icd10_ranges",
 ]
 
-#: Methods the engine can run (names of ``healthgap.methods`` functions, and ``ratio``: one
-#: indicator's values as a percentage of another's; ``inequality``: an inequality summary of
-#: another indicator). What each needs is in :data:`~healthgap.catalogue.method_rules.RULES`.
-METHODS = tuple(RULES)
-#: Methods computed from other indicators' values, not from records.
-FROM_VALUES = tuple(name for name, rules in RULES.items() if rules.counts == "none")
-#: Methods computed from numerator and denominator counts by age band.
-AGE_BANDED = tuple(name for name, rules in RULES.items() if rules.age_bands)
 #: WHO HEAT measures (:func:`healthgap.methods.inequality_measures`) an indicator may ask for.
 HEAT_MEASURES = (
     "d",
@@ -484,12 +475,12 @@ class Indicator(IndicatorMeta):
 
     @model_validator(mode="after")
     def _method_runs(self) -> Indicator:
-        rules = RULES.get(self.method)
-        if rules is None:
-            raise ValueError(f"method must be one of {list(RULES)}; got {self.method!r}")
+        row = METHODS.get(self.method)
+        if row is None:
+            raise ValueError(f"method must be one of {list(METHODS)}; got {self.method!r}")
         for field, holds in EXCLUSIVE_FIELDS.items():
-            if (rules.field == field) != (getattr(self, field) is not None):
-                owners = " or ".join(repr(m) for m, r in RULES.items() if r.field == field)
+            if (row.field == field) != (getattr(self, field) is not None):
+                owners = " or ".join(repr(m) for m, r in METHODS.items() if r.field == field)
                 raise ValueError(
                     f"method {owners} needs {field} ({holds}), and {field} is only for that method"
                 )
@@ -498,7 +489,7 @@ class Indicator(IndicatorMeta):
                 f"decomposition.breakdown {self.decomposition.breakdown!r} is "
                 f"not one of breakdowns {list(self.breakdowns)}"
             )
-        if rules.counts == "none":
+        if row.counts == "none":
             if self.numerator is not None or self.denominator is not None:
                 raise ValueError(
                     f"method {self.method!r} takes no numerator or denominator "
@@ -507,7 +498,7 @@ class Indicator(IndicatorMeta):
             return self
         if self.numerator is None:
             raise ValueError(f"method {self.method!r} needs a numerator")
-        if rules.counts == "values":
+        if row.counts == "values":
             if self.denominator is not None:
                 raise ValueError(
                     f"method {self.method!r} takes no denominator (it counts the values)"
@@ -518,9 +509,9 @@ class Indicator(IndicatorMeta):
                 )
         elif self.denominator is None:
             raise ValueError(f"method {self.method!r} needs a denominator")
-        if rules.reference and self.reference is None:
+        if row.reference and self.reference is None:
             raise ValueError(f"method {self.method!r} needs reference (a geography level)")
-        if rules.age_bands:
+        if row.bands is not None:
             parts = [self.numerator, self.denominator]
             if self.prevalence is not None:
                 parts += [self.prevalence.numerator, self.prevalence.denominator]

@@ -17,6 +17,7 @@ from healthgap.catalogue.indicator import (
     Indicator,
     Numerator,
 )
+from healthgap.catalogue.method_table import METHODS
 from healthgap.engine import _backends
 from healthgap.engine.counts import (
     TOP_BAND,
@@ -30,7 +31,6 @@ from healthgap.engine.counts import (
     segment_bounds,
 )
 from healthgap.engine.decomposition import cause_labels
-from healthgap.engine.method_table import METHODS
 from healthgap.engine.rollup import CAUSE_PREFIX, KEY_SCHEMA, record_column, rollup
 from healthgap.engine.statistics import derived_values, indicator_values
 from healthgap.store.schema import VALUE_KEYS, VALUES

@@ -92,7 +92,7 @@ def summary_values(
 
     The summary (:func:`~healthgap.engine.inequality.inequality_values`) over the summarised
     indicator's categories: one value per area, period and sex. ``value_type`` is that of the
-    summarised indicator's method (:attr:`~healthgap.engine.method_table.Method.value_type`).
+    summarised indicator's method (:attr:`~healthgap.catalogue.Method.value_type`).
     """
     if ind.summary is None:
         raise InputError(f"indicator {ind.id!r} is not computed from other indicators")

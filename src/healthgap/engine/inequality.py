@@ -229,7 +229,7 @@ def inequality_values(
     """Compute the summaries ``spec`` asks for, as rows with the columns of ``values``.
 
     ``value_type`` tells the SII what the values are (OHID: 1 rates, 2 proportions, 0 other;
-    :attr:`healthgap.engine.method_table.Method.value_type` of the indicator's method).
+    :attr:`healthgap.catalogue.Method.value_type` of the indicator's method).
     """
     category_type = geo.breakdowns[spec.breakdown].category_type
     rows = _rows(values, category_type)

@@ -1,27 +1,28 @@
 """How the engine calls each kind of method on numbered counts: one function per kind.
 
-A run takes a :class:`Call` (the method's function, the indicator, the numbered counts and
-their groups) and returns the method's output keyed by ``_g``; a totals function gives the
-``count`` and ``denominator`` of every group. Which run and which totals a method uses is
-in :data:`healthgap.engine.method_table.METHODS`.
+A run takes a :class:`Call` (the method's row of :data:`healthgap.catalogue.METHODS`, the
+indicator, the numbered counts and their groups) and returns the method's output keyed by
+``_g``; a totals function gives the ``count`` and ``denominator`` of every group. A method's
+row names its run; :data:`healthgap.engine.run_table.RUNS` pairs each run with its totals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import polars as pl
 
 from healthgap._conventions import LEVELS
 from healthgap.catalogue.indicator import Geography, Indicator
+from healthgap.catalogue.method_table import Method
 from healthgap.engine.banding import complete_bands
 from healthgap.methods.standard_populations import ESP2013, ESP2013_AGE_STARTS
 
 __all__ = [
-    "EXPOSURE_UNITS",
     "Call",
-    "Run",
+    "RunCall",
     "Totals",
     "attributable",
     "attributable_totals",
@@ -35,21 +36,20 @@ __all__ = [
     "value_totals",
 ]
 
-#: Exposures are summed in these units (millionths) so that their sums are exact.
-EXPOSURE_UNITS = 1_000_000
 _COMMON: dict[str, Any] = {"group_by": "_g", "type": "full", "errors": "flag"}
 
 
 class Call(NamedTuple):
     """What one run of a method is given.
 
+    ``method`` is the method's row (its function, the argument given the multiplier, ...);
     ``rows`` are counts of numbered groups (``_g``; ``age_start`` when banded; one column
     per side, :data:`~healthgap.engine.rollup.MEASURES`), ``groups`` the groups' keys and
     ``everything`` all numbered counts of the indicator (``rows`` may be a part of them: the
     standardised ratios' reference rates come from all).
     """
 
-    function: Callable[..., Any]
+    method: Method
     ind: Indicator
     rows: pl.DataFrame
     groups: pl.DataFrame
@@ -57,19 +57,28 @@ class Call(NamedTuple):
     everything: pl.DataFrame
 
 
-Run = Callable[[Call], pl.DataFrame]
+RunCall = Callable[[Call], pl.DataFrame]
 Totals = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]
+
+
+def _function(call: Call) -> Callable[..., Any]:
+    """Return the method's function with the indicator's multiplier bound as its row says."""
+    function = call.method.function
+    assert function is not None
+    argument = call.method.multiplier_argument
+    if argument is None:
+        return function
+    return partial(function, **{argument: call.ind.multiplier})
 
 
 def crude(call: Call) -> pl.DataFrame:
     """Proportions (Wilson) and crude rates (Byar / exact Poisson) of ``x`` and ``n``."""
-    multiplier = call.ind.multiplier
-    return call.function(call.rows, "x", "n", multiplier=multiplier, confidence=LEVELS, **_COMMON)
+    return _function(call)(call.rows, "x", "n", confidence=LEVELS, **_COMMON)
 
 
 def mean(call: Call) -> pl.DataFrame:
     """Means (Student's t) from the values' number ``n``, sum ``s`` and sum of squares ``q``."""
-    return call.function(call.rows, "s", "n", "q", confidence=LEVELS, **_COMMON)
+    return _function(call)(call.rows, "s", "n", "q", confidence=LEVELS, **_COMMON)
 
 
 def direct(call: Call) -> pl.DataFrame:
@@ -79,29 +88,18 @@ def direct(call: Call) -> pl.DataFrame:
         schema={"age_start": call.rows.schema["age_start"], "stdpop": pl.Float64},
     )
     data = call.rows.join(weights, on="age_start", how="left", maintain_order="left")
-    multiplier = call.ind.multiplier
-    return call.function(
-        data, "x", "n", "stdpop", multiplier=multiplier, confidence=LEVELS, **_COMMON
-    )
+    return _function(call)(data, "x", "n", "stdpop", confidence=LEVELS, **_COMMON)
 
 
-def indirect(call: Call, *, scale: str) -> pl.DataFrame:
+def indirect(call: Call) -> pl.DataFrame:
     """Indirectly standardised rates or ratios of groups sharing their age bands.
 
-    The indicator's ``multiplier`` is passed as the argument ``scale`` (``multiplier`` of
-    :func:`~healthgap.methods.israte`, ``refvalue`` of :func:`~healthgap.methods.isratio`).
+    The indicator's ``multiplier`` is the argument the method's row names (``multiplier``
+    of :func:`~healthgap.methods.israte`, ``refvalue`` of :func:`~healthgap.methods.isratio`).
     """
     data = _with_reference(call)
-    return call.function(
-        data,
-        "x",
-        "n",
-        "x_ref",
-        "n_ref",
-        refpoptype="field",
-        confidence=LEVELS,
-        **{scale: call.ind.multiplier},
-        **_COMMON,
+    return _function(call)(
+        data, "x", "n", "x_ref", "n_ref", refpoptype="field", confidence=LEVELS, **_COMMON
     )
 
 
@@ -136,7 +134,7 @@ def _with_reference(call: Call) -> pl.DataFrame:
 def life(call: Call) -> pl.DataFrame:
     """Life expectancy at birth, from deaths and populations by the 20 life-table bands."""
     rows = complete_bands(call.rows, call.groups, call.ind, call.geo)
-    return call.function(rows, "x", "n", "age_start", le_age=0, confidence=LEVELS, **_COMMON)
+    return _function(call)(rows, "x", "n", "age_start", le_age=0, confidence=LEVELS, **_COMMON)
 
 
 def healthy_life(call: Call) -> pl.DataFrame:
@@ -145,7 +143,7 @@ def healthy_life(call: Call) -> pl.DataFrame:
     # a band with no respondents has no prevalence (null): the method withholds its group
     prevalence = pl.when(pl.col("hn") > 0).then(pl.col("hx") / pl.col("hn"))
     data = rows.with_columns(prevalence.alias("prevalence"))
-    return call.function(
+    return _function(call)(
         data,
         "x",
         "n",
@@ -160,17 +158,17 @@ def healthy_life(call: Call) -> pl.DataFrame:
 
 def attributable(call: Call) -> pl.DataFrame:
     """Attributable fractions: exposure x population ``s``, population ``n``, deaths ``x``."""
-    exposure = call.ind.exposure
+    exposure, units = call.ind.exposure, call.method.exposure_units
     assert exposure is not None
-    rows = call.rows.with_columns(pl.col("s") / EXPOSURE_UNITS)  # back from millionths
-    return call.function(
+    assert units is not None
+    rows = call.rows.with_columns(pl.col("s") / units)  # back from the summed units
+    return _function(call)(
         rows,
         "s",
         "n",
         deaths="x",
         relative_risk=exposure.relative_risk,
         increment=exposure.increment,
-        multiplier=call.ind.multiplier,
         **_COMMON,
     )
 

@@ -20,8 +20,8 @@ from healthgap._conventions import LIMITS, period_label_expr
 from healthgap.catalogue.indicator import Geography, Indicator
 from healthgap.engine.banding import band_sets, complete_bands
 from healthgap.engine.inequality import inequality_values
-from healthgap.engine.method_table import METHODS
 from healthgap.engine.rollup import GROUP, KEYS
+from healthgap.engine.run_table import row_of
 from healthgap.engine.runs import Call
 from healthgap.errors import InputError, SuppressedWarning
 from healthgap.store.schema import VALUES
@@ -106,14 +106,13 @@ def _run_method(
     ind: Indicator, rows: pl.DataFrame, groups: pl.DataFrame, geo: Geography
 ) -> pl.DataFrame:
     """Run the method on every numbered group at once; its output is keyed by ``_g``."""
-    method = METHODS[ind.method]
-    assert method.run is not None
-    assert method.function is not None
+    method, run = row_of(ind)
+    assert run.call is not None
     if not method.standardised:
-        return method.run(Call(method.function, ind, rows, groups, geo, rows))
+        return run.call(Call(method, ind, rows, groups, geo, rows))
     rows = complete_bands(rows, groups, ind, geo)
     pieces = [
-        method.run(Call(method.function, ind, piece, groups, geo, rows))
+        run.call(Call(method, ind, piece, groups, geo, rows))
         for piece in band_sets(rows, groups, ind, geo)
     ]
     return pl.concat(pieces, how="diagonal_relaxed").sort("_g")
@@ -145,15 +144,16 @@ def indicator_values(ind: Indicator, counts: pl.DataFrame, geo: Geography) -> pa
     """
     if counts.is_empty():
         return VALUES.empty_table()
-    method = METHODS[ind.method]
+    method, run = row_of(ind)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuppressedWarning)
-        if method.on_counts is not None:
-            values = method.on_counts(method.function, ind, counts, geo)
+        if run.on_counts is not None:
+            assert method.function is not None
+            values = run.on_counts(method.function, ind, counts, geo)
         else:
             groups, rows = _numbered(counts)
             out = _run_method(ind, rows, groups, geo)
-            values = _as_values(out, method.totals(out, rows), groups)
+            values = _as_values(out, run.totals(out, rows), groups)
         for spec in ind.inequality:
             more = inequality_values(ind, values, geo, spec, value_type=method.value_type)
             values = pl.concat([values, more], how="diagonal")
@@ -176,7 +176,7 @@ def derived_values(ind: Indicator, computed: dict[str, pa.Table], catalogue: Any
     A ratio (:func:`~healthgap.engine.derived.ratio_values`) or an inequality summary
     (:func:`~healthgap.engine.derived.summary_values`), as the method's row says.
     """
-    method = METHODS.get(ind.method)
-    if method is None or method.from_values is None:
+    _, run = row_of(ind)
+    if run.from_values is None:
         raise InputError(f"indicator {ind.id!r} is not computed from other indicators")
-    return method.from_values(ind, computed, catalogue)
+    return run.from_values(ind, computed, catalogue)

@@ -17,15 +17,19 @@ of definitions, not an edit of the library:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from healthgap.catalogue.strategy import Strategy, WorldCity, load_strategy, load_world_cities
+
+if TYPE_CHECKING:
+    from healthgap.sources.imd import Region
 
 __all__ = [
     "ENGLAND_CODE",
     "LONDON_CODE",
     "LONDON_NAME",
     "STRATEGY_DIR",
+    "deprivation_region",
     "report_options",
     "strategy",
     "world_cities",
@@ -48,6 +52,20 @@ def strategy() -> Strategy:
 def world_cities() -> list[WorldCity]:
     """London's world-city comparators (``catalogue/world_cities.csv``), validated."""
     return load_world_cities(STRATEGY_DIR)
+
+
+def deprivation_region() -> Region:
+    """London for the IMD 2019 readers: its LSOAs are ranked within London too.
+
+    The 33 London boroughs (the tile grid's local authorities, 2019 codes) under the name
+    ``London``: the readers of :mod:`healthgap.sources.imd` add ``IMD 2019 decile (within
+    London)`` and ``quintile (within London)``, the deciles the Strategy's gaps are measured
+    across.
+    """
+    from healthgap.london.tiles import TILES
+    from healthgap.sources.imd import Region
+
+    return Region(LONDON_NAME, lads=tuple(sorted(TILES)))
 
 
 def report_options() -> dict[str, Any]:

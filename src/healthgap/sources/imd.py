@@ -4,18 +4,22 @@ Both give, per 2011 LSOA, the local authority (2019) and the national IMD rank (
 deprived of 32,844) and decile; the GLA workbook adds the IMD score. They become areas, the
 LSOA -> local authority hierarchy, and classifications of LSOAs by deprivation: national
 deciles and quintiles as published, and deciles and quintiles within each local authority
-(and within London) assigned by the OHID rule of :func:`healthgap.methods.quantile`
-on the national rank (ties share the lowest rank; quantile 1 = most deprived).
+(and, when the caller names a :class:`Region`, within it) assigned by the OHID rule of
+:func:`healthgap.methods.quantile` on the national rank (ties share the lowest rank;
+quantile 1 = most deprived). No region is built in: the London application passes London's
+(:func:`healthgap.london.deprivation_region`).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from healthgap.errors import SuppressedWarning
+from healthgap.errors import InputError, SuppressedWarning
 from healthgap.methods import quantile
 from healthgap.sources import _validate
 from healthgap.sources._excel import read_sheet
@@ -28,7 +32,7 @@ from healthgap.sources._tables import (
     inputs_of,
 )
 
-__all__ = ["IMD_LSOAS", "read_imd2019", "read_imd2019_london"]
+__all__ = ["IMD_LSOAS", "Region", "read_imd2019", "read_imd2019_london"]
 
 #: LSOAs ranked in IMD 2019 (MHCLG, English Indices of Deprivation 2019, technical report).
 IMD_LSOAS = 32_844
@@ -36,6 +40,37 @@ HIERARCHY = "lsoa11-lad19"
 _IMD = "Index of Multiple Deprivation (IMD)"
 _LSOA_CODE = r"^E01\d{6}$"
 _LAD_CODE = r"^E0[6-9]\d{6}$"
+
+
+@dataclass(frozen=True)
+class Region:
+    """LSOAs ranked among themselves too: a region, or any set of local authorities.
+
+    Attributes
+    ----------
+    name : str
+        Named in the classifications: ``IMD 2019 decile (within <name>)``.
+    lads : sequence of str or None
+        Codes of its local authority districts (2019); ``None``: every LSOA of the file.
+    """
+
+    name: str
+    lads: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InputError("Region: name must name the region (it labels the deciles)")
+        if self.lads is not None and (isinstance(self.lads, str) or not self.lads):
+            raise InputError(
+                f"Region {self.name!r}: lads must be a non-empty list of local authority "
+                f"codes, or None for every LSOA of the file; got {self.lads!r}"
+            )
+
+    def lsoas(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Return the rows of ``frame`` in the region (none when the file has none of it)."""
+        if self.lads is None:
+            return frame
+        return frame.filter(pl.col("lad_code").is_in(list(self.lads)))
 
 
 def _column(columns: list[str], *prefixes: str) -> str | None:
@@ -126,7 +161,7 @@ def _within(frame: pl.DataFrame, group: str, label: str, score: pl.Expr) -> pl.D
 
 
 def _imported(
-    frame: pl.DataFrame, has_score: bool, path: Path, source: str, london_only: bool
+    frame: pl.DataFrame, has_score: bool, path: Path, source: str, within: Region | None
 ) -> Imported:
     score = pl.col("imd_score") if has_score else pl.lit(None, pl.Float64)
     national = [
@@ -146,16 +181,9 @@ def _imported(
         ),
     ]
     local = [_within(frame, "lad_code", "local authority", score)]
-    london = frame.filter(pl.col("lad_code").str.starts_with("E09"))
-    if london.height and (london_only or london.height < frame.height):
-        local.append(
-            _within(
-                london.with_columns(pl.lit("E12000007").alias("_london")),
-                "_london",
-                "London",
-                score,
-            )
-        )
+    if within is not None:
+        region = within.lsoas(frame).with_columns(pl.lit(within.name).alias("_region"))
+        local.append(_within(region, "_region", within.name, score))
     classifications = pl.concat([*national, *local], how="vertical_relaxed")
     areas = pl.concat(
         [
@@ -186,7 +214,9 @@ def _imported(
 
 
 @reads("imd2019", "the MHCLG IMD 2019 File 1 workbook")
-def read_imd2019(path: str | Path, *, sheet: str = "IMD2019") -> Imported:
+def read_imd2019(
+    path: str | Path, *, sheet: str = "IMD2019", within: Region | None = None
+) -> Imported:
     """MHCLG English Indices of Deprivation 2019, File 1 (IMD rank and decile of each LSOA).
 
     Parameters
@@ -196,14 +226,18 @@ def read_imd2019(path: str | Path, *, sheet: str = "IMD2019") -> Imported:
     sheet : str, default "IMD2019"
         The data sheet (header ``LSOA code (2011), LSOA name (2011), Local Authority District
         code (2019), ..., Index of Multiple Deprivation (IMD) Rank, ... Decile``).
+    within : Region, optional
+        Also rank the LSOAs of this region (or set of local authorities) among themselves;
+        a region none of whose LSOAs is in the file gets no rows. None: England's deciles
+        only (the national ones, as published).
 
     Returns
     -------
     Imported
         ``areas`` (LSOAs and local authorities), ``hierarchy`` ``"lsoa11-lad19"`` and
         ``classifications``: ``IMD 2019 decile (national)`` / ``quintile (national)`` as
-        published, ``IMD 2019 decile (within local authority)`` / ``quintile (...)`` and, for
-        London's LSOAs, ``... (within London)``; ``rank`` is the category as a number and
+        published, ``IMD 2019 decile (within local authority)`` / ``quintile (...)`` and, with
+        ``within``, ``... (within <name>)`` for its LSOAs; ``rank`` is the category as a number and
         ``score`` the IMD score (null here: File 1 has ranks only). An authority with fewer
         LSOAs than quantiles gets none: City of London (6 LSOAs) and Isles of Scilly (1) have
         no within-authority decile.
@@ -217,12 +251,14 @@ def read_imd2019(path: str | Path, *, sheet: str = "IMD2019") -> Imported:
     path = Path(path)
     problems = _validate.Problems(path)
     frame, has_score = _read(path, sheet, problems)
-    return _imported(frame, has_score, path, "imd2019", london_only=False)
+    return _imported(frame, has_score, path, "imd2019", within)
 
 
 @reads("imd2019-london", "the GLA ID 2019 for London workbook")
-def read_imd2019_london(path: str | Path, *, sheet: str = "IMD 2019") -> Imported:
-    """GLA "ID 2019 for London" workbook: IMD 2019 score, rank and decile of London's LSOAs.
+def read_imd2019_london(
+    path: str | Path, *, sheet: str = "IMD 2019", within: Region | None = None
+) -> Imported:
+    """GLA "ID 2019 for London" workbook: IMD 2019 score, rank and decile of its LSOAs.
 
     Parameters
     ----------
@@ -231,12 +267,14 @@ def read_imd2019_london(path: str | Path, *, sheet: str = "IMD 2019") -> Importe
         ``LSOA code (2011)`` or ``geography code``).
     sheet : str, default "IMD 2019"
         The data sheet.
+    within : Region, optional
+        As :func:`read_imd2019`; ``Region("London")`` (no ``lads``) ranks every row of the
+        workbook among themselves.
 
     Returns
     -------
     Imported
-        As :func:`read_imd2019`, with the IMD score as each classification's ``score``, and
-        ``... (within London)`` over all rows.
+        As :func:`read_imd2019`, with the IMD score as each classification's ``score``.
 
     Raises
     ------
@@ -246,4 +284,4 @@ def read_imd2019_london(path: str | Path, *, sheet: str = "IMD 2019") -> Importe
     path = Path(path)
     problems = _validate.Problems(path)
     frame, has_score = _read(path, sheet, problems)
-    return _imported(frame, has_score, path, "imd2019-london", london_only=True)
+    return _imported(frame, has_score, path, "imd2019-london", within)
