@@ -41,11 +41,14 @@ def test_both_halves_are_published(side_by_side):
 
 
 def test_the_second_processs_progress_reaches_the_caller(side_by_side):
-    _, _, seen = side_by_side
+    _, done, seen = side_by_side
     real = [(stage, n, total) for half, stage, n, total in seen if half == demo.REAL]
     # the job's stages (this process) and the report's (the second one), to the last page
     assert any(stage == "writing pages" and n == total for stage, n, total in real)
-    assert ("exports", 1, 1) in real
+    exports = 1 + len(done.real.source_vintages)  # the gaps and each source's vintage
+    assert ("exports", exports, exports) in real
+    for key in done.real.source_vintages:
+        assert (done.real_files.exports.parent / "sources" / f"{key}.csv").is_file(), key
     fake = {stage for half, stage, *_ in seen if half == demo.SYNTHETIC}
     assert "writing pages" in fake
 
