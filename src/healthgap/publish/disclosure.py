@@ -17,7 +17,7 @@ from healthgap import _frames
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import DisclosureRule
 from healthgap.errors import ColumnNotFoundError, InputError
-from healthgap.publish import _relations, _secondary
+from healthgap.publish import _disclosure_implied, _relations, _secondary
 from healthgap.store.schema import VALUE_KEYS
 
 __all__ = ["SECONDARY_NOTE", "apply_disclosure", "note"]
@@ -123,16 +123,30 @@ def _links(hierarchy: Any) -> pl.DataFrame | None:
     )
 
 
-def _judged_count(df: pl.DataFrame, multipliers: Mapping[str, float] | None) -> pl.Expr:
-    """Return the count, or for a crude rate or proportion without one, the count it implies."""
-    count = pl.col("count")
-    if not multipliers or not {"value", "denominator"} <= set(df.columns):
-        return count
-    factor = pl.col("indicator_id").replace_strict(
-        dict(multipliers), default=None, return_dtype=pl.Float64
-    )
-    implied = (pl.col("value") * pl.col("denominator") / factor).round(6)
-    return pl.when(count.is_null()).then(implied).otherwise(count)
+def _judged_count(
+    df: pl.DataFrame,
+    multipliers: Mapping[str, float] | None,
+    limit_methods: Mapping[str, _disclosure_implied.LimitMethod] | None,
+) -> pl.Series:
+    """Return the count, or for a row without one, the count its value implies.
+
+    A crude rate or proportion with a denominator implies value x denominator / multiplier;
+    a value with confidence limits computed from its count implies the count those limits
+    were computed from (:mod:`healthgap.publish._disclosure_implied`).
+    """
+    count = df["count"]
+    if multipliers and {"value", "denominator"} <= set(df.columns):
+        factor = pl.col("indicator_id").replace_strict(
+            dict(multipliers), default=None, return_dtype=pl.Float64
+        )
+        implied = (pl.col("value") * pl.col("denominator") / factor).round(6)
+        count = df.select(pl.coalesce(pl.col("count"), implied))["count"]
+    if limit_methods:
+        from_limits = _disclosure_implied.implied_counts(df, limit_methods, multipliers or {})
+        # judged as the nearest whole count
+        from_limits = pl.Series(np.round(from_limits, 0), nan_to_null=True)
+        count = count.fill_null(from_limits) if count.null_count() else count
+    return count
 
 
 def apply_disclosure(
@@ -142,7 +156,7 @@ def apply_disclosure(
     totals: Literal["all"] | Collection[str] = "all",
     hierarchy: Any = None,
     multipliers: Mapping[str, float] | None = None,
-    exact: bool = False,
+    limit_methods: Mapping[str, _disclosure_implied.LimitMethod] | None = None,
 ) -> Any:
     r"""Withhold small counts, and whatever would reveal them, before values are published.
 
@@ -250,9 +264,9 @@ def apply_disclosure(
     df = df.join(_rules_frame(df["indicator_id"], rules), on="indicator_id", how="left").sort(
         "_rid"
     )
-    count = _judged_count(df, multipliers)
+    count = pl.col("_count")
+    df = df.with_columns(_count=_judged_count(df, multipliers, limit_methods))
     df = df.with_columns(
-        _count=count,
         _primary=(_small(count) | _small(_rounded(count))).fill_null(False),
     )
     withheld = df["_primary"].to_numpy().astype(bool)
@@ -270,7 +284,6 @@ def apply_disclosure(
             withheld[rows],
             linked["_count"].to_numpy().astype(float),
             relations,
-            exact=exact,
             low=np.where(linked["_zero"].to_numpy(), 0.0, 1.0),
             high=linked["_below"].to_numpy().astype(float) - 1,
         )
