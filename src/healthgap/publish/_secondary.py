@@ -200,9 +200,9 @@ def protect(
         return withheld
     n_rels = int(r.rel.max()) + 1
     secret = primary & ~np.isnan(count)
-    # suppressed counts, and counts withheld to break a combination of relations: those
-    # must stay unknown too (a complement worked out again at once breaks nothing), so a
-    # complement without a partner gets one from the differencing step
+    # suppressed counts, and counts withheld to break pinning bounds or a combination of
+    # relations: those must stay unknown too (a complement worked out again at once breaks
+    # nothing), so a complement without a partner gets one from the differencing step
     protected = secret.copy()
     index = _index(r, n_rels)
     incidence = csr_matrix(
@@ -219,6 +219,7 @@ def protect(
             extra = _fix_differencing(leaked, via, derived, r, index, published, count)
         elif len(pinned):
             extra, _ = _cheapest(pinned, r, index, published, count)
+            protected[extra] = True  # a total worked out again would pin the parts again
         else:
             found = _disclosure_audit.audit(r, incidence, derived, secret, published, count)
             if not len(found.fixed):

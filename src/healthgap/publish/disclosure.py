@@ -173,14 +173,14 @@ def apply_disclosure(
     half up to a multiple of ``round_to`` when the rule has one.
 
     Secondary suppression withholds further rows until no suppressed count can be worked
-    out from what is published, through any chain of the relations "parent = sum of
-    children" among counts of the same indicator: Persons = Male + Female; a total = the
-    categories of each breakdown; a parent area = its children in ``hierarchy`` (small
-    area -> borough -> London -> England; deciles of an area are its categories); a pooled
-    period = its single years; an age band = the bands it is made of. Every subtraction
-    along a relation, and every chain of them (a count worked out from one relation used in
-    the next), is closed; with ``exact``, so are solutions of several relations together
-    (:mod:`healthgap.publish._secondary`). The rows withheld get :data:`SECONDARY_NOTE`.
+    out from what is published, through the relations "parent = sum of children" among
+    counts of the same indicator: Persons = Male + Female; a total = the categories of each
+    breakdown; a parent area = its children in ``hierarchy`` (small area -> borough ->
+    London -> England; deciles of an area are its categories); a pooled period = its single
+    years; an age band = the bands it is made of. Every subtraction, every chain of them and
+    every solution of several relations together (a linear audit of each linked group of
+    unknowns) is closed (:mod:`healthgap.publish._secondary`,
+    :mod:`healthgap.publish._disclosure_audit`). The rows withheld get :data:`SECONDARY_NOTE`.
 
     Parameters
     ----------
@@ -205,10 +205,12 @@ def apply_disclosure(
         Crude rates and proportions: a row with a value and a denominator but no count
         still tells its count, :math:`c = \text{value} \times n / \text{multiplier}`,
         which is judged and protected as if published.
-    exact : bool, default False
-        Also withhold until no suppressed count is the exact solution of several relations
-        together (linear algebra on each linked group of unknowns, as statistical offices'
-        audits do). Slower on large linked tables, and it withholds more.
+    limit_methods : mapping of indicator id to {"poisson", "wilson"}, optional
+        Indicators whose confidence limits were computed from their count: Poisson limits
+        (crude rates, directly and indirectly standardised rates and ratios) or Wilson limits
+        (proportions). A row with a value and limits but no count is judged by the count the
+        limits imply (:mod:`healthgap.publish._disclosure_implied`) and withheld, with its
+        limits, when that count is small.
 
     Returns
     -------
@@ -217,14 +219,14 @@ def apply_disclosure(
 
     Notes
     -----
-    Rows with a null count (and no count implied by ``multipliers``) are published as they
-    are and are unknowns to an attacker. A part missing from the table is a known zero for
-    sexes and categories (tables often leave out empty categories) and an unknown for areas,
-    single years and age bands. Rounded counts are treated as exact (conservative). What is
-    not ruled out: without ``exact``, solving several relations at once (e.g. a cell that
-    bridges two blocks of hidden cells); bounds beyond one relation (a suppressed count
-    lies in its rule's range, so a published total over suppressed parts only can pin
-    them: such totals are withheld, but bounds combined with chains are not checked);
+    Rows with a null count (and no count implied by ``multipliers`` or ``limit_methods``)
+    are published as they are and are unknowns to an attacker. A part missing from the
+    table is a known zero for sexes and categories (tables often leave out empty categories)
+    and an unknown for areas, single years and age bands. Rounded counts are treated as
+    exact (conservative). What is not ruled out: bounds beyond one relation (a suppressed
+    count lies in its rule's range and counts are not negative, so an attacker solving with
+    inequalities may narrow a hidden count; a published total over suppressed parts only
+    that pins them is withheld, but intervals over several relations are not computed);
     relations healthgap is not told about.
 
     References
