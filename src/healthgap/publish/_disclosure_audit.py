@@ -181,6 +181,17 @@ def audit(
     n_unknown = np.bincount(r.rel, weights=~known[r.var], minlength=incidence.shape[0])
     futile = np.zeros(n_vars, bool)
     futile[r.var[n_unknown[r.rel] == 0]] = True
+    # a published count in relations of two groups would link them when withheld, and the
+    # other group's relations may fix it: only counts of one group's relations are tried
+    in_live = np.zeros(incidence.shape[0], bool)
+    in_live[rels] = True
+    group_of_rel = np.full(incidence.shape[0], -1, np.int64)
+    group_of_rel[rel] = label[var]
+    linked = r.var[in_live[r.rel]]
+    groups_of_var = group_of_rel[r.rel[in_live[r.rel]]]
+    first = np.full(n_vars, -1, np.int64)
+    first[linked] = groups_of_var
+    futile[linked[groups_of_var != first[linked]]] = True
     order = np.argsort(label[var], kind="stable")
     groups, starts = np.unique(label[var][order], return_index=True)
     ends = np.append(starts[1:], len(order))

@@ -39,6 +39,10 @@ from scipy.sparse import csr_matrix
 from healthgap.publish import _disclosure_audit
 from healthgap.publish._relations import Relations
 
+#: Rounds of the linear audit (withholding counts that unfix the fixed ones) before giving
+#: up and reporting what is left.
+AUDIT_ROUNDS = 8
+
 
 class _Index(NamedTuple):
     """The members of each relation and the relations of each variable (CSR offsets)."""
@@ -184,7 +188,7 @@ def protect(
     *,
     low: np.ndarray | None = None,
     high: np.ndarray | None = None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, int]:
     """Rows to withhold (primary ones included) so no primary count is recoverable.
 
     ``primary`` and ``count`` (NaN when null) are indexed by row id; ``r`` are the
@@ -193,17 +197,22 @@ def protect(
     each suppressed count is known to lie in), sums of suppressed parts pinned by those
     bounds; and the linear audit of :mod:`healthgap.publish._disclosure_audit` (every
     combination of relations). Loops over rounds of the attacks, never over rows.
+
+    Returns the rows to withhold and the number of suppressed counts still fixed by a
+    combination of relations when :data:`AUDIT_ROUNDS` rounds of the audit did not free
+    them all (0 when none is recoverable).
     """
     n = len(primary)
     withheld = primary.copy()
     if not len(r.rel):
-        return withheld
+        return withheld, 0
     n_rels = int(r.rel.max()) + 1
     secret = primary & ~np.isnan(count)
     # suppressed counts, and counts withheld to break pinning bounds or a combination of
     # relations: those must stay unknown too (a complement worked out again at once breaks
     # nothing), so a complement without a partner gets one from the differencing step
     protected = secret.copy()
+    audits = 0
     index = _index(r, n_rels)
     incidence = csr_matrix(
         (np.where(r.is_parent, 1.0, -1.0), (r.rel, r.var)), shape=(n_rels, r.n_vars)
@@ -223,7 +232,12 @@ def protect(
         else:
             found = _disclosure_audit.audit(r, incidence, derived, secret, published, count)
             if not len(found.fixed):
-                return withheld
+                return withheld, 0
+            audits += 1
+            if audits > AUDIT_ROUNDS:
+                # one count at a time keeps failing (never seen on random tables; seen on
+                # 11 years of a large linked indicator): stop, and say how many are left
+                return withheld, len(found.fixed)
             extra = found.chosen
             protected[extra] = True
         extra = extra[~withheld[extra]]
@@ -234,5 +248,5 @@ def protect(
             members = r.var[np.isin(r.rel, open_rels) & (r.var < n)]
             extra = members[published[members]]
             if not len(extra):
-                return withheld
+                return withheld, 0
         withheld[extra] = True

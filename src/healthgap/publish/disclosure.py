@@ -6,6 +6,7 @@ they are about to publish, with each indicator's :class:`DisclosureRule`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
@@ -16,7 +17,7 @@ import pyarrow as pa
 from healthgap import _frames
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import DisclosureRule
-from healthgap.errors import ColumnNotFoundError, InputError
+from healthgap.errors import ColumnNotFoundError, InputError, SuppressedWarning
 from healthgap.publish import _disclosure_implied, _relations, _secondary
 from healthgap.store.schema import VALUE_KEYS
 
@@ -223,7 +224,10 @@ def apply_disclosure(
     are published as they are and are unknowns to an attacker. A part missing from the
     table is a known zero for sexes and categories (tables often leave out empty categories)
     and an unknown for areas, single years and age bands. Rounded counts are treated as
-    exact (conservative). What is not ruled out: bounds beyond one relation (a suppressed
+    exact (conservative). When the linear audit does not free every jointly solvable count
+    within :data:`~healthgap.publish._secondary.AUDIT_ROUNDS` rounds, a
+    :class:`~healthgap.errors.SuppressedWarning` says how many are left (differencing stays
+    closed). What is not ruled out: bounds beyond one relation (a suppressed
     count lies in its rule's range and counts are not negative, so an attacker solving with
     inequalities may narrow a hidden count; a published total over suppressed parts only
     that pins them is withheld, but intervals over several relations are not computed);
@@ -282,7 +286,7 @@ def apply_disclosure(
             breakdowns=None if totals == "all" else [t for t in totals if t != "sex"],
             hierarchy=links,
         )
-        protected = _secondary.protect(
+        protected, left = _secondary.protect(
             withheld[rows],
             linked["_count"].to_numpy().astype(float),
             relations,
@@ -290,6 +294,14 @@ def apply_disclosure(
             high=linked["_below"].to_numpy().astype(float) - 1,
         )
         withheld[rows] = protected
+        if left:
+            warnings.warn(
+                f"disclosure control: {left} suppressed counts could still be worked out by "
+                "solving several relations together (the audit gave up after "
+                f"{_secondary.AUDIT_ROUNDS} rounds); subtraction and chains of it are closed",
+                SuppressedWarning,
+                stacklevel=2,
+            )
     df = df.with_columns(_withheld=pl.Series(withheld))
     withhold = pl.col("_withheld")
     written = pl.when(pl.col("_primary")).then(pl.col("_note")).otherwise(pl.lit(SECONDARY_NOTE))
