@@ -157,12 +157,15 @@ def audit(
     secret: np.ndarray,
     published: np.ndarray,
     count: np.ndarray,
+    clean: set[bytes] | None = None,
 ) -> Audit:
     """Suppressed counts fixed by the relations, and published counts that unfix them.
 
     ``known`` marks the variables an attacker knows (published counts, and those worked out
     by differencing); ``secret`` and ``published`` are indexed by row id; ``incidence`` is
-    the relations x variables matrix of coefficients (+1 parent, -1 part).
+    the relations x variables matrix of coefficients (+1 parent, -1 part). ``clean`` holds
+    the groups (their variables and relations) already found to fix nothing: they are
+    skipped, and groups found so are added (a later round re-audits only what changed).
     """
     n, n_vars = len(published), len(known)
     none = np.zeros(0, np.int64)
@@ -202,6 +205,9 @@ def audit(
         members = order[starts[at] : ends[at]]
         g_vars, col = np.unique(var[members], return_inverse=True)
         g_rels, row = np.unique(rel[members], return_inverse=True)
+        key = g_vars.tobytes() + b"|" + g_rels.tobytes()
+        if clean is not None and key in clean:
+            continue  # the same group as in an earlier round, which fixed nothing
         matrix = csr_matrix((sign[members], (row, col)), shape=(len(g_rels), len(g_vars)))
         solver = _Solver(matrix)
         fixed = ~solver.moved()
@@ -210,6 +216,8 @@ def audit(
         is_secret[real] = secret[g_vars[real]]
         targets = np.flatnonzero(fixed & is_secret)
         if not len(targets):
+            if clean is not None:
+                clean.add(key)
             continue
         fixed_all.append(g_vars[targets])
         chosen.append(

@@ -213,6 +213,7 @@ def protect(
     # nothing), so a complement without a partner gets one from the differencing step
     protected = secret.copy()
     audits = 0
+    clean: set[bytes] = set()  # groups of unknowns the audit found fixing nothing
     index = _index(r, n_rels)
     incidence = csr_matrix(
         (np.where(r.is_parent, 1.0, -1.0), (r.rel, r.var)), shape=(n_rels, r.n_vars)
@@ -230,7 +231,7 @@ def protect(
             extra, _ = _cheapest(pinned, r, index, published, count)
             protected[extra] = True  # a total worked out again would pin the parts again
         else:
-            found = _disclosure_audit.audit(r, incidence, derived, secret, published, count)
+            found = _disclosure_audit.audit(r, incidence, derived, secret, published, count, clean)
             if not len(found.fixed):
                 return withheld, 0
             audits += 1
