@@ -44,9 +44,10 @@ def hierarchy_of(links) -> pl.DataFrame:
     )
 
 
-def attack(table, published, rules, links, *, exact=False):
+def attack(table, published, rules, links):
+    """Nothing suppressible is published, and no joint linear solver recovers a secret."""
     assert checks.suppressible_counts(published, rules) == []
-    assert checks.recoverable_cells(table, published, rules, links, exact=exact) == []
+    assert checks.recoverable_cells(table, published, rules, links, exact=True) == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -58,14 +59,6 @@ def test_property_no_suppressed_count_is_recoverable(table_rules_links):
     withheld = published["count"].is_null()
     assert published.filter(withheld)["value"].null_count() == int(withheld.sum())
     assert published.filter(withheld)["denominator"].null_count() == int(withheld.sum())
-
-
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(checks.linked_tables())
-def test_property_exact_mode_resists_every_linear_combination(table_rules_links):
-    table, rules, links = table_rules_links
-    published = apply_disclosure(table, rules, hierarchy=hierarchy_of(links), exact=True)
-    attack(table, published, rules, links, exact=True)
 
 
 def _area_rows(links) -> pa.Table:
@@ -223,8 +216,8 @@ def test_a_cell_fixed_only_by_several_relations_together_is_protected():
             for c, n in parts.items()
         ]
     data = _values(rows)
-    out = apply_disclosure(data, hierarchy=hierarchy_of(links), exact=True)
-    attack(data, out, {}, links, exact=True)
+    out = apply_disclosure(data, hierarchy=hierarchy_of(links))
+    attack(data, out, {}, links)
 
 
 def test_a_rate_with_its_denominator_is_judged_by_the_count_it_implies():
@@ -328,3 +321,29 @@ def test_suppressed_parts_pinned_by_their_bounds_are_protected(parts, total_publ
     ]
     out = apply_disclosure(_values(rows))
     assert out["count"].to_list() == [total if total_published else None] + [None] * len(parts)
+
+
+def test_the_demo_suicide_counts_give_nothing_away_to_a_joint_solver():
+    # issue #14: the synthetic London's suicide counts (2013-2023, single years and 3-year
+    # pooled periods, Persons/Male/Female, 33 boroughs and London), copied from `healthgap
+    # demo`. Differencing-only secondary suppression withheld 337 counts and left Camden's
+    # 2021 female count (a suppressed 1-4) recoverable by solving several relations together
+    # (the last session's own audit found 4 of 65 suppressed counts so); the default now
+    # audits every combination of relations.
+    counts = pl.read_csv(Path(__file__).parent / "data" / "demo_suicide_counts.csv")
+    table = counts.with_columns(
+        indicator_id=pl.lit("suicide"),
+        age=pl.lit("10+ yrs"),
+        category_type=pl.lit(""),
+        category=pl.lit(""),
+        value=pl.col("count") / 1000,
+        denominator=pl.lit(1000.0),
+        count=pl.col("count").cast(pl.Float64),
+    )
+    boroughs = sorted(set(table["area_code"]) - {checks.LONDON})
+    links = [(b, checks.LONDON) for b in boroughs]
+    published = apply_disclosure(table, hierarchy=hierarchy_of(links))
+    withheld = published["count"].null_count()
+    attack(table, published, {"suicide": DisclosureRule()}, links)
+    # not much more than differencing alone withheld (337, of which 65 suppressed)
+    assert withheld <= 400

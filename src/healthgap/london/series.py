@@ -29,6 +29,7 @@ class Series:
     year_type: YearType = "calendar"
     sex: str | None = None  # keep only this sex of the source series
     ci: bool = True  # the source publishes 95% limits
+    ci_method: str = ""  # how the source computed them, when they come from a count
 
 
 SERIES: tuple[Series, ...] = (
@@ -105,7 +106,8 @@ SERIES: tuple[Series, ...] = (
     Series("ons-preventable-cardiovascular-mortality-england", "preventable_cvd_mortality",
            "Under 75 mortality from cardiovascular disease considered preventable",
            "per 100,000", "low_is_good",
-           "Directly standardised rate per 100,000 (OHID, PHOF 93722)"),
+           "Directly standardised rate per 100,000 (OHID, PHOF 93722)",
+           ci_method="Dobson 95% limits (Byar's for the count), as published"),
     Series("90284", "child_injury_admissions",
            "Hospital admissions caused by injuries in children (aged 0 to 14 years)",
            "per 10,000", "low_is_good",
@@ -113,7 +115,8 @@ SERIES: tuple[Series, ...] = (
            "financial"),
     Series("ons-cancer-diagnosis-at-stage-1-and-2", "cancer_early_stage",
            "Cancers diagnosed at stage 1 or 2", "%", "high_is_good",
-           "Percentage of staged cancers (NDRS, OHID)"),
+           "Percentage of staged cancers (NDRS, OHID)",
+           ci_method="Wilson score 95% limits, as published"),
 )  # fmt: skip
 
 #: Indicators computed by the main job from the snapshot: id -> (name, unit, polarity, how).
@@ -289,7 +292,7 @@ def source_metas(
                 method="published",
                 unit=s.unit,
                 polarity=s.polarity,
-                ci_method="95% limits as published" if s.ci else "None published",
+                ci_method=s.ci_method or ("95% limits as published" if s.ci else "None published"),
                 sex=(s.sex,) if s.sex else ("Persons",),
                 year_type=s.year_type,
                 caveats="Published figures copied from the source; London, its boroughs and "

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError
+from healthgap.publish._disclosure_implied import LimitMethod
 from healthgap.publish.disclosure import apply_disclosure
 from healthgap.store import Store
 
@@ -24,6 +26,34 @@ from healthgap.store import Store
 MAX_CACHED_ROWS = 5_000_000
 #: Methods whose value is count / denominator x multiplier: value and denominator give the count.
 CRUDE_METHODS = ("rate", "proportion")
+#: Methods whose confidence limits are computed from the count (so they give it back), and how.
+LIMIT_METHODS: dict[str, LimitMethod] = {
+    "rate": "poisson",
+    "dsr": "poisson",
+    "israte": "poisson",
+    "isratio": "poisson",
+    "proportion": "wilson",
+}
+#: Words of a ``ci_method`` (an imported or published indicator's) naming such limits.
+_CI_WORDS: tuple[tuple[str, LimitMethod], ...] = (
+    ("wilson", "wilson"),
+    ("byar", "poisson"),
+    ("dobson", "poisson"),
+    ("poisson", "poisson"),
+)
+
+
+def limit_method(meta: IndicatorMeta) -> LimitMethod | None:
+    """How an indicator's limits give its count back: by its method, or its ``ci_method``.
+
+    Life expectancy, means, survey estimates and other values whose limits do not come from
+    a count get ``None`` and are not judged by their limits.
+    """
+    if meta.method in LIMIT_METHODS:
+        return LIMIT_METHODS[meta.method]
+    text = meta.ci_method.lower()
+    return next((kind for word, kind in _CI_WORDS if word in text), None)
+
 
 _kept: weakref.WeakKeyDictionary[Store, dict[tuple[str, str], pa.Table]] = (
     weakref.WeakKeyDictionary()
@@ -37,8 +67,13 @@ def _disclosed(store: Store, vintage_id: str, indicator_ids: list[str]) -> dict[
     metas = store.indicators(vintage=vintage_id)
     rules = {meta.id: meta.disclosure for meta in metas}
     crude = {m.id: m.multiplier for m in metas if m.method in CRUDE_METHODS}
+    limits = {m.id: kind for m in metas if (kind := limit_method(m)) is not None}
     out = apply_disclosure(
-        values, rules, hierarchy=store.hierarchy(vintage=vintage_id), multipliers=crude
+        values,
+        rules,
+        hierarchy=store.hierarchy(vintage=vintage_id),
+        multipliers=crude,
+        limit_methods=limits,
     )
     ids = out["indicator_id"].to_numpy(zero_copy_only=False)
     found, starts = np.unique(ids, return_index=True)  # rows are sorted by indicator id

@@ -1,7 +1,7 @@
 """Secondary suppression: withhold published counts until no suppressed count is recoverable.
 
 An attacker knows every published count and every relation "parent = sum of children"
-(:mod:`healthgap.publish._relations`). Two attacks are closed, repeatedly, until neither
+(:mod:`healthgap.publish._relations`). Three attacks are closed, repeatedly, until none
 recovers a suppressed count:
 
 1. *Differencing*, with chains: a relation with one unknown member gives it away; that
@@ -10,12 +10,16 @@ recovers a suppressed count:
    When a suppressed count falls, the published member with the smallest count (parts
    before totals) of the relation that gave it away is withheld; when that relation holds no
    published count, the relation that gave away one of its members is used instead.
-2. *Linear algebra*: the unknowns may be fixed by several relations together (a 2x2 block
+2. *Bounds on one relation*: a published total over suppressed parts only, equal to the sum
+   of their lowest or highest possible values, pins every part (8 = 4 + 4 with counts 1-4
+   suppressed); the smallest published member of such a relation is withheld.
+3. *Linear algebra*: the unknowns may be fixed by several relations together (a 2x2 block
    of a table with its margins, a cell bridging two such blocks) though no single relation
-   has one unknown. For each connected group of unknowns, a count is recoverable exactly when
-   no vector of the null space of the relations restricted to the unknowns moves it
-   (Cox 1980; Hundepool et al. 2012, section 4.2.2); a certificate (the combination of
-   relations that isolates it) says which published counts to withhold.
+   has one unknown; :mod:`healthgap.publish._disclosure_audit` finds every such count and
+   the published counts that unfix them.
+
+Differencing is closed first because it is cheap and finds most leaks; the audit then
+catches the rest, and every round starts again from differencing.
 
 References
 ----------
@@ -30,18 +34,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import csr_matrix
 
+from healthgap.publish import _disclosure_audit
 from healthgap.publish._relations import Relations
 
-#: Largest group of linked unknowns audited by a dense singular value decomposition; larger
-#: groups are audited by projections on the null space (sparse least squares).
-DENSE_MAX = 1500
-#: Rounds of the exact audit that withhold one count per certificate; after them, every
-#: published count in a relation with a still fixed suppressed count is withheld at once.
-AUDIT_ROUNDS = 50
-_TOL = 1e-9
+#: Rounds of the linear audit (withholding counts that unfix the fixed ones) before giving
+#: up and reporting what is left.
+AUDIT_ROUNDS = 8
 
 
 class _Index(NamedTuple):
@@ -147,142 +147,6 @@ def _fix_differencing(
     return np.concatenate(chosen) if chosen else np.zeros(0, np.int64)
 
 
-def _null_space_rows(matrix: np.ndarray) -> np.ndarray:
-    """Norm of each variable's row in an orthonormal basis of the null space of ``matrix``."""
-    if matrix.shape[1] <= DENSE_MAX:
-        _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
-        tol = max(matrix.shape) * np.finfo(float).eps * (singular[0] if len(singular) else 0)
-        rank = int((singular > tol).sum())
-        basis = vt[rank:]
-        return np.sqrt((basis**2).sum(axis=0)) if len(basis) else np.zeros(matrix.shape[1])
-    from scipy.sparse.linalg import lsqr
-
-    # Projections of random vectors on the null space: r - A^T y with y = argmin |A^T y - r|;
-    # a variable that no null vector moves has 0 in every projection.
-    sparse = csr_matrix(matrix)
-    rng = np.random.default_rng(0)
-    spread = np.zeros(matrix.shape[1])
-    for _ in range(3):
-        target = rng.standard_normal(matrix.shape[1])
-        y = lsqr(sparse.T, target, atol=1e-14, btol=1e-14, iter_lim=20 * sum(matrix.shape))[0]
-        spread = np.maximum(spread, np.abs(target - sparse.T @ y))
-    return spread
-
-
-def _two_core(rel: np.ndarray, var: np.ndarray, live: np.ndarray, n_vars: int) -> np.ndarray:
-    """Members of the relations that can fix an unknown, on their unknowns (a mask).
-
-    An unknown in a single relation is free, so that relation constrains nothing else: it
-    is dropped, and so on until every unknown left is in two relations or more.
-    """
-    live = live.copy()
-    while True:
-        n_in = np.bincount(var[live], minlength=n_vars)
-        alone = live & (n_in[var] == 1)
-        if not alone.any():
-            return live
-        live &= ~np.isin(rel, np.unique(rel[alone]))
-
-
-def _fix_combinations(
-    derived: np.ndarray,
-    via: np.ndarray,
-    secret: np.ndarray,
-    r: Relations,
-    incidence: csr_matrix,
-    published: np.ndarray,
-    count: np.ndarray,
-) -> np.ndarray:
-    """Rows to withhold so that no suppressed count is fixed by several relations together.
-
-    Returns the rows chosen (one per certificate) and the suppressed rows found fixed.
-    """
-    n, n_vars = len(published), len(derived)
-    live = _two_core(r.rel, r.var, ~derived[r.var], n_vars)
-    rel, var, sign = r.rel[live], r.var[live], np.where(r.is_parent[live], 1.0, -1.0)
-    none = np.zeros(0, np.int64)
-    if not len(rel):
-        return none, none
-    rels, rel_index = np.unique(rel, return_inverse=True)
-    graph = coo_matrix(
-        (np.ones(len(var)), (var, n_vars + rel_index)), shape=(n_vars + len(rels),) * 2
-    )
-    _, label = connected_components(graph, directed=False)
-    secret_vars = np.flatnonzero(secret & ~derived[:n])
-    chosen, fixed_secrets = [], []
-    # one loop per connected group of unknowns holding a suppressed count (not per row)
-    for group in np.unique(label[secret_vars]):
-        in_group = label[var] == group
-        g_vars, col = np.unique(var[in_group], return_inverse=True)
-        g_rels, row = np.unique(rel_index[in_group], return_inverse=True)
-        matrix = np.zeros((len(g_rels), len(g_vars)))
-        matrix[row, col] = sign[in_group]
-        fixed = _null_space_rows(matrix) < _TOL
-        targets = np.flatnonzero(fixed & (g_vars < n) & secret[np.minimum(g_vars, n - 1)])
-        if not len(targets):
-            continue
-        fixed_secrets.append(g_vars[targets])
-        # certificates: combinations y of relations with y^T A = e_i on the unknowns
-        unit = np.zeros((len(g_vars), len(targets)))
-        unit[targets, np.arange(len(targets))] = 1.0
-        certificates = np.linalg.lstsq(matrix.T, unit, rcond=None)[0]
-        chosen.append(
-            _breaking_cells(rels[g_rels], certificates, incidence, via, published, derived, count)
-        )
-    if not chosen:
-        return none, none
-    return np.concatenate(chosen), np.concatenate(fixed_secrets)
-
-
-def _breaking_cells(
-    rels: np.ndarray,
-    certificates: np.ndarray,
-    incidence: csr_matrix,
-    via: np.ndarray,
-    published: np.ndarray,
-    known: np.ndarray,
-    count: np.ndarray,
-) -> np.ndarray:
-    """For each certificate, the published count with the smallest count it depends on.
-
-    The certificate's weights on known variables are ``y^T M``; a variable known only by
-    differencing passes its weight on to the members of the relation that gave it away,
-    until every weight sits on a published count. Withholding one with a non-zero weight
-    breaks the certificate.
-    """
-    n = len(count)
-    weights = (incidence[rels].T @ csr_matrix(certificates)).tocsr()
-    recovered = via >= 0  # known by differencing only (published counts have no ``via``)
-    for _ in range(len(via)):
-        weights.eliminate_zeros()
-        on_recovered = np.flatnonzero(
-            recovered & (abs(weights).max(axis=1).toarray().ravel() > _TOL)
-        )
-        if not len(on_recovered):
-            break
-        source = via[on_recovered]
-        coefficient = np.asarray(incidence[source, on_recovered]).ravel()
-        moved = -weights[on_recovered].multiply(1.0 / coefficient[:, None]).tocsr()
-        spread = coo_matrix(
-            (np.ones(len(source)), (source, np.arange(len(source)))),
-            shape=(incidence.shape[0], len(source)),
-        )
-        weights = (weights + incidence.T @ (spread @ moved)).tocsr()
-    weights = abs(weights[:n]).toarray()
-    usable = (weights > _TOL) & published[:, None]
-    # a count in a relation whose other members are all known would be worked out again
-    # at once: withholding it is futile while another choice exists
-    futile = np.zeros(n, bool)
-    rel_of = incidence.tocoo()
-    n_unknown = np.bincount(rel_of.row, weights=~known[rel_of.col], minlength=incidence.shape[0])
-    closed = (n_unknown[rel_of.row] == 0) & (rel_of.col < n)
-    futile[rel_of.col[closed]] = True
-    cost = np.where(usable, count[:, None] + np.where(futile, 1e12, 0.0)[:, None], np.inf)
-    best = np.argmin(cost, axis=0)
-    found = np.isfinite(cost[best, np.arange(cost.shape[1])])
-    return np.unique(best[found])
-
-
 def _pinned(
     r: Relations,
     secret: np.ndarray,
@@ -322,28 +186,34 @@ def protect(
     count: np.ndarray,
     r: Relations,
     *,
-    exact: bool = False,
     low: np.ndarray | None = None,
     high: np.ndarray | None = None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, int]:
     """Rows to withhold (primary ones included) so no primary count is recoverable.
 
     ``primary`` and ``count`` (NaN when null) are indexed by row id; ``r`` are the
-    relations among the rows. Differencing chains are always closed, and with ``low`` and
-    ``high`` (the range each suppressed count is known to lie in) so are sums of suppressed
-    parts pinned by those bounds; ``exact`` also closes combinations of relations (slower,
-    and it withholds more). Loops over rounds of the attacks, never over rows.
+    relations among the rows. Rounds of three attacks until none recovers a suppressed
+    count: differencing chains (cheap, closed first); with ``low`` and ``high`` (the range
+    each suppressed count is known to lie in), sums of suppressed parts pinned by those
+    bounds; and the linear audit of :mod:`healthgap.publish._disclosure_audit` (every
+    combination of relations). Loops over rounds of the attacks, never over rows.
+
+    Returns the rows to withhold and the number of suppressed counts still fixed by a
+    combination of relations when :data:`AUDIT_ROUNDS` rounds of the audit did not free
+    them all (0 when none is recoverable).
     """
     n = len(primary)
     withheld = primary.copy()
-    audits = 0
     if not len(r.rel):
-        return withheld
+        return withheld, 0
     n_rels = int(r.rel.max()) + 1
     secret = primary & ~np.isnan(count)
-    # suppressed counts, and counts withheld to break a combination (which must then stay
-    # unknown themselves, or they would be worked out again and break nothing)
+    # suppressed counts, and counts withheld to break pinning bounds or a combination of
+    # relations: those must stay unknown too (a complement worked out again at once breaks
+    # nothing), so a complement without a partner gets one from the differencing step
     protected = secret.copy()
+    audits = 0
+    clean: set[bytes] = set()  # groups of unknowns the audit found fixing nothing
     index = _index(r, n_rels)
     incidence = csr_matrix(
         (np.where(r.is_parent, 1.0, -1.0), (r.rel, r.var)), shape=(n_rels, r.n_vars)
@@ -359,18 +229,18 @@ def protect(
             extra = _fix_differencing(leaked, via, derived, r, index, published, count)
         elif len(pinned):
             extra, _ = _cheapest(pinned, r, index, published, count)
-        elif not exact:
-            return withheld
+            protected[extra] = True  # a total worked out again would pin the parts again
         else:
+            found = _disclosure_audit.audit(r, incidence, derived, secret, published, count, clean)
+            if not len(found.fixed):
+                return withheld, 0
             audits += 1
-            extra, fixed = _fix_combinations(derived, via, secret, r, incidence, published, count)
-            if not len(fixed):
-                return withheld
             if audits > AUDIT_ROUNDS:
-                # alternatives keep turning up: withhold every published count in a
-                # relation with a still fixed suppressed count, which ends it sooner
-                around = np.isin(r.rel, r.rel[np.isin(r.var, fixed)]) & (r.var < n)
-                extra = r.var[around][published[r.var[around]]]
+                # one count at a time keeps failing (never seen on random tables; seen on
+                # 11 years of a large linked indicator): stop, and say how many are left
+                return withheld, len(found.fixed)
+            extra = found.chosen
+            protected[extra] = True
         extra = extra[~withheld[extra]]
         if not len(extra):
             # no single count breaks the attack (never seen in practice): withhold every
@@ -379,7 +249,5 @@ def protect(
             members = r.var[np.isin(r.rel, open_rels) & (r.var < n)]
             extra = members[published[members]]
             if not len(extra):
-                return withheld
+                return withheld, 0
         withheld[extra] = True
-        if not len(leaked):
-            protected[extra] = True

@@ -6,6 +6,7 @@ they are about to publish, with each indicator's :class:`DisclosureRule`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
@@ -16,8 +17,8 @@ import pyarrow as pa
 from healthgap import _frames
 from healthgap._conventions import LIMITS
 from healthgap.catalogue.metadata import DisclosureRule
-from healthgap.errors import ColumnNotFoundError, InputError
-from healthgap.publish import _relations, _secondary
+from healthgap.errors import ColumnNotFoundError, InputError, SuppressedWarning
+from healthgap.publish import _disclosure_implied, _relations, _secondary
 from healthgap.store.schema import VALUE_KEYS
 
 __all__ = ["SECONDARY_NOTE", "apply_disclosure", "note"]
@@ -123,16 +124,30 @@ def _links(hierarchy: Any) -> pl.DataFrame | None:
     )
 
 
-def _judged_count(df: pl.DataFrame, multipliers: Mapping[str, float] | None) -> pl.Expr:
-    """Return the count, or for a crude rate or proportion without one, the count it implies."""
-    count = pl.col("count")
-    if not multipliers or not {"value", "denominator"} <= set(df.columns):
-        return count
-    factor = pl.col("indicator_id").replace_strict(
-        dict(multipliers), default=None, return_dtype=pl.Float64
-    )
-    implied = (pl.col("value") * pl.col("denominator") / factor).round(6)
-    return pl.when(count.is_null()).then(implied).otherwise(count)
+def _judged_count(
+    df: pl.DataFrame,
+    multipliers: Mapping[str, float] | None,
+    limit_methods: Mapping[str, _disclosure_implied.LimitMethod] | None,
+) -> pl.Series:
+    """Return the count, or for a row without one, the count its value implies.
+
+    A crude rate or proportion with a denominator implies value x denominator / multiplier;
+    a value with confidence limits computed from its count implies the count those limits
+    were computed from (:mod:`healthgap.publish._disclosure_implied`).
+    """
+    count = df["count"]
+    if multipliers and {"value", "denominator"} <= set(df.columns):
+        factor = pl.col("indicator_id").replace_strict(
+            dict(multipliers), default=None, return_dtype=pl.Float64
+        )
+        implied = (pl.col("value") * pl.col("denominator") / factor).round(6)
+        count = df.select(pl.coalesce(pl.col("count"), implied))["count"]
+    if limit_methods:
+        from_limits = _disclosure_implied.implied_counts(df, limit_methods, multipliers or {})
+        # judged as the nearest whole count
+        from_limits = pl.Series(np.round(from_limits, 0), nan_to_null=True)
+        count = count.fill_null(from_limits) if count.null_count() else count
+    return count
 
 
 def apply_disclosure(
@@ -142,7 +157,7 @@ def apply_disclosure(
     totals: Literal["all"] | Collection[str] = "all",
     hierarchy: Any = None,
     multipliers: Mapping[str, float] | None = None,
-    exact: bool = False,
+    limit_methods: Mapping[str, _disclosure_implied.LimitMethod] | None = None,
 ) -> Any:
     r"""Withhold small counts, and whatever would reveal them, before values are published.
 
@@ -159,14 +174,14 @@ def apply_disclosure(
     half up to a multiple of ``round_to`` when the rule has one.
 
     Secondary suppression withholds further rows until no suppressed count can be worked
-    out from what is published, through any chain of the relations "parent = sum of
-    children" among counts of the same indicator: Persons = Male + Female; a total = the
-    categories of each breakdown; a parent area = its children in ``hierarchy`` (small
-    area -> borough -> London -> England; deciles of an area are its categories); a pooled
-    period = its single years; an age band = the bands it is made of. Every subtraction
-    along a relation, and every chain of them (a count worked out from one relation used in
-    the next), is closed; with ``exact``, so are solutions of several relations together
-    (:mod:`healthgap.publish._secondary`). The rows withheld get :data:`SECONDARY_NOTE`.
+    out from what is published, through the relations "parent = sum of children" among
+    counts of the same indicator: Persons = Male + Female; a total = the categories of each
+    breakdown; a parent area = its children in ``hierarchy`` (small area -> borough ->
+    London -> England; deciles of an area are its categories); a pooled period = its single
+    years; an age band = the bands it is made of. Every subtraction, every chain of them and
+    every solution of several relations together (a linear audit of each linked group of
+    unknowns) is closed (:mod:`healthgap.publish._secondary`,
+    :mod:`healthgap.publish._disclosure_audit`). The rows withheld get :data:`SECONDARY_NOTE`.
 
     Parameters
     ----------
@@ -191,10 +206,12 @@ def apply_disclosure(
         Crude rates and proportions: a row with a value and a denominator but no count
         still tells its count, :math:`c = \text{value} \times n / \text{multiplier}`,
         which is judged and protected as if published.
-    exact : bool, default False
-        Also withhold until no suppressed count is the exact solution of several relations
-        together (linear algebra on each linked group of unknowns, as statistical offices'
-        audits do). Slower on large linked tables, and it withholds more.
+    limit_methods : mapping of indicator id to {"poisson", "wilson"}, optional
+        Indicators whose confidence limits were computed from their count: Poisson limits
+        (crude rates, directly and indirectly standardised rates and ratios) or Wilson limits
+        (proportions). A row with a value and limits but no count is judged by the count the
+        limits imply (:mod:`healthgap.publish._disclosure_implied`) and withheld, with its
+        limits, when that count is small.
 
     Returns
     -------
@@ -203,14 +220,17 @@ def apply_disclosure(
 
     Notes
     -----
-    Rows with a null count (and no count implied by ``multipliers``) are published as they
-    are and are unknowns to an attacker. A part missing from the table is a known zero for
-    sexes and categories (tables often leave out empty categories) and an unknown for areas,
-    single years and age bands. Rounded counts are treated as exact (conservative). What is
-    not ruled out: without ``exact``, solving several relations at once (e.g. a cell that
-    bridges two blocks of hidden cells); bounds beyond one relation (a suppressed count
-    lies in its rule's range, so a published total over suppressed parts only can pin
-    them: such totals are withheld, but bounds combined with chains are not checked);
+    Rows with a null count (and no count implied by ``multipliers`` or ``limit_methods``)
+    are published as they are and are unknowns to an attacker. A part missing from the
+    table is a known zero for sexes and categories (tables often leave out empty categories)
+    and an unknown for areas, single years and age bands. Rounded counts are treated as
+    exact (conservative). When the linear audit does not free every jointly solvable count
+    within :data:`~healthgap.publish._secondary.AUDIT_ROUNDS` rounds, a
+    :class:`~healthgap.errors.SuppressedWarning` says how many are left (differencing stays
+    closed). What is not ruled out: bounds beyond one relation (a suppressed
+    count lies in its rule's range and counts are not negative, so an attacker solving with
+    inequalities may narrow a hidden count; a published total over suppressed parts only
+    that pins them is withheld, but intervals over several relations are not computed);
     relations healthgap is not told about.
 
     References
@@ -250,9 +270,9 @@ def apply_disclosure(
     df = df.join(_rules_frame(df["indicator_id"], rules), on="indicator_id", how="left").sort(
         "_rid"
     )
-    count = _judged_count(df, multipliers)
+    count = pl.col("_count")
+    df = df.with_columns(_count=_judged_count(df, multipliers, limit_methods))
     df = df.with_columns(
-        _count=count,
         _primary=(_small(count) | _small(_rounded(count))).fill_null(False),
     )
     withheld = df["_primary"].to_numpy().astype(bool)
@@ -266,15 +286,22 @@ def apply_disclosure(
             breakdowns=None if totals == "all" else [t for t in totals if t != "sex"],
             hierarchy=links,
         )
-        protected = _secondary.protect(
+        protected, left = _secondary.protect(
             withheld[rows],
             linked["_count"].to_numpy().astype(float),
             relations,
-            exact=exact,
             low=np.where(linked["_zero"].to_numpy(), 0.0, 1.0),
             high=linked["_below"].to_numpy().astype(float) - 1,
         )
         withheld[rows] = protected
+        if left:
+            warnings.warn(
+                f"disclosure control: {left} suppressed counts could still be worked out by "
+                "solving several relations together (the audit gave up after "
+                f"{_secondary.AUDIT_ROUNDS} rounds); subtraction and chains of it are closed",
+                SuppressedWarning,
+                stacklevel=2,
+            )
     df = df.with_columns(_withheld=pl.Series(withheld))
     withhold = pl.col("_withheld")
     written = pl.when(pl.col("_primary")).then(pl.col("_note")).otherwise(pl.lit(SECONDARY_NOTE))
