@@ -117,3 +117,17 @@ def test_rows_without_a_count_are_withheld_when_their_limits_imply_a_small_one()
 def test_which_indicators_are_judged_by_their_limits(method, ci_method, expected):
     meta = IndicatorMeta(id="x", name="x", method=method, ci_method=ci_method)
     assert limit_method(meta) == expected
+
+
+def test_a_method_added_to_the_table_is_judged_by_its_row(monkeypatch):
+    # issue #18: what disclosure control needs of a method is in its row, not in publish/
+    import dataclasses
+
+    from healthgap.catalogue import METHODS
+
+    row = dataclasses.replace(METHODS["rate"], count_limits="wilson", count_from_value=False)
+    monkeypatch.setitem(METHODS, "toy_rate", row)
+    meta = IndicatorMeta(id="x", name="x", method="toy_rate", ci_method="")
+    assert limit_method(meta) == "wilson"
+    monkeypatch.setitem(METHODS, "toy_rate", dataclasses.replace(row, count_limits=None))
+    assert limit_method(meta) is None

@@ -4,11 +4,12 @@ A row says which :mod:`healthgap.methods` function computes the method, what an 
 definition must give for it (tables counted, the one field only it takes, age columns, age
 breakdowns, an ISR reference) and how the engine feeds it: its ``run`` (one of the engine's
 ways of calling a method, :data:`healthgap.engine.run_table.RUNS`), the age bands counted,
-the argument given the indicator's multiplier, the units exposures are summed in and what
-the slope index of inequality is told of its values. The catalogue's validation
+the argument given the indicator's multiplier, the units exposures are summed in, what
+the slope index of inequality is told of its values and how a value or its limits give the
+count back (for disclosure control). The catalogue's validation
 (:class:`~healthgap.catalogue.indicator.Indicator`,
-:func:`~healthgap.catalogue.load_catalogue`) and the engine read these rows and nothing else:
-neither tests a method's name.
+:func:`~healthgap.catalogue.load_catalogue`), the engine and disclosure control read these
+rows and nothing else: none tests a method's name.
 
 Adding a method is its function in :mod:`healthgap.methods` and its row here. Its ``run``
 names how the engine calls it; a method called in a way no run knows (new arguments, new
@@ -90,6 +91,13 @@ class Method:
     value_type : {0, 1, 2}
         What the values are, for the slope index of inequality (OHID: 1 rates,
         2 proportions, 0 anything else).
+    count_from_value : bool
+        ``value * denominator / multiplier`` is the count (crude rates and proportions), so
+        disclosure control judges a published value with its denominator by that count.
+    count_limits : {"poisson", "wilson"} or None
+        How the confidence limits are computed from the count, so that they give it back
+        (disclosure control judges a value by the count its limits imply): Poisson (Byar's
+        or exact limits; Dobson's for a DSR), Wilson score; ``None``: not from one count.
     """
 
     function: Callable[..., Any] | None
@@ -102,6 +110,8 @@ class Method:
     multiplier_argument: str | None = None
     exposure_units: int | None = None
     value_type: Literal[0, 1, 2] = 0
+    count_from_value: bool = False
+    count_limits: Literal["poisson", "wilson"] | None = None
 
     @property
     def counted(self) -> bool:
@@ -121,8 +131,22 @@ class Method:
 
 #: Method name -> its row, in the order error messages list the methods.
 METHODS: dict[str, Method] = {
-    "proportion": Method(proportion, "crude", multiplier_argument="multiplier", value_type=2),
-    "rate": Method(rate, "crude", multiplier_argument="multiplier", value_type=1),
+    "proportion": Method(
+        proportion,
+        "crude",
+        multiplier_argument="multiplier",
+        value_type=2,
+        count_from_value=True,
+        count_limits="wilson",
+    ),
+    "rate": Method(
+        rate,
+        "crude",
+        multiplier_argument="multiplier",
+        value_type=1,
+        count_from_value=True,
+        count_limits="poisson",
+    ),
     "mean": Method(mean_of_sums, "mean", counts="values"),
     "dsr": Method(
         dsr,
@@ -131,6 +155,7 @@ METHODS: dict[str, Method] = {
         age_groups="five_year",
         multiplier_argument="multiplier",
         value_type=1,
+        count_limits="poisson",
     ),
     "israte": Method(
         israte,
@@ -140,6 +165,7 @@ METHODS: dict[str, Method] = {
         reference=True,
         multiplier_argument="multiplier",
         value_type=1,
+        count_limits="poisson",
     ),
     "isratio": Method(
         isratio,
@@ -148,6 +174,7 @@ METHODS: dict[str, Method] = {
         age_groups="five_year",
         reference=True,
         multiplier_argument="refvalue",
+        count_limits="poisson",
     ),
     "life_expectancy": Method(life_expectancy, "life", bands="life", age_groups="none"),
     "healthy_life_expectancy": Method(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from healthgap.catalogue import METHODS
 from healthgap.catalogue.metadata import IndicatorMeta
 from healthgap.errors import InputError
 from healthgap.publish._disclosure_implied import LimitMethod
@@ -24,17 +25,8 @@ from healthgap.store import Store
 
 #: Rows of published values kept per open store.
 MAX_CACHED_ROWS = 5_000_000
-#: Methods whose value is count / denominator x multiplier: value and denominator give the count.
-CRUDE_METHODS = ("rate", "proportion")
-#: Methods whose confidence limits are computed from the count (so they give it back), and how.
-LIMIT_METHODS: dict[str, LimitMethod] = {
-    "rate": "poisson",
-    "dsr": "poisson",
-    "israte": "poisson",
-    "isratio": "poisson",
-    "proportion": "wilson",
-}
-#: Words of a ``ci_method`` (an imported or published indicator's) naming such limits.
+#: Words of a ``ci_method`` (an imported or published indicator's, whose method is not in the
+#: method table :data:`healthgap.catalogue.METHODS`) naming limits computed from a count.
 _CI_WORDS: tuple[tuple[str, LimitMethod], ...] = (
     ("wilson", "wilson"),
     ("byar", "poisson"),
@@ -43,14 +35,21 @@ _CI_WORDS: tuple[tuple[str, LimitMethod], ...] = (
 )
 
 
+def _counts_from_value(meta: IndicatorMeta) -> bool:
+    """Whether value x denominator / multiplier is the count (the method table says)."""
+    row = METHODS.get(meta.method)
+    return row is not None and row.count_from_value
+
+
 def limit_method(meta: IndicatorMeta) -> LimitMethod | None:
     """How an indicator's limits give its count back: by its method, or its ``ci_method``.
 
     Life expectancy, means, survey estimates and other values whose limits do not come from
     a count get ``None`` and are not judged by their limits.
     """
-    if meta.method in LIMIT_METHODS:
-        return LIMIT_METHODS[meta.method]
+    row = METHODS.get(meta.method)
+    if row is not None and row.count_limits is not None:
+        return row.count_limits
     text = meta.ci_method.lower()
     return next((kind for word, kind in _CI_WORDS if word in text), None)
 
@@ -66,7 +65,7 @@ def _disclosed(store: Store, vintage_id: str, indicator_ids: list[str]) -> dict[
     values = store.values(vintage_id, indicator_id=indicator_ids)
     metas = store.indicators(vintage=vintage_id)
     rules = {meta.id: meta.disclosure for meta in metas}
-    crude = {m.id: m.multiplier for m in metas if m.method in CRUDE_METHODS}
+    crude = {m.id: m.multiplier for m in metas if _counts_from_value(m)}
     limits = {m.id: kind for m in metas if (kind := limit_method(m)) is not None}
     out = apply_disclosure(
         values,
