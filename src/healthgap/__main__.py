@@ -10,11 +10,13 @@ from __future__ import annotations
 import sys
 
 from healthgap._extras import require
+from healthgap._warnings import one_line_warnings
 from healthgap.errors import MissingDependencyError
 
 
 def main() -> None:
     """Run the ``healthgap`` command line."""
+    one_line_warnings()
     try:
         require("the healthgap command line", "store", "typer", "rich", "duckdb")
         from healthgap.cli import app

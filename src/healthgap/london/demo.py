@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from healthgap._warnings import one_line_warnings
 from healthgap.london import job
 from healthgap.london.synthetic import pipeline
 
@@ -96,6 +97,7 @@ _QUEUE: Any = None  # the second process's queue back to the first (set by _list
 def _listen_to(queue: Any) -> None:
     global _QUEUE
     _QUEUE = queue
+    one_line_warnings()  # the second process tells the user as the first does
 
 
 def _publish_elsewhere(real: job.LondonResult, folder: Path, pdf: bool) -> Published:
