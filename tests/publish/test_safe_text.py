@@ -5,7 +5,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from healthgap.publish._safe_text import script_json, spreadsheet_safe, spreadsheet_text
@@ -91,7 +91,6 @@ def test_property_safe_text_never_starts_a_formula_and_keeps_the_text(text):
     assert spreadsheet_text(safe) == safe  # applying twice changes nothing more
 
 
-@settings(deadline=None)  # a shared machine can pause the first regex compilation
 @given(st.lists(st.one_of(st.none(), st.text()), max_size=20))
 def test_property_frames_agree_with_the_text_function(texts):
     out = spreadsheet_safe(pl.DataFrame({"t": texts}, schema={"t": pl.String}))

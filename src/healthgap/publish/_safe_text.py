@@ -33,7 +33,6 @@ FORMULA_START = "^(?:[ \\t\\r\\n]*[=+\\-@\uff1d\uff0b\uff0d\uff20]|[\\t\\r])"
 #: Text that is exactly a decimal number, which a spreadsheet reads as that number only.
 PLAIN_NUMBER = r"^[+\-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+\-]?[0-9]+)?$"
 _FORMULA_START = re.compile(FORMULA_START)
-_FIRST_CHARACTERS = [" ", "\t", "\r", "\n", "=", "+", "-", "@", *"\uff1d\uff0b\uff0d\uff20"]
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 #: Characters XML 1.0 cannot hold, which a workbook therefore cannot either.
 XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
@@ -62,7 +61,8 @@ def spreadsheet_safe(data: FrameT, *, xml: bool = False) -> FrameT:
     """Return the frame with every text cell and column name made :func:`spreadsheet_text`.
 
     Text columns (strings, and categoricals, which become strings when a cell changes) are
-    first searched in one vectorised pass; only those holding a formula are rewritten.
+    first searched in one vectorised pass; a frame with nothing to rewrite (nearly always)
+    is returned as it came.
     Numeric, date and boolean columns are returned unchanged.
     With ``xml`` (for workbooks), control characters XML cannot hold become U+FFFD.
     Takes and returns pandas, Polars or Arrow.
@@ -73,12 +73,22 @@ def spreadsheet_safe(data: FrameT, *, xml: bool = False) -> FrameT:
         for name, dtype in frame.schema.items()
         if dtype == nw.String or dtype == nw.Categorical or dtype == nw.Enum
     ]
+    renamed = {name: spreadsheet_text(name, xml=xml) for name in frame.columns}
     cells = {name: nw.col(name).cast(nw.String) for name in text}
-    if cells:  # a cheap pass on first characters finds the columns to look at (usually none)
-        found = frame.select(
-            c.str.slice(0, 1).is_in(_FIRST_CHARACTERS).any().alias(n) for n, c in cells.items()
-        )
-        cells = {n: c for n, c in cells.items() if found[n][0]}
+    # one vectorised search of every text cell; usually it finds nothing to rewrite
+    risky = (
+        cells
+        and len(frame)
+        and frame.select(
+            nw.any_horizontal(
+                *(c.str.contains(FORMULA_START) for c in cells.values()), ignore_nulls=True
+            ).any()
+        ).item()
+    )
+    if not risky:
+        cells = {}
+    if not cells and not (xml and text) and all(k == v for k, v in renamed.items()):
+        return data  # nothing a spreadsheet could run: the frame as it came
     if cells:
         frame = frame.with_columns(
             nw.when(c.str.contains(FORMULA_START) & ~c.str.contains(PLAIN_NUMBER))
@@ -91,7 +101,6 @@ def spreadsheet_safe(data: FrameT, *, xml: bool = False) -> FrameT:
         frame = frame.with_columns(
             nw.col(name).cast(nw.String).str.replace_all(XML_ILLEGAL, "\ufffd") for name in text
         )
-    renamed = {name: spreadsheet_text(name, xml=xml) for name in frame.columns}
     if any(old != new for old, new in renamed.items()):
         frame = frame.rename(renamed)
     return frame.to_native()

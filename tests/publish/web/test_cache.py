@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from healthgap.catalogue.metadata import IndicatorMeta
@@ -170,7 +170,6 @@ def _entry(size: int) -> Entry:
     return Entry(200, ((b"content-type", b"text/plain"),), b"x" * size, b'"e"')
 
 
-@settings(deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5000)), max_size=80))
 def test_the_bound_holds_and_the_latest_entries_stay(puts):
     cache = ResponseCache(10_000, max_entry=4_000)

@@ -13,7 +13,7 @@ import json
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from healthgap.publish.web import _render, _site_data, _tables, _views
@@ -155,7 +155,6 @@ def test_two_areas_side_by_side_are_the_servers(pub, comparator):
 TEXT = st.text(alphabet=st.sampled_from(list('ab,"\n\r=+-@ \t1.')), max_size=8)
 
 
-@settings(deadline=None)  # the machine is shared: no timing in tests
 @given(st.lists(st.tuples(st.one_of(st.none(), TEXT), st.floats(allow_nan=False)), max_size=12))
 def test_csv_lines_are_one_per_row_and_the_servers_bytes(rows):
     # quotes, separators, line breaks and formula starts: each row's line is the server's

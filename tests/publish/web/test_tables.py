@@ -7,7 +7,7 @@ import re
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from healthgap.errors import InputError
@@ -17,7 +17,6 @@ from healthgap.publish.web import _fingertips_ids, _tables
 PLAIN = re.compile(PLAIN_NUMBER)
 
 
-@settings(deadline=None)  # Polars' first regex compiles slowly on a busy machine
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=20))
 def test_no_cell_can_start_a_formula(texts):
     out = _tables.defuse(pl.DataFrame({"t": texts, "n": list(range(len(texts)))}))
@@ -68,7 +67,6 @@ def test_area_types_use_fingertips_ids():
     assert got["lsoa"][0] >= _fingertips_ids.DERIVED_BASE
 
 
-@settings(deadline=None)  # no timing in tests: a busy machine took 271 ms for one example
 @given(st.integers(0, 30), st.integers(1, 7))
 def test_streamed_csv_equals_the_whole(n, rows):
     frame = pl.DataFrame({"a": list(range(n)), "b": ["-x" if i % 3 else "y" for i in range(n)]})
@@ -81,7 +79,6 @@ TEXT = st.text(
 )
 
 
-@settings(deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=12), TEXT)
 def test_defuse_is_the_exports_rule(texts, name):
     from healthgap.publish._safe_text import spreadsheet_safe
@@ -91,7 +88,6 @@ def test_defuse_is_the_exports_rule(texts, name):
     assert _tables.defuse(frame).columns == spreadsheet_safe(frame).columns
 
 
-@settings(deadline=None)
 @given(
     st.lists(
         st.tuples(
